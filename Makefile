@@ -1,0 +1,44 @@
+# The two commands: `make demo` runs the product, `make test` runs every check and test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+.PHONY: demo test venv lint typecheck checks pytest bench-reserve migrate seed clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --seed 42 --if-empty
+	$(PY) bin/demo.py
+
+test: venv lint typecheck checks pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: venv
+	$(VENV)/bin/mypy .
+
+checks: venv
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$($(PY) -c 'print("x"*64)')-check-deploy-only ALLOWED_HOSTS=example.com \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+pytest: venv
+	$(VENV)/bin/pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
+
+bench-reserve: venv
+	$(PY) bench/reserve.py $(BENCH_ARGS)
+
+clean:
+	rm -rf var/*.sqlite3 var/celery-broker var/staticfiles

@@ -1,0 +1,16 @@
+"""Top-level URLs: staff pages, the REST API, the schema and its offline docs, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("inventory.urls")),
+    path("orders/", include("orders.urls")),
+    path("fulfillment/", include("fulfillment.urls")),
+    path("channels/", include("channels.urls")),
+    path("returns/", include("returns.urls")),
+    path("api/", include("config.api_urls")),
+    path("admin/", admin.site.urls),
+]

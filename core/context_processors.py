@@ -1,0 +1,34 @@
+"""Template context shared by every page: the navigation, filtered by permission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+NAVIGATION = [
+    ("Dashboard", "core:dashboard", None),
+    ("Orders", "orders:index", None),
+    ("Inventory", "inventory:grid", "inventory.view_stocklevel"),
+    ("Locations", "inventory:location_list", "inventory.view_location"),
+    ("Transfers", "inventory:transfer_list", "inventory.view_transfer"),
+    ("Channels", "channels:index", None),
+    ("Returns", "returns:index", None),
+    ("Pickups", "fulfillment:pickups", None),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The nav links the current user may follow, with the active one marked."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, url_name, perm in NAVIGATION:
+        if perm and not user.has_perm(perm):
+            continue
+        url = reverse(url_name)
+        active = request.path == url if url == "/" else request.path.startswith(url)
+        items.append({"label": label, "url": url, "active": active})
+    return {"nav_items": items}

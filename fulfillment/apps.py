@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FulfillmentConfig(AppConfig):
+    name = "fulfillment"
+    label = "fulfillment"
+    verbose_name = "Fulfillment"

@@ -1,0 +1,46 @@
+"""Inventory write services. Import from here: `from inventory.services import stock_reserve`."""
+
+from inventory.services.access import location_access_grant
+from inventory.services.catalog import location_create, location_update, sku_create, sku_update
+from inventory.services.imports import ImportReport, stock_export_csv, stock_import_csv
+from inventory.services.ledger import Drift, ledger_verify
+from inventory.services.stock import (
+    DocumentRef,
+    StockLine,
+    lines_by_sku_code,
+    stock_adjust,
+    stock_count,
+    stock_receive,
+    stock_release,
+    stock_reserve,
+    stock_set_safety_stock,
+    stock_ship,
+)
+from inventory.services.transfers import transfer_cancel, transfer_create, transfer_receive, transfer_ship
+
+__all__ = [
+    "DocumentRef",
+    "Drift",
+    "ImportReport",
+    "StockLine",
+    "ledger_verify",
+    "lines_by_sku_code",
+    "location_access_grant",
+    "location_create",
+    "location_update",
+    "sku_create",
+    "sku_update",
+    "stock_adjust",
+    "stock_count",
+    "stock_export_csv",
+    "stock_import_csv",
+    "stock_receive",
+    "stock_release",
+    "stock_reserve",
+    "stock_set_safety_stock",
+    "stock_ship",
+    "transfer_cancel",
+    "transfer_create",
+    "transfer_receive",
+    "transfer_ship",
+]

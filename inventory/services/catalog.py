@@ -1,0 +1,121 @@
+"""Locations and SKUs: create and update, with geocoding of US postal codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core.errors import ValidationFailed
+from core.geo import geocode_postal_code
+from inventory.models import SKU, Location
+
+LOCATION_FIELDS = {
+    "code",
+    "name",
+    "kind",
+    "address_line1",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "latitude",
+    "longitude",
+    "timezone",
+    "ships_orders",
+    "offers_pickup",
+    "accepts_returns",
+    "ship_from_store",
+    "daily_order_capacity",
+    "order_cutoff_time",
+    "priority",
+    "is_active",
+}
+SKU_FIELDS = {
+    "code",
+    "name",
+    "barcode",
+    "weight_grams",
+    "length_mm",
+    "width_mm",
+    "height_mm",
+    "price",
+    "currency",
+    "is_active",
+}
+
+
+def _validated_save(instance: Location | SKU) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ValidationFailed(messages[0], field=None if field == "__all__" else field) from exc
+    instance.save()
+
+
+def _fill_geography(location: Location, *, postal_code_changed: bool) -> None:
+    """Fill coordinates, city, state and time zone from a US ZIP code when they are not given."""
+    place = geocode_postal_code(location.postal_code, location.country)
+    if location.country.upper() == "US" and place is None:
+        raise ValidationFailed(f"{location.postal_code!r} is not a known US ZIP code.", field="postal_code")
+    if place is None:
+        return
+    if postal_code_changed or location.latitude is None or location.longitude is None:
+        location.latitude, location.longitude = place.latitude, place.longitude
+    location.city = location.city or place.city
+    location.region = location.region or place.region
+    if postal_code_changed and place.timezone:
+        location.timezone = place.timezone
+
+
+def _apply(instance: Any, allowed: set[str], data: dict[str, Any]) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationFailed(f"Unknown field: {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+    for name, value in data.items():
+        setattr(instance, name, value)
+
+
+def location_create(**data: Any) -> Location:
+    """Create a location; a US ZIP code fills latitude/longitude, city, state and time zone."""
+    location = Location()
+    _apply(location, LOCATION_FIELDS, data)
+    location.country = (location.country or "US").upper()
+    _fill_geography(location, postal_code_changed="latitude" not in data)
+    with transaction.atomic():
+        _validated_save(location)
+    return location
+
+
+def location_update(*, location: Location, **data: Any) -> Location:
+    """Update a location; a changed US ZIP code re-geocodes it unless coordinates are given."""
+    old_postal, old_country = location.postal_code, location.country
+    _apply(location, LOCATION_FIELDS, data)
+    location.country = (location.country or "US").upper()
+    moved = (location.postal_code, location.country) != (old_postal, old_country) and "latitude" not in data
+    _fill_geography(location, postal_code_changed=moved)
+    with transaction.atomic():
+        _validated_save(location)
+    return location
+
+
+def sku_create(**data: Any) -> SKU:
+    """Create a SKU (code unique, weight in grams, price in its currency)."""
+    sku = SKU()
+    _apply(sku, SKU_FIELDS, data)
+    with transaction.atomic():
+        _validated_save(sku)
+    return sku
+
+
+def sku_update(*, sku: SKU, **data: Any) -> SKU:
+    """Update a SKU's details."""
+    if "code" in data and data["code"] != sku.code:
+        raise ValidationFailed("A SKU's code cannot change; create a new SKU instead.", field="code")
+    data.pop("code", None)
+    _apply(sku, SKU_FIELDS, data)
+    with transaction.atomic():
+        _validated_save(sku)
+    return sku

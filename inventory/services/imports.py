@@ -1,0 +1,209 @@
+"""CSV import and export of stock levels.
+
+Import format (header required, extra columns ignored):
+
+    location,sku,on_hand[,safety_stock]
+
+Each row sets the on-hand quantity of a SKU at a location (recorded in the ledger as a
+count against the import document) and, if given, its safety stock. The whole file is
+checked first; if any row is bad, nothing is written and every bad row is reported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.db import transaction
+
+from core.errors import ValidationFailed
+from inventory.models import SKU, Location, MovementKind, StockLevel
+from inventory.services.stock import Actor, DocumentRef, LevelChange, apply_level_changes, stock_set_safety_stock
+
+REQUIRED_COLUMNS = ("location", "sku", "on_hand")
+MAX_ROWS = 100_000
+
+
+@dataclass
+class RowError:
+    row: int  # 1-based line number in the file, header is line 1
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"Line {self.row}, {self.column}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or why it did nothing."""
+
+    document_id: str = ""
+    rows: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class _Row:
+    line: int
+    location: Location
+    sku: SKU
+    on_hand: int
+    safety_stock: int | None
+
+
+def _read(stream: IO[str] | IO[bytes] | str) -> list[dict[str, str]]:
+    if isinstance(stream, str):
+        text = stream
+    else:
+        raw = stream.read()
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise ValidationFailed("The file is not UTF-8 text. Save it as CSV (UTF-8).", field="file") from exc
+        text = raw
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise ValidationFailed("The file is empty.", field="file")
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        headers = [h.strip().lower() for h in (reader.fieldnames or [])]
+        missing = [c for c in REQUIRED_COLUMNS if c not in headers]
+        if missing:
+            raise ValidationFailed(
+                f"Missing column(s): {', '.join(missing)}. The header must be: location,sku,on_hand[,safety_stock].",
+                field="file",
+            )
+        reader.fieldnames = headers
+        rows = []
+        for index, row in enumerate(reader):
+            if index >= MAX_ROWS:
+                raise ValidationFailed(f"At most {MAX_ROWS} rows per file.", field="file")
+            rows.append({k: (v or "").strip() for k, v in row.items() if k is not None})
+        return rows
+    except csv.Error as exc:
+        raise ValidationFailed(f"The file is not valid CSV: {exc}.", field="file") from exc
+
+
+def _parse_int(value: str, column: str, line: int, errors: list[RowError], *, required: bool) -> int | None:
+    if value == "":
+        if required:
+            errors.append(RowError(line, column, "is empty."))
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        errors.append(RowError(line, column, f"{value!r} is not a whole number."))
+        return None
+    if number < 0:
+        errors.append(RowError(line, column, "must be 0 or more."))
+        return None
+    return number
+
+
+def _validate(raw_rows: list[dict[str, str]]) -> tuple[list[_Row], list[RowError]]:
+    locations = {loc.code: loc for loc in Location.objects.filter(code__in={r.get("location", "") for r in raw_rows})}
+    skus = {sku.code: sku for sku in SKU.objects.filter(code__in={r.get("sku", "") for r in raw_rows})}
+    errors: list[RowError] = []
+    rows: list[_Row] = []
+    seen: dict[tuple[str, str], int] = {}
+    for index, raw in enumerate(raw_rows):
+        line = index + 2
+        location = locations.get(raw.get("location", ""))
+        sku = skus.get(raw.get("sku", ""))
+        if location is None:
+            errors.append(RowError(line, "location", f"unknown location {raw.get('location', '')!r}."))
+        elif not location.is_active:
+            errors.append(RowError(line, "location", f"location {location.code} is inactive."))
+        if sku is None:
+            errors.append(RowError(line, "sku", f"unknown SKU {raw.get('sku', '')!r}."))
+        on_hand = _parse_int(raw.get("on_hand", ""), "on_hand", line, errors, required=True)
+        safety = _parse_int(raw.get("safety_stock", ""), "safety_stock", line, errors, required=False)
+        key = (raw.get("location", ""), raw.get("sku", ""))
+        if key in seen:
+            errors.append(RowError(line, "sku", f"repeats line {seen[key]} for the same location and SKU."))
+        seen.setdefault(key, line)
+        if location is not None and sku is not None and on_hand is not None and location.is_active:
+            rows.append(_Row(line, location, sku, on_hand, safety))
+    return rows, errors
+
+
+def stock_import_csv(*, stream: IO[str] | IO[bytes] | str, actor: Actor) -> ImportReport:
+    """Import stock levels from CSV, all or nothing; returns a report with row-level errors."""
+    document_id = uuid.uuid4().hex[:12]
+    report = ImportReport(document_id=document_id)
+    raw_rows = _read(stream)
+    report.rows = len(raw_rows)
+    rows, report.errors = _validate(raw_rows)
+    if report.errors:
+        return report
+    document = DocumentRef("import", document_id)
+    with transaction.atomic():
+        StockLevel.objects.bulk_create(
+            [StockLevel(location=r.location, sku=r.sku) for r in rows], ignore_conflicts=True
+        )
+        current = {
+            (lvl.location_id, lvl.sku_id): lvl
+            for lvl in StockLevel.objects.select_for_update()
+            .filter(location_id__in={r.location.pk for r in rows}, sku_id__in={r.sku.pk for r in rows})
+            .order_by("pk")
+        }
+        changes = []
+        for row in rows:
+            level = current[(row.location.pk, row.sku.pk)]
+            if row.on_hand < level.reserved:
+                report.errors.append(
+                    RowError(
+                        row.line,
+                        "on_hand",
+                        f"{level.reserved} units are reserved for orders; on hand cannot be {row.on_hand}.",
+                    )
+                )
+            elif row.on_hand != level.on_hand:
+                changes.append(
+                    LevelChange(
+                        row.location.pk,
+                        row.sku.pk,
+                        MovementKind.COUNT,
+                        on_hand=row.on_hand - level.on_hand,
+                        reason_code="import",
+                    )
+                )
+        if report.errors:
+            transaction.set_rollback(True)
+            return report
+        apply_level_changes(changes, actor=actor, document=document, note="CSV import", conflict_error=ValidationFailed)
+        for row in rows:
+            if row.safety_stock is not None and row.safety_stock != current[(row.location.pk, row.sku.pk)].safety_stock:
+                stock_set_safety_stock(location=row.location, sku=row.sku, safety_stock=row.safety_stock, actor=actor)
+        report.changed = len(changes)
+        report.unchanged = len(rows) - len(changes)
+    return report
+
+
+def stock_export_csv(*, levels: object, out: IO[str]) -> None:
+    """Write levels (an iterable of StockLevel with location and sku loaded) as CSV."""
+    writer = csv.writer(out)
+    writer.writerow(["location", "sku", "on_hand", "safety_stock", "reserved", "available", "in_transit"])
+    for level in levels:  # type: ignore[attr-defined]
+        writer.writerow(
+            [
+                level.location.code,
+                level.sku.code,
+                level.on_hand,
+                level.safety_stock,
+                level.reserved,
+                level.available,
+                level.in_transit,
+            ]
+        )
