@@ -190,7 +190,8 @@ class StockMovement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.sku_id}@{self.location_id} Δon_hand={self.on_hand_delta} Δreserved={self.reserved_delta}"
+        deltas = f"on_hand{self.on_hand_delta:+d} reserved{self.reserved_delta:+d}"
+        return f"{self.kind} {self.sku_id}@{self.location_id} {deltas}"
 
     @property
     def document_label(self) -> str:

@@ -65,6 +65,7 @@ class LevelChange:
 
 
 MANUAL = DocumentRef("manual", "")
+COUNT_DOCUMENT = DocumentRef("count", "")
 
 
 def _actor_id(actor: Actor) -> int | None:
@@ -257,7 +258,7 @@ def stock_count(
     counted: int,
     actor: Actor,
     note: str = "",
-    document: DocumentRef = DocumentRef("count", ""),
+    document: DocumentRef = COUNT_DOCUMENT,
 ) -> StockMovement:
     """Record a cycle count: on hand becomes the counted quantity; the variance is the delta.
 
