@@ -18,7 +18,7 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         self,
         request: HttpRequest,
         view_func: Callable[..., Any],
-        view_args: list[Any],
+        view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
         if request.path.startswith(self.exempt_prefixes):

@@ -9,25 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
+from core.types import AnyUser as User
+from core.types import user_has_perm
 from inventory.models import SKU, Location, LocationAccess, StockLevel, StockMovement, Transfer, TransferLine
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-    User = AbstractBaseUser | AnonymousUser
 
 LOW_STOCK_THRESHOLD: int = getattr(settings, "LOW_STOCK_THRESHOLD", 5)
 
 
 def sees_all_locations(user: User) -> bool:
-    return bool(user.is_authenticated and user.has_perm("inventory.access_all_locations"))
+    return user_has_perm(user, "inventory.access_all_locations")
 
 
 def visible_location_ids(user: User) -> set[int] | None:
@@ -62,9 +59,8 @@ def location_get(*, user: User, pk: int | None = None, code: str | None = None) 
     ids = visible_location_ids(user)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    lookup = {"pk": pk} if pk is not None else {"code": code}
     try:
-        return qs.get(**lookup)
+        return qs.get(pk=pk) if pk is not None else qs.get(code=code)
     except (Location.DoesNotExist, ValueError) as exc:
         raise Http404("No such location.") from exc
 
@@ -80,15 +76,23 @@ def sku_search(*, query: str = "", active_only: bool = False) -> QuerySet[SKU]:
 
 
 def sku_get(*, pk: int | None = None, code: str | None = None) -> SKU:
-    lookup = {"pk": pk} if pk is not None else {"code": code}
     try:
-        return SKU.objects.get(**lookup)
+        return SKU.objects.get(pk=pk) if pk is not None else SKU.objects.get(code=code)
     except (SKU.DoesNotExist, ValueError) as exc:
         raise Http404("No such SKU.") from exc
 
 
+ATP = Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0))
+
+
 def _with_available(qs: QuerySet[StockLevel]) -> QuerySet[StockLevel]:
-    return qs.annotate(atp=Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0)))
+    """Annotate available-to-promise as `atp`."""
+    return qs.annotate(atp=ATP)
+
+
+def _low_stock(qs: QuerySet[StockLevel]) -> QuerySet[StockLevel]:
+    """Levels whose available-to-promise is at or under the low-stock threshold."""
+    return qs.alias(low_atp=ATP).filter(low_atp__lte=LOW_STOCK_THRESHOLD)
 
 
 def stock_levels_for_sku(*, user: User, sku: SKU) -> QuerySet[StockLevel]:
@@ -106,7 +110,7 @@ def stock_levels_at_location(*, location: Location, query: str = "", low_only: b
     if query:
         qs = qs.filter(Q(sku__code__icontains=query) | Q(sku__name__icontains=query) | Q(sku__barcode=query))
     if low_only:
-        qs = qs.filter(atp__lte=LOW_STOCK_THRESHOLD)
+        qs = _low_stock(qs)
     return qs.order_by("sku__code")
 
 
@@ -123,7 +127,7 @@ def inventory_grid_skus(*, user: User, filters: GridFilters) -> QuerySet[SKU]:
     qs = sku_search(query=filters.query)
     if filters.low_stock:
         locations = grid_locations(user=user, filters=filters)
-        low = _with_available(StockLevel.objects.filter(location__in=locations)).filter(atp__lte=LOW_STOCK_THRESHOLD)
+        low = _low_stock(StockLevel.objects.filter(location__in=locations))
         qs = qs.filter(pk__in=low.values("sku_id"))
     return qs
 
@@ -245,7 +249,7 @@ def dashboard_figures(*, user: User) -> dict[str, Any]:
         .annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
         .order_by("location__kind")
     )
-    low = _with_available(levels.filter(location__is_active=True)).filter(atp__lte=LOW_STOCK_THRESHOLD).count()
+    low = _low_stock(levels.filter(location__is_active=True)).count()
     return {
         "totals": totals,
         "by_kind": by_kind,

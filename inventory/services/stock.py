@@ -71,7 +71,7 @@ COUNT_DOCUMENT = DocumentRef("count", "")
 def _actor_id(actor: Actor) -> int | None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None
-    return actor.pk  # type: ignore[union-attr]
+    return actor.pk
 
 
 def _positive_quantity(quantity: object, *, field_name: str = "quantity") -> int:

@@ -50,7 +50,10 @@ def transfer_create(
     merged = _merge_lines(lines)
     with transaction.atomic():
         transfer = Transfer.objects.create(
-            source=source, destination=destination, note=note, created_by=actor if _is_user(actor) else None
+            source=source,
+            destination=destination,
+            note=note,
+            created_by_id=actor.pk if actor is not None and _is_user(actor) else None,
         )
         TransferLine.objects.bulk_create(
             [TransferLine(transfer=transfer, sku_id=sku_id, quantity=qty) for sku_id, qty in merged.items()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -23,10 +24,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
 
-    @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):
+    @classmethod
+    def _after_postgeneration(cls, instance: Any, create: bool, results: Any = None) -> None:
         if create:
-            obj.save()
+            instance.save()
 
 
 class LocationFactory(factory.django.DjangoModelFactory):
@@ -74,9 +75,9 @@ def stocked(location: Location, sku: SKU, quantity: int) -> StockLevel:
     return StockLevel.objects.get(location=location, sku=sku)
 
 
-def user_with_role(role: str, *, locations: list[Location] | None = None, **kwargs) -> object:
+def user_with_role(role: str, *, locations: list[Location] | None = None, **kwargs) -> Any:
     """A user in one of the role groups, with location access for scoped roles."""
-    user = UserFactory(**kwargs)
+    user: Any = UserFactory(**kwargs)
     user.groups.add(Group.objects.get(name=role))
     if role in (STORE_ASSOCIATE, WAREHOUSE_OPERATOR):
         for location in locations or []:
