@@ -20,6 +20,8 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if IN_CI and not os.environ.get("REDIS_URL"):
+        raise pytest.UsageError("CI=true: the suite must run against Redis (set REDIS_URL=redis://...).")
     if connection.vendor == "postgresql":
         return
     if IN_CI:
