@@ -8,13 +8,21 @@ refuses a level with reserved > on_hand or any negative quantity.
 from __future__ import annotations
 
 from decimal import Decimal
+from zoneinfo import available_timezones
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
 from core.models import TimeStampedModel
+
+
+def validate_timezone(value: str) -> None:
+    """Refuse anything that is not an IANA time zone name such as America/Chicago."""
+    if value not in available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone; use a name such as America/Chicago.")
 
 
 class LocationKind(models.TextChoices):
@@ -34,10 +42,15 @@ class Location(TimeStampedModel):
     city = models.CharField(max_length=100, blank=True)
     region = models.CharField("state / region", max_length=100, blank=True)
     postal_code = models.CharField(max_length=20)
-    country = models.CharField(max_length=2, default="US", help_text="ISO 3166-1 alpha-2 code.")
+    country = models.CharField(
+        max_length=2,
+        default="US",
+        help_text="ISO 3166-1 alpha-2 code.",
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Use a two-letter country code such as US.")],
+    )
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    timezone = models.CharField(max_length=64, default="America/New_York")
+    timezone = models.CharField(max_length=64, default="America/New_York", validators=[validate_timezone])
     ships_orders = models.BooleanField(default=True)
     offers_pickup = models.BooleanField(default=False)
     accepts_returns = models.BooleanField(default=False)
@@ -68,7 +81,13 @@ class SKU(TimeStampedModel):
 
     code = models.CharField("SKU", max_length=64, unique=True)
     name = models.CharField(max_length=200)
-    barcode = models.CharField("barcode (GTIN)", max_length=14, blank=True, db_index=True)
+    barcode = models.CharField(
+        "barcode (GTIN)",
+        max_length=14,
+        blank=True,
+        db_index=True,
+        validators=[RegexValidator(r"^(\d{8}|\d{12,14})$", "A GTIN has 8, 12, 13 or 14 digits.")],
+    )
     weight_grams = models.PositiveIntegerField(default=0)
     length_mm = models.PositiveIntegerField(default=0)
     width_mm = models.PositiveIntegerField(default=0)
