@@ -55,18 +55,25 @@ def _validated_save(instance: Location | SKU) -> None:
     instance.save()
 
 
-def _fill_geography(location: Location, *, postal_code_changed: bool) -> None:
-    """Fill coordinates, city, state and time zone from a US ZIP code when they are not given."""
+def _fill_geography(location: Location, *, given: set[str], moved: bool) -> None:
+    """Fill coordinates, city, state and time zone from a US ZIP code.
+
+    On creation or when the ZIP code changes, every geographic field the caller did not
+    give explicitly is taken from the ZIP code, so a location never keeps the city or the
+    time zone (and so the cut-off clock) of its old address.
+    """
     place = geocode_postal_code(location.postal_code, location.country)
     if location.country.upper() == "US" and place is None:
         raise ValidationFailed(f"{location.postal_code!r} is not a known US ZIP code.", field="postal_code")
-    if place is None:
+    if place is None or not moved:
         return
-    if postal_code_changed or location.latitude is None or location.longitude is None:
+    if not {"latitude", "longitude"} & given:
         location.latitude, location.longitude = place.latitude, place.longitude
-    location.city = location.city or place.city
-    location.region = location.region or place.region
-    if postal_code_changed and place.timezone:
+    if "city" not in given or not location.city:
+        location.city = place.city
+    if "region" not in given or not location.region:
+        location.region = place.region
+    if place.timezone and "timezone" not in given:
         location.timezone = place.timezone
 
 
@@ -83,7 +90,7 @@ def location_create(**data: Any) -> Location:
     location = Location()
     _apply(location, LOCATION_FIELDS, data)
     location.country = (location.country or "US").upper()
-    _fill_geography(location, postal_code_changed="latitude" not in data)
+    _fill_geography(location, given=set(data), moved=True)
     with transaction.atomic():
         _validated_save(location)
     return location
@@ -94,8 +101,8 @@ def location_update(*, location: Location, **data: Any) -> Location:
     old_postal, old_country = location.postal_code, location.country
     _apply(location, LOCATION_FIELDS, data)
     location.country = (location.country or "US").upper()
-    moved = (location.postal_code, location.country) != (old_postal, old_country) and "latitude" not in data
-    _fill_geography(location, postal_code_changed=moved)
+    moved = (location.postal_code, location.country) != (old_postal, old_country)
+    _fill_geography(location, given=set(data), moved=moved)
     with transaction.atomic():
         _validated_save(location)
     return location

@@ -21,7 +21,14 @@ from django.db import transaction
 
 from core.errors import ValidationFailed
 from inventory.models import SKU, Location, MovementKind, StockLevel
-from inventory.services.stock import Actor, DocumentRef, LevelChange, apply_level_changes, stock_set_safety_stock
+from inventory.services.stock import (
+    MAX_UNITS_PER_OPERATION,
+    Actor,
+    DocumentRef,
+    LevelChange,
+    apply_level_changes,
+    stock_set_safety_stock,
+)
 
 REQUIRED_COLUMNS = ("location", "sku", "on_hand")
 MAX_ROWS = 100_000
@@ -108,6 +115,9 @@ def _parse_int(value: str, column: str, line: int, errors: list[RowError], *, re
     if number < 0:
         errors.append(RowError(line, column, "must be 0 or more."))
         return None
+    if number > MAX_UNITS_PER_OPERATION:
+        errors.append(RowError(line, column, f"{number:,} is more than the {MAX_UNITS_PER_OPERATION:,} allowed."))
+        return None
     return number
 
 
@@ -185,7 +195,9 @@ def stock_import_csv(*, stream: IO[str] | IO[bytes] | str, actor: Actor) -> Impo
         apply_level_changes(changes, actor=actor, document=document, note="CSV import", conflict_error=ValidationFailed)
         for row in rows:
             if row.safety_stock is not None and row.safety_stock != current[(row.location.pk, row.sku.pk)].safety_stock:
-                stock_set_safety_stock(location=row.location, sku=row.sku, safety_stock=row.safety_stock, actor=actor)
+                stock_set_safety_stock(
+                    location=row.location, sku=row.sku, safety_stock=row.safety_stock, actor=actor, document=document
+                )
         report.changed = len(changes)
         report.unchanged = len(rows) - len(changes)
     return report

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, TypeAlias
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Now
 
 from core.errors import DomainError, InsufficientStock, NotFound, ValidationFailed
 from inventory.models import (
@@ -74,12 +75,23 @@ def _actor_id(actor: Actor) -> int | None:
     return actor.pk
 
 
-def _positive_quantity(quantity: object, *, field_name: str = "quantity") -> int:
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
+MAX_UNITS_PER_OPERATION = 10_000_000
+MAX_UNITS_PER_LEVEL = 2_000_000_000  # the database stores levels as 32-bit integers
+
+
+def _whole_number(value: object, *, field_name: str, minimum: int, message: str) -> int:
+    """Refuse booleans, non-integers, values under `minimum` and absurdly large values (a scanned barcode)."""
+    if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationFailed("Enter a whole number of units.", field=field_name)
-    if quantity <= 0:
-        raise ValidationFailed("Quantity must be at least 1.", field=field_name)
-    return quantity
+    if value < minimum:
+        raise ValidationFailed(message, field=field_name)
+    if abs(value) > MAX_UNITS_PER_OPERATION:
+        raise ValidationFailed(f"At most {MAX_UNITS_PER_OPERATION:,} units at a time.", field=field_name)
+    return value
+
+
+def _positive_quantity(quantity: object, *, field_name: str = "quantity") -> int:
+    return _whole_number(quantity, field_name=field_name, minimum=1, message="Quantity must be at least 1.")
 
 
 def _merge_lines(lines: Iterable[StockLine]) -> dict[int, int]:
@@ -103,50 +115,70 @@ def _lock_levels(keys: Sequence[tuple[int, int]], *, create_missing: bool) -> di
         StockLevel.objects.bulk_create(
             [StockLevel(location_id=loc, sku_id=sku) for loc, sku in keys], ignore_conflicts=True
         )
-    match = Q()
+    skus_by_location: dict[int, set[int]] = {}
     for location_id, sku_id in keys:
-        match |= Q(location_id=location_id, sku_id=sku_id)
-    rows = (
-        StockLevel.objects.select_for_update(of=("self",))
-        .select_related("sku", "location")
-        .filter(match)
-        .order_by("pk")
-    )
+        skus_by_location.setdefault(location_id, set()).add(sku_id)
+    match = Q()
+    for location_id, sku_ids in skus_by_location.items():
+        match |= Q(location_id=location_id, sku_id__in=sorted(sku_ids))
+    rows = StockLevel.objects.select_for_update().filter(match).order_by("pk")
     return {(row.location_id, row.sku_id): row for row in rows}
 
 
-def _describe(level: StockLevel | None, location_id: int, sku_id: int) -> tuple[str, str]:
-    if level is not None:
-        return level.sku.code, level.location.code
+def _codes(location_id: int, sku_id: int) -> str:
+    """'SKU at LOCATION' for a refusal message (only read when something is refused)."""
     sku_code = SKU.objects.filter(pk=sku_id).values_list("code", flat=True).first() or f"#{sku_id}"
     location_code = Location.objects.filter(pk=location_id).values_list("code", flat=True).first() or f"#{location_id}"
-    return sku_code, location_code
+    return f"{sku_code} at {location_code}"
 
 
-def _check(change: LevelChange, level: StockLevel | None) -> str | None:
-    """Return a person-readable refusal for this change, or None if it may proceed."""
-    sku_code, location_code = _describe(level, change.location_id, change.sku_id)
-    on_hand = level.on_hand if level else 0
-    reserved = level.reserved if level else 0
-    in_transit = level.in_transit if level else 0
-    safety = level.safety_stock if level else 0
-    available = max(on_hand - reserved - safety, 0)
+@dataclass
+class _Counts:
+    on_hand: int = 0
+    reserved: int = 0
+    in_transit: int = 0
+    safety_stock: int = 0
+
+
+def _refusal(change: LevelChange, now: _Counts) -> str | None:
+    """Why this change may not be applied to the current counts, or None if it may."""
+    available = max(now.on_hand - now.reserved - now.safety_stock, 0)
     if change.needs_available and change.needs_available > available:
-        return f"{sku_code} at {location_code}: {change.needs_available} requested but only {available} available."
-    new_on_hand = on_hand + change.on_hand
-    new_reserved = reserved + change.reserved
+        return f"{change.needs_available} requested but only {available} available."
+    new_on_hand = now.on_hand + change.on_hand
+    new_reserved = now.reserved + change.reserved
     if new_reserved < 0:
-        return f"{sku_code} at {location_code}: only {reserved} reserved, cannot release or ship {-change.reserved}."
+        return f"only {now.reserved} reserved, cannot release or ship {-change.reserved}."
     if new_on_hand < 0:
-        return f"{sku_code} at {location_code}: only {on_hand} on hand, cannot remove {-change.on_hand}."
+        return f"only {now.on_hand} on hand, cannot remove {-change.on_hand}."
     if new_reserved > new_on_hand:
         return (
-            f"{sku_code} at {location_code}: {reserved} units are reserved for orders, so on hand "
-            f"cannot go below {reserved} (it would be {new_on_hand})."
+            f"{now.reserved} units are reserved for orders, so on hand cannot go below {now.reserved} "
+            f"(it would be {new_on_hand})."
         )
-    if in_transit + change.in_transit < 0:
-        return f"{sku_code} at {location_code}: only {in_transit} in transit."
+    if now.in_transit + change.in_transit < 0:
+        return f"only {now.in_transit} in transit."
+    if max(new_on_hand, now.in_transit + change.in_transit) > MAX_UNITS_PER_LEVEL:
+        return f"a level cannot hold more than {MAX_UNITS_PER_LEVEL:,} units."
     return None
+
+
+def _problems(changes: Sequence[LevelChange], levels: dict[tuple[int, int], StockLevel]) -> list[str]:
+    """Check the changes in order against the locked levels; several changes to one level add up."""
+    counts: dict[tuple[int, int], _Counts] = {}
+    for key, level in levels.items():
+        counts[key] = _Counts(level.on_hand, level.reserved, level.in_transit, level.safety_stock)
+    problems = []
+    for change in changes:
+        now = counts.setdefault((change.location_id, change.sku_id), _Counts())
+        refusal = _refusal(change, now)
+        if refusal:
+            problems.append(f"{_codes(change.location_id, change.sku_id)}: {refusal}")
+            continue
+        now.on_hand += change.on_hand
+        now.reserved += change.reserved
+        now.in_transit += change.in_transit
+    return problems
 
 
 def apply_level_changes(
@@ -169,7 +201,7 @@ def apply_level_changes(
     with transaction.atomic():
         keys = sorted({(c.location_id, c.sku_id) for c in changes})
         levels = _lock_levels(keys, create_missing=create_missing)
-        problems = [problem for c in changes if (problem := _check(c, levels.get((c.location_id, c.sku_id))))]
+        problems = _problems(changes, levels)
         if problems:
             raise conflict_error(" ".join(problems), details={"problems": problems})
         actor_id = _actor_id(actor)
@@ -180,6 +212,7 @@ def apply_level_changes(
                 on_hand=F("on_hand") + change.on_hand,
                 reserved=F("reserved") + change.reserved,
                 in_transit=F("in_transit") + change.in_transit,
+                updated_at=Now(),
             )
             # The row is locked, so the values read under the lock plus the delta are exact.
             level.on_hand += change.on_hand
@@ -241,8 +274,10 @@ def stock_adjust(
     document: DocumentRef = MANUAL,
 ) -> StockMovement:
     """Correct on hand by a signed delta with a reason (damaged, lost, found, ...)."""
-    if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
-        raise ValidationFailed("Enter a non-zero whole number (negative to remove units).", field="delta")
+    message = "Enter a non-zero whole number (negative to remove units)."
+    delta = _whole_number(delta, field_name="delta", minimum=-MAX_UNITS_PER_OPERATION, message=message)
+    if delta == 0:
+        raise ValidationFailed(message, field="delta")
     if reason_code not in AdjustmentReason.values:
         raise ValidationFailed("Choose a reason for the adjustment.", field="reason_code")
     change = LevelChange(location.pk, sku.pk, MovementKind.ADJUSTMENT, on_hand=delta, reason_code=reason_code)
@@ -265,8 +300,7 @@ def stock_count(
     A count below the reserved quantity is refused: those units are promised to orders, so
     the orders must be re-routed or released first.
     """
-    if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
-        raise ValidationFailed("Enter the counted quantity (0 or more).", field="counted")
+    counted = _whole_number(counted, field_name="counted", minimum=0, message="Enter the counted quantity (0 or more).")
     with transaction.atomic():
         levels = _lock_levels([(location.pk, sku.pk)], create_missing=True)
         level = levels[(location.pk, sku.pk)]
@@ -280,6 +314,73 @@ def stock_count(
             extra_note=(note or f"Counted {counted}, system had {level.on_hand} (variance {variance:+d})."),
         )
         return apply_level_changes([change], actor=actor, document=document, conflict_error=ValidationFailed)[0]
+
+
+_RESERVE_ONE_SQL = """
+WITH level AS (
+    UPDATE {levels}
+       SET reserved = reserved + %(quantity)s, updated_at = now()
+     WHERE location_id = %(location_id)s AND sku_id = %(sku_id)s
+       AND on_hand - reserved - safety_stock >= %(quantity)s
+ RETURNING location_id, sku_id, on_hand, reserved, in_transit
+)
+INSERT INTO {movements} (
+    location_id, sku_id, kind, on_hand_delta, reserved_delta, in_transit_delta,
+    on_hand_after, reserved_after, in_transit_after, reason_code, note,
+    document_type, document_id, actor_id, created_at
+)
+SELECT location_id, sku_id, %(kind)s, 0, %(quantity)s, 0, on_hand, reserved, in_transit, '', %(note)s,
+       %(document_type)s, %(document_id)s, %(actor_id)s, now()
+  FROM level
+RETURNING id, on_hand_after, reserved_after, in_transit_after, created_at
+"""
+
+
+def _reserve_one_in_one_statement(
+    *, location_id: int, sku_id: int, quantity: int, actor_id: int | None, document: DocumentRef, note: str
+) -> StockMovement | None:
+    """PostgreSQL fast path for the commonest reservation: one SKU at one location.
+
+    A conditional UPDATE (which takes the row lock and checks available-to-promise) and the
+    ledger INSERT run as one statement, so they commit or fail together even outside a
+    transaction, and the row is locked for one round trip only. Returns None when the
+    level is missing or short; the caller then takes the general path, which explains why.
+    """
+    sql = _RESERVE_ONE_SQL.format(
+        levels=connection.ops.quote_name(StockLevel._meta.db_table),
+        movements=connection.ops.quote_name(StockMovement._meta.db_table),
+    )
+    params: dict[str, int | str | None] = {
+        "quantity": quantity,
+        "location_id": location_id,
+        "sku_id": sku_id,
+        "kind": MovementKind.RESERVE.value,
+        "note": note[:255],
+        "document_type": document.type,
+        "document_id": str(document.id),
+        "actor_id": actor_id,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    movement_id, on_hand_after, reserved_after, in_transit_after, created_at = row
+    return StockMovement(
+        id=movement_id,
+        location_id=location_id,
+        sku_id=sku_id,
+        kind=MovementKind.RESERVE,
+        reserved_delta=quantity,
+        on_hand_after=on_hand_after,
+        reserved_after=reserved_after,
+        in_transit_after=in_transit_after,
+        note=note[:255],
+        document_type=document.type,
+        document_id=str(document.id),
+        actor_id=actor_id,
+        created_at=created_at,
+    )
 
 
 def stock_reserve(
@@ -297,6 +398,18 @@ def stock_reserve(
     """
     _require_active(location)
     merged = _merge_lines(lines)
+    if len(merged) == 1 and connection.vendor == "postgresql":
+        ((sku_id, quantity),) = merged.items()
+        fast = _reserve_one_in_one_statement(
+            location_id=location.pk,
+            sku_id=sku_id,
+            quantity=quantity,
+            actor_id=_actor_id(actor),
+            document=document,
+            note=note,
+        )
+        if fast is not None:
+            return [fast]
     changes = [
         LevelChange(location.pk, sku_id, MovementKind.RESERVE, reserved=qty, needs_available=qty)
         for sku_id, qty in merged.items()
@@ -335,10 +448,13 @@ def stock_ship(
     return apply_level_changes(changes, actor=actor, document=document, note=note, conflict_error=ValidationFailed)
 
 
-def stock_set_safety_stock(*, location: Location, sku: SKU, safety_stock: int, actor: Actor) -> StockLevel:
+def stock_set_safety_stock(
+    *, location: Location, sku: SKU, safety_stock: int, actor: Actor, document: DocumentRef = MANUAL
+) -> StockLevel:
     """Set the units held back from available-to-promise at one location."""
-    if isinstance(safety_stock, bool) or not isinstance(safety_stock, int) or safety_stock < 0:
-        raise ValidationFailed("Safety stock must be 0 or more.", field="safety_stock")
+    safety_stock = _whole_number(
+        safety_stock, field_name="safety_stock", minimum=0, message="Safety stock must be 0 or more."
+    )
     with transaction.atomic():
         level = _lock_levels([(location.pk, sku.pk)], create_missing=True)[(location.pk, sku.pk)]
         StockLevel.objects.filter(pk=level.pk).update(safety_stock=safety_stock)
@@ -350,7 +466,8 @@ def stock_set_safety_stock(*, location: Location, sku: SKU, safety_stock: int, a
             reserved_after=level.reserved,
             in_transit_after=level.in_transit,
             note=f"Safety stock {level.safety_stock} → {safety_stock}",
-            document_type="manual",
+            document_type=document.type,
+            document_id=str(document.id),
             actor_id=_actor_id(actor),
         )
         level.safety_stock = safety_stock
