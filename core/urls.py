@@ -1,3 +1,5 @@
+"""The dashboard, and sign-out with a message (mounted before django.contrib.auth.urls)."""
+
 from django.urls import path
 
 from core import views
@@ -6,4 +8,5 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("accounts/logout/", views.logout_view, name="logout"),
 ]

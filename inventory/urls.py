@@ -1,11 +1,34 @@
+"""Inventory staff pages: grid, SKUs, stock actions, locations, transfers, CSV import and export."""
+
 from django.urls import path
 
 from inventory import views
 
 app_name = "inventory"
 
+# SKU codes may contain "/", so they use the path converter; the longer patterns come first.
+_STOCK = "inventory/skus/<path:code>/locations/<slug:location_code>"
+
 urlpatterns = [
     path("inventory/", views.grid, name="grid"),
-    path("locations/", views.location_list, name="location_list"),
-    path("transfers/", views.transfer_list, name="transfer_list"),
+    path("inventory/export.csv", views.export_csv, name="export"),
+    path("inventory/import/", views.import_stock, name="import"),
+    path("inventory/skus/new/", views.sku_create_view, name="sku_create"),
+    path(f"{_STOCK}/receive/", views.stock_action, {"action": "receive"}, name="stock_receive"),
+    path(f"{_STOCK}/adjust/", views.stock_action, {"action": "adjust"}, name="stock_adjust"),
+    path(f"{_STOCK}/count/", views.stock_action, {"action": "count"}, name="stock_count"),
+    path(f"{_STOCK}/safety-stock/", views.stock_action, {"action": "safety"}, name="stock_safety"),
+    path("inventory/skus/<path:code>/edit/", views.sku_edit, name="sku_edit"),
+    path("inventory/skus/<path:code>/", views.sku_detail, name="sku_detail"),
+    path("locations/", views.location_list_view, name="location_list"),
+    path("locations/new/", views.location_create_view, name="location_create"),
+    path("locations/<slug:code>/", views.location_detail, name="location_detail"),
+    path("locations/<slug:code>/edit/", views.location_edit, name="location_edit"),
+    path("transfers/", views.transfer_list_view, name="transfer_list"),
+    path("transfers/new/", views.transfer_create_view, name="transfer_create"),
+    path("transfers/new/line/", views.transfer_line_row, name="transfer_line_row"),
+    path("transfers/<int:pk>/", views.transfer_detail, name="transfer_detail"),
+    path("transfers/<int:pk>/ship/", views.transfer_action, {"action": "ship"}, name="transfer_ship"),
+    path("transfers/<int:pk>/receive/", views.transfer_action, {"action": "receive"}, name="transfer_receive"),
+    path("transfers/<int:pk>/cancel/", views.transfer_action, {"action": "cancel"}, name="transfer_cancel"),
 ]

@@ -1,0 +1,394 @@
+"""Forms for the inventory staff pages: they parse and check input; the services do the writing."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.forms.models import fields_for_model
+from django.http import QueryDict
+
+from inventory.models import SKU, AdjustmentReason, Location, LocationKind, MovementKind, TransferStatus
+
+PER_PAGE_CHOICES = (25, 50, 100)
+KIND_CHOICES = [("", "All kinds"), *LocationKind.choices]
+
+
+def _location_choices(locations: Iterable[Location], blank: str) -> list[tuple[str, str]]:
+    """Select options keyed by location code, with an optional blank first option."""
+    options = [(loc.code, f"{loc.code} — {loc.name}") for loc in locations]
+    return [("", blank), *options] if blank else options
+
+
+class GridFilterForm(forms.Form):
+    """Search and filters of the inventory grid (a GET form; bad values fall back to defaults)."""
+
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    location = forms.ChoiceField(label="Location", required=False)
+    kind = forms.ChoiceField(label="Kind", required=False, choices=KIND_CHOICES)
+    low = forms.BooleanField(label="Low stock only", required=False)
+    per_page = forms.TypedChoiceField(
+        label="Per page",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[(n, str(n)) for n in PER_PAGE_CHOICES],
+    )
+
+    def __init__(self, *args: Any, locations: Iterable[Location] = (), **kwargs: Any) -> None:
+        """Offer the given locations (the ones the user may see) in the location filter."""
+        super().__init__(*args, **kwargs)
+        self.fields["location"].choices = _location_choices(locations, "All locations")  # type: ignore[attr-defined]
+
+    def value(self, name: str, default: Any = None) -> Any:
+        """The cleaned value of a field, or the default when it is missing or invalid."""
+        if not self.is_bound:
+            return default
+        self.is_valid()
+        value = self.cleaned_data.get(name)
+        return default if value in (None, "") else value
+
+
+class LevelFilterForm(forms.Form):
+    """Search and low-stock filter of the levels at one location."""
+
+    q = forms.CharField(label="Search SKUs", required=False, max_length=100)
+    low = forms.BooleanField(label="Low stock only", required=False)
+
+
+class LedgerFilterForm(forms.Form):
+    """Filters of a SKU's ledger history."""
+
+    location = forms.ChoiceField(label="Location", required=False)
+    kind = forms.ChoiceField(label="Movement", required=False, choices=[("", "All movements"), *MovementKind.choices])
+    since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, locations: Iterable[Location] = (), **kwargs: Any) -> None:
+        """Offer the given locations (the ones the user may see) in the location filter."""
+        super().__init__(*args, **kwargs)
+        self.fields["location"].choices = _location_choices(locations, "All locations")  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        """Refuse a date range that ends before it starts."""
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The end date is before the start date.")
+        return data
+
+
+# --- Stock actions on one (SKU, location) --------------------------------------------------
+
+
+class ReceiveForm(forms.Form):
+    """Units arriving at a location (a delivery from a supplier, found stock)."""
+
+    quantity = forms.IntegerField(
+        label="Quantity received",
+        min_value=1,
+        max_value=1_000_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "autofocus": True}),
+        error_messages={"invalid": "Enter a whole number of units, e.g. 12.", "required": "Enter how many arrived."},
+    )
+    note = forms.CharField(label="Note", required=False, max_length=255, help_text="Purchase order, supplier, …")
+
+
+class AdjustForm(forms.Form):
+    """A signed correction of on hand with a reason code."""
+
+    delta = forms.IntegerField(
+        label="Change in units",
+        min_value=-1_000_000,
+        max_value=1_000_000,
+        help_text="Negative to remove units (e.g. -2), positive to add them.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "autofocus": True}),
+        error_messages={"invalid": "Enter a whole number such as -2 or 5.", "required": "Enter the change in units."},
+    )
+    reason_code = forms.ChoiceField(
+        label="Reason",
+        choices=[("", "Choose a reason…"), *AdjustmentReason.choices],
+        error_messages={"required": "Choose why the stock changed."},
+    )
+    note = forms.CharField(label="Note", required=False, max_length=255)
+
+    def clean_delta(self) -> int:
+        """An adjustment of zero changes nothing, so it is refused."""
+        delta: int = self.cleaned_data["delta"]
+        if delta == 0:
+            raise forms.ValidationError("Enter a non-zero number: negative removes units, positive adds them.")
+        return delta
+
+
+class CountForm(forms.Form):
+    """A cycle count: the number of units physically found on the shelf."""
+
+    counted = forms.IntegerField(
+        label="Units counted",
+        min_value=0,
+        max_value=1_000_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "autofocus": True}),
+        error_messages={
+            "invalid": "Enter the number of units you counted, e.g. 0 or 14.",
+            "required": "Enter a count.",
+        },
+    )
+    note = forms.CharField(label="Note", required=False, max_length=255)
+
+
+class SafetyStockForm(forms.Form):
+    """Units held back from available-to-promise at one location."""
+
+    safety_stock = forms.IntegerField(
+        label="Safety stock",
+        min_value=0,
+        max_value=1_000_000,
+        help_text="Units kept back from sale at this location.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "autofocus": True}),
+        error_messages={"invalid": "Enter a whole number, 0 or more."},
+    )
+
+
+STOCK_ACTION_FORMS: dict[str, type[forms.Form]] = {
+    "receive": ReceiveForm,
+    "adjust": AdjustForm,
+    "count": CountForm,
+    "safety": SafetyStockForm,
+}
+
+
+# --- Catalogue ------------------------------------------------------------------------------
+
+LOCATION_FORM_FIELDS = [
+    "code",
+    "name",
+    "kind",
+    "address_line1",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "latitude",
+    "longitude",
+    "timezone",
+    "ships_orders",
+    "offers_pickup",
+    "accepts_returns",
+    "ship_from_store",
+    "daily_order_capacity",
+    "order_cutoff_time",
+    "priority",
+    "is_active",
+]
+LOCATION_CAPABILITIES = ["ships_orders", "offers_pickup", "accepts_returns", "ship_from_store"]
+SKU_FORM_FIELDS = ["code", "name", "barcode", "price", "currency", "weight_grams", "length_mm", "width_mm", "height_mm"]
+
+
+class LocationForm(forms.Form):
+    """A location's details. A plain form (not a ModelForm) so the service alone changes the model."""
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        """Build the fields from the model; when editing, the code is shown but cannot change."""
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(Location, fields=LOCATION_FORM_FIELDS))
+        self.fields["order_cutoff_time"].widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        self.fields["kind"].choices = [("", "Choose a kind…"), *LocationKind.choices]  # type: ignore[attr-defined]
+        self.fields["postal_code"].help_text = "For US locations: a 5-digit ZIP code."
+        for name, limit in (("latitude", 90), ("longitude", 180)):
+            self.fields[name].help_text = "Leave empty: filled automatically from a US ZIP code."
+            self.fields[name].widget.attrs["step"] = "any"
+            self.fields[name].validators += [MinValueValidator(-limit), MaxValueValidator(limit)]
+        self.fields["timezone"].required = False
+        self.fields["timezone"].help_text = "IANA name, e.g. America/Chicago. Set from the ZIP code for US locations."
+        self.fields["country"].widget.attrs.update({"maxlength": 2, "autocapitalize": "characters"})
+        if editing:
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = "Codes cannot change: imports and integrations refer to them."
+        else:
+            self.fields["timezone"].initial = ""
+
+    def clean_country(self) -> str:
+        """Store the ISO country code in capitals."""
+        return str(self.cleaned_data.get("country") or "US").upper()
+
+    def clean_timezone(self) -> str:
+        """Accept only real IANA time zone names."""
+        name = str(self.cleaned_data.get("timezone") or "").strip()
+        if name and name not in zoneinfo.available_timezones():
+            raise forms.ValidationError(f"{name!r} is not a time zone name. Use one like America/Chicago.")
+        return name
+
+    def service_data(self) -> dict[str, Any]:
+        """The cleaned values to hand to `location_create` / `location_update`.
+
+        Coordinates left empty, or not touched while the ZIP code changed, are left out so the
+        service fills them (and the time zone) from the ZIP code.
+        """
+        data = {k: v for k, v in self.cleaned_data.items() if not self.fields[k].disabled}
+        coordinates_touched = {"latitude", "longitude"} & set(self.changed_data)
+        empty = data.get("latitude") is None and data.get("longitude") is None
+        if empty or not coordinates_touched:
+            data.pop("latitude", None)
+            data.pop("longitude", None)
+        if not data.get("timezone"):
+            data.pop("timezone", None)
+        return data
+
+
+class SKUForm(forms.Form):
+    """A SKU's details (plain form: `sku_create` / `sku_update` validate and save)."""
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        """Build the fields from the model; when editing, the code is shown but cannot change."""
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(SKU, fields=[*SKU_FORM_FIELDS, "is_active"]))
+        self.fields["barcode"].help_text = "GTIN / EAN / UPC, up to 14 digits."
+        self.fields["price"].validators.append(MinValueValidator(0))
+        self.fields["price"].widget.attrs["min"] = "0"
+        self.fields["currency"].widget.attrs.update({"maxlength": 3, "autocapitalize": "characters"})
+        if editing:
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = "A SKU's code cannot change; create a new SKU instead."
+
+    def clean_barcode(self) -> str:
+        """A barcode is digits only (GTIN-8 to GTIN-14) or empty."""
+        barcode = str(self.cleaned_data.get("barcode") or "").strip()
+        if barcode and (not barcode.isdigit() or not 8 <= len(barcode) <= 14):
+            raise forms.ValidationError("A barcode has 8 to 14 digits and nothing else.")
+        return barcode
+
+    def clean_currency(self) -> str:
+        """Currencies are ISO 4217 codes in capitals."""
+        return str(self.cleaned_data.get("currency") or "USD").upper()
+
+    def service_data(self) -> dict[str, Any]:
+        """The cleaned values to hand to the service (a disabled code is not sent)."""
+        return {k: v for k, v in self.cleaned_data.items() if not self.fields[k].disabled}
+
+
+# --- Transfers -------------------------------------------------------------------------------
+
+MIN_LINE_ROWS = 5
+MAX_LINE_ROWS = 200
+
+
+class TransferForm(forms.Form):
+    """Where a transfer goes from and to; its lines are parsed by `parse_transfer_lines`."""
+
+    source = forms.ChoiceField(label="From", help_text="Units are reserved here as soon as you create the transfer.")
+    destination = forms.ChoiceField(label="To")
+    note = forms.CharField(label="Note", required=False, max_length=255)
+
+    def __init__(
+        self, *args: Any, sources: Iterable[Location] = (), destinations: Iterable[Location] = (), **kwargs: Any
+    ) -> None:
+        """Sources are the user's locations; destinations are every active location."""
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = _location_choices(sources, "Choose a location…")  # type: ignore[attr-defined]
+        self.fields["destination"].choices = _location_choices(  # type: ignore[attr-defined]
+            destinations, "Choose a location…"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        """A transfer needs two different locations."""
+        data = super().clean() or {}
+        if data.get("source") and data.get("source") == data.get("destination"):
+            self.add_error("destination", "Choose a destination other than the source.")
+        return data
+
+
+@dataclass
+class LineRow:
+    """One row of the transfer lines table, as typed, with its error if any."""
+
+    sku: str = ""
+    quantity: str = ""
+    error: str = ""
+
+    @property
+    def blank(self) -> bool:
+        """Nothing typed in this row."""
+        return not self.sku and not self.quantity
+
+
+@dataclass
+class ParsedLines:
+    """The line rows to show again and the (sku_code, quantity) pairs they make."""
+
+    rows: list[LineRow] = field(default_factory=list)
+    pairs: list[tuple[str, int]] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Every row is usable and there is at least one line."""
+        return not self.error and not any(row.error for row in self.rows)
+
+
+def blank_line_rows(count: int = MIN_LINE_ROWS) -> list[LineRow]:
+    """Empty rows for a new transfer."""
+    return [LineRow() for _ in range(count)]
+
+
+def parse_transfer_lines(data: QueryDict, *, extra_rows: int = 0) -> ParsedLines:
+    """Read the repeated `line_sku` / `line_qty` inputs into checked rows.
+
+    Blank rows are ignored; a half-filled row or a quantity that is not a whole number of at
+    least 1 gets an error on that row.
+    """
+    skus = [str(s).strip() for s in data.getlist("line_sku")][:MAX_LINE_ROWS]
+    quantities = [str(q).strip() for q in data.getlist("line_qty")][:MAX_LINE_ROWS]
+    width = max(len(skus), len(quantities))
+    skus += [""] * (width - len(skus))
+    quantities += [""] * (width - len(quantities))
+    parsed = ParsedLines(rows=[LineRow(sku, qty) for sku, qty in zip(skus, quantities, strict=True)])
+    for row in parsed.rows:
+        if row.blank:
+            continue
+        if not row.sku:
+            row.error = "Enter the SKU code."
+            continue
+        try:
+            quantity = int(row.quantity)
+        except ValueError:
+            row.error = "Enter a whole number of units." if row.quantity else "Enter a quantity."
+            continue
+        if quantity < 1:
+            row.error = "The quantity must be at least 1."
+            continue
+        parsed.pairs.append((row.sku, quantity))
+    if not parsed.pairs and parsed.ok:
+        parsed.error = "Add at least one line: a SKU code and a quantity."
+    filled = [row for row in parsed.rows if not row.blank]
+    padding = max(MIN_LINE_ROWS - len(filled), 0) + extra_rows
+    parsed.rows = filled + blank_line_rows(padding)
+    return parsed
+
+
+TRANSFER_STATUS_TABS = [("", "All"), *TransferStatus.choices]
+
+
+class ImportForm(forms.Form):
+    """A CSV file of stock levels to import."""
+
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 CSV with a header row: location,sku,on_hand[,safety_stock]. Up to 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    MAX_BYTES = 10 * 1024 * 1024
+
+    def clean_file(self) -> Any:
+        """Refuse files that are too big or plainly not CSV before the import reads them."""
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 10 MB. Split it into smaller files.")
+        name = (upload.name or "").lower()
+        if name and not name.endswith((".csv", ".txt")):
+            raise forms.ValidationError("Upload a .csv file (save the spreadsheet as CSV UTF-8).")
+        return upload
