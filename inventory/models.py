@@ -160,6 +160,7 @@ class MovementKind(models.TextChoices):
     RELEASE = "release", "Release"
     SHIP = "ship", "Ship"
     TRANSFER_OUT = "transfer_out", "Transfer out"
+    TRANSFER_DISPATCHED = "transfer_dispatched", "Transfer on its way in"
     TRANSFER_IN = "transfer_in", "Transfer in"
     RETURN_RESTOCK = "return_restock", "Return restock"
     SAFETY_STOCK = "safety_stock", "Safety stock change"

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from core.errors import ValidationFailed
 from inventory.models import SKU, Location, MovementKind, StockLevel
+from inventory.selectors import visible_location_ids
 from inventory.services.stock import (
     MAX_UNITS_PER_OPERATION,
     Actor,
@@ -121,8 +122,12 @@ def _parse_int(value: str, column: str, line: int, errors: list[RowError], *, re
     return number
 
 
-def _validate(raw_rows: list[dict[str, str]]) -> tuple[list[_Row], list[RowError]]:
-    locations = {loc.code: loc for loc in Location.objects.filter(code__in={r.get("location", "") for r in raw_rows})}
+def _validate(raw_rows: list[dict[str, str]], *, location_ids: set[int] | None) -> tuple[list[_Row], list[RowError]]:
+    """Check every row; locations outside `location_ids` (None: all) read as unknown."""
+    visible = Location.objects.filter(code__in={r.get("location", "") for r in raw_rows})
+    if location_ids is not None:
+        visible = visible.filter(pk__in=location_ids)
+    locations = {loc.code: loc for loc in visible}
     skus = {sku.code: sku for sku in SKU.objects.filter(code__in={r.get("sku", "") for r in raw_rows})}
     errors: list[RowError] = []
     rows: list[_Row] = []
@@ -149,18 +154,24 @@ def _validate(raw_rows: list[dict[str, str]]) -> tuple[list[_Row], list[RowError
 
 
 def stock_import_csv(*, stream: IO[str] | IO[bytes] | str, actor: Actor) -> ImportReport:
-    """Import stock levels from CSV, all or nothing; returns a report with row-level errors."""
+    """Import stock levels from CSV, all or nothing; returns a report with row-level errors.
+
+    A logged-in actor may only write the locations they may see (others read as unknown);
+    `actor=None` (a system job) may write every location.
+    """
     document_id = uuid.uuid4().hex[:12]
     report = ImportReport(document_id=document_id)
     raw_rows = _read(stream)
     report.rows = len(raw_rows)
-    rows, report.errors = _validate(raw_rows)
+    scope = visible_location_ids(actor) if actor is not None else None
+    rows, report.errors = _validate(raw_rows, location_ids=scope)
     if report.errors:
         return report
     document = DocumentRef("import", document_id)
     with transaction.atomic():
         StockLevel.objects.bulk_create(
-            [StockLevel(location=r.location, sku=r.sku) for r in rows], ignore_conflicts=True
+            [StockLevel(location=r.location, sku=r.sku) for r in sorted(rows, key=lambda r: (r.location.pk, r.sku.pk))],
+            ignore_conflicts=True,
         )
         current = {
             (lvl.location_id, lvl.sku_id): lvl

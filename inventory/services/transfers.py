@@ -84,7 +84,9 @@ def transfer_ship(*, transfer: Transfer, actor: Actor) -> Transfer:
                 )
             )
             changes.append(
-                LevelChange(locked.destination_id, line.sku_id, MovementKind.TRANSFER_OUT, in_transit=line.quantity)
+                LevelChange(
+                    locked.destination_id, line.sku_id, MovementKind.TRANSFER_DISPATCHED, in_transit=line.quantity
+                )
             )
         apply_level_changes(
             changes,

@@ -256,3 +256,17 @@ def test_export_then_import_restores_the_exported_levels(warehouse, store, sku, 
     out_again = io.StringIO()
     stock_export_csv(levels=StockLevel.objects.select_related("location", "sku").order_by("pk"), out=out_again)
     assert out_again.getvalue() == exported
+
+
+def test_a_warehouse_operator_cannot_import_into_a_location_outside_their_scope(warehouse, store, sku, operator_user):
+    """The operator works at the Dallas DC only: a row for the New York store reads as unknown, nothing is written."""
+    before = StockMovement.objects.count()
+
+    report = stock_import_csv(
+        stream="location,sku,on_hand\ndal-dc,TEE-BLK-M,5\nnyc-store,TEE-BLK-M,9\n", actor=operator_user
+    )
+
+    assert not report.ok
+    assert [(e.row, e.column) for e in report.errors] == [(3, "location")]
+    assert "unknown location" in report.errors[0].message
+    assert StockMovement.objects.count() == before

@@ -117,6 +117,10 @@ def test_ship_moves_units_from_the_source_shelf_into_transit_to_the_destination(
         (store.pk, sku.pk, 0, 0, 4, 4),
         (store.pk, second_sku.pk, 0, 0, 2, 2),
     }
+    assert {(m.location_id, m.kind) for m in ship_rows} == {
+        (source.pk, MovementKind.TRANSFER_OUT),
+        (store.pk, MovementKind.TRANSFER_DISPATCHED),
+    }
     assert all(m.actor == operator_user for m in ship_rows)
     assert ledger_verify() == []
 
