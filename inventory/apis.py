@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
+from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from inventory import selectors
 from inventory.models import SKU, Location, StockLevel, StockMovement
 from inventory.serializers import (
@@ -174,6 +175,7 @@ class LocationViewSet(InventoryAPIMixin, GenericViewSet):
         """GET /locations/{code}."""
         return Response(LocationSerializer(self.get_object()).data)
 
+    @idempotent
     def create(self, request: Request) -> Response:
         """POST /locations: validate the shape, then `location_create`."""
         serializer = LocationSerializer(data=request.data)
@@ -253,6 +255,7 @@ class SKUViewSet(InventoryAPIMixin, GenericViewSet):
         """GET /skus/{code}."""
         return Response(SKUSerializer(self.get_object()).data)
 
+    @idempotent
     def create(self, request: Request) -> Response:
         """POST /skus: validate the shape, then `sku_create`."""
         serializer = SKUSerializer(data=request.data)
@@ -332,6 +335,7 @@ class StockReceiveView(InventoryAPIMixin, APIView):
     @extend_schema(
         summary="Receive stock",
         request=StockReceiveSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
         responses=STOCK_RESPONSES,
         examples=[
             OpenApiExample(
@@ -339,6 +343,7 @@ class StockReceiveView(InventoryAPIMixin, APIView):
             )
         ],
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         """Validate, then `stock_receive`."""
         serializer = StockReceiveSerializer(data=request.data, context={"request": request})
@@ -361,8 +366,10 @@ class StockAdjustView(InventoryAPIMixin, APIView):
         summary="Adjust stock",
         description="A negative delta may not take on hand below zero or below the reserved units (400).",
         request=StockAdjustSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
         responses=STOCK_RESPONSES,
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         """Validate, then `stock_adjust`."""
         serializer = StockAdjustSerializer(data=request.data, context={"request": request})
@@ -387,6 +394,7 @@ class _StockLinesView(InventoryAPIMixin, APIView):
     required_permissions = {"POST": ("inventory.reserve_stock",)}
     service: Callable[..., list[StockMovement]]
 
+    @idempotent
     def post(self, request: Request) -> Response:
         """Validate, then call the service with every line (all or nothing)."""
         serializer = StockLinesSerializer(data=request.data, context={"request": request})
@@ -414,6 +422,7 @@ class StockReserveView(_StockLinesView):
         description="Every line must fit in available-to-promise (on hand - reserved - safety stock); "
         "otherwise nothing is reserved and the answer is 409 listing every short line.",
         request=StockLinesSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
         responses={**STOCK_RESPONSES, 409: OpenApiResponse(ErrorSerializer, description="Insufficient stock.")},
         examples=[
             OpenApiExample(
@@ -442,6 +451,7 @@ class StockReleaseView(_StockLinesView):
         summary="Release reserved stock",
         description="Releasing more than is reserved is refused (400) and releases nothing.",
         request=StockLinesSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
         responses=STOCK_RESPONSES,
     )
     def post(self, request: Request) -> Response:

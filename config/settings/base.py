@@ -151,7 +151,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 CELERY_BEAT_SCHEDULE = {
+    "core-idempotency-purge-hourly": {"task": "core.tasks.idempotency_purge", "schedule": 60 * 60},
     "inventory-verify-ledger-nightly": {
         "task": "inventory.tasks.ledger_verify",
         "schedule": 24 * 60 * 60,
