@@ -35,7 +35,7 @@ checks: venv
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 pytest: venv
-	$(VENV)/bin/pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
 
 bench-reserve: venv
 	$(PY) bench/reserve.py $(BENCH_ARGS)
