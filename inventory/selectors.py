@@ -12,13 +12,22 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
 from core.types import AnyUser as User
 from core.types import user_has_perm
-from inventory.models import SKU, Location, LocationAccess, StockLevel, StockMovement, Transfer, TransferLine
+from inventory.models import (
+    SKU,
+    Location,
+    LocationAccess,
+    LocationKind,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferLine,
+)
 
 LOW_STOCK_THRESHOLD: int = getattr(settings, "LOW_STOCK_THRESHOLD", 5)
 
@@ -132,7 +141,18 @@ def inventory_grid_skus(*, user: User, filters: GridFilters) -> QuerySet[SKU]:
     return qs
 
 
+# Grid columns run from the main stock holders to the edges of the network, not by the kind's text.
+GRID_KIND_ORDER = Case(
+    When(kind=LocationKind.WAREHOUSE, then=Value(0)),
+    When(kind=LocationKind.THIRD_PARTY, then=Value(1)),
+    When(kind=LocationKind.STORE, then=Value(2)),
+    When(kind=LocationKind.DROPSHIP_SUPPLIER, then=Value(3)),
+    default=Value(4),
+)
+
+
 def grid_locations(*, user: User, filters: GridFilters) -> QuerySet[Location]:
+    """Active locations the user may see, as grid columns: warehouses, 3PLs, stores, dropship suppliers, then code."""
     qs = Location.objects.filter(is_active=True)
     ids = visible_location_ids(user)
     if ids is not None:
@@ -141,7 +161,17 @@ def grid_locations(*, user: User, filters: GridFilters) -> QuerySet[Location]:
         qs = qs.filter(pk=filters.location_id)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
-    return qs.order_by("kind", "code")
+    return qs.order_by(GRID_KIND_ORDER, "code")
+
+
+def stock_levels_for_export(*, user: User) -> QuerySet[StockLevel]:
+    """Every stock level at the locations the user may see, with location and SKU loaded.
+
+    Ordered by location code then SKU code, the order of the CSV export, which streams it in batches.
+    """
+    levels = StockLevel.objects.select_related("location", "sku").order_by("location__code", "sku__code")
+    ids = visible_location_ids(user)
+    return levels if ids is None else levels.filter(location_id__in=ids)
 
 
 def grid_levels(*, sku_ids: list[int], location_ids: list[int]) -> dict[tuple[int, int], StockLevel]:
@@ -224,6 +254,24 @@ def transfer_list(*, user: User, status: str = "") -> QuerySet[Transfer]:
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-id")
+
+
+def transfer_status_counts(*, user: User) -> dict[str, int]:
+    """How many transfers touching the user's locations are in each status (one grouped query).
+
+    Statuses without a transfer are absent from the result.
+    """
+    rows = transfer_list(user=user).prefetch_related(None).order_by().values("status").annotate(n=Count("pk"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def active_locations() -> QuerySet[Location]:
+    """Every active location, ordered by code, whoever asks.
+
+    Deliberately not scoped to the user: a transfer leaves from one of the user's locations but
+    may go to any active location.
+    """
+    return Location.objects.filter(is_active=True).order_by("code")
 
 
 def transfer_get(*, user: User, pk: int) -> Transfer:

@@ -7,13 +7,15 @@ from inventory import views
 app_name = "inventory"
 
 # SKU codes may contain "/", so they use the path converter; the longer patterns come first.
+# Create pages live outside the `skus/` and `locations/` prefixes, so a SKU or location coded "new"
+# (or anything else) still reaches its own page.
 _STOCK = "inventory/skus/<path:code>/locations/<slug:location_code>"
 
 urlpatterns = [
     path("inventory/", views.grid, name="grid"),
     path("inventory/export.csv", views.export_csv, name="export"),
     path("inventory/import/", views.import_stock, name="import"),
-    path("inventory/skus/new/", views.sku_create_view, name="sku_create"),
+    path("inventory/add-sku/", views.sku_create_view, name="sku_create"),
     path(f"{_STOCK}/receive/", views.stock_action, {"action": "receive"}, name="stock_receive"),
     path(f"{_STOCK}/adjust/", views.stock_action, {"action": "adjust"}, name="stock_adjust"),
     path(f"{_STOCK}/count/", views.stock_action, {"action": "count"}, name="stock_count"),
@@ -21,7 +23,7 @@ urlpatterns = [
     path("inventory/skus/<path:code>/edit/", views.sku_edit, name="sku_edit"),
     path("inventory/skus/<path:code>/", views.sku_detail, name="sku_detail"),
     path("locations/", views.location_list_view, name="location_list"),
-    path("locations/new/", views.location_create_view, name="location_create"),
+    path("add-location/", views.location_create_view, name="location_create"),
     path("locations/<slug:code>/", views.location_detail, name="location_detail"),
     path("locations/<slug:code>/edit/", views.location_edit, name="location_edit"),
     path("transfers/", views.transfer_list_view, name="transfer_list"),

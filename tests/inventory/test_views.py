@@ -127,6 +127,24 @@ def test_grid_paginates(back_office_client, warehouse):
     assert "P-025" in page_two and "P-029" in page_two and "P-000" not in page_two
 
 
+def test_grid_columns_put_warehouses_first_then_3pl_store_dropship_by_code(back_office_client, sku):
+    # Codes chosen so that neither the kind's text nor the code alone gives this order.
+    for code, kind in [
+        ("aa-drop", LocationKind.DROPSHIP_SUPPLIER),
+        ("ab-store", LocationKind.STORE),
+        ("ac-3pl", LocationKind.THIRD_PARTY),
+        ("zz-dc", LocationKind.WAREHOUSE),
+        ("ad-dc", LocationKind.WAREHOUSE),
+    ]:
+        stocked(make_location(code=code, kind=kind), sku, 1)
+
+    response = back_office_client.get(reverse("inventory:grid"))
+
+    expected = ["ad-dc", "zz-dc", "ac-3pl", "ab-store", "aa-drop"]
+    assert [loc.code for loc in response.context["columns"]] == expected
+    assert re.findall(r'class="loc-code"[^>]*>([^<]+)<', text(response)) == expected
+
+
 GRID_QUERIES = 8  # session, user, 2 permission lookups, locations, SKU count, SKU page, every cell at once
 
 
@@ -321,6 +339,17 @@ def test_sku_codes_with_slashes_and_spaces_work_everywhere(back_office_client, w
     assert back_office_client.get(reverse("inventory:sku_edit", args=[odd.code])).status_code == 200
 
 
+def test_a_sku_coded_new_opens_its_own_page(back_office_client, warehouse):
+    coded_new = make_sku(code="new", name="Coded new")
+    stocked(warehouse, coded_new, 4)
+    page = back_office_client.get(reverse("inventory:sku_detail", args=["new"]))
+    assert page.status_code == 200
+    assert page.context["sku"] == coded_new and "Coded new" in text(page)
+    assert back_office_client.get(reverse("inventory:sku_edit", args=["new"])).status_code == 200
+    create = back_office_client.get(reverse("inventory:sku_create"))
+    assert create.status_code == 200 and create.context["sku"] is None
+
+
 def test_unknown_sku_is_404(back_office_client):
     assert back_office_client.get(reverse("inventory:sku_detail", args=["NOPE"])).status_code == 404
 
@@ -488,8 +517,8 @@ def test_store_associate_gets_404_for_another_store(associate_client, other_stor
         "/transfers/",
         "/transfers/new/",
         "/inventory/import/",
-        "/locations/new/",
-        "/inventory/skus/new/",
+        "/add-location/",
+        "/inventory/add-sku/",
     ],
 )
 def test_store_associate_gets_403_where_the_role_has_no_access(associate_client, url):
@@ -543,6 +572,17 @@ def test_location_page_shows_details_levels_and_movements(back_office_client, st
     assert "<html" not in low and "SCARCE" in low and "TEE-BLK-M" not in low
     search = text(back_office_client.get(reverse("inventory:location_detail", args=[store.code]), {"q": "tee"}, **HTMX))
     assert "TEE-BLK-M" in search and "SCARCE" not in search
+
+
+def test_a_location_coded_new_opens_its_own_page(back_office_client, sku):
+    coded_new = make_location(code="new", name="Newark DC")
+    stocked(coded_new, sku, 3)
+    page = back_office_client.get(reverse("inventory:location_detail", args=["new"]))
+    assert page.status_code == 200
+    assert page.context["location"] == coded_new and "Newark DC" in text(page)
+    assert back_office_client.get(reverse("inventory:location_edit", args=["new"])).status_code == 200
+    create = back_office_client.get(reverse("inventory:location_create"))
+    assert create.status_code == 200 and create.context["location"] is None
 
 
 def test_create_location_fills_coordinates_from_the_zip(back_office_client):
