@@ -13,6 +13,7 @@ from django.forms.models import fields_for_model
 from django.http import QueryDict
 
 from inventory.models import SKU, AdjustmentReason, Location, LocationKind, MovementKind, TransferStatus
+from inventory.services.catalog import LOCATION_FIELDS
 
 PER_PAGE_CHOICES = (25, 50, 100)
 KIND_CHOICES = [("", "All kinds"), *LocationKind.choices]
@@ -163,27 +164,7 @@ STOCK_ACTION_FORMS: dict[str, type[forms.Form]] = {
 
 # --- Catalogue ------------------------------------------------------------------------------
 
-LOCATION_FORM_FIELDS = [
-    "code",
-    "name",
-    "kind",
-    "address_line1",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "latitude",
-    "longitude",
-    "timezone",
-    "ships_orders",
-    "offers_pickup",
-    "accepts_returns",
-    "ship_from_store",
-    "daily_order_capacity",
-    "order_cutoff_time",
-    "priority",
-    "is_active",
-]
+LOCATION_FORM_FIELDS = list(LOCATION_FIELDS)
 LOCATION_CAPABILITIES = ["ships_orders", "offers_pickup", "accepts_returns", "ship_from_store"]
 SKU_FORM_FIELDS = ["code", "name", "barcode", "price", "currency", "weight_grams", "length_mm", "width_mm", "height_mm"]
 

@@ -16,6 +16,7 @@ from rest_framework.fields import empty
 
 from inventory.models import SKU, AdjustmentReason, Location, LocationKind, MovementKind, StockLevel, StockMovement
 from inventory.selectors import location_get, sku_get, sku_search
+from inventory.services.catalog import LOCATION_FIELDS, SKU_FIELDS
 
 MAX_QUANTITY = 1_000_000
 MAX_LINES = 500
@@ -48,29 +49,7 @@ class LocationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Location
-        fields = [
-            "code",
-            "name",
-            "kind",
-            "address_line1",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-            "latitude",
-            "longitude",
-            "timezone",
-            "ships_orders",
-            "offers_pickup",
-            "accepts_returns",
-            "ship_from_store",
-            "daily_order_capacity",
-            "order_cutoff_time",
-            "priority",
-            "is_active",
-            "created_at",
-            "updated_at",
-        ]
+        fields = [*LOCATION_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 
@@ -89,20 +68,7 @@ class SKUSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SKU
-        fields = [
-            "code",
-            "name",
-            "barcode",
-            "weight_grams",
-            "length_mm",
-            "width_mm",
-            "height_mm",
-            "price",
-            "currency",
-            "is_active",
-            "created_at",
-            "updated_at",
-        ]
+        fields = [*SKU_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 

@@ -11,7 +11,8 @@ from core.errors import ValidationFailed
 from core.geo import geocode_postal_code
 from inventory.models import SKU, Location
 
-LOCATION_FIELDS = {
+# The fields a caller may set, in the order forms and the API show them.
+LOCATION_FIELDS = (
     "code",
     "name",
     "kind",
@@ -31,8 +32,8 @@ LOCATION_FIELDS = {
     "order_cutoff_time",
     "priority",
     "is_active",
-}
-SKU_FIELDS = {
+)
+SKU_FIELDS = (
     "code",
     "name",
     "barcode",
@@ -43,7 +44,7 @@ SKU_FIELDS = {
     "price",
     "currency",
     "is_active",
-}
+)
 
 
 def _validated_save(instance: Location | SKU) -> None:
@@ -77,8 +78,8 @@ def _fill_geography(location: Location, *, given: set[str], moved: bool) -> None
         location.timezone = place.timezone
 
 
-def _apply(instance: Any, allowed: set[str], data: dict[str, Any]) -> None:
-    unknown = set(data) - allowed
+def _apply(instance: Any, allowed: tuple[str, ...], data: dict[str, Any]) -> None:
+    unknown = set(data) - set(allowed)
     if unknown:
         raise ValidationFailed(f"Unknown field: {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
     for name, value in data.items():
