@@ -5,3 +5,6 @@ class ChannelsConfig(AppConfig):
     name = "channels"
     label = "channels"
     verbose_name = "Channels"
+
+    def ready(self) -> None:
+        from channels import schema  # noqa: F401  (registers the OpenAPI auth extension)

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import zipcodes
 
-_US_ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
+_US_ZIP = re.compile(r"^\s*([0-9]{5})(?:-[0-9]{4})?\s*$")  # ASCII digits only: zipcodes panics on others
 EARTH_RADIUS_MILES = 3958.8
 
 
@@ -42,7 +42,7 @@ def geocode_postal_code(postal_code: str, country: str = "US") -> PostalPlace | 
         return None
     try:
         matches = zipcodes.matching(zip5)
-    except (TypeError, ValueError):
+    except Exception:  # the package validates its input loosely; an odd code is simply unknown
         return None
     if not matches:
         return None

@@ -59,7 +59,8 @@ def _fingerprint(request: Request) -> str:
 
 
 def _scope(request: Request) -> str:
-    return f"user:{request.user.pk}"
+    """Whose keys these are: a channel (API key) or a staff user (token or session)."""
+    return getattr(request.user, "idempotency_scope", None) or f"user:{request.user.pk}"
 
 
 def _replay(record: IdempotencyRecord) -> Response:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase, QueryDict
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -24,3 +24,30 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         if request.path.startswith(self.exempt_prefixes):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class RejectNullBytesMiddleware:
+    """Answer 400 to a request whose path, query or form fields hold a NUL character.
+
+    PostgreSQL cannot store NUL in text, so such input would otherwise fail deep in a query
+    with a 500. JSON bodies are covered by DRF's CharField, which refuses NUL itself.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if "\x00" in request.path or self._has_nul(request.GET) or self._form_has_nul(request):
+            return HttpResponseBadRequest("The request contains a NUL character, which is not allowed.")
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(data: QueryDict) -> bool:
+        return any("\x00" in key or any("\x00" in value for value in values) for key, values in data.lists())
+
+    def _form_has_nul(self, request: HttpRequest) -> bool:
+        if request.method != "POST" or not (request.content_type or "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")
+        ):
+            return False
+        return self._has_nul(request.POST)

@@ -198,7 +198,7 @@ class StockMovement(models.Model):
     document_type = models.CharField(max_length=32, blank=True)
     document_id = models.CharField(max_length=64, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -233,6 +233,20 @@ class LocationAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.location_id}"
+
+    def clean(self) -> None:
+        """A store associate works in exactly one store (also enforced for admin edits)."""
+        from core.roles import STORE_ASSOCIATE
+
+        if not self.user_id or not self.location_id:
+            return
+        if not self.user.groups.filter(name=STORE_ASSOCIATE).exists():
+            return
+        if self.location.kind != LocationKind.STORE:
+            raise ValidationError({"location": "A store associate can only be given a store."})
+        others = LocationAccess.objects.filter(user_id=self.user_id).exclude(pk=self.pk)
+        if others.exists():
+            raise ValidationError({"location": "A store associate works in exactly one store; remove the other first."})
 
 
 class TransferStatus(models.TextChoices):

@@ -19,6 +19,7 @@ from inventory.selectors import location_get, sku_get, sku_search
 from inventory.services.catalog import LOCATION_FIELDS, SKU_FIELDS
 
 MAX_QUANTITY = 1_000_000
+RESERVED_DOCUMENT_TYPES = frozenset({"transfer", "count", "import", "manual"})
 MAX_LINES = 500
 
 
@@ -198,6 +199,12 @@ class StockLinesSerializer(serializers.Serializer):
     )
     document_id = serializers.CharField(max_length=64, help_text="The document's number, e.g. 1042.")
     note = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
+
+    def validate_document_type(self, value: str) -> str:
+        """Transfers, counts and imports reserve through their own flows, never through this endpoint."""
+        if value in RESERVED_DOCUMENT_TYPES:
+            raise serializers.ValidationError(f"{value!r} documents are managed by the product; use another type.")
+        return value
 
     def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Resolve every line's SKU code in one query; name each unknown code at its line."""

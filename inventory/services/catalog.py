@@ -99,6 +99,9 @@ def location_create(**data: Any) -> Location:
 
 def location_update(*, location: Location, **data: Any) -> Location:
     """Update a location; a changed US ZIP code re-geocodes it unless coordinates are given."""
+    if "code" in data and data["code"] != location.code:
+        raise ValidationFailed("A location's code cannot change; other systems refer to it.", field="code")
+    data.pop("code", None)
     old_postal, old_country = location.postal_code, location.country
     _apply(location, LOCATION_FIELDS, data)
     location.country = (location.country or "US").upper()

@@ -81,6 +81,8 @@ def _read(stream: IO[str] | IO[bytes] | str) -> list[dict[str, str]]:
                 raise ValidationFailed("The file is not UTF-8 text. Save it as CSV (UTF-8).", field="file") from exc
         text = raw
     text = text.lstrip("\ufeff")
+    if "\x00" in text:
+        raise ValidationFailed("The file contains NUL bytes; save it as CSV (UTF-8) and try again.", field="file")
     if not text.strip():
         raise ValidationFailed("The file is empty.", field="file")
     try:

@@ -19,7 +19,7 @@ from typing import NamedTuple, TypeAlias
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Now
 
 from core.errors import DomainError, InsufficientStock, NotFound, ValidationFailed
@@ -181,6 +181,41 @@ def _problems(changes: Sequence[LevelChange], levels: dict[tuple[int, int], Stoc
     return problems
 
 
+def _held_by_document(document: DocumentRef, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Units the document holds reserved per (location, SKU): the sum of its ledger reserved deltas.
+
+    Precondition: the levels are locked, so no movement of this document can be added meanwhile.
+    """
+    location_ids = {loc for loc, _ in keys}
+    sku_ids = {sku for _, sku in keys}
+    rows = (
+        StockMovement.objects.filter(
+            document_type=document.type,
+            document_id=str(document.id),
+            location_id__in=location_ids,
+            sku_id__in=sku_ids,
+        )
+        .values("location_id", "sku_id")
+        .annotate(held=Sum("reserved_delta"))
+    )
+    return {(row["location_id"], row["sku_id"]): row["held"] or 0 for row in rows}
+
+
+def _not_held(changes: Sequence[LevelChange], document: DocumentRef) -> list[str]:
+    """Refusals for releases or shipments of units this document never reserved."""
+    taking = [c for c in changes if c.reserved < 0]
+    if not taking:
+        return []
+    held = _held_by_document(document, [(c.location_id, c.sku_id) for c in taking])
+    problems = []
+    for change in taking:
+        holds = held.get((change.location_id, change.sku_id), 0)
+        if -change.reserved > holds:
+            where = _codes(change.location_id, change.sku_id)
+            problems.append(f"{where}: {document.type} {document.id} holds {holds} reserved, not {-change.reserved}.")
+    return problems
+
+
 def apply_level_changes(
     changes: Sequence[LevelChange],
     *,
@@ -189,12 +224,14 @@ def apply_level_changes(
     note: str = "",
     create_missing: bool = False,
     conflict_error: type[DomainError] = InsufficientStock,
+    document_must_hold: bool = False,
 ) -> list[StockMovement]:
     """Apply changes to stock levels atomically and write the ledger rows.
 
     The one place where stock levels change. Locks every affected row in pk order, checks
     every change against the locked values, and refuses the whole batch (raising
-    `conflict_error` listing every problem) if any change would break an invariant.
+    `conflict_error` listing every problem) if any change would break an invariant. With
+    `document_must_hold`, units can only leave `reserved` if this document reserved them.
     """
     if not changes:
         return []
@@ -202,6 +239,8 @@ def apply_level_changes(
         keys = sorted({(c.location_id, c.sku_id) for c in changes})
         levels = _lock_levels(keys, create_missing=create_missing)
         problems = _problems(changes, levels)
+        if document_must_hold and not problems:
+            problems = _not_held(changes, document)
         if problems:
             raise conflict_error(" ".join(problems), details={"problems": problems})
         actor_id = _actor_id(actor)
@@ -425,10 +464,12 @@ def stock_release(
     document: DocumentRef,
     note: str = "",
 ) -> list[StockMovement]:
-    """Release reserved units back to available-to-promise."""
+    """Release units this document reserved back to available-to-promise (nobody else's)."""
     merged = _merge_lines(lines)
     changes = [LevelChange(location.pk, sku_id, MovementKind.RELEASE, reserved=-qty) for sku_id, qty in merged.items()]
-    return apply_level_changes(changes, actor=actor, document=document, note=note, conflict_error=ValidationFailed)
+    return apply_level_changes(
+        changes, actor=actor, document=document, note=note, conflict_error=ValidationFailed, document_must_hold=True
+    )
 
 
 def stock_ship(
@@ -439,13 +480,15 @@ def stock_ship(
     document: DocumentRef,
     note: str = "",
 ) -> list[StockMovement]:
-    """Ship reserved units: both on hand and reserved go down."""
+    """Ship units this document reserved: both on hand and reserved go down."""
     merged = _merge_lines(lines)
     changes = [
         LevelChange(location.pk, sku_id, MovementKind.SHIP, on_hand=-qty, reserved=-qty)
         for sku_id, qty in merged.items()
     ]
-    return apply_level_changes(changes, actor=actor, document=document, note=note, conflict_error=ValidationFailed)
+    return apply_level_changes(
+        changes, actor=actor, document=document, note=note, conflict_error=ValidationFailed, document_must_hold=True
+    )
 
 
 def stock_set_safety_stock(

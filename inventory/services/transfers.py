@@ -94,6 +94,7 @@ def transfer_ship(*, transfer: Transfer, actor: Actor) -> Transfer:
             document=_document(locked),
             create_missing=True,
             conflict_error=Conflict,
+            document_must_hold=True,
             note=f"{locked.number}: {locked.source.code} → {locked.destination.code}",
         )
         locked.status = TransferStatus.SHIPPED

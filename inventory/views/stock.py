@@ -103,7 +103,10 @@ def _stock_permissions(user: Any) -> dict[str, bool]:
 def _current_query(request: HttpRequest) -> QueryDict:
     """The query string of the page htmx sent the request from (keeps the ledger filters)."""
     current = request.headers.get("HX-Current-URL", "")
-    return QueryDict(urlsplit(current).query)
+    try:
+        return QueryDict(urlsplit(current).query)
+    except ValueError:  # a hand-made header; the filters are a nicety, not worth an error
+        return QueryDict()
 
 
 STOCK_ACTION_LABELS = {

@@ -534,7 +534,8 @@ def test_list_endpoints_use_a_constant_number_of_queries(request, django_assert_
 # --- OpenAPI ------------------------------------------------------------------------------
 
 
-def test_openapi_schema_lists_every_endpoint(client):
+def test_openapi_schema_lists_every_endpoint(client, back_office_user):
+    client.force_login(back_office_user)
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     paths = response.json()["paths"]
@@ -562,7 +563,13 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
     assert "/api/v1/stock/reserve" in out.read_text()
 
 
-def test_swagger_ui_is_served_offline(client):
+def test_api_docs_need_a_login(client):
+    assert client.get("/api/schema/").status_code in (401, 403)
+    assert client.get("/api/docs/").status_code in (401, 403)
+
+
+def test_swagger_ui_is_served_offline(client, back_office_user):
+    client.force_login(back_office_user)
     response = client.get("/api/docs/")
     assert response.status_code == 200
     html = response.content.decode()

@@ -97,6 +97,8 @@ class Model:
 
     levels: dict[tuple[int, int], dict[str, int]] = field(default_factory=dict)
     transfers: list[ModelTransfer] = field(default_factory=list)
+    # Units the ORDER document holds reserved: only those may it release or ship.
+    order_held: dict[tuple[int, int], int] = field(default_factory=dict)
 
     def level(self, loc: int, sku: int) -> dict[str, int]:
         return self.levels.setdefault((loc, sku), dict.fromkeys(FIELDS, 0))
@@ -121,7 +123,7 @@ def concrete(model: Model, op: tuple) -> tuple:
     if op[0] not in ("ship_held", "release_held"):
         return op
     kind, n, qty = op
-    held = sorted(key for key, lvl in model.levels.items() if lvl["reserved"] > 0) or [(0, 0)]
+    held = sorted(key for key, units in model.order_held.items() if units > 0) or [(0, 0)]
     loc, sku = held[n % len(held)]
     return (kind.removesuffix("_held"), loc, [(sku, qty)])
 
@@ -165,7 +167,7 @@ def predict(model: Model, op: tuple) -> dict[tuple[int, int], dict[str, int]]:
                     raise Refused
                 lvl["reserved"] += qty
             else:
-                if qty > lvl["reserved"]:
+                if qty > lvl["reserved"] or qty > model.order_held.get((loc, sku), 0):
                     raise Refused
                 lvl["reserved"] -= qty
                 lvl["on_hand"] -= qty if kind == "ship" else 0
@@ -311,6 +313,11 @@ def test_random_operation_sequences_keep_every_invariant_and_match_the_model(net
                 written = StockMovement.objects.count() - ledger_size
                 assert written == len(changes), f"{step} changed {len(changes)} levels but wrote {written} ledger rows"
                 model.levels.update(changes)
+                if op[0] in ("reserve", "release", "ship"):
+                    sign = 1 if op[0] == "reserve" else -1
+                    for sku_index, qty in merged(op[2]).items():
+                        key = (op[1], sku_index)
+                        model.order_held[key] = model.order_held.get(key, 0) + sign * qty
                 if op[0] in ("transfer_ship", "transfer_receive", "transfer_cancel"):
                     transfer = model.transfers[op[1] % len(model.transfers)]
                     transfer.status = {
