@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: demo test venv lint typecheck checks pytest bench-reserve migrate seed clean
+.PHONY: demo test venv lint typecheck checks pytest bench-reserve bench-routing bench-orders clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ pytest: venv
 
 bench-reserve: venv
 	$(PY) bench/reserve.py $(BENCH_ARGS)
+
+bench-routing: venv
+	$(PY) bench/routing.py $(BENCH_ARGS)
+
+bench-orders: venv
+	$(PY) bench/orders_http.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/*.sqlite3 var/celery-broker var/staticfiles

@@ -9,11 +9,13 @@ from django.urls import reverse
 
 NAVIGATION = [
     ("Dashboard", "core:dashboard", None),
-    ("Orders", "orders:index", None),
+    ("Orders", "orders:index", "orders.view_order"),
+    ("Work queue", "fulfillment:work", "fulfillment.work_shipments"),
     ("Inventory", "inventory:grid", "inventory.view_stocklevel"),
     ("Locations", "inventory:location_list", "inventory.view_location"),
     ("Transfers", "inventory:transfer_list", "inventory.view_transfer"),
-    ("Channels", "channels:index", None),
+    ("Channels", "channels:index", "channels.view_channel"),
+    ("Routing", "fulfillment:routing", "fulfillment.view_carrier"),
     ("Returns", "returns:index", None),
     ("Pickups", "fulfillment:pickups", None),
 ]

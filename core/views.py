@@ -15,9 +15,12 @@ from inventory.selectors import LOW_STOCK_THRESHOLD, dashboard_figures, ledger_r
 
 
 def is_htmx(request: HttpRequest) -> bool:
-    """True for an htmx request that wants a fragment (a history restore wants the full page)."""
+    """True for an htmx request that wants a fragment.
+
+    A history restore and a boosted link or form (hx-boost swaps the whole body) want the full page.
+    """
     details = getattr(request, "htmx", None)
-    return bool(details) and not details.history_restore_request  # type: ignore[union-attr]
+    return bool(details) and not (details.history_restore_request or details.boosted)  # type: ignore[union-attr]
 
 
 def render_page(

@@ -5,3 +5,6 @@ class FulfillmentConfig(AppConfig):
     name = "fulfillment"
     label = "fulfillment"
     verbose_name = "Fulfillment"
+
+    def ready(self) -> None:
+        from fulfillment import signals  # noqa: F401  (connects the receivers)

@@ -6,4 +6,18 @@ app_name = "fulfillment"
 
 urlpatterns = [
     path("pickups/", views.pickups, name="pickups"),
+    path("routing/", views.routing_overview, name="routing"),
+    path("routing/calculator/", views.rate_calculator, name="rate_calculator"),
+    path("routing/carriers/new/", views.carrier_create_view, name="carrier_create"),
+    path("routing/carriers/<slug:code>/edit/", views.carrier_edit, name="carrier_edit"),
+    path("routing/carriers/<slug:code>/services/new/", views.service_create_view, name="service_create"),
+    path("routing/carriers/<slug:code>/<slug:service>/", views.service_rates, name="service_rates"),
+    path("routing/carriers/<slug:code>/<slug:service>/edit/", views.service_edit, name="service_edit"),
+    path("work/", views.work, name="work"),
+    path("work/shipments/<int:pk>/accept/", views.work_accept, name="work_accept"),
+    path("work/shipments/<int:pk>/reject/", views.work_reject, name="work_reject"),
+    path("work/shipments/<int:pk>/pack/", views.work_pack, name="work_pack"),
+    path("work/shipments/<int:pk>/ship/", views.work_ship, name="work_ship"),
+    path("work/picklists/new/", views.work_picklist_create, name="work_picklist_create"),
+    path("work/picklists/<int:pk>/", views.work_picklist, name="work_picklist"),
 ]

@@ -43,7 +43,7 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     _S.PARTIALLY_SHIPPED: frozenset({_S.SHIPPED, _S.DELIVERED, _S.ON_HOLD, _S.CANCELLED}),
     _S.SHIPPED: frozenset({_S.DELIVERED}),
     _S.DELIVERED: frozenset(),
-    _S.ON_HOLD: frozenset({_S.NEW, _S.ROUTED, _S.IN_FULFILLMENT, _S.BACKORDERED, _S.CANCELLED}),
+    _S.ON_HOLD: frozenset({_S.NEW, _S.ROUTED, _S.IN_FULFILLMENT, _S.PARTIALLY_SHIPPED, _S.BACKORDERED, _S.CANCELLED}),
     _S.BACKORDERED: frozenset({_S.ROUTED, _S.ON_HOLD, _S.CANCELLED}),
     _S.CANCELLED: frozenset(),
 }

@@ -152,6 +152,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Where labels and tracking come from: the in-product sandbox until a real carrier client is configured.
+CARRIER_CLIENT = os.environ.get("CARRIER_CLIENT", "fulfillment.carrier_sandbox.CarrierSandbox")
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 CELERY_BEAT_SCHEDULE = {
     "core-idempotency-purge-hourly": {"task": "core.tasks.idempotency_purge", "schedule": 60 * 60},
@@ -159,6 +161,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.tasks.ledger_verify",
         "schedule": 24 * 60 * 60,
     },
+    "fulfillment-tracking-poll": {"task": "fulfillment.tasks.tracking_poll", "schedule": 15 * 60},
+    # Safety net for receipts whose retry could not be queued: every backordered SKU, hourly.
+    "fulfillment-backorders-retry-hourly": {"task": "fulfillment.tasks.backorders_retry_task", "schedule": 60 * 60},
 }
 
 if REDIS_URL:

@@ -13,6 +13,7 @@ before anything is written.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, TypeAlias
@@ -31,6 +32,7 @@ from inventory.models import (
     StockLevel,
     StockMovement,
 )
+from inventory.signals import stock_received
 
 Actor: TypeAlias = AbstractBaseUser | AnonymousUser | None
 
@@ -293,13 +295,20 @@ def stock_receive(
     note: str = "",
     kind: str = MovementKind.RECEIPT,
 ) -> StockMovement:
-    """Add received units to on hand (a purchase receipt, or a returned unit restocked)."""
+    """Add received units to on hand (a purchase receipt, or a returned unit restocked).
+
+    After commit, sends `inventory.signals.stock_received` (backorders waiting for the SKU retry).
+    """
     quantity = _positive_quantity(quantity)
     if kind not in (MovementKind.RECEIPT, MovementKind.RETURN_RESTOCK):
         raise ValidationFailed("A receipt is either a receipt or a return restock.", field="kind")
     _require_active(location)
     change = LevelChange(location.pk, sku.pk, kind, on_hand=quantity)
-    return apply_level_changes([change], actor=actor, document=document, note=note, create_missing=True)[0]
+    movement = apply_level_changes([change], actor=actor, document=document, note=note, create_missing=True)[0]
+    transaction.on_commit(
+        functools.partial(stock_received.send, sender=StockMovement, location_id=location.pk, sku_ids=[sku.pk])
+    )
+    return movement
 
 
 def stock_adjust(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, ValidationFailed
-from inventory.models import Location, MovementKind, Transfer, TransferLine, TransferStatus
+from inventory.models import Location, MovementKind, StockMovement, Transfer, TransferLine, TransferStatus
 from inventory.services.stock import (
     Actor,
     DocumentRef,
@@ -19,6 +20,7 @@ from inventory.services.stock import (
     stock_release,
     stock_reserve,
 )
+from inventory.signals import stock_received
 
 
 def _document(transfer: Transfer) -> DocumentRef:
@@ -104,7 +106,10 @@ def transfer_ship(*, transfer: Transfer, actor: Actor) -> Transfer:
 
 
 def transfer_receive(*, transfer: Transfer, actor: Actor) -> Transfer:
-    """Receive a shipped transfer at its destination: in transit becomes on hand."""
+    """Receive a shipped transfer at its destination: in transit becomes on hand.
+
+    After commit, sends `inventory.signals.stock_received` (backorders waiting for the SKUs retry).
+    """
     with transaction.atomic():
         locked = _locked(transfer, TransferStatus.SHIPPED)
         changes = [
@@ -127,6 +132,14 @@ def transfer_receive(*, transfer: Transfer, actor: Actor) -> Transfer:
         locked.status = TransferStatus.RECEIVED
         locked.received_at = timezone.now()
         locked.save(update_fields=["status", "received_at", "updated_at"])
+        transaction.on_commit(
+            functools.partial(
+                stock_received.send,
+                sender=StockMovement,
+                location_id=locked.destination_id,
+                sku_ids=sorted({change.sku_id for change in changes}),
+            )
+        )
     return locked
 
 

@@ -190,8 +190,6 @@ def test_dashboard_queries_are_constant(back_office_client, django_assert_num_qu
 @pytest.mark.parametrize(
     ("path", "headline"),
     [
-        ("/orders/", "Orders from every channel, in one list"),
-        ("/channels/", "Sales channels and stock sync"),
         ("/returns/", "Returns, from authorisation to refund"),
         ("/fulfillment/pickups/", "Store pickups and ship-from-store"),
     ],

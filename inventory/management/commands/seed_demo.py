@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from fulfillment.demo import seed_carriers, seed_channels
 from inventory.demo import DEFAULT_SEED, DEFAULT_SKU_COUNT, apply_plan, build_plan
 from inventory.models import Location
 
@@ -41,6 +42,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         plan = build_plan(seed=options["seed"], sku_count=options["skus"])
         result = apply_plan(plan, progress=lambda message: self.stdout.write(f"  {message}"))
+        carriers = seed_carriers()
+        channels = seed_channels()
         transfers = ", ".join(f"{count} {status}" for status, count in sorted(result.transfers.items()))
         self.stdout.write(
             self.style.SUCCESS(
@@ -55,3 +58,10 @@ class Command(BaseCommand):
                 "(existing user, password unchanged)" if user.username in result.existing_users else user.password
             )
             self.stdout.write(f"  {user.username:<11} {password:<22} {user.description}")
+        self.stdout.write(
+            f"Carriers: {carriers.carriers} carriers, {carriers.services} services, {carriers.rate_cells} rate cells. "
+            f"Channels: {', '.join(channels.channels) or 'already there'}."
+        )
+        if channels.web_key:
+            self.stdout.write("API key of the web channel (shown once; send it as 'Authorization: Token <key>'):")
+            self.stdout.write(f"  {channels.web_key}")

@@ -1,4 +1,4 @@
-"""Staff pages (this area arrives in a later release)."""
+"""Store pickups (this area arrives in a later release)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render

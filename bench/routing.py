@@ -1,0 +1,424 @@
+#!/usr/bin/env python
+"""The routing engine: quality against the LP bound, and latency against the exact optimum.
+
+Run with `make bench-routing` (or `.venv/bin/python bench/routing.py --help`). No database.
+
+1. Quality, on the Jasin & Sinha (2015) warm-up network (bench/data/jasin-sinha-warmup/):
+   10 cities (demand by population), 5 fulfilment centres, 20 items, 25 order types (5 of
+   each size 1-5, one unit per item), each centre carries each item with probability 0.75,
+   T orders per instance with the README's initial inventory, cost $8.759 per package +
+   ($0.423 + $0.000541 x miles) per unit, an unfilled unit costs twice the farthest option
+   (2 x (package + per-unit cost from the farthest centre)). Orders arrive one by one and
+   deplete the inventory; each policy runs on its own copy:
+   - greedy: `greedy_plan`, line by line from the nearest centre in stock;
+   - router: `plan`, the product's router;
+   - exact:  `solve_exact`, the per-order MILP optimum.
+   cost_over_lp = total cost / the deterministic (fluid) LP bound, solved with HiGHS through
+   scipy; averaged over the instances. Published: greedy about 1.12, exact per-order about 1.07.
+2. Latency, on random US networks (locations and destinations at random US ZIP codes;
+   warehouses, stores, 3PLs and dropship suppliers with their own assortments, stock,
+   cut-offs and time zones; the demo carriers), for 10, 50 and 200 locations and 1-20 lines:
+   p50/p95 of `plan` in ms, and exact_share = share of orders whose plan costs what
+   `solve_exact` (MILP, no time limit) costs, to the cent; `worst_gap` is the largest excess
+   over the optimum among the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from fulfillment.routing import (  # noqa: E402
+    Candidate,
+    CostModel,
+    Line,
+    Plan,
+    RouteRequest,
+    Rules,
+    greedy_plan,
+    haversine_miles,
+    plan,
+    solve_exact,
+)
+from fulfillment.routing.presets import demo_cost_model, jasin_sinha_cost_model  # noqa: E402
+
+DATA = ROOT / "bench" / "data" / "jasin-sinha-warmup"
+PACKAGE, PER_UNIT, PER_MILE = 8.759, 0.423, 0.000541
+ITEMS, TYPES_PER_SIZE, SIZES = 20, 5, (1, 2, 3, 4, 5)
+PLACED = datetime(2025, 11, 24, 15, 0, tzinfo=UTC)
+
+
+# --- Quality: Jasin & Sinha warm-up ------------------------------------------------------------
+
+
+@dataclass
+class Place:
+    """A demand city or a fulfilment centre."""
+
+    name: str
+    lat: float
+    lon: float
+    weight: float = 0.0
+
+
+@dataclass
+class Instance:
+    """One random instance of the warm-up setup."""
+
+    cities: list[Place]
+    centres: list[Place]
+    miles: np.ndarray  # centres x cities
+    carries: np.ndarray  # centres x items (bool)
+    types: list[tuple[int, ...]]
+    city_p: np.ndarray
+    type_p: np.ndarray
+    inventory: np.ndarray  # centres x items
+    lost: np.ndarray  # per city, dollars per unfilled unit
+    orders: int
+
+
+def load_places() -> tuple[list[Place], list[Place]]:
+    """The warm-up cities (with population) and centres."""
+    with (DATA / "cities_warmup.csv").open() as f:
+        cities = [
+            Place(row["City"], float(row["Latitude"]), float(row["Longitude"]), float(row["Population"]))
+            for row in csv.DictReader(f)
+        ]
+    with (DATA / "fcs_warmup.csv").open() as f:
+        centres = [Place(row["Facility"], float(row["Latitude"]), float(row["Longitude"])) for row in csv.DictReader(f)]
+    return cities, centres
+
+
+def make_instance(rng: random.Random, cities: list[Place], centres: list[Place], orders: int) -> Instance:
+    """Random assortment and order types; inventory by the README's rule."""
+    miles = np.array([[haversine_miles(f.lat, f.lon, c.lat, c.lon) for c in cities] for f in centres])
+    carries = np.array([[rng.random() < 0.75 for _ in range(ITEMS)] for _ in centres])
+    for item in range(ITEMS):
+        if not carries[:, item].any():
+            carries[rng.randrange(len(centres)), item] = True
+    types = [tuple(sorted(rng.sample(range(ITEMS), size))) for size in SIZES for _ in range(TYPES_PER_SIZE)]
+    city_p = np.array([c.weight for c in cities])
+    city_p /= city_p.sum()
+    type_p = np.full(len(types), 1.0 / len(types))
+    item_p = np.zeros(ITEMS)
+    for t, members in enumerate(types):
+        item_p[list(members)] += type_p[t]
+    demand = np.zeros((len(centres), ITEMS))  # per order: units the nearest carrying centre would ship
+    for c in range(len(cities)):
+        for item in range(ITEMS):
+            holders = np.flatnonzero(carries[:, item])
+            nearest = holders[np.argmin(miles[holders, c])]
+            demand[nearest, item] += city_p[c] * item_p[item]
+    inventory = np.where(
+        carries, np.round(orders * demand + 0.5 * np.sqrt(orders * demand * (1 - np.minimum(demand, 1)))), 0
+    ).astype(int)
+    lost = 2 * (PACKAGE + PER_UNIT + PER_MILE * miles.max(axis=0))
+    return Instance(cities, centres, miles, carries, types, city_p, type_p, inventory, lost, orders)
+
+
+def lp_bound(inst: Instance) -> float:
+    """The deterministic LP: expected orders of each (city, type), fractional packages and units."""
+    cost: list[float] = []
+    eq_rows: list[int] = []
+    eq_cols: list[int] = []
+    ub_rows: list[int] = []
+    ub_cols: list[int] = []
+    ub_vals: list[float] = []
+    n_eq = 0
+    n_link = 0
+    inventory_terms: list[tuple[int, int, int, float]] = []  # (centre, item, column, rate)
+    link_rows: list[tuple[int, int]] = []  # (x column, y column)
+    for c in range(len(inst.cities)):
+        for t, members in enumerate(inst.types):
+            rate = inst.orders * inst.city_p[c] * inst.type_p[t]
+            y: list[int] = []
+            for _centre in range(len(inst.centres)):
+                y.append(len(cost))
+                cost.append(rate * PACKAGE)
+            for item in members:
+                for f in np.flatnonzero(inst.carries[:, item]).tolist():
+                    column = len(cost)
+                    cost.append(rate * (PER_UNIT + PER_MILE * inst.miles[f, c]))
+                    eq_rows.append(n_eq)
+                    eq_cols.append(column)
+                    link_rows.append((column, y[f]))
+                    inventory_terms.append((f, item, column, rate))
+                column = len(cost)
+                cost.append(rate * inst.lost[c])
+                eq_rows.append(n_eq)
+                eq_cols.append(column)
+                n_eq += 1
+    for x_column, y_column in link_rows:
+        ub_rows += [n_link, n_link]
+        ub_cols += [x_column, y_column]
+        ub_vals += [1.0, -1.0]
+        n_link += 1
+    inventory_row: dict[tuple[int, int], int] = {}
+    for f, item, column, rate in inventory_terms:
+        row = inventory_row.setdefault((f, item), n_link + len(inventory_row))
+        ub_rows.append(row)
+        ub_cols.append(column)
+        ub_vals.append(rate)
+    b_ub = [0.0] * n_link + [float(inst.inventory[f, item]) for (f, item) in inventory_row]
+    a_eq = sparse.csr_matrix((np.ones(len(eq_rows)), (eq_rows, eq_cols)), shape=(n_eq, len(cost)))
+    a_ub = sparse.csr_matrix((ub_vals, (ub_rows, ub_cols)), shape=(len(b_ub), len(cost)))
+    result = linprog(np.array(cost), A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.ones(n_eq), bounds=(0, 1), method="highs")
+    if result.status != 0:
+        raise RuntimeError(f"LP failed: {result.message}")
+    return float(result.fun)
+
+
+def simulate(inst: Instance, orders: list[tuple[int, int]], policy: str) -> tuple[float, int]:
+    """Serve the orders one by one with a policy; total cost (dollars) and packages."""
+    inventory = inst.inventory.copy()
+    models: dict[int, CostModel] = {
+        c: jasin_sinha_cost_model(Decimal(repr(float(inst.lost[c])))) for c in range(len(inst.cities))
+    }
+    solvers: dict[str, Callable[..., Plan]] = {"greedy": greedy_plan, "router": plan, "exact": solve_exact}
+    solver = solvers[policy]
+    total = 0.0
+    packages = 0
+    for city, type_index in orders:
+        items = inst.types[type_index]
+        place = inst.cities[city]
+        request = RouteRequest(
+            lines=[Line(f"item-{i}", 1, 0) for i in items],
+            destination_lat=place.lat,
+            destination_lon=place.lon,
+            placed_at=PLACED,
+        )
+        candidates = [
+            Candidate(
+                code=centre.name,
+                kind="warehouse",
+                lat=centre.lat,
+                lon=centre.lon,
+                available={f"item-{i}": int(inventory[f, i]) for i in items if inventory[f, i] > 0},
+            )
+            for f, centre in enumerate(inst.centres)
+        ]
+        result: Plan = solver(request, candidates, models[city], Rules())
+        index = {centre.name: f for f, centre in enumerate(inst.centres)}
+        for shipment in result.shipments:
+            f = index[shipment.location]
+            units = sum(shipment.lines.values())
+            total += PACKAGE + units * (PER_UNIT + PER_MILE * float(inst.miles[f, city]))
+            for sku, count in shipment.lines.items():
+                inventory[f, int(sku.split("-")[1])] -= count
+        packages += len(result.shipments)
+        total += result.backordered_units * float(inst.lost[city])
+    if (inventory < 0).any():
+        raise RuntimeError(f"{policy} planned more than the inventory")
+    return total, packages
+
+
+def quality(args: argparse.Namespace) -> None:
+    """Print one line per policy: mean cost over the LP bound, mean packages per instance."""
+    cities, centres = load_places()
+    rng = random.Random(args.seed)
+    results: dict[str, list[tuple[float, int]]] = {"greedy": [], "router": [], "exact": []}
+    started = time.perf_counter()
+    for _ in range(args.instances):
+        inst = make_instance(rng, cities, centres, args.orders)
+        bound = lp_bound(inst)
+        orders = [
+            (int(rng.choices(range(len(cities)), weights=inst.city_p.tolist())[0]), rng.randrange(len(inst.types)))
+            for _ in range(args.orders)
+        ]
+        for policy in results:
+            cost, packages = simulate(inst, orders, policy)
+            results[policy].append((cost / bound, packages))
+    print(
+        f"# quality: Jasin & Sinha warm-up, instances={args.instances} orders={args.orders} seed={args.seed} "
+        f"({time.perf_counter() - started:.0f} s)"
+    )
+    for policy, rows in results.items():
+        ratio = statistics.mean(r for r, _ in rows)
+        mean_packages = statistics.mean(p for _, p in rows)
+        print(f"policy={policy} cost_over_lp={ratio:.3f} packages={mean_packages:.0f}")
+
+
+# --- Latency: random US networks ---------------------------------------------------------------
+
+CONTIGUOUS_EXCLUDED = {"AK", "HI", "PR", "VI", "GU", "AS", "MP", "FM", "MH", "PW", "AA", "AE", "AP"}
+KIND_MIX = (("warehouse", 0.2), ("store", 0.5), ("3pl", 0.2), ("dropship_supplier", 0.1))
+CARRY = {"warehouse": 0.85, "store": 0.45, "3pl": 0.7}
+STOCK = {"warehouse": 40, "store": 6, "3pl": 25, "dropship_supplier": 15}
+PRIORITY = {"warehouse": 10, "3pl": 20, "store": 30, "dropship_supplier": 40}
+CATALOG = 300
+SERVICES = (("standard", 0.8, 5), ("express", 0.15, 2), ("next_day", 0.04, 1), ("same_day", 0.01, 0))
+
+
+def us_places() -> list[tuple[float, float, str]]:
+    """(lat, lon, time zone) of every active contiguous-US ZIP code."""
+    import zipcodes
+
+    return [
+        (float(z["lat"]), float(z["long"]), z["timezone"] or "America/Chicago")
+        for z in zipcodes.list_all()
+        if z["active"] and z["state"] not in CONTIGUOUS_EXCLUDED
+    ]
+
+
+@dataclass
+class Catalog:
+    """SKUs with popularity (Zipf) and unit weights."""
+
+    skus: list[str]
+    popularity: list[float]
+    weights: list[int]
+
+
+def make_catalog(rng: random.Random) -> Catalog:
+    """300 SKUs, Zipf-ish popularity, log-normal weights around 400 g."""
+    skus = [f"SKU-{i:04d}" for i in range(CATALOG)]
+    popularity = [1.0 / (i + 1) ** 0.8 for i in range(CATALOG)]
+    weights = [int(min(8000, max(20, rng.lognormvariate(math.log(400), 0.9)))) for _ in range(CATALOG)]
+    return Catalog(skus, popularity, weights)
+
+
+def random_network(
+    rng: random.Random, size: int, places: Sequence[tuple[float, float, str]], catalog: Catalog
+) -> list[Candidate]:
+    """`size` locations of mixed kinds at random ZIP codes, with assortments and stock."""
+    network = []
+    kinds = [k for k, _ in KIND_MIX]
+    for index in range(size):
+        kind = rng.choices(kinds, weights=[w for _, w in KIND_MIX])[0]
+        lat, lon, tz = rng.choice(places)
+        if kind == "dropship_supplier":
+            start = rng.randrange(CATALOG - 40)
+            assortment = [s for s in catalog.skus[start : start + 40] if rng.random() < 0.9]
+        else:
+            assortment = [s for s in catalog.skus if rng.random() < CARRY[kind]]
+        available = {}
+        for sku in assortment:
+            count = int(rng.expovariate(1.0 / STOCK[kind]))
+            if count:
+                available[sku] = count
+        network.append(
+            Candidate(
+                code=f"{kind[:4]}-{index:03d}",
+                kind=kind,
+                lat=lat,
+                lon=lon,
+                available=available,
+                capacity_left=rng.choice([0, 3, 10, 25]) if kind == "store" else None,
+                priority=PRIORITY[kind],
+                cutoff_local=clock(rng.choice([12, 14, 15, 16, 17])),
+                timezone=tz,
+                ship_from_store=kind == "store" and rng.random() < 0.7,
+            )
+        )
+    return network
+
+
+def random_order(
+    rng: random.Random, places: Sequence[tuple[float, float, str]], catalog: Catalog, lines: int
+) -> RouteRequest:
+    """An order of `lines` distinct SKUs (by popularity) to a random ZIP code."""
+    chosen: list[int] = []
+    while len(chosen) < lines:
+        pick = rng.choices(range(CATALOG), weights=catalog.popularity)[0]
+        if pick not in chosen:
+            chosen.append(pick)
+    service, _, days = rng.choices(SERVICES, weights=[w for _, w, _ in SERVICES])[0]
+    placed = PLACED + timedelta(hours=rng.uniform(0, 24 * 6))
+    lat, lon, _ = rng.choice(places)
+    return RouteRequest(
+        lines=[
+            Line(catalog.skus[i], rng.choices((1, 2, 3), weights=(0.8, 0.15, 0.05))[0], catalog.weights[i])
+            for i in chosen
+        ],
+        destination_lat=lat,
+        destination_lon=lon,
+        placed_at=placed,
+        service=service,
+        promised_by=placed.date() + timedelta(days=days + (2 if placed.weekday() >= 4 else 0)),
+    )
+
+
+def latency(args: argparse.Namespace) -> None:
+    """Print one line per (locations, lines): p50/p95 of plan() and the share that is exactly optimal."""
+    places = us_places()
+    cost_model = demo_cost_model()
+    rules = Rules(
+        ship_from_store_radius_miles=250,
+        keep_together=(frozenset({"SKU-0003", "SKU-0004"}), frozenset({"SKU-0010", "SKU-0011", "SKU-0012"})),
+    )
+    print(f"# latency: random US networks, orders per cell={args.latency_orders} seed={args.seed}")
+    for size in (10, 50, 200):
+        for lines in (1, 5, 10, 20):
+            rng = random.Random(f"{args.seed}-{size}-{lines}")
+            catalog = make_catalog(rng)
+            network = random_network(rng, size, places, catalog)
+            orders = [random_order(rng, places, catalog, lines) for _ in range(args.latency_orders)]
+            for order in orders[:3]:  # warm caches (cost model compilation, time zones)
+                plan(order, network, cost_model, rules)
+            timings = []
+            equal = 0
+            worst = 0.0
+            methods: dict[str, int] = {}
+            for order in orders:
+                started = time.perf_counter()
+                found = plan(order, network, cost_model, rules)
+                timings.append((time.perf_counter() - started) * 1000)
+                methods[found.method] = methods.get(found.method, 0) + 1
+                best = solve_exact(order, network, cost_model, rules)
+                gap = float(found.total_cost - best.total_cost)
+                if gap <= 0.01:
+                    equal += 1
+                else:
+                    worst = max(worst, gap / float(best.total_cost))
+            timings.sort()
+            p50 = timings[len(timings) // 2]
+            p95 = timings[min(len(timings) - 1, math.ceil(0.95 * len(timings)) - 1)]
+            mix = " ".join(f"{m}:{c}" for m, c in sorted(methods.items()))
+            print(
+                f"locations={size} lines={lines} p50_ms={p50:.2f} p95_ms={p95:.2f} "
+                f"exact_share={equal / len(orders):.3f} worst_gap={worst:.2%} methods={mix}"
+            )
+            sys.stdout.flush()
+
+
+def main() -> None:
+    """Parse arguments and run the parts asked for."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=10_000, help="orders per quality instance (T)")
+    parser.add_argument("--instances", type=int, default=3, help="quality instances")
+    parser.add_argument("--latency-orders", type=int, default=100, help="orders per latency cell")
+    parser.add_argument("--seed", type=int, default=2015)
+    parser.add_argument("--quick", action="store_true", help="about 30 s: T=1500, 1 instance, 25 orders per cell")
+    parser.add_argument("--only", choices=("quality", "latency"))
+    args = parser.parse_args()
+    if args.quick:
+        args.orders, args.instances, args.latency_orders = 1500, 1, 25
+    print(f"# cpus={os.cpu_count()} load={' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.only in (None, "quality"):
+        quality(args)
+    if args.only in (None, "latency"):
+        latency(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,250 @@
+"""One routing problem in arrays: the eligible sites, what each holds, and what a shipment costs.
+
+Sites are sorted by (priority, code), so a lower site index is the preferred one in ties.
+A solution is `Solution(cost, sites, quantities)`: for each site used, units per SKU (in the
+order of `Problem.skus`); units no site ships are backordered.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
+
+import numpy as np
+
+from .costs import CarrierCosts, CompiledCostModel, carrier_costs, haversine_miles_many, ship_date, zone_for_miles
+from .types import Candidate, RouteRequest, Rules
+
+EPS = 1e-6  # cents: costs closer than this are equal
+
+
+@dataclass(slots=True)
+class Site:
+    """An eligible location for this problem, with everything its shipment cost depends on."""
+
+    code: str
+    kind: str
+    priority: int
+    miles: float
+    zone: int
+    ship_date: date
+    fixed: float  # handling + package, cents
+    unit_cost: float  # cents per unit (linear terms)
+    carrier: CarrierCosts
+
+
+class Solution(NamedTuple):
+    """A plan in problem terms: total cost (cents), site indices used (ascending), units per SKU for each."""
+
+    cost: float
+    sites: tuple[int, ...]
+    quantities: tuple[tuple[int, ...], ...]
+
+    def key(self) -> tuple[float, int, tuple[int, ...]]:
+        """Deterministic order: cost, then packages, then preferred sites (priority, code)."""
+        return (round(self.cost, 4), len(self.sites), self.sites)
+
+
+@dataclass(slots=True)
+class Problem:
+    """Arrays for one routing problem (one priority tier of one order)."""
+
+    skus: list[str]
+    qty: np.ndarray  # units wanted per SKU
+    weight: np.ndarray  # grams per unit per SKU
+    sites: list[Site]
+    avail: np.ndarray  # sites x SKUs, capped at qty
+    fixed: np.ndarray  # per site, cents
+    unit: np.ndarray  # per site, cents per unit
+    price: np.ndarray  # sites x brackets: carrier price + late penalty, inf if it cannot carry
+    breaks: np.ndarray  # upper weight of each bracket (grams)
+    backorder: float  # cents per unit not shipped
+    groups: list[tuple[int, ...]]  # keep-together SKU indices
+    max_packages: int | None
+
+    @property
+    def total_units(self) -> int:
+        """Units wanted."""
+        return int(self.qty.sum())
+
+    def bracket(self, weight: float) -> int:
+        """Bracket index for a parcel weight (len(breaks) if too heavy for every card)."""
+        return int(np.searchsorted(self.breaks, weight, side="left"))
+
+    def shipment_cost(self, site: int, quantities: Sequence[int]) -> float:
+        """Cost in cents of one shipment of these units from a site (inf if too heavy)."""
+        units = 0
+        weight = 0
+        for sku, count in enumerate(quantities):
+            if count:
+                units += count
+                weight += count * int(self.weight[sku])
+        k = self.bracket(weight)
+        if k >= self.price.shape[1]:
+            return math.inf
+        return float(self.fixed[site] + self.price[site, k] + self.unit[site] * units)
+
+    def solution(self, assignment: Mapping[int, Sequence[int]]) -> Solution:
+        """Cost a site -> units assignment (empty shipments dropped)."""
+        used = sorted(site for site, quantities in assignment.items() if any(quantities))
+        total = 0.0
+        shipped = np.zeros(len(self.skus), dtype=np.int64)
+        for site in used:
+            total += self.shipment_cost(site, assignment[site])
+            shipped += np.asarray(assignment[site], dtype=np.int64)
+        total += self.backorder * float((self.qty - shipped).sum())
+        return Solution(total, tuple(used), tuple(tuple(int(q) for q in assignment[site]) for site in used))
+
+    def empty(self) -> Solution:
+        """Ship nothing: everything backordered."""
+        return Solution(self.backorder * self.total_units, (), ())
+
+
+def merge_lines(request: RouteRequest) -> tuple[list[str], list[int], list[int]]:
+    """SKUs in first-seen order with total quantity and unit weight; validates the lines."""
+    skus: list[str] = []
+    qty: dict[str, int] = {}
+    weight: dict[str, int] = {}
+    for line in request.lines:
+        if line.quantity <= 0:
+            raise ValueError(f"line {line.sku}: quantity must be positive")
+        if line.weight_grams < 0:
+            raise ValueError(f"line {line.sku}: weight_grams must not be negative")
+        if line.sku in qty:
+            if weight[line.sku] != line.weight_grams:
+                raise ValueError(f"SKU {line.sku} appears twice with different weights")
+            qty[line.sku] += line.quantity
+        else:
+            skus.append(line.sku)
+            qty[line.sku] = line.quantity
+            weight[line.sku] = line.weight_grams
+    return skus, [qty[s] for s in skus], [weight[s] for s in skus]
+
+
+def merged_groups(groups: Sequence[frozenset[str]], skus: Sequence[str]) -> list[tuple[int, ...]]:
+    """Keep-together groups restricted to the order's SKUs, overlapping groups merged, singletons dropped."""
+    index = {sku: i for i, sku in enumerate(skus)}
+    parent = list(range(len(skus)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for group in groups:
+        members = sorted(index[sku] for sku in group if sku in index)
+        for other in members[1:]:
+            parent[find(other)] = find(members[0])
+    classes: dict[int, list[int]] = {}
+    for i in range(len(skus)):
+        classes.setdefault(find(i), []).append(i)
+    return sorted(tuple(members) for members in classes.values() if len(members) > 1)
+
+
+def shipping_reasons(candidate: Candidate, miles: float, rules: Rules) -> str | None:
+    """Why a candidate may not ship this order (None if it may), before costs and stock."""
+    if candidate.code in rules.excluded_locations:
+        return "excluded"
+    if candidate.kind in rules.excluded_kinds:
+        return f"{candidate.kind} excluded"
+    if candidate.capacity_left is not None and candidate.capacity_left <= 0:
+        return "no capacity left today"
+    if not candidate.ships_orders:
+        return "does not ship orders"
+    if candidate.kind == "store":
+        if not candidate.ship_from_store:
+            return "store does not ship"
+        radius = rules.ship_from_store_radius_miles
+        if radius is not None and miles > radius:
+            return "store beyond ship-from-store radius"
+    return None
+
+
+def build_problem(
+    *,
+    request: RouteRequest,
+    candidates: Sequence[Candidate],
+    compiled: CompiledCostModel,
+    rules: Rules,
+    skus: list[str],
+    qty: list[int],
+    weight: list[int],
+    allowed: frozenset[str] | None,
+    max_packages: int | None,
+    groups: list[tuple[int, ...]],
+) -> Problem:
+    """Arrays for the candidates that may ship (in `allowed`, if given) and hold some wanted stock."""
+    qty_arr = np.asarray(qty, dtype=np.int64)
+    weight_arr = np.asarray(weight, dtype=np.int64)
+    pool = [c for c in candidates if allowed is None or c.code in allowed]
+    if pool:
+        miles_all = haversine_miles_many(
+            request.destination_lat,
+            request.destination_lon,
+            np.array([c.lat for c in pool], dtype=float),
+            np.array([c.lon for c in pool], dtype=float),
+        )
+    else:
+        miles_all = np.zeros(0)
+    total_weight = int(qty_arr @ weight_arr)
+    brackets = min(compiled.bracket_of(total_weight) + 1, len(compiled.breaks))
+    carrier_cache: dict[tuple[int, date], CarrierCosts] = {}
+    sites: list[Site] = []
+    rows: list[list[int]] = []
+    for candidate, miles in sorted(
+        zip(pool, miles_all.tolist(), strict=True), key=lambda p: (p[0].priority, p[0].code)
+    ):
+        if shipping_reasons(candidate, miles, rules) is not None:
+            continue
+        row = [max(0, min(int(candidate.available.get(sku, 0)), q)) for sku, q in zip(skus, qty, strict=True)]
+        if not any(row):
+            continue
+        zone = zone_for_miles(miles, compiled.model.zone_bands)
+        shipped_on = ship_date(request.placed_at, candidate.timezone, candidate.cutoff_local)
+        key = (zone, shipped_on)
+        costs = carrier_cache.get(key)
+        if costs is None:
+            costs = carrier_costs(
+                compiled,
+                zone=zone,
+                shipped_on=shipped_on,
+                service=request.service,
+                promised_by=request.promised_by,
+                brackets=brackets,
+            )
+            carrier_cache[key] = costs
+        if not math.isfinite(float(costs.price[0])):
+            continue
+        sites.append(
+            Site(
+                code=candidate.code,
+                kind=candidate.kind,
+                priority=candidate.priority,
+                miles=miles,
+                zone=zone,
+                ship_date=shipped_on,
+                fixed=compiled.handling.get(candidate.kind, 0.0) + compiled.package,
+                unit_cost=compiled.per_unit_base + compiled.per_unit_per_mile * miles,
+                carrier=costs,
+            )
+        )
+        rows.append(row)
+    count = len(sites)
+    return Problem(
+        skus=skus,
+        qty=qty_arr,
+        weight=weight_arr,
+        sites=sites,
+        avail=np.asarray(rows, dtype=np.int64).reshape(count, len(skus)),
+        fixed=np.array([s.fixed for s in sites], dtype=float),
+        unit=np.array([s.unit_cost for s in sites], dtype=float),
+        price=(np.vstack([s.carrier.price for s in sites]) if sites else np.zeros((0, brackets))),
+        breaks=compiled.breaks[:brackets],
+        backorder=compiled.backorder,
+        groups=groups,
+        max_packages=max_packages,
+    )

@@ -1,0 +1,170 @@
+"""Turning solutions into a `Plan`: shipments with Decimal costs, the reason line, runner-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from .costs import CompiledCostModel, cents_to_decimal
+from .problem import Problem, Solution
+from .types import COST_KEYS, Alternative, PlannedShipment
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(slots=True)
+class Stage:
+    """One solved problem (a priority tier): its solution and how it was found."""
+
+    problem: Problem
+    solution: Solution
+    method: str
+    pool: list[Solution]
+
+
+def build_shipment(
+    problem: Problem, compiled: CompiledCostModel, site_index: int, quantities: Sequence[int]
+) -> PlannedShipment:
+    """A `PlannedShipment` for units of one site, with the carrier option of its weight bracket."""
+    p = problem
+    site = p.sites[site_index]
+    lines = {sku: int(q) for sku, q in zip(p.skus, quantities, strict=True) if q}
+    weight = sum(int(q) * int(w) for q, w in zip(quantities, p.weight.tolist(), strict=True))
+    units = sum(int(q) for q in quantities)
+    bracket = p.bracket(weight)
+    option = int(site.carrier.option[bracket])
+    carrier, service, _transit, delivery, _late = site.carrier.options[option]
+    late = float(site.carrier.late[bracket])
+    carrier_price = float(site.carrier.price[bracket]) - late
+    breakdown = {
+        "shipping": cents_to_decimal(carrier_price + site.unit_cost * units),
+        "handling": cents_to_decimal(compiled.handling.get(site.kind, 0.0)),
+        "packages": cents_to_decimal(compiled.package),
+        "late_penalty": cents_to_decimal(late),
+    }
+    return PlannedShipment(
+        location=site.code,
+        lines=lines,
+        carrier=carrier,
+        service=service,
+        weight_grams=weight,
+        cost=sum(breakdown.values(), ZERO),
+        cost_breakdown=breakdown,
+        ship_date=site.ship_date,
+        estimated_delivery=delivery,
+        zone=site.zone,
+        distance_miles=site.miles,
+    )
+
+
+def plan_costs(shipments: Sequence[PlannedShipment], backorder_cents: float) -> tuple[Decimal, dict[str, Decimal]]:
+    """Total and breakdown (keys `COST_KEYS`) of shipments plus the backorder penalty."""
+    breakdown = dict.fromkeys(COST_KEYS, ZERO)
+    for shipment in shipments:
+        for key, value in shipment.cost_breakdown.items():
+            breakdown[key] += value
+    breakdown["backorder_penalty"] = cents_to_decimal(backorder_cents)
+    return sum(breakdown.values(), ZERO), breakdown
+
+
+def day_label(day: date) -> str:
+    """'Thu 27 Nov'."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def _units(count: int) -> str:
+    return f"{count} unit" if count == 1 else f"{count} units"
+
+
+def _items(count: int) -> str:
+    return "the item" if count == 1 else f"all {count} items"
+
+
+def _packages(count: int) -> str:
+    return "1 package" if count == 1 else f"{count} packages"
+
+
+def describe_solution(problem: Problem, compiled: CompiledCostModel, solution: Solution) -> Alternative:
+    """A runner-up as an `Alternative` with a one-line summary."""
+    shipments = [
+        build_shipment(problem, compiled, s, q) for s, q in zip(solution.sites, solution.quantities, strict=True)
+    ]
+    backordered = problem.total_units - sum(sum(q) for q in solution.quantities)
+    total, _ = plan_costs(shipments, problem.backorder * backordered)
+    where = " + ".join(problem.sites[s].code for s in solution.sites) or "nothing shipped"
+    summary = f"{where}: {_packages(len(shipments))}, ${total}"
+    if shipments:
+        summary += f", arrives {day_label(max(s.estimated_delivery for s in shipments))}"
+    if backordered:
+        summary += f", {_units(backordered)} backordered"
+    return Alternative(
+        locations=tuple(problem.sites[s].code for s in solution.sites),
+        total_cost=total,
+        packages=len(shipments),
+        backordered_units=backordered,
+        summary=summary,
+    )
+
+
+def alternatives(
+    problem: Problem, compiled: CompiledCostModel, chosen: Solution, pool: list[Solution]
+) -> tuple[Alternative, ...]:
+    """Up to 3 cheapest plans on other location sets than the chosen one."""
+    found: list[Alternative] = []
+    seen = {chosen.sites}
+    for solution in sorted(pool, key=Solution.key):
+        if solution.sites in seen:
+            continue
+        seen.add(solution.sites)
+        found.append(describe_solution(problem, compiled, solution))
+        if len(found) == 3:
+            break
+    return tuple(found)
+
+
+def reason(
+    *,
+    stages: Sequence[Stage],
+    shipments: Sequence[PlannedShipment],
+    backorders: dict[str, int],
+    items: int,
+) -> str:
+    """One line a person can read: where from, why, packages, cost, arrival, backorders."""
+    first = stages[0].problem if stages else None
+    backordered = sum(backorders.values())
+    if not shipments:
+        missing = ", ".join(list(backorders)[:3]) + (" and more" if len(backorders) > 3 else "")
+        if first is None or not first.sites:
+            return f"Backordered: no eligible location has stock of {missing}"
+        return f"Backordered: shipping {missing} would cost more than the backorder penalty or break a rule"
+    codes = [s.location for s in shipments]
+    full_sites = (
+        []
+        if first is None
+        else [s.code for s, row in zip(first.sites, first.avail, strict=True) if (row >= first.qty).all()]
+    )
+    if len(stages) > 1:
+        why = "tier 1 locations first, later tiers only for what they lack"
+    elif len(shipments) == 1:
+        if full_sites == codes:
+            why = f"only location with {_items(items)}"
+        elif codes[0] in full_sites:
+            why = f"cheapest of {len(full_sites)} locations with {_items(items)}"
+        elif not full_sites:
+            why = f"no location has {_items(items)}; cheapest plan"
+        else:
+            why = "cheapest plan within the rules"
+    elif not full_sites:
+        why = f"no single location has {_items(items)}"
+    else:
+        why = "cheaper than one package"
+    arrival = max(s.estimated_delivery for s in shipments)
+    total = sum((s.cost for s in shipments), ZERO)
+    where = codes[0] if len(codes) == 1 else " and ".join([", ".join(codes[:-1]), codes[-1]])
+    verb = "Shipped from" if len(codes) == 1 else "Split across"
+    text = f"{verb} {where}: {why}; {_packages(len(shipments))}, ${total}, arrives {day_label(arrival)}"
+    if backordered:
+        text += f"; {_units(backordered)} backordered"
+    return text

@@ -1,0 +1,66 @@
+"""Fulfillment write services: routing, shipments, work at locations, re-routing, cancellation."""
+
+from fulfillment.services.cancel import order_cancel
+from fulfillment.services.reroute import (
+    Rejection,
+    backorders_retry,
+    order_hold,
+    order_release,
+    order_reroute,
+    shipment_reject,
+)
+from fulfillment.services.routing import RoutingOutcome, cost_model_forget, cost_model_load, order_route
+from fulfillment.services.shipments import (
+    Allocation,
+    order_status_sync,
+    shipment_cancel,
+    shipment_create,
+    shipment_ship,
+    shipment_transition,
+)
+from fulfillment.services.shipping import (
+    TrackingRefresh,
+    shipment_deliver,
+    shipment_label,
+    shipment_tracking_record,
+    tracking_refresh,
+)
+from fulfillment.services.work import (
+    PickLine,
+    picklist_close,
+    picklist_create,
+    picklist_lines,
+    shipment_accept,
+    shipment_pack,
+)
+
+__all__ = [
+    "Allocation",
+    "PickLine",
+    "Rejection",
+    "RoutingOutcome",
+    "TrackingRefresh",
+    "backorders_retry",
+    "cost_model_forget",
+    "cost_model_load",
+    "order_cancel",
+    "order_hold",
+    "order_release",
+    "order_reroute",
+    "order_route",
+    "order_status_sync",
+    "picklist_close",
+    "picklist_create",
+    "picklist_lines",
+    "shipment_accept",
+    "shipment_cancel",
+    "shipment_create",
+    "shipment_deliver",
+    "shipment_label",
+    "shipment_pack",
+    "shipment_reject",
+    "shipment_ship",
+    "shipment_tracking_record",
+    "shipment_transition",
+    "tracking_refresh",
+]

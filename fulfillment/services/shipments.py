@@ -1,0 +1,232 @@
+"""Shipments: create (reserving stock), move through the location's work, ship, cancel.
+
+Every stock effect goes through `inventory.services` (reserve on create, release on cancel,
+ship on ship), with the order as the ledger document, and every order-line effect through
+`orders.services`, so the order's split (allocated / shipped / cancelled / backordered)
+always matches the shipments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import Conflict
+from core.types import AnyUser
+from fulfillment.models import OPEN_SHIPMENT_STATUSES, SHIPMENT_TRANSITIONS, Shipment, ShipmentLine, ShipmentStatus
+from inventory.models import Location
+from inventory.services import DocumentRef, StockLine, stock_release, stock_reserve, stock_ship
+from orders.models import Order, OrderEventKind, OrderLine, OrderStatus
+from orders.services import (
+    order_event_add,
+    order_line_allocate,
+    order_line_deallocate,
+    order_line_ship,
+    order_transition,
+)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Units of one order line to ship from a location."""
+
+    line: OrderLine
+    quantity: int
+
+
+def order_document(order: Order) -> DocumentRef:
+    """The ledger document for stock movements made on behalf of an order."""
+    return DocumentRef("order", str(order.pk))
+
+
+def _sku_lines(allocations: Sequence[Allocation]) -> list[StockLine]:
+    per_sku: dict[int, int] = {}
+    for allocation in allocations:
+        per_sku[allocation.line.sku_id] = per_sku.get(allocation.line.sku_id, 0) + allocation.quantity
+    return [StockLine(sku_id, qty) for sku_id, qty in per_sku.items()]
+
+
+def shipment_create(
+    *,
+    order: Order,
+    location: Location,
+    allocations: Sequence[Allocation],
+    actor: AnyUser | None,
+    carrier: str = "",
+    service: str = "",
+    ship_by: date | None = None,
+    estimated_delivery: date | None = None,
+    cost: Decimal = Decimal("0.00"),
+    weight_grams: int = 0,
+) -> Shipment:
+    """Reserve the units at the location and record the shipment (all or nothing).
+
+    Raises InsufficientStock if the location no longer has them (the caller re-plans).
+    """
+    with transaction.atomic():
+        stock_reserve(location=location, lines=_sku_lines(allocations), actor=actor, document=order_document(order))
+        shipment = Shipment.objects.create(
+            order=order,
+            location=location,
+            carrier=carrier,
+            service=service,
+            ship_by=ship_by,
+            estimated_delivery=estimated_delivery,
+            cost=cost,
+            weight_grams=weight_grams,
+        )
+        ShipmentLine.objects.bulk_create(
+            [
+                ShipmentLine(shipment=shipment, order_line=a.line, sku_id=a.line.sku_id, quantity=a.quantity)
+                for a in allocations
+            ]
+        )
+        for allocation in allocations:
+            order_line_allocate(line=allocation.line, quantity=allocation.quantity)
+    return shipment
+
+
+def _locked_shipment(shipment: Shipment) -> Shipment:
+    return Shipment.objects.select_for_update(of=("self",)).select_related("location", "order").get(pk=shipment.pk)
+
+
+def _check_transition(shipment: Shipment, to: str) -> None:
+    if to not in SHIPMENT_TRANSITIONS.get(shipment.status, frozenset()):
+        raise Conflict(
+            f"Shipment {shipment.number} is {shipment.get_status_display().lower()}; it cannot become "
+            f"{ShipmentStatus(to).label.lower()}."
+        )
+
+
+def shipment_transition(
+    *, shipment: Shipment, to: str, actor: AnyUser | None, actor_label: str = "", reason: str = ""
+) -> Shipment:
+    """Move a shipment through the location's work (accepted, picking, packed); 409 if not allowed."""
+    if to in (ShipmentStatus.SHIPPED, ShipmentStatus.CANCELLED, ShipmentStatus.REJECTED):
+        raise Conflict(f"Use the {to} action for that.")
+    with transaction.atomic():
+        locked = _locked_shipment(shipment)
+        _check_transition(locked, to)
+        locked.status = to
+        locked.status_reason = reason[:255]
+        locked.save(update_fields=["status", "status_reason", "updated_at"])
+        order_event_add(
+            order=locked.order,
+            kind=OrderEventKind.SHIPMENT,
+            message=f"{locked.number} at {locked.location.code}: {ShipmentStatus(to).label.lower()}.",
+            actor=actor,
+            actor_label=actor_label,
+        )
+        order_status_sync(order=locked.order, actor=actor, actor_label=actor_label)
+    return locked
+
+
+def _allocations_of(shipment: Shipment) -> list[Allocation]:
+    return [Allocation(sl.order_line, sl.quantity) for sl in shipment.lines.select_related("order_line")]
+
+
+def shipment_cancel(
+    *,
+    shipment: Shipment,
+    actor: AnyUser | None,
+    actor_label: str = "",
+    reason: str = "",
+    rejected: bool = False,
+    cancel_units: bool = False,
+) -> Shipment:
+    """Cancel (or reject) an open shipment: release its stock; its units become backordered again
+    (to be re-routed) or, with `cancel_units`, cancelled on the order."""
+    to = ShipmentStatus.REJECTED if rejected else ShipmentStatus.CANCELLED
+    with transaction.atomic():
+        locked = _locked_shipment(shipment)
+        if locked.status not in OPEN_SHIPMENT_STATUSES:
+            raise Conflict(f"Shipment {locked.number} is {locked.get_status_display().lower()} and cannot be {to}.")
+        _check_transition(locked, to)
+        allocations = _allocations_of(locked)
+        stock_release(
+            location=locked.location,
+            lines=_sku_lines(allocations),
+            actor=actor,
+            document=order_document(locked.order),
+            note=f"{locked.number} {to}",
+        )
+        for allocation in allocations:
+            order_line_deallocate(line=allocation.line, quantity=allocation.quantity, cancel=cancel_units)
+        locked.status = to
+        locked.status_reason = reason[:255]
+        locked.save(update_fields=["status", "status_reason", "updated_at"])
+        order_event_add(
+            order=locked.order,
+            kind=OrderEventKind.SHIPMENT,
+            message=f"{locked.number} at {locked.location.code} {to}" + (f": {reason}" if reason else "."),
+            actor=actor,
+            actor_label=actor_label,
+        )
+    return locked
+
+
+def shipment_ship(
+    *, shipment: Shipment, actor: AnyUser | None, tracking_number: str = "", actor_label: str = ""
+) -> Shipment:
+    """The parcel left: reserved stock becomes shipped in the ledger, the order lines count it."""
+    with transaction.atomic():
+        locked = _locked_shipment(shipment)
+        _check_transition(locked, ShipmentStatus.SHIPPED)
+        allocations = _allocations_of(locked)
+        stock_ship(
+            location=locked.location,
+            lines=_sku_lines(allocations),
+            actor=actor,
+            document=order_document(locked.order),
+            note=locked.number,
+        )
+        for allocation in allocations:
+            order_line_ship(line=allocation.line, quantity=allocation.quantity)
+        locked.status = ShipmentStatus.SHIPPED
+        locked.tracking_number = tracking_number[:64]
+        locked.shipped_at = timezone.now()
+        locked.save(update_fields=["status", "tracking_number", "shipped_at", "updated_at"])
+        order_event_add(
+            order=locked.order,
+            kind=OrderEventKind.SHIPMENT,
+            message=f"{locked.number} shipped from {locked.location.code}"
+            + (f", tracking {tracking_number}." if tracking_number else "."),
+            actor=actor,
+            actor_label=actor_label,
+        )
+        order_status_sync(order=locked.order, actor=actor, actor_label=actor_label)
+    return locked
+
+
+def order_status_sync(*, order: Order, actor: AnyUser | None = None, actor_label: str = "") -> Order:
+    """Derive the order's status from its lines and shipments (on hold and cancelled stay put)."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status in (OrderStatus.ON_HOLD, OrderStatus.CANCELLED, OrderStatus.DELIVERED):
+        return order
+    lines = list(order.lines.all())
+    wanted = sum(line.quantity - line.quantity_cancelled for line in lines)
+    shipped = sum(line.quantity_shipped for line in lines)
+    allocated = sum(line.quantity_allocated for line in lines)
+    working = order.shipments.filter(
+        status__in=[ShipmentStatus.ACCEPTED, ShipmentStatus.PICKING, ShipmentStatus.PACKED]
+    ).exists()
+    if wanted == 0:
+        target = OrderStatus.CANCELLED
+    elif shipped >= wanted:
+        target = OrderStatus.SHIPPED
+    elif shipped > 0:
+        target = OrderStatus.PARTIALLY_SHIPPED
+    elif working:
+        target = OrderStatus.IN_FULFILLMENT
+    elif allocated > 0:
+        target = OrderStatus.ROUTED
+    else:
+        target = OrderStatus.BACKORDERED
+    if target != order.status:
+        order_transition(order=order, to=target, actor=actor, actor_label=actor_label)
+    return order

@@ -1,0 +1,324 @@
+"""Work at a location: accept, pick (pick lists), pack (scan verification).
+
+A shipment moves requested -> accepted (`shipment_accept`) -> picking (`picklist_create`) ->
+packed (`shipment_pack`) -> shipped (`shipment_label` buys the carrier label, then ships
+it through `shipment_ship`) -> delivered (`shipment_deliver`, normally from the carrier's
+tracking through `tracking_refresh`); labels, shipping and tracking live in
+`fulfillment.services.shipping`. While its order is on hold nothing moves.
+
+Locking: a service locks the shipment row, then (through `shipment_transition` or
+`_order_locked`) its order row. The carrier is only called with no row lock held (rule 6).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.types import AnyUser
+from fulfillment.models import (
+    Package,
+    PickList,
+    PickListStatus,
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+)
+from fulfillment.services.shipments import shipment_transition
+from inventory.models import SKU, Location
+from orders.models import Order, OrderStatus
+
+logger = logging.getLogger(__name__)
+
+#: The heaviest parcel a national carrier takes (150 lb); heavier goes as freight.
+MAX_PACKAGE_WEIGHT_GRAMS = 68_039
+MAX_PICKLIST_SHIPMENTS = 200
+MAX_SCANS = 10_000
+MAX_UNKNOWN_NAMED = 20
+#: Shipped parcels are polled for this long; after that they need a person (lost parcel claim).
+TRACKING_WINDOW = timedelta(days=60)
+
+
+def _actor_id(actor: AnyUser | None) -> int | None:
+    return actor.pk if actor is not None and actor.is_authenticated and actor.pk else None
+
+
+def _locked(shipment: Shipment) -> Shipment:
+    """The shipment under its row lock (only its own row: not its order's nor its location's)."""
+    return Shipment.objects.select_for_update(of=("self",)).select_related("order", "location").get(pk=shipment.pk)
+
+
+def _order_locked(order_id: int) -> Order:
+    return Order.objects.select_for_update(of=("self",)).get(pk=order_id)
+
+
+def _refuse_if_on_hold(shipment: Shipment) -> None:
+    order = shipment.order
+    if order.status == OrderStatus.ON_HOLD:
+        raise Conflict(f"Order {order.number} is on hold; release it before working on {shipment.number}.")
+
+
+def _status_label(shipment: Shipment) -> str:
+    return shipment.get_status_display().lower()
+
+
+# --- Accept ----------------------------------------------------------------------------------
+
+
+def shipment_accept(*, shipment: Shipment, actor: AnyUser | None, actor_label: str = "") -> Shipment:
+    """The location takes on a requested shipment (a store agrees to ship from its shelves).
+
+    Accepting an accepted shipment again changes nothing; any other status is a 409.
+    """
+    with transaction.atomic():
+        locked = _locked(shipment)
+        if locked.status == ShipmentStatus.ACCEPTED:
+            return locked
+        _refuse_if_on_hold(locked)
+        return shipment_transition(shipment=locked, to=ShipmentStatus.ACCEPTED, actor=actor, actor_label=actor_label)
+
+
+# --- Pick lists ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickLine:
+    """One row of a printed pick list: a SKU and how many units to take from the shelf."""
+
+    sku_code: str
+    name: str
+    barcode: str
+    quantity: int
+
+
+def picklist_create(
+    *, location: Location, shipments: Sequence[Shipment], actor: AnyUser | None, actor_label: str = ""
+) -> PickList:
+    """Batch accepted shipments of one location into a pick list and start picking them.
+
+    All or nothing: an empty batch, more than `MAX_PICKLIST_SHIPMENTS`, a shipment of another
+    location, one that is not accepted or whose order is on hold is refused (every problem
+    listed in `details["problems"]`) and nothing is written.
+    """
+    ids = sorted({shipment.pk for shipment in shipments})
+    if not ids:
+        raise ValidationFailed("Choose at least one shipment to pick.", field="shipments")
+    if len(ids) > MAX_PICKLIST_SHIPMENTS:
+        raise ValidationFailed(f"At most {MAX_PICKLIST_SHIPMENTS} shipments per pick list.", field="shipments")
+    with transaction.atomic():
+        locked = list(
+            Shipment.objects.select_for_update(of=("self",))
+            .select_related("order", "location")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+        if len(locked) != len(ids):
+            raise NotFound("Some of the shipments do not exist.", field="shipments")
+        problems = []
+        for shipment in locked:
+            if shipment.location_id != location.pk:
+                problems.append(f"{shipment.number} ships from {shipment.location.code}, not {location.code}.")
+            elif shipment.status != ShipmentStatus.ACCEPTED:
+                problems.append(f"{shipment.number} is {_status_label(shipment)}; only accepted shipments are picked.")
+            elif shipment.order.status == OrderStatus.ON_HOLD:
+                problems.append(f"{shipment.number}: order {shipment.order.number} is on hold.")
+        if problems:
+            raise Conflict(" ".join(problems), field="shipments", details={"problems": problems})
+        picklist = PickList.objects.create(location=location, created_by_id=_actor_id(actor))
+        picklist.shipments.add(*locked)
+        for shipment in locked:
+            shipment_transition(
+                shipment=shipment,
+                to=ShipmentStatus.PICKING,
+                actor=actor,
+                actor_label=actor_label,
+                reason=f"on pick list {picklist.number}",
+            )
+    return picklist
+
+
+def picklist_lines(picklist: PickList) -> list[PickLine]:
+    """What to take from the shelves for a pick list: units per SKU, sorted by SKU code (one query).
+
+    Shipments cancelled or rejected since the list was printed are left out.
+    """
+    rows = (
+        ShipmentLine.objects.filter(shipment__picklists=picklist)
+        .exclude(shipment__status__in=[ShipmentStatus.CANCELLED, ShipmentStatus.REJECTED])
+        .values("sku__code", "sku__name", "sku__barcode")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("sku__code")
+    )
+    return [
+        PickLine(
+            sku_code=row["sku__code"], name=row["sku__name"], barcode=row["sku__barcode"], quantity=row["quantity"]
+        )
+        for row in rows
+    ]
+
+
+def picklist_close(*, picklist: PickList, actor: AnyUser | None) -> PickList:
+    """Mark a pick list done (it also closes by itself when its last shipment is packed).
+
+    Shipments still being picked stay in the location's "to pack" queue.
+    """
+    with transaction.atomic():
+        locked = PickList.objects.select_for_update().get(pk=picklist.pk)
+        if locked.status != PickListStatus.DONE:
+            locked.status = PickListStatus.DONE
+            locked.closed_at = timezone.now()
+            locked.save(update_fields=["status", "closed_at"])
+    return locked
+
+
+def _picklists_close_if_done(shipment: Shipment) -> None:
+    for picklist in PickList.objects.select_for_update().filter(shipments=shipment, status=PickListStatus.OPEN):
+        still_picking = picklist.shipments.filter(status__in=[ShipmentStatus.ACCEPTED, ShipmentStatus.PICKING])
+        if not still_picking.exists():
+            picklist.status = PickListStatus.DONE
+            picklist.closed_at = timezone.now()
+            picklist.save(update_fields=["status", "closed_at"])
+
+
+# --- Pack ------------------------------------------------------------------------------------
+
+
+def _package_weight(weight_grams: object) -> int:
+    if isinstance(weight_grams, bool) or not isinstance(weight_grams, int):
+        raise ValidationFailed("Enter the package weight in whole grams.", field="weight_grams")
+    if weight_grams <= 0:
+        raise ValidationFailed("Weigh the package: its weight must be more than 0 g.", field="weight_grams")
+    if weight_grams > MAX_PACKAGE_WEIGHT_GRAMS:
+        raise ValidationFailed(
+            f"{weight_grams:,} g is over the {MAX_PACKAGE_WEIGHT_GRAMS:,} g (150 lb) parcel limit; check the scale.",
+            field="weight_grams",
+        )
+    return weight_grams
+
+
+def _scan_key(code: str) -> str:
+    """Barcodes compare without leading zeros (a UPC-A read as EAN-13), SKU codes without case."""
+    return (code.lstrip("0") or "0") if code.isdigit() else code.upper()
+
+
+def _verify_scans(shipment: Shipment, codes: Sequence[str]) -> None:
+    """Refuse unless every unit of the shipment was scanned exactly once (by barcode or SKU code)."""
+    expected: Counter[int] = Counter()
+    skus: dict[int, SKU] = {}
+    for line in shipment.lines.select_related("sku"):
+        expected[line.sku_id] += line.quantity
+        skus[line.sku_id] = line.sku
+    by_key: dict[str, int] = {}
+    for sku in sorted(skus.values(), key=lambda s: s.code):
+        by_key.setdefault(_scan_key(sku.code), sku.pk)
+        if sku.barcode:
+            by_key.setdefault(_scan_key(sku.barcode), sku.pk)
+    scanned: Counter[int] = Counter()
+    unknown: Counter[str] = Counter()
+    for code in codes:
+        sku_id = by_key.get(_scan_key(code))
+        if sku_id is None:
+            unknown[code] += 1
+        else:
+            scanned[sku_id] += 1
+    problems: list[str] = []
+    named = sorted(unknown.items())[:MAX_UNKNOWN_NAMED]
+    wanted = [code for code, _ in named]
+    others: dict[str, str] = {}
+    for code, barcode in SKU.objects.filter(
+        Q(barcode__in=wanted) | Q(code__in=wanted + [c.upper() for c in wanted])
+    ).values_list("code", "barcode"):
+        others.setdefault(barcode, code)
+        others.setdefault(code, code)
+    for code, times in named:
+        other = others.get(code) or others.get(code.upper())
+        what = f"{code} ({other})" if other and other != code else code
+        problems.append(f"{what} is not in {shipment.number}" + (f" (scanned {times} times)." if times > 1 else "."))
+    if len(unknown) > MAX_UNKNOWN_NAMED:
+        problems.append(f"And {len(unknown) - MAX_UNKNOWN_NAMED} more codes that are not in {shipment.number}.")
+    missing: dict[str, int] = {}
+    extra: dict[str, int] = {}
+    for sku_id, want in sorted(expected.items(), key=lambda item: skus[item[0]].code):
+        got, code = scanned[sku_id], skus[sku_id].code
+        if got < want:
+            missing[code] = want - got
+            problems.append(f"{code}: scanned {got} of {want}, {want - got} missing.")
+        elif got > want:
+            extra[code] = got - want
+            problems.append(f"{code}: scanned {got} but the shipment has {want}, {got - want} extra.")
+    if problems:
+        raise ValidationFailed(
+            f"{shipment.number} cannot be packed: " + " ".join(problems),
+            field="scanned",
+            details={"problems": problems, "missing": missing, "extra": extra, "unknown": sorted(unknown)},
+        )
+
+
+def shipment_pack(
+    *, shipment: Shipment, scanned: Sequence[str], weight_grams: int, actor: AnyUser | None, actor_label: str = ""
+) -> Package:
+    """Pack a shipment being picked: every unit scanned exactly once, the parcel weighed.
+
+    `scanned` holds one barcode (or SKU code) per unit. A missing unit, an extra unit or a
+    code that is not in the shipment is refused with a ValidationFailed naming the SKU and
+    the counts, and nothing changes. The weight must be a whole number of grams, more than 0
+    and at most `MAX_PACKAGE_WEIGHT_GRAMS`. An accepted shipment may be packed straight away
+    (a store without a pick list). Packing again after a re-pick replaces the package and
+    drops its unused label. Closes the pick list once none of its shipments is left to pick.
+    """
+    weight = _package_weight(weight_grams)
+    if isinstance(scanned, str):
+        raise ValidationFailed("Give one scanned code per unit (a list).", field="scanned")
+    codes = [str(code).strip() for code in scanned if str(code).strip()]
+    if len(codes) > MAX_SCANS:
+        raise ValidationFailed(f"At most {MAX_SCANS:,} scans per package.", field="scanned")
+    with transaction.atomic():
+        locked = _locked(shipment)
+        if locked.status not in (ShipmentStatus.ACCEPTED, ShipmentStatus.PICKING):
+            raise Conflict(f"{locked.number} is {_status_label(locked)}; only a shipment being picked can be packed.")
+        _refuse_if_on_hold(locked)
+        _verify_scans(locked, codes)
+        if locked.status == ShipmentStatus.ACCEPTED:
+            shipment_transition(
+                shipment=locked,
+                to=ShipmentStatus.PICKING,
+                actor=actor,
+                actor_label=actor_label,
+                reason="picked to pack",
+            )
+        package, _ = Package.objects.update_or_create(
+            shipment=locked,
+            defaults={
+                "weight_grams": weight,
+                "scanned": codes,
+                "packed_by_id": _actor_id(actor),
+                "packed_at": timezone.now(),
+                "carrier": "",
+                "service": "",
+                "tracking_number": "",
+                "label_format": "",
+                "label_data": "",
+                "label_rate": None,
+                "label_created_at": None,
+            },
+        )
+        shipment_transition(
+            shipment=locked,
+            to=ShipmentStatus.PACKED,
+            actor=actor,
+            actor_label=actor_label,
+            reason=f"{len(codes)} units scanned, {weight:,} g",
+        )
+        _picklists_close_if_done(locked)
+    return package
+
+
+# --- Label and ship --------------------------------------------------------------------------

@@ -1,0 +1,45 @@
+"""Fulfillment staff pages: routing settings (carriers, rate tables, zones, costs, rules), the
+rate calculator, and store pickups.
+
+Each view parses its input, calls one selector or service, and renders the full page, or a
+named partial of it when htmx asks. Viewing needs `fulfillment.view_carrier`; changing
+anything needs `fulfillment.manage_rates`.
+"""
+
+from fulfillment.views.calculator import rate_calculator
+from fulfillment.views.carriers import (
+    carrier_create_view,
+    carrier_edit,
+    service_create_view,
+    service_edit,
+    service_rates,
+)
+from fulfillment.views.pickups import pickups
+from fulfillment.views.routing import routing_overview
+from fulfillment.views.work import (
+    work,
+    work_accept,
+    work_pack,
+    work_picklist,
+    work_picklist_create,
+    work_reject,
+    work_ship,
+)
+
+__all__ = [
+    "carrier_create_view",
+    "carrier_edit",
+    "pickups",
+    "rate_calculator",
+    "routing_overview",
+    "service_create_view",
+    "service_edit",
+    "service_rates",
+    "work",
+    "work_accept",
+    "work_pack",
+    "work_picklist",
+    "work_picklist_create",
+    "work_reject",
+    "work_ship",
+]

@@ -1,0 +1,272 @@
+"""A location's work queue: accept or reject, batch into pick lists, pack with scans, label and ship.
+
+Everything needs `fulfillment.work_shipments` and is scoped by the selectors to the user's
+locations (`inventory.selectors.visible_location_ids`): another location's shipment or pick
+list is a 404. Each view parses its input, calls one selector or service, and renders the
+page, a named partial of it for htmx, or redirects back to the queue with a message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from core.errors import DomainError
+from core.views import is_htmx, render_page
+from fulfillment.models import PickList, Shipment, ShipmentStatus
+from fulfillment.services import (
+    picklist_create,
+    picklist_lines,
+    shipment_accept,
+    shipment_label,
+    shipment_pack,
+    shipment_reject,
+)
+from fulfillment.services.work import MAX_PACKAGE_WEIGHT_GRAMS, MAX_SCANS
+from inventory.models import Location
+from orders.models import OrderStatus
+from orders.selectors import (
+    WORK_TABS,
+    carrier_service_names,
+    open_picklists,
+    pack_progress,
+    picklist_get,
+    work_counts,
+    work_location_get,
+    work_locations,
+    work_queue,
+    work_shipment_get,
+    work_shipments_by_ids,
+)
+from orders.selectors import service_label as name_service
+from orders.views._shared import safe_next
+
+QUEUE_PER_PAGE = 50
+WORK = "fulfillment.work_shipments"
+
+
+class PackForm(forms.Form):
+    """The package's weight, as read from the scale."""
+
+    weight_grams = forms.IntegerField(
+        label="Package weight (g)",
+        min_value=1,
+        max_value=MAX_PACKAGE_WEIGHT_GRAMS,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=200)
+
+
+def _queue_url(location: Location | None, tab: str) -> str:
+    query = f"?tab={tab}" + (f"&location={location.code}" if location is not None else "")
+    return reverse("fulfillment:work") + query
+
+
+@require_GET
+@permission_required(WORK, raise_exception=True)
+def work(request: HttpRequest) -> HttpResponse:
+    """The shipments a location has to accept, pick, pack and ship, one tab each with its count.
+
+    A user who works at several locations picks one (or sees all of them). The number of
+    queries does not grow with the queue.
+    """
+    today = timezone.localdate()
+    locations = work_locations(user=request.user)
+    by_code = {location.code: location for location in locations}
+    location = by_code.get(request.GET.get("location", ""))
+    if location is None and len(locations) == 1:
+        location = locations[0]
+    tab = request.GET.get("tab", "")
+    counts = work_counts(user=request.user, location=location, today=today)
+    if tab not in counts:
+        tab = next((key for key, _, _ in WORK_TABS[:4] if counts[key]), WORK_TABS[0][0])
+    page = Paginator(work_queue(user=request.user, location=location, tab=tab, today=today), QUEUE_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    shipments = list(page)
+    if tab in ("ship", "shipped") and shipments:
+        names = carrier_service_names()
+        for shipment in shipments:
+            shipment.service_label = name_service(names, shipment.carrier, shipment.service)  # type: ignore[attr-defined]
+    groups: dict[str, dict[str, Any]] = {}
+    for shipment in shipments:
+        group = groups.setdefault(shipment.location.code, {"location": shipment.location, "shipments": []})
+        group["shipments"].append(shipment)
+    context = {
+        "locations": locations,
+        "location": location,
+        "tab": tab,
+        "tabs": [{"key": key, "label": label, "count": counts[key]} for key, _, label in WORK_TABS],
+        "page": page,
+        "shipments": shipments,
+        "groups": list(groups.values()),
+        "picklists": list(open_picklists(user=request.user, location=location)[:20]) if tab in ("pick", "pack") else [],
+        "today": today,
+        "on_hold": OrderStatus.ON_HOLD,
+        "here": request.get_full_path(),
+    }
+    return render_page(request, "fulfillment/work/queue.html", context, partial="queue")
+
+
+@require_POST
+@permission_required(WORK, raise_exception=True)
+def work_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """The location takes on a requested shipment."""
+    shipment = work_shipment_get(user=request.user, pk=pk)
+    try:
+        shipment_accept(shipment=shipment, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{shipment.number} accepted: it is in To pick.")
+    return redirect(safe_next(request, _queue_url(shipment.location, "accept")))
+
+
+@require_POST
+@permission_required(WORK, raise_exception=True)
+def work_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    """The location turns a shipment down (with a reason); its units are routed elsewhere."""
+    shipment = work_shipment_get(user=request.user, pk=pk)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"].strip() if form.is_valid() else ""
+    try:
+        rejection = shipment_reject(shipment=shipment, reason=reason, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        moved = rejection.routing is not None and rejection.routing.shipments
+        where = "routed to another location" if moved else "waiting for stock elsewhere"
+        messages.success(request, f"{shipment.number} rejected; its units are {where}.")
+    return redirect(safe_next(request, _queue_url(shipment.location, "accept")))
+
+
+@require_POST
+@permission_required(WORK, raise_exception=True)
+def work_picklist_create(request: HttpRequest) -> HttpResponse:
+    """Batch the ticked accepted shipments of one location into a pick list, then print it."""
+    location = work_location_get(user=request.user, code=request.POST.get("location", ""))
+    ids = [int(value) for value in request.POST.getlist("shipments") if value.isdigit()]
+    shipments = work_shipments_by_ids(user=request.user, ids=ids)
+    try:
+        picklist = picklist_create(location=location, shipments=shipments, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(safe_next(request, _queue_url(location, "pick")))
+    count = len(shipments)
+    messages.success(
+        request, f"{picklist.number} created: {count} shipment{'' if count == 1 else 's'} to pick. Print it and walk."
+    )
+    return redirect("fulfillment:work_picklist", pk=picklist.pk)
+
+
+@require_GET
+@permission_required(WORK, raise_exception=True)
+def work_picklist(request: HttpRequest, pk: int) -> HttpResponse:
+    """A printable pick list: what to take from the shelves, then which order each unit goes to."""
+    picklist: PickList = picklist_get(user=request.user, pk=pk)
+    lines = picklist_lines(picklist)
+    context = {
+        "picklist": picklist,
+        "lines": lines,
+        "units": sum(line.quantity for line in lines),
+        "shipments": list(picklist.shipments.all()),
+        "picking": ShipmentStatus.PICKING,
+    }
+    return render_page(request, "fulfillment/work/picklist.html", context)
+
+
+def _scanned(request: HttpRequest) -> list[str]:
+    return [code.strip() for code in request.POST.getlist("scanned")[:MAX_SCANS] if code.strip()]
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(WORK, raise_exception=True)
+def work_pack(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pack one shipment: scan every unit (barcode or SKU code, Enter), weigh the parcel, pack.
+
+    Each scan is checked against the shipment at once: a unit it does not hold, or one too
+    many, is refused with a clear message and not counted. The scans so far travel with the
+    form, so the page works without JavaScript; htmx swaps just the progress. "Pack" hands
+    the scans and the weight to `shipment_pack`, which checks them again.
+    """
+    shipment: Shipment = work_shipment_get(user=request.user, pk=pk)
+    scanned = _scanned(request) if request.method == "POST" else []
+    action = request.POST.get("action", "scan")
+    if action == "scan" and not request.POST.get("scan", "").strip() and request.POST.get("weight_grams", "").strip():
+        action = "pack"  # Enter in the weight field submits with the form's first button
+    form = PackForm(request.POST if action == "pack" else None, initial={})
+    status = 200
+    last = ""
+    if request.method == "POST" and action == "scan":
+        code = request.POST.get("scan", "").strip()[:100]
+        progress = pack_progress(shipment=shipment, scanned=scanned, add=code)
+        if progress.error:
+            status = 422
+        elif code:
+            last = code
+    elif request.method == "POST":
+        progress = pack_progress(shipment=shipment, scanned=scanned)
+        if form.is_valid():
+            try:
+                package = shipment_pack(
+                    shipment=shipment,
+                    scanned=scanned,
+                    weight_grams=form.cleaned_data["weight_grams"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                if exc.field == "weight_grams":
+                    form.add_error("weight_grams", exc.message)
+                else:
+                    progress = dataclasses.replace(progress, error=exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"{shipment.number} packed: {progress.scanned_units} units, {package.weight_grams:,} g. "
+                    "It is in To ship.",
+                )
+                target = _queue_url(shipment.location, "ship")
+                return HttpResponseClientRedirect(target) if is_htmx(request) else redirect(target)
+        status = 422
+    else:
+        progress = pack_progress(shipment=shipment, scanned=[])
+    context = {
+        "shipment": shipment,
+        "service": name_service(carrier_service_names(), shipment.carrier, shipment.service),
+        "progress": progress,
+        "form": form,
+        "last": last,
+        "can_pack": shipment.status in (ShipmentStatus.ACCEPTED, ShipmentStatus.PICKING),
+        "on_hold": shipment.order.status == OrderStatus.ON_HOLD,
+        "queue_url": _queue_url(shipment.location, "pack"),
+    }
+    return render_page(request, "fulfillment/work/pack.html", context, partial="state", status=status)
+
+
+@require_POST
+@permission_required(WORK, raise_exception=True)
+def work_ship(request: HttpRequest, pk: int) -> HttpResponse:
+    """Buy the carrier label for a packed shipment and ship it; the message gives the tracking number."""
+    shipment = work_shipment_get(user=request.user, pk=pk)
+    try:
+        package = shipment_label(shipment=shipment, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(safe_next(request, _queue_url(shipment.location, "ship")))
+    service = name_service(carrier_service_names(), package.carrier, package.service)
+    messages.success(request, f"{shipment.number} shipped with {service}: tracking {package.tracking_number}.")
+    return redirect(_queue_url(shipment.location, "shipped"))

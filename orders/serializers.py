@@ -1,0 +1,180 @@
+"""REST serializers for orders: shape-check the channel's JSON, render orders with shipments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from orders.models import DeliveryMethod, Order, ServiceLevel
+from orders.services import MAX_LINE_QUANTITY, MAX_LINES, LineInput, OrderInput
+
+
+class CustomerSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+
+
+class AddressSerializer(serializers.Serializer):
+    line1 = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    line2 = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    city = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    region = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    postal_code = serializers.CharField(max_length=20)
+    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, default="US", max_length=2)
+
+
+class DeliverySerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=DeliveryMethod.choices, default=DeliveryMethod.SHIP)
+    service = serializers.ChoiceField(choices=ServiceLevel.choices, default=ServiceLevel.STANDARD)
+    pickup_location = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
+    promised_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["method"] == DeliveryMethod.PICKUP and not attrs.get("pickup_location"):
+            raise serializers.ValidationError({"pickup_location": ["Choose the store for the pickup."]})
+        return attrs
+
+
+class LineInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=Decimal("0.00"))
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    """The body of POST /orders."""
+
+    external_id = serializers.CharField(max_length=100)
+    placed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, default="USD")
+    customer = CustomerSerializer()
+    shipping_address = AddressSerializer()
+    delivery = DeliverySerializer(required=False)
+    lines = serializers.ListField(child=LineInputSerializer(), allow_empty=False, max_length=MAX_LINES)
+    shipping_total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=Decimal("0.00"))
+    tax_total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=Decimal("0.00"))
+
+    def to_order_input(self) -> OrderInput:
+        """The validated body as the service's plain input."""
+        data = self.validated_data
+        address, customer = data["shipping_address"], data["customer"]
+        delivery = data.get("delivery") or DeliverySerializer().to_internal_value({})
+        return OrderInput(
+            external_id=data["external_id"].strip(),
+            customer_name=customer["name"].strip(),
+            customer_email=customer["email"],
+            customer_phone=customer["phone"],
+            lines=tuple(LineInput(line["sku"], line["quantity"], line["unit_price"]) for line in data["lines"]),
+            line1=address["line1"],
+            line2=address["line2"],
+            city=address["city"],
+            region=address["region"],
+            postal_code=address["postal_code"],
+            country=address["country"].upper(),
+            delivery_method=delivery["method"],
+            service_level=delivery["service"],
+            pickup_location=delivery["pickup_location"],
+            promised_delivery_date=delivery["promised_date"],
+            placed_at=data["placed_at"],
+            currency=data["currency"].upper(),
+            shipping_total=data["shipping_total"],
+            tax_total=data["tax_total"],
+        )
+
+
+class OrderLineOutSerializer(serializers.Serializer):
+    line_number = serializers.IntegerField()
+    sku = serializers.CharField(source="sku.code")
+    quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    quantity_allocated = serializers.IntegerField()
+    quantity_shipped = serializers.IntegerField()
+    quantity_cancelled = serializers.IntegerField()
+    quantity_backordered = serializers.IntegerField()
+
+
+class ShipmentLineOutSerializer(serializers.Serializer):
+    sku = serializers.CharField(source="sku.code")
+    quantity = serializers.IntegerField()
+
+
+class ShipmentOutSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    location = serializers.CharField(source="location.code")
+    status = serializers.CharField()
+    carrier = serializers.CharField()
+    service = serializers.CharField()
+    ship_by = serializers.DateField(allow_null=True)
+    estimated_delivery = serializers.DateField(allow_null=True)
+    cost = serializers.DecimalField(max_digits=10, decimal_places=2)
+    tracking_number = serializers.CharField()
+    lines = ShipmentLineOutSerializer(many=True)
+
+
+class BackorderOutSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
+class OrderOutSerializer(serializers.Serializer):
+    """An order as the API returns it: lines, shipments, backorders and why it was routed so."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    channel = serializers.CharField(source="channel.code")
+    external_id = serializers.CharField()
+    status = serializers.CharField()
+    placed_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    customer = serializers.SerializerMethodField()
+    shipping_address = serializers.SerializerMethodField()
+    delivery = serializers.SerializerMethodField()
+    currency = serializers.CharField()
+    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    shipping_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    grand_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    routing_reason = serializers.CharField()
+    lines = OrderLineOutSerializer(many=True)
+    shipments = ShipmentOutSerializer(many=True)
+    backordered = serializers.SerializerMethodField()
+
+    def get_customer(self, order: Order) -> dict[str, str]:
+        return {"name": order.customer_name, "email": order.customer_email, "phone": order.customer_phone}
+
+    def get_shipping_address(self, order: Order) -> dict[str, str]:
+        return {
+            "line1": order.ship_line1,
+            "line2": order.ship_line2,
+            "city": order.ship_city,
+            "region": order.ship_region,
+            "postal_code": order.ship_postal_code,
+            "country": order.ship_country,
+        }
+
+    def get_delivery(self, order: Order) -> dict[str, Any]:
+        return {
+            "method": order.delivery_method,
+            "service": order.service_level,
+            "pickup_location": order.pickup_location.code if order.pickup_location else "",
+            "promised_date": order.promised_delivery_date.isoformat() if order.promised_delivery_date else None,
+        }
+
+    def get_backordered(self, order: Order) -> list[dict[str, Any]]:
+        return [
+            {"sku": line.sku.code, "quantity": line.quantity_backordered}
+            for line in order.lines.all()
+            if line.quantity_backordered > 0
+        ]
+
+
+class OrderListQuerySerializer(serializers.Serializer):
+    updated_since = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    status = serializers.ChoiceField(choices=Order._meta.get_field("status").choices, required=False)  # type: ignore[arg-type]
+
+
+class OrderCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
