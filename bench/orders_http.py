@@ -134,7 +134,7 @@ def main() -> int:
         for _ in range(100):
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
-                conn.request("GET", "/accounts/login/")
+                conn.request("GET", "/api/v1/orders")  # 401 without a key: the server is up
                 conn.getresponse().read()
                 break
             except OSError:
