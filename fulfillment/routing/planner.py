@@ -39,8 +39,7 @@ def plan(
     started = _time.perf_counter()
 
     def solve(problem: Problem) -> tuple[Solution, str, list[Solution]]:
-        left = time_budget_ms / 1000.0 - (_time.perf_counter() - started)
-        return _solve_fast(problem, max(left, _MIN_MILP_SECONDS))
+        return _solve_fast(problem, started + time_budget_ms / 1000.0)
 
     return _route(request, candidates, cost_model, rules or Rules(), solve)
 
@@ -68,7 +67,7 @@ def solve_exact(
     return _route(request, candidates, cost_model, rules or Rules(), solve)
 
 
-def _solve_fast(problem: Problem, budget_s: float) -> tuple[Solution, str, list[Solution]]:
+def _solve_fast(problem: Problem, deadline: float) -> tuple[Solution, str, list[Solution]]:
     """Enumerate sets of sites by size with bounds; the MILP only if that cannot prove the best."""
     p = problem
     if not p.sites or p.max_packages == 0:
@@ -77,7 +76,7 @@ def _solve_fast(problem: Problem, budget_s: float) -> tuple[Solution, str, list[
     unsafe = unsafe_skus(p, singles)
     choices = math.prod(int(p.qty[s]) + 1 for s in unsafe) if unsafe is not None else 0
     if unsafe == []:
-        best, pool, exact = enumerate_plans(p, singles)
+        best, pool, exact = enumerate_plans(p, singles, deadline)
     elif unsafe is not None and choices <= MAX_UNSAFE_CHOICES:
         # some units may be better backordered: try every quantity of them, the rest as usual
         best, pool, exact = p.empty(), [], True
@@ -85,7 +84,7 @@ def _solve_fast(problem: Problem, budget_s: float) -> tuple[Solution, str, list[
             qty = p.qty.copy()
             qty[unsafe] = shipped
             sub = replace(p, qty=qty, avail=np.minimum(p.avail, qty))
-            found, seen, solved = enumerate_plans(sub, Singles(sub))
+            found, seen, solved = enumerate_plans(sub, Singles(sub), deadline)
             exact = exact and solved
             for solution in [found, *seen]:
                 mapped = p.solution(dict(zip(solution.sites, solution.quantities, strict=True)))
@@ -102,10 +101,13 @@ def _solve_fast(problem: Problem, budget_s: float) -> tuple[Solution, str, list[
     if seeded.key() < best.key():
         best = seeded
         pool.append(seeded)
-    keep = np.flatnonzero(singles.base + unit_floor(p, 0.0) < best.cost - EPS)
+    keep = np.flatnonzero(singles.base + unit_floor(p) < best.cost - EPS)
     if len(keep) == 0:  # no plan at all can beat `best`
         return best, "single" if len(best.sites) <= 1 else "exact", pool
-    result = solve_milp(p, keep.tolist(), time_limit_s=budget_s, cutoff=best.cost - EPS)
+    left = deadline - _time.perf_counter()
+    if left < _MIN_MILP_SECONDS:
+        return improve(p, best), "heuristic", pool
+    result = solve_milp(p, keep.tolist(), time_limit_s=left, cutoff=best.cost - EPS)
     if result.solution is not None and result.solution.key() < best.key():
         best = result.solution
         pool.append(best)

@@ -17,6 +17,7 @@ site; every unit not shipped costs the backorder penalty.
 from __future__ import annotations
 
 import math
+import time
 from functools import lru_cache
 from itertools import combinations
 
@@ -50,6 +51,8 @@ class Singles:
             self.slope = np.nan_to_num(rise.min(axis=1), nan=0.0, posinf=0.0)
         else:
             self.slope = np.zeros(len(p.sites))
+        # what a site costs at least, before its units' weight: base less one free first bracket
+        self.floor = self.base - self.slope * self.first
 
     def solution(self, problem: Problem, site: int) -> Solution:
         """The one-site plan of `site`."""
@@ -103,15 +106,22 @@ def unsafe_skus(problem: Problem, singles: Singles) -> list[int] | None:
     return unsafe
 
 
-def unit_floor(problem: Problem, slope: float) -> float:
-    """Least cost of the units alone: shipped at the cheapest per-unit rate plus `slope` x weight, or backordered."""
+def unit_floor(problem: Problem, singles: Singles | None = None) -> float:
+    """Least cost of the units alone, each shipped or backordered.
+
+    A shipped unit costs at least the cheapest per-unit rate of a holder plus (with
+    `singles`) its weight at the smallest slope among its holders; `Singles.floor` has
+    already taken one free first bracket off each site.
+    """
     p = problem
     total = 0.0
     for sku in range(len(p.skus)):
         holders = p.avail[:, sku] > 0
         can = min(int(p.qty[sku]), int(p.avail[:, sku].sum()))
         if can:
-            cheapest = float(p.unit[holders].min()) + slope * float(p.weight[sku])
+            cheapest = float(p.unit[holders].min())
+            if singles is not None:
+                cheapest += float(singles.slope[holders].min()) * float(p.weight[sku])
             total += can * min(cheapest, p.backorder)
         total += (int(p.qty[sku]) - can) * p.backorder
     return total
@@ -121,9 +131,8 @@ def lower_bound_multi(problem: Problem, singles: Singles, sites_at_least: int) -
     """Least cost of any plan using at least `sites_at_least` sites."""
     if len(problem.sites) < sites_at_least:
         return math.inf
-    slope = float(singles.slope.min())
-    floors = np.sort(singles.base - slope * singles.first)[:sites_at_least]
-    return float(floors.sum()) + unit_floor(problem, slope)
+    floors = np.sort(singles.floor)[:sites_at_least]
+    return float(floors.sum()) + unit_floor(problem, singles)
 
 
 def pair_lower_bounds(problem: Problem, singles: Singles, sites: np.ndarray) -> np.ndarray:
@@ -164,8 +173,7 @@ def pair_lower_bounds(problem: Problem, singles: Singles, sites: np.ndarray) -> 
 
 def _promising(singles: Singles, problem: Problem, best: Solution, size: int) -> np.ndarray:
     """Sites that could be part of a `size`-site plan cheaper than `best`."""
-    slope = float(singles.slope.min())
-    floors = singles.base - slope * singles.first
+    floors = singles.floor
     order = np.argsort(floors, kind="stable")
     others = float(floors[order[: size - 1]].sum())
     rest = np.full(len(floors), others)
@@ -173,10 +181,12 @@ def _promising(singles: Singles, problem: Problem, best: Solution, size: int) ->
     spare = float(floors[order[size - 1]]) if len(order) >= size else math.inf
     for position in order[: size - 1].tolist():
         rest[position] = others - float(floors[position]) + spare
-    return np.flatnonzero(floors + rest + unit_floor(problem, slope) < best.cost - EPS)
+    return np.flatnonzero(floors + rest + unit_floor(problem, singles) < best.cost - EPS)
 
 
-def best_pairs(problem: Problem, singles: Singles, incumbent: Solution) -> tuple[Solution, list[Solution], bool]:
+def best_pairs(
+    problem: Problem, singles: Singles, incumbent: Solution, deadline: float = math.inf
+) -> tuple[Solution, list[Solution], bool]:
     """Search two-site plans cheaper than `incumbent`, in order of `pair_lower_bounds`.
 
     Returns the best plan (the incumbent if no pair beats it), the pairs evaluated (for
@@ -197,8 +207,10 @@ def best_pairs(problem: Problem, singles: Singles, incumbent: Solution) -> tuple
     for position in np.argsort(pair_bounds, kind="stable").tolist():
         if float(pair_bounds[position]) >= best.cost - EPS:
             break
+        if time.perf_counter() > deadline:
+            return best, seen, False
         pair = (int(promising[upper[0][position]]), int(promising[upper[1][position]]))
-        found, solved = evaluate_set(p, pair)
+        found, solved = evaluate_set(p, pair, best.cost)
         exact = exact and solved
         if found is None:
             continue
@@ -214,14 +226,44 @@ def _combinations(count: int, size: int) -> np.ndarray:
     return np.array(list(combinations(range(count), size)), dtype=np.int64).reshape(-1, size)
 
 
+def set_lower_bounds(problem: Problem, singles: Singles, sets: np.ndarray) -> np.ndarray:
+    """Lower bound of the plan of each set of sites (rows of `sets`), shipping all they hold.
+
+    Base costs, plus the larger of two bounds on the price of weight: what only one member
+    holds must ship from it (its price at that weight); or each SKU's weight at the smallest
+    slope among the members holding it, less one free first bracket per member. Plus
+    per-unit rates (cheapest holder) and backorders.
+    """
+    p = problem
+    held = p.avail[sets]  # sets x members x SKUs
+    total_held = held.sum(axis=1)
+    covered = np.minimum(total_held, p.qty)
+    slopes = singles.slope[sets]
+    holder_slope = np.where(held > 0, slopes[:, :, None], np.inf).min(axis=1)
+    holder_slope = np.where(covered > 0, holder_slope, 0.0)
+    by_slope = (covered * p.weight * holder_slope).sum(axis=1) - slopes.sum(axis=1) * singles.first
+    only = np.maximum(0, covered[:, None, :] - (total_held[:, None, :] - held))
+    width = p.price.shape[1]
+    bracket = np.minimum(np.searchsorted(p.breaks, (only @ p.weight).ravel(), side="left"), width - 1)
+    members = sets.ravel()
+    forced = (p.price[members, bracket] - p.price[members, 0]).reshape(sets.shape).sum(axis=1)
+    holder_unit = np.where(held > 0, p.unit[sets][:, :, None], np.inf).min(axis=1)
+    units = (covered * np.where(covered > 0, holder_unit, 0.0)).sum(axis=1)
+    return np.asarray(
+        singles.base[sets].sum(axis=1)
+        + np.maximum(by_slope, forced)
+        + units
+        + p.backorder * (p.total_units - covered.sum(axis=1))
+    )
+
+
 def best_sets(
-    problem: Problem, singles: Singles, incumbent: Solution, size: int
+    problem: Problem, singles: Singles, incumbent: Solution, size: int, deadline: float = math.inf
 ) -> tuple[Solution, list[Solution], bool]:
     """Search plans of exactly `size` sites (three or more) cheaper than `incumbent`.
 
-    Every such set is scored with the lower bound (base costs, smallest slope times the
-    weight it covers, per-unit rates, backorders) and solved exactly in that order until the
-    bound reaches the best plan. Returns the best plan, those evaluated, and False if there
+    Every such set is scored with `set_lower_bounds` and solved exactly in that order until
+    the bound reaches the best plan. Returns the best plan, those evaluated, and False if there
     were too many sets to score (the search is then incomplete).
     """
     p = problem
@@ -232,20 +274,21 @@ def best_sets(
     if math.comb(len(promising), size) > MAX_SETS:
         return best, [], False
     sets = promising[_combinations(len(promising), size)]
-    covered = np.minimum(p.avail[sets].sum(axis=1), p.qty)
-    slope = singles.slope[sets].min(axis=1)
-    bound = (
-        singles.base[sets].sum(axis=1)
-        + slope * ((covered @ p.weight) - size * singles.first)
-        + p.unit[sets].min(axis=1) * covered.sum(axis=1)
-        + p.backorder * (p.total_units - covered.sum(axis=1))
+    rough = singles.floor[sets].sum(axis=1) + unit_floor(p, singles)
+    sets = sets[rough < best.cost - EPS]
+    if not len(sets):
+        return best, [], True
+    bound = np.concatenate(
+        [set_lower_bounds(p, singles, sets[start : start + 4096]) for start in range(0, len(sets), 4096)]
     )
     seen: list[Solution] = []
     exact = True
     for index in np.argsort(bound, kind="stable").tolist():
         if float(bound[index]) >= best.cost - EPS:
             break
-        found, solved = evaluate_set(p, tuple(int(s) for s in sets[index]))
+        if time.perf_counter() > deadline:
+            return best, seen, False
+        found, solved = evaluate_set(p, tuple(int(s) for s in sets[index]), best.cost)
         exact = exact and solved
         if found is None:
             continue
@@ -256,11 +299,13 @@ def best_sets(
     return best, seen[:4], exact
 
 
-def enumerate_plans(problem: Problem, singles: Singles) -> tuple[Solution, list[Solution], bool]:
+def enumerate_plans(
+    problem: Problem, singles: Singles, deadline: float = math.inf
+) -> tuple[Solution, list[Solution], bool]:
     """Best plan by sets of one, two, three... sites, assuming shipping all they hold is optimal.
 
-    Stops when the lower bound of plans with more sites reaches the best (proven: True) or
-    when a size has too many sets to score (False).
+    Stops when the lower bound of plans with more sites reaches the best (proven: True), or
+    when a size has too many sets to score or the deadline (`time.perf_counter()`) passes (False).
     """
     p = problem
     pool = singles.best(p, 4)
@@ -270,9 +315,9 @@ def enumerate_plans(problem: Problem, singles: Singles) -> tuple[Solution, list[
         if best.cost <= lower_bound_multi(p, singles, size) + EPS:
             break
         if size == 2:
-            best, seen, solved = best_pairs(p, singles, best)
+            best, seen, solved = best_pairs(p, singles, best, deadline)
         else:
-            best, seen, solved = best_sets(p, singles, best, size)
+            best, seen, solved = best_sets(p, singles, best, size, deadline)
         pool.extend(seen)
         if not solved:
             return best, pool, False

@@ -27,7 +27,8 @@ from .problem import EPS, Problem, Solution
 MAX_SPLIT_UNITS = 400  # beyond this many shared units a pair's split is not searched exactly
 MAX_GROUP_ASSIGNMENTS = 64
 MAX_COMBINATIONS = 250_000
-MAX_PACK_NODES = 20_000
+MAX_TRIED_COMBINATIONS = 2_000
+MAX_PACK_STEPS = 20_000  # depth-first steps over all bracket combinations of one split
 
 Flex = tuple[int, int, list[tuple[int, int]]]  # (sku, units to place, [(site, at most)])
 
@@ -42,10 +43,11 @@ def price_at(problem: Problem, site: int, weight: float) -> float:
     return float(problem.price[site, k]) if k < problem.price.shape[1] else math.inf
 
 
-def evaluate_set(problem: Problem, sites: tuple[int, ...]) -> tuple[Solution | None, bool]:
+def evaluate_set(problem: Problem, sites: tuple[int, ...], cutoff: float = math.inf) -> tuple[Solution | None, bool]:
     """Cheapest plan shipping from every site of `sites` all they can; False if not proven exact.
 
-    None if no such plan uses every site (one of them would ship nothing).
+    None if no such plan uses every site (one of them would ship nothing), or if none costs
+    less than `cutoff` (then the search may skip the expensive part).
     """
     p = problem
     grouped = {sku for group in p.groups for sku in group}
@@ -93,7 +95,9 @@ def evaluate_set(problem: Problem, sites: tuple[int, ...]) -> tuple[Solution | N
             if result.solution is None or len(result.solution.sites) != len(sites):
                 return None, result.optimal
             return result.solution, result.optimal
-        solved = _distribute(p, sites, x, flex)
+        solved = _distribute(p, sites, x, flex, cutoff)
+        if solved is None:
+            continue  # nothing under the cutoff with this assignment
         exact = exact and solved
         found = p.solution(x)
         if len(found.sites) == len(sites) and math.isfinite(found.cost) and (best is None or found.key() < best.key()):
@@ -118,8 +122,13 @@ def _flat(problem: Problem, sites: Sequence[int], x: dict[int, list[int]], flex:
     return True
 
 
-def _distribute(problem: Problem, sites: tuple[int, ...], x: dict[int, list[int]], flex: list[Flex]) -> bool:
-    """Place the flexible units (in place, into `x`) at least cost; False if not proven exact."""
+def _distribute(
+    problem: Problem, sites: tuple[int, ...], x: dict[int, list[int]], flex: list[Flex], cutoff: float = math.inf
+) -> bool | None:
+    """Place the flexible units (in place, into `x`) at least cost; False if not proven exact.
+
+    None if the search could tell that no placement costs less than `cutoff`.
+    """
     p = problem
     if not flex:
         return True
@@ -133,27 +142,41 @@ def _distribute(problem: Problem, sites: tuple[int, ...], x: dict[int, list[int]
     if len(sites) == 2:
         i, j = sites
         return split_pair(p, i, j, x[i], x[j], [(sku, count) for sku, count, _ in flex])
-    return _split_by_brackets(p, sites, x, flex)
+    return _split_by_brackets(p, sites, x, flex, cutoff)
 
 
-def _split_by_brackets(problem: Problem, sites: tuple[int, ...], x: dict[int, list[int]], flex: list[Flex]) -> bool:
+def _split_by_brackets(
+    problem: Problem, sites: tuple[int, ...], x: dict[int, list[int]], flex: list[Flex], cutoff: float
+) -> bool | None:
     """Equal per-unit costs, three or more sites: cheapest packable combination of weight brackets."""
     p = problem
     width = p.price.shape[1]
     base = [_weight(p, x[site]) for site in sites]
+    flex_units = sum(count for _, count, _ in flex)
+    shipped = sum(sum(x[site]) for site in sites) + flex_units
+    # everything but the carrier prices is fixed for this set: fixed costs, per-unit costs, backorders
+    constant = sum(float(p.fixed[site]) for site in sites) + float(p.unit[sites[0]]) * shipped
+    constant += p.backorder * (p.total_units - shipped)
+    allowance = cutoff - constant - EPS
     extra = [0] * len(sites)
     position = {site: n for n, site in enumerate(sites)}
     for sku, _, holders in flex:
         for site, most in holders:
             extra[position[site]] += most * int(p.weight[sku])
     total = sum(base) + sum(int(p.weight[sku]) * count for sku, count, _ in flex)
+    lows = [p.bracket(weight) for weight in base]
+    if any(low >= width for low in lows):
+        return False
+    cheapest = [float(p.price[site, low]) for site, low in zip(sites, lows, strict=True)]
+    if sum(cheapest) >= allowance:
+        return None
     ranges = []
-    for n in range(len(sites)):
-        low = p.bracket(base[n])
+    for n, site in enumerate(sites):
         high = min(p.bracket(base[n] + extra[n]), width - 1)
-        if low > high:
-            return False
-        ranges.append(np.arange(low, high + 1))
+        room = allowance - (sum(cheapest) - cheapest[n])  # the most this site's price may be
+        while high > lows[n] and not float(p.price[site, high]) < room:
+            high -= 1
+        ranges.append(np.arange(lows[n], high + 1))
     size = math.prod(len(r) for r in ranges)
     if size > MAX_COMBINATIONS:
         _pack_greedy(p, sites, x, flex)
@@ -164,54 +187,63 @@ def _split_by_brackets(problem: Problem, sites: tuple[int, ...], x: dict[int, li
     capacity = sum(np.floor(limits[grid]) for grid in grids)
     cost = np.asarray(cost).ravel()
     capacity = np.asarray(capacity).ravel()
-    candidates = np.flatnonzero((capacity >= total) & np.isfinite(cost))
+    candidates = np.flatnonzero((capacity >= total) & (cost < allowance))
+    if not len(candidates):
+        return None
     order = candidates[np.lexsort((-capacity[candidates], cost[candidates]))]
     items = sorted(flex, key=lambda item: -int(p.weight[item[0]]))
-    proven = True
-    for flat_index in order.tolist():
+    budget = [MAX_PACK_STEPS]
+    for flat_index in order[:MAX_TRIED_COMBINATIONS].tolist():
         chosen = np.unravel_index(flat_index, tuple(len(r) for r in ranges))
         room = [int(np.floor(limits[int(ranges[n][k])])) - base[n] for n, k in enumerate(chosen)]
         try:
-            placement = _pack(p, items, [position[s] for s in sites], room, position)
+            placement = _pack(p, items, room, position, budget)
         except _Abort:
-            proven = False
-            continue
+            break
         if placement is not None:
             for (sku, _, holders), counts in zip(items, placement, strict=True):
                 for (site, _), count in zip(holders, counts, strict=True):
                     x[site][sku] += count
-            return proven
+            return True
+    if len(order) <= MAX_TRIED_COMBINATIONS and budget[0] >= 0:
+        return None  # proven: no combination under the cutoff can be packed
     _pack_greedy(p, sites, x, flex)
     return False
 
 
 def _pack(
-    problem: Problem, items: list[Flex], slots: list[int], room: list[int], position: dict[int, int]
+    problem: Problem, items: list[Flex], room: list[int], position: dict[int, int], budget: list[int]
 ) -> list[list[int]] | None:
     """Place every flexible unit within each site's room (grams); None if impossible.
 
-    Raises _Abort past the node limit.
+    Depth-first over the items (heaviest first), pruned by "what is left must fit in the room
+    of the sites that can take it". Raises `_Abort` once `budget[0]` steps are spent.
     """
     weights = [int(problem.weight[sku]) for sku, _, _ in items]
+    slots = len(room)
+    # holdable[n][slot]: grams items n.. could put in that slot if room were unlimited
+    holdable = [[0] * slots for _ in range(len(items) + 1)]
+    for n in range(len(items) - 1, -1, -1):
+        holdable[n] = list(holdable[n + 1])
+        for site, most in items[n][2]:
+            holdable[n][position[site]] += most * weights[n]
     suffix = [0] * (len(items) + 1)
     for n in range(len(items) - 1, -1, -1):
         suffix[n] = suffix[n + 1] + weights[n] * items[n][1]
     failed: set[tuple[int, tuple[int, ...]]] = set()
     placement: list[list[int]] = [[0] * len(item[2]) for item in items]
-    nodes = 0
 
     def place(n: int) -> bool:
-        nonlocal nodes
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _Abort
         if n == len(items):
             return True
-        if suffix[n] > sum(room):
+        if suffix[n] > sum(min(r, h) for r, h in zip(room, holdable[n], strict=True)):
             return False
         key = (n, tuple(room))
         if key in failed:
             return False
-        nodes += 1
-        if nodes > MAX_PACK_NODES:
-            raise _Abort
         _, count, holders = items[n]
         weight = weights[n]
         order = sorted(range(len(holders)), key=lambda h: -room[position[holders[h][0]]])
