@@ -195,9 +195,9 @@ def _split_by_brackets(
     budget = [MAX_PACK_STEPS]
     for flat_index in order[:MAX_TRIED_COMBINATIONS].tolist():
         chosen = np.unravel_index(flat_index, tuple(len(r) for r in ranges))
-        room = [int(np.floor(limits[int(ranges[n][k])])) - base[n] for n, k in enumerate(chosen)]
+        spare = [int(np.floor(limits[int(ranges[n][k])])) - base[n] for n, k in enumerate(chosen)]
         try:
-            placement = _pack(p, items, room, position, budget)
+            placement = _pack(p, items, spare, position, budget)
         except _Abort:
             break
         if placement is not None:

@@ -175,10 +175,10 @@ def optimum_cents(request: RouteRequest, candidates: Sequence[Candidate], model:
     best = math.inf
     penalty = float(model.backorder_penalty_per_unit) * 100
     for loads, _, backordered in states:
-        used = [(place, u, grams) for place, (u, grams) in zip(places, loads, strict=True) if u]
-        if rules.max_packages is not None and len(used) > rules.max_packages:
+        shipping = [(place, u, grams) for place, (u, grams) in zip(places, loads, strict=True) if u]
+        if rules.max_packages is not None and len(shipping) > rules.max_packages:
             continue
-        cost = backordered * penalty + sum(shipment_cents(request, pl, model, u, g) for pl, u, g in used)
+        cost = backordered * penalty + sum(shipment_cents(request, pl, model, u, g) for pl, u, g in shipping)
         best = min(best, cost)
     return best
 
