@@ -153,7 +153,7 @@ def reason(
         elif codes[0] in full_sites:
             why = f"cheapest of {len(full_sites)} locations with {_items(items)}"
         elif not full_sites:
-            why = f"no location has {_items(items)}; cheapest plan"
+            why = f"no single location has {_items(items)}; cheapest plan"
         else:
             why = "cheapest plan within the rules"
     elif not full_sites:
