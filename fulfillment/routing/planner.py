@@ -19,7 +19,7 @@ from .report import Stage, alternatives, build_shipment, day_label, plan_costs, 
 from .search import Singles, enumerate_plans, unit_floor, unsafe_skus
 from .types import LOCATION_KINDS, Alternative, Candidate, CostModel, Plan, PlannedShipment, RouteRequest, Rules
 
-DEFAULT_TIME_BUDGET_MS = 30.0
+DEFAULT_TIME_BUDGET_MS = 40.0
 _METHOD_ORDER = ("single", "exact", "milp", "heuristic")
 _MIN_MILP_SECONDS = 0.005
 MAX_UNSAFE_CHOICES = 16
