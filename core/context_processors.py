@@ -17,7 +17,7 @@ NAVIGATION = [
     ("Channels", "channels:index", "channels.view_channel"),
     ("Routing", "fulfillment:routing", "fulfillment.view_carrier"),
     ("Returns", "returns:index", None),
-    ("Pickups", "fulfillment:pickups", None),
+    ("Pickups", "fulfillment:pickups", "fulfillment.work_shipments"),
 ]
 
 

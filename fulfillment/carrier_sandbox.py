@@ -171,9 +171,12 @@ PARCELWAY_ACCOUNT = "F7W4K2"
 POSTLINE_MAILER_ID = "202555"
 
 
-def tracking_number_for(*, carrier: str, service: str, reference: str) -> str:
-    """The deterministic tracking number the sandbox gives a shipment, in the carrier's format."""
-    serial = _digits_of(reference)
+def tracking_number_for(*, carrier: str, service: str, reference: str, serial: int | None = None) -> str:
+    """The deterministic tracking number the sandbox gives a shipment, in the carrier's format.
+
+    `serial` overrides the number taken from the reference (return labels use their own range).
+    """
+    serial = _digits_of(reference) if serial is None else serial
     if carrier == "parcelway":
         body = f"{PARCELWAY_ACCOUNT}{PARCELWAY_SERVICE_CODES.get(service, '03')}{serial % 10**7:07d}"
         return f"1Z{body}{ups_check_digit(body)}"
@@ -185,6 +188,17 @@ def tracking_number_for(*, carrier: str, service: str, reference: str) -> str:
         return f"{body}{usps_check_digit(body)}"
     prefix = (carrier.replace("-", "")[:3] or "sbx").upper()
     return f"{prefix}{serial % 10**12:012d}"
+
+
+#: Digits of each carrier's serial in `tracking_number_for` (others: 12).
+SERIAL_WIDTHS = {"parcelway": 7, "swiftship": 9, "postline": 8}
+
+
+def return_serial(*, carrier: str, reference: str) -> int:
+    """A return label's serial: the reference's number (RMA-000042 -> 42) after a leading 9 in the carrier's width."""
+    width = SERIAL_WIDTHS.get(carrier, 12)
+    top = 10 ** (width - 1)
+    return 9 * top + _digits_of(reference) % top
 
 
 def tracking_number_valid(carrier: str, tracking_number: str) -> bool:
@@ -257,6 +271,33 @@ class CarrierSandbox:
             label_data=self._zpl(request, tracking_number),
             label_format="zpl",
             rate=rate,
+            created_at=self.clock(),
+        )
+
+    def create_return_label(self, request: LabelRequest) -> Label:
+        """Sell a prepaid return label: `ship_from` is the customer, `ship_to` the return location.
+
+        Priced and checked like `create_label`, idempotent per reference. The tracking number's
+        serial is the return's own number (RMA-000042 -> 42) in the top tenth of the carrier's
+        serial range (leading 9), where outbound parcels (numbered by their shipment) do not
+        reach: no two returns share a tracking number, and none shares one with a shipment,
+        for the first 10^(width-1) returns (a million on Parcelway's 7-digit serials).
+        """
+        if request.weight_grams <= 0:
+            raise CarrierError("The parcel's weight must be more than 0.")
+        if request.weight_grams > MAX_WEIGHT_GRAMS:
+            raise CarrierError(f"Parcels over {MAX_WEIGHT_GRAMS:,} g (150 lb) travel as freight.")
+        if not request.ship_from.postal_code or not request.ship_to.postal_code:
+            raise CarrierError("A return label needs both postal codes.")
+        serial = return_serial(carrier=request.carrier, reference=request.reference)
+        tracking_number = tracking_number_for(
+            carrier=request.carrier, service=request.service, reference=request.reference, serial=serial
+        )
+        return Label(
+            tracking_number=tracking_number,
+            label_data=self._zpl(request, tracking_number),
+            label_format="zpl",
+            rate=self.rate(carrier=request.carrier, service=request.service, weight_grams=request.weight_grams),
             created_at=self.clock(),
         )
 

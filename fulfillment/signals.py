@@ -1,4 +1,10 @@
-"""Fulfillment's reactions to other apps' signals."""
+"""Fulfillment's signals for other apps, and its reactions to other apps' signals.
+
+Sent by fulfillment, always after the transaction commits (`transaction.on_commit`):
+- `shipment_shipped(shipment_id, order_id)`: a shipment left (or a pickup was handed over).
+- `pickup_completed(pickup_id, order_id)`: the customer collected a pickup order (at least
+  one unit). The channels app tells the sales channel from here.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,30 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import F
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from inventory.signals import stock_received
 from orders.models import OrderLine
 
 logger = logging.getLogger(__name__)
+
+shipment_shipped = Signal()  # kwargs: shipment_id, order_id
+pickup_completed = Signal()  # kwargs: pickup_id, order_id
+
+
+@receiver(stock_received, dispatch_uid="fulfillment.pickups_ready_on_transfer_received")
+def pickups_ready_on_transfer_received(sender: Any, *, location_id: int, sku_ids: list[int], **kwargs: Any) -> None:
+    """A store received stock: pickups waiting for a transfer take their units first, then move to picking.
+
+    Connected before the backorder retry, so another order waiting for the same SKUs cannot
+    take the units a transfer brought for a pickup.
+    """
+    from fulfillment.models import Pickup, PickupStatus
+    from fulfillment.services.pickups import pickups_after_transfer_received
+
+    waiting = Pickup.objects.filter(location_id=location_id, status=PickupStatus.NEW, transfer__isnull=False)
+    if waiting.exists():
+        pickups_after_transfer_received(location_id=location_id)
 
 
 def _has_backorders(sku_ids: Iterable[int]) -> bool:

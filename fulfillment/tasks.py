@@ -67,3 +67,95 @@ def carrier_label_void(self: Any, *, carrier: str, tracking_number: str) -> None
         carrier_client().void_label(carrier=carrier, tracking_number=tracking_number)
     except CarrierUnavailable as exc:
         raise self.retry(exc=exc, countdown=exc.retry_after or _backoff(self.request.retries)) from exc
+
+
+# --- Stores: pickups and ship-from-store ------------------------------------------------------
+
+
+@shared_task(name="fulfillment.tasks.pickup_notify", bind=True, max_retries=MAX_RETRIES)
+def pickup_notify(self: Any, *, pickup_id: int, kind: str) -> bool:
+    """Email the customer that a pickup is ready ("ready") or about to expire ("reminder").
+
+    Idempotent: a "ready" email already sent is not sent again; the timeline records each
+    email (or that the order has no email address). Retries with backoff if the mail server fails.
+    """
+    from django.db import transaction
+    from django.utils import timezone
+
+    from fulfillment.models import Pickup, PickupStatus
+    from fulfillment.notifications import pickup_email
+    from orders.models import OrderEventKind
+    from orders.services import order_event_add
+
+    pickup = Pickup.objects.select_related("order", "location").filter(pk=pickup_id).first()
+    if pickup is None or pickup.status != PickupStatus.READY:
+        return False
+    order = pickup.order
+    if not order.customer_email:
+        order_event_add(
+            order=order,
+            kind=OrderEventKind.NOTE,
+            message=f"No email address on the order: call {order.customer_phone or 'the customer'} "
+            f"with pickup code {pickup.code}.",
+            actor_label="pickup notification",
+        )
+        return False
+    # Claim the "ready" email first, so two runs of the task never both send it.
+    if kind == "ready" and not Pickup.objects.filter(pk=pickup.pk, ready_notified_at__isnull=True).update(
+        ready_notified_at=timezone.now()
+    ):
+        return False
+    try:
+        pickup_email(pickup, kind=kind).send()
+    except OSError as exc:  # SMTP down: give the claim back and try again later
+        if kind == "ready":
+            Pickup.objects.filter(pk=pickup.pk).update(ready_notified_at=None)
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    with transaction.atomic():
+        what = "Ready-for-pickup" if kind == "ready" else "Pickup reminder"
+        order_event_add(
+            order=order,
+            kind=OrderEventKind.NOTE,
+            message=f"{what} email sent to {order.customer_email} with pickup code and QR code.",
+            actor_label="pickup notification",
+        )
+    return True
+
+
+@shared_task(name="fulfillment.tasks.pickups_expire_task", autoretry_for=(OperationalError,), max_retries=MAX_RETRIES)
+def pickups_expire_task() -> list[int]:
+    """Every 15 minutes: expire ready pickups past their hold and release their stock (once).
+
+    Also catches up on received transfers whose pickup is still new (the on-commit handler of
+    the receipt was lost): their units are reserved and the pickup moves to picking.
+    """
+    from fulfillment.services.pickups import pickups_expire, pickups_transfers_sweep
+
+    started = pickups_transfers_sweep()
+    if started:
+        logger.info("Started %d pickups whose transfer had been received: %s", len(started), started)
+    expired = pickups_expire()
+    if expired:
+        logger.info("Expired %d pickups: %s", len(expired), expired)
+    return expired
+
+
+@shared_task(name="fulfillment.tasks.pickups_remind_task", autoretry_for=(OperationalError,), max_retries=MAX_RETRIES)
+def pickups_remind_task() -> list[int]:
+    """Every 15 minutes: remind customers whose pickup hold ends soon (once per pickup)."""
+    from fulfillment.services.pickups import pickups_remind
+
+    return pickups_remind()
+
+
+@shared_task(
+    name="fulfillment.tasks.store_requests_sla_task", autoretry_for=(OperationalError,), max_retries=MAX_RETRIES
+)
+def store_requests_sla_task() -> list[int]:
+    """Every minute: re-route ship-from-store requests not accepted within their SLA."""
+    from fulfillment.services.store_requests import store_requests_sla_sweep
+
+    moved = store_requests_sla_sweep()
+    if moved:
+        logger.info("Re-routed %d ship-from-store requests past their SLA: %s", len(moved), moved)
+    return moved

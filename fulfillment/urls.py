@@ -6,6 +6,14 @@ app_name = "fulfillment"
 
 urlpatterns = [
     path("pickups/", views.pickups, name="pickups"),
+    path("pickups/find/", views.pickup_find, name="pickup_find"),
+    path("pickups/<int:pk>/", views.pickup_detail, name="pickup_detail"),
+    path("pickups/<int:pk>/start/", views.pickup_start_view, name="pickup_start"),
+    path("pickups/<int:pk>/handover/", views.pickup_handover_view, name="pickup_handover"),
+    path("pickups/<int:pk>/transfer/", views.pickup_transfer, name="pickup_transfer"),
+    path("store-requests/<int:pk>/accept/", views.store_request_accept, name="store_request_accept"),
+    path("store-requests/<int:pk>/reject/", views.store_request_reject_view, name="store_request_reject"),
+    path("stores/<slug:code>/settings/", views.store_settings, name="store_settings"),
     path("routing/", views.routing_overview, name="routing"),
     path("routing/calculator/", views.rate_calculator, name="rate_calculator"),
     path("routing/carriers/new/", views.carrier_create_view, name="carrier_create"),

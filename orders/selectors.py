@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -342,7 +343,7 @@ EXCEPTION_KINDS: list[tuple[str, str, str]] = [
 _CLOSED = (OrderStatus.CANCELLED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
 
-def _exception_condition(kind: str, today: date) -> Q:
+def _exception_condition(kind: str, now: datetime) -> Q:
     waiting = Exists(
         OrderLine.objects.filter(
             order=OuterRef("pk"),
@@ -359,25 +360,43 @@ def _exception_condition(kind: str, today: date) -> Q:
         return Q(status=OrderStatus.ON_HOLD)
     if kind == "late":
         late = Shipment.objects.filter(order=OuterRef("pk"), status__in=OPEN_SHIPMENT_STATUSES).filter(
-            Q(estimated_delivery__lt=today) | Q(ship_by__lt=today)
+            _overdue_at_location(now)
         )
         return ~Q(status__in=_CLOSED) & Q(Exists(late))
     raise ValueError(kind)
 
 
-def order_exception_counts(*, user: AnyUser | object, today: date) -> dict[str, int]:
-    """How many orders need a person, per kind (one query). An order may be of several kinds."""
+def location_today(location: Location, now: datetime) -> date:
+    """Today's date where `location` is: ship-by dates are that location's local dates."""
+    return now.astimezone(ZoneInfo(location.timezone)).date()
+
+
+def _overdue_at_location(now: datetime) -> Q:
+    """Shipments whose ship-by or estimated delivery date is before today in their location's time zone.
+
+    Comparing with the server's date would call every evening shipment in New York late once
+    UTC has passed midnight; so each time zone in use gets its own "today" (one small query).
+    """
+    condition = Q(pk__in=[])
+    for zone in sorted(set(Location.objects.values_list("timezone", flat=True))):
+        today = now.astimezone(ZoneInfo(zone)).date()
+        condition |= Q(location__timezone=zone) & (Q(estimated_delivery__lt=today) | Q(ship_by__lt=today))
+    return condition
+
+
+def order_exception_counts(*, user: AnyUser | object, now: datetime) -> dict[str, int]:
+    """How many orders need a person, per kind (two queries). An order may be of several kinds."""
     return _staff_orders(user).aggregate(
-        **{kind: Count("pk", filter=_exception_condition(kind, today)) for kind, _, _ in EXCEPTION_KINDS}
+        **{kind: Count("pk", filter=_exception_condition(kind, now)) for kind, _, _ in EXCEPTION_KINDS}
     )
 
 
-def order_exceptions(*, user: AnyUser | object, kind: str, today: date) -> QuerySet[Order]:
+def order_exceptions(*, user: AnyUser | object, kind: str, now: datetime) -> QuerySet[Order]:
     """The orders of one exception kind, oldest first, with lines and shipments for the reasons."""
     shipments = Shipment.objects.select_related("location").order_by("pk")
     return (
         _staff_orders(user)
-        .filter(_exception_condition(kind, today))
+        .filter(_exception_condition(kind, now))
         .select_related("channel")
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("sku").order_by("line_number")),
@@ -415,7 +434,9 @@ def _work_scope(user: AnyUser | object) -> QuerySet[Shipment]:
     if not user_has_perm(user, "fulfillment.work_shipments"):  # type: ignore[arg-type]
         return Shipment.objects.none()
     ids = _location_ids(user)
-    return Shipment.objects.all() if ids is None else Shipment.objects.filter(location_id__in=ids)
+    # Pickups are worked on the store's pickup screens (fulfillment.views.pickups), not shipped.
+    scope = Shipment.objects.exclude(order__delivery_method="pickup")
+    return scope if ids is None else scope.filter(location_id__in=ids)
 
 
 def work_locations(*, user: AnyUser | object) -> list[Location]:

@@ -1,6 +1,16 @@
 """Fulfillment write services: routing, shipments, work at locations, re-routing, cancellation."""
 
 from fulfillment.services.cancel import order_cancel
+from fulfillment.services.pickups import (
+    PickupLookup,
+    pickup_handover,
+    pickup_lookup,
+    pickup_mark_ready,
+    pickup_start,
+    pickup_transfer_to_store,
+    pickups_expire,
+    pickups_remind,
+)
 from fulfillment.services.reroute import (
     Rejection,
     backorders_retry,
@@ -25,6 +35,8 @@ from fulfillment.services.shipping import (
     shipment_tracking_record,
     tracking_refresh,
 )
+from fulfillment.services.store_requests import store_request_reject, store_requests_sla_sweep
+from fulfillment.services.stores import StoreSettings, store_settings_update
 from fulfillment.services.work import (
     PickLine,
     picklist_close,
@@ -37,8 +49,10 @@ from fulfillment.services.work import (
 __all__ = [
     "Allocation",
     "PickLine",
+    "PickupLookup",
     "Rejection",
     "RoutingOutcome",
+    "StoreSettings",
     "TrackingRefresh",
     "backorders_retry",
     "cost_model_forget",
@@ -52,6 +66,13 @@ __all__ = [
     "picklist_close",
     "picklist_create",
     "picklist_lines",
+    "pickup_handover",
+    "pickup_lookup",
+    "pickup_mark_ready",
+    "pickup_start",
+    "pickup_transfer_to_store",
+    "pickups_expire",
+    "pickups_remind",
     "shipment_accept",
     "shipment_cancel",
     "shipment_create",
@@ -62,5 +83,8 @@ __all__ = [
     "shipment_ship",
     "shipment_tracking_record",
     "shipment_transition",
+    "store_request_reject",
+    "store_requests_sla_sweep",
+    "store_settings_update",
     "tracking_refresh",
 ]

@@ -58,10 +58,8 @@ def shipment_reject(*, shipment: Shipment, reason: str, actor: AnyUser | None, a
     the rejection is recorded as a `RoutingExclusion` of that location for this order, and
     `order_route` routes the waiting units (trigger "rejected at <code>"), to another
     location or to backorder. Only requested, accepted or picking shipments can be rejected
-    (a packed one is cancelled instead). A reason is required.
-
-    Known limit: `order_route` does not read `RoutingExclusion` yet, so a rejecting location
-    that still has the stock (and capacity) may be chosen again.
+    (a packed one is cancelled instead). A reason is required. `order_route` reads the
+    exclusions, so the rejecting location is not chosen again for this order.
     """
     reason = reason.strip()
     if not reason:
@@ -141,8 +139,12 @@ def _status_after_hold(order: Order) -> str:
 def order_release(*, order: Order, actor: AnyUser | None, reason: str = "", actor_label: str = "") -> Order:
     """Take an order off hold: its status follows its shipments again and waiting units are routed.
 
-    Releasing an order that is not on hold changes nothing.
+    Its ship-from-store requests still waiting for a store's answer get a fresh accept deadline
+    from now (the SLA sweep left them alone while held). Releasing an order that is not on hold
+    changes nothing.
     """
+    from fulfillment.services.store_requests import store_requests_sla_restart
+
     with transaction.atomic():
         locked = _order_locked(order.pk)
         if locked.status != OrderStatus.ON_HOLD:
@@ -154,6 +156,7 @@ def order_release(*, order: Order, actor: AnyUser | None, reason: str = "", acto
             actor_label=actor_label,
             reason=reason.strip() or "released from hold",
         )
+        store_requests_sla_restart(order=locked)
         if locked.status != OrderStatus.CANCELLED:
             order_route(order=locked, actor=actor, actor_label=actor_label, trigger="released from hold")
             order_status_sync(order=locked, actor=actor, actor_label=actor_label)

@@ -18,9 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Value
+from django.db.models import F, Value
 from django.db.models.functions import Greatest
-from django.utils import timezone
 
 from channels.models import Channel
 from core.errors import InsufficientStock
@@ -45,7 +44,9 @@ from fulfillment.routing import (
     Rules,
     plan,
 )
+from fulfillment.services.pickups import pickup_open
 from fulfillment.services.shipments import Allocation, order_status_sync, shipment_create
+from fulfillment.services.stores import store_request_deadline
 from inventory.models import Location, LocationKind, StockLevel
 from orders.models import DeliveryMethod, Order, OrderEventKind, OrderLine, OrderStatus
 from orders.services import order_event_add, order_lock
@@ -146,12 +147,20 @@ def _with_exclusions(rules: Rules, order: Order) -> Rules:
 def routing_candidates(*, sku_codes: dict[int, str], order: Order) -> list[Candidate]:
     """Locations that could serve the order, with their ATP of its SKUs and capacity left today.
 
-    Three queries whatever the network size: locations, stock levels, today's shipments.
+    Three queries whatever the network size: locations, stock levels, today's ship orders at
+    the locations with a daily cap (`fulfillment.selectors.stores.ship_load_today`: since each
+    location's local midnight, without pickups and without work it rejected or cancelled).
+    A store that rejected a request for "no capacity" today is full until its local midnight
+    (`ship_full_today`, read from the profiles joined to the locations: no extra query).
     """
     if order.delivery_method == DeliveryMethod.PICKUP and order.pickup_location_id is not None:
         locations = list(Location.objects.filter(pk=order.pickup_location_id, is_active=True))
     else:
-        locations = list(Location.objects.filter(is_active=True, ships_orders=True, latitude__isnull=False))
+        locations = list(
+            Location.objects.filter(is_active=True, ships_orders=True, latitude__isnull=False).select_related(
+                "store_profile"
+            )
+        )
     ids = [location.pk for location in locations]
     available: dict[int, dict[str, int]] = {location_id: {} for location_id in ids}
     levels = (
@@ -162,14 +171,22 @@ def routing_candidates(*, sku_codes: dict[int, str], order: Order) -> list[Candi
     )
     for location_id, sku_id, atp in levels:
         available[location_id][sku_codes[sku_id]] = atp
-    today = timezone.now().date()
-    used_today = dict(
-        Shipment.objects.filter(location_id__in=ids, created_at__date=today)
-        .values("location_id")
-        .annotate(n=Count("id"))
-        .values_list("location_id", "n")
-    )
+    from fulfillment.selectors.stores import ship_full_today, ship_load_today  # selectors build on these services
+
     is_pickup = order.delivery_method == DeliveryMethod.PICKUP
+    # A pickup is always reserved at its store (the store's pickup capacity moves its ready-by
+    # time instead); ship orders respect each location's daily cap, counted on its local day.
+    capped = [] if is_pickup else [loc for loc in locations if loc.daily_order_capacity is not None]
+    used_today = ship_load_today(capped)
+    full_today = set() if is_pickup else ship_full_today(locations)
+
+    def capacity_left(location: Location) -> int | None:
+        if location.pk in full_today:
+            return 0
+        if is_pickup or location.daily_order_capacity is None:
+            return None
+        return max(location.daily_order_capacity - used_today.get(location.pk, 0), 0)
+
     return [
         Candidate(
             code=location.code,
@@ -177,11 +194,7 @@ def routing_candidates(*, sku_codes: dict[int, str], order: Order) -> list[Candi
             lat=float(location.latitude or 0),
             lon=float(location.longitude or 0),
             available=available[location.pk],
-            capacity_left=(
-                None
-                if location.daily_order_capacity is None
-                else max(location.daily_order_capacity - used_today.get(location.pk, 0), 0)
-            ),
+            capacity_left=capacity_left(location),
             priority=location.priority,
             cutoff_local=location.order_cutoff_time,
             timezone=location.timezone,
@@ -223,23 +236,27 @@ def _allocations(lines: Sequence[OrderLine], sku_quantities: dict[str, int]) -> 
 
 
 def _reserve_plan(order: Order, lines: Sequence[OrderLine], chosen: Plan, actor: AnyUser | None) -> list[Shipment]:
+    """Create (and reserve) the planned shipments; a store asked to ship gets an accept deadline (SLA)."""
     locations = {loc.code: loc for loc in Location.objects.filter(code__in=[s.location for s in chosen.shipments])}
     shipments = []
     for planned in chosen.shipments:
-        shipments.append(
-            shipment_create(
-                order=order,
-                location=locations[planned.location],
-                allocations=_allocations(lines, dict(planned.lines)),
-                actor=actor,
-                carrier=planned.carrier,
-                service=planned.service,
-                ship_by=planned.ship_date,
-                estimated_delivery=planned.estimated_delivery,
-                cost=planned.cost,
-                weight_grams=planned.weight_grams,
-            )
+        location = locations[planned.location]
+        shipment = shipment_create(
+            order=order,
+            location=location,
+            allocations=_allocations(lines, dict(planned.lines)),
+            actor=actor,
+            carrier=planned.carrier,
+            service=planned.service,
+            ship_by=planned.ship_date,
+            estimated_delivery=planned.estimated_delivery,
+            cost=planned.cost,
+            weight_grams=planned.weight_grams,
         )
+        if location.kind == LocationKind.STORE and order.delivery_method != DeliveryMethod.PICKUP:
+            shipment.accept_by = store_request_deadline(location=location)
+            Shipment.objects.filter(pk=shipment.pk).update(accept_by=shipment.accept_by)
+        shipments.append(shipment)
     return shipments
 
 
@@ -278,6 +295,7 @@ def order_route(
         elapsed_ms = (monotonic.perf_counter() - started) * 1000
         decision = _record(order, chosen, trigger=trigger, elapsed_ms=elapsed_ms, actor=actor, actor_label=actor_label)
         order_status_sync(order=order, actor=actor, actor_label=actor_label)
+        pickup_open(order=order)
     backordered = sum(chosen.backorders.values())
     return RoutingOutcome(decision=decision, shipments=shipments, backordered_units=backordered)
 

@@ -8,6 +8,7 @@ always matches the shipments.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -92,6 +93,9 @@ def shipment_create(
 
 
 def _locked_shipment(shipment: Shipment) -> Shipment:
+    """The shipment under its row lock, after its order's (orders first: see `fulfillment.services.reroute`)."""
+    order_id = Shipment.objects.values_list("order_id", flat=True).get(pk=shipment.pk)
+    Order.objects.select_for_update(of=("self",)).values_list("pk", flat=True).get(pk=order_id)
     return Shipment.objects.select_for_update(of=("self",)).select_related("location", "order").get(pk=shipment.pk)
 
 
@@ -171,9 +175,18 @@ def shipment_cancel(
 
 
 def shipment_ship(
-    *, shipment: Shipment, actor: AnyUser | None, tracking_number: str = "", actor_label: str = ""
+    *,
+    shipment: Shipment,
+    actor: AnyUser | None,
+    tracking_number: str = "",
+    actor_label: str = "",
+    event_message: str = "",
 ) -> Shipment:
-    """The parcel left: reserved stock becomes shipped in the ledger, the order lines count it."""
+    """The parcel left: reserved stock becomes shipped in the ledger, the order lines count it.
+
+    `event_message` replaces the timeline's wording (a pickup is handed over, not shipped).
+    After commit, sends `fulfillment.signals.shipment_shipped`.
+    """
     with transaction.atomic():
         locked = _locked_shipment(shipment)
         _check_transition(locked, ShipmentStatus.SHIPPED)
@@ -194,12 +207,18 @@ def shipment_ship(
         order_event_add(
             order=locked.order,
             kind=OrderEventKind.SHIPMENT,
-            message=f"{locked.number} shipped from {locked.location.code}"
+            message=event_message
+            or f"{locked.number} shipped from {locked.location.code}"
             + (f", tracking {tracking_number}." if tracking_number else "."),
             actor=actor,
             actor_label=actor_label,
         )
         order_status_sync(order=locked.order, actor=actor, actor_label=actor_label)
+        from fulfillment.signals import shipment_shipped
+
+        transaction.on_commit(
+            functools.partial(shipment_shipped.send, sender=Shipment, shipment_id=locked.pk, order_id=locked.order_id)
+        )
     return locked
 
 

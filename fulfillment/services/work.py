@@ -6,8 +6,9 @@ it through `shipment_ship`) -> delivered (`shipment_deliver`, normally from the 
 tracking through `tracking_refresh`); labels, shipping and tracking live in
 `fulfillment.services.shipping`. While its order is on hold nothing moves.
 
-Locking: a service locks the shipment row, then (through `shipment_transition` or
-`_order_locked`) its order row. The carrier is only called with no row lock held (rule 6).
+Locking: every service locks the order row(s) first, then the shipment(s) (the rule of
+`fulfillment.services.reroute`), so work at a location never deadlocks with a cancel or a
+re-route. The carrier is only called with no row lock held (rule 6).
 """
 
 from __future__ import annotations
@@ -52,7 +53,12 @@ def _actor_id(actor: AnyUser | None) -> int | None:
 
 
 def _locked(shipment: Shipment) -> Shipment:
-    """The shipment under its row lock (only its own row: not its order's nor its location's)."""
+    """The shipment under its row lock, taken after its order's (orders first, as everywhere).
+
+    Locks only those two rows, not the location's. Taking the order first keeps packing,
+    labelling and delivering from deadlocking with a cancel or a re-route of the same order.
+    """
+    _order_locked(Shipment.objects.values_list("order_id", flat=True).get(pk=shipment.pk))
     return Shipment.objects.select_for_update(of=("self",)).select_related("order", "location").get(pk=shipment.pk)
 
 
@@ -76,9 +82,12 @@ def _status_label(shipment: Shipment) -> str:
 def shipment_accept(*, shipment: Shipment, actor: AnyUser | None, actor_label: str = "") -> Shipment:
     """The location takes on a requested shipment (a store agrees to ship from its shelves).
 
-    Accepting an accepted shipment again changes nothing; any other status is a 409.
+    Accepting an accepted shipment again changes nothing; any other status is a 409. Locks the
+    order row first, then the shipment (as the SLA sweep and the store rejection do), so an
+    accept racing the sweep waits for it instead of deadlocking.
     """
     with transaction.atomic():
+        _order_locked(Shipment.objects.values_list("order_id", flat=True).get(pk=shipment.pk))
         locked = _locked(shipment)
         if locked.status == ShipmentStatus.ACCEPTED:
             return locked
@@ -114,6 +123,8 @@ def picklist_create(
     if len(ids) > MAX_PICKLIST_SHIPMENTS:
         raise ValidationFailed(f"At most {MAX_PICKLIST_SHIPMENTS} shipments per pick list.", field="shipments")
     with transaction.atomic():
+        order_ids = sorted(set(Shipment.objects.filter(pk__in=ids).values_list("order_id", flat=True)))
+        list(Order.objects.select_for_update(of=("self",)).filter(pk__in=order_ids).order_by("pk"))  # orders first
         locked = list(
             Shipment.objects.select_for_update(of=("self",))
             .select_related("order", "location")

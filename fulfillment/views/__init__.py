@@ -14,8 +14,16 @@ from fulfillment.views.carriers import (
     service_edit,
     service_rates,
 )
-from fulfillment.views.pickups import pickups
+from fulfillment.views.pickups import (
+    pickup_detail,
+    pickup_find,
+    pickup_handover_view,
+    pickup_start_view,
+    pickup_transfer,
+    pickups,
+)
 from fulfillment.views.routing import routing_overview
+from fulfillment.views.stores import store_request_accept, store_request_reject_view, store_settings
 from fulfillment.views.work import (
     work,
     work_accept,
@@ -29,12 +37,20 @@ from fulfillment.views.work import (
 __all__ = [
     "carrier_create_view",
     "carrier_edit",
+    "pickup_detail",
+    "pickup_find",
+    "pickup_handover_view",
+    "pickup_start_view",
+    "pickup_transfer",
     "pickups",
     "rate_calculator",
     "routing_overview",
     "service_create_view",
     "service_edit",
     "service_rates",
+    "store_request_accept",
+    "store_request_reject_view",
+    "store_settings",
     "work",
     "work_accept",
     "work_pack",

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
-from core.views import render_page
+from core.views import is_htmx, render_page
 from inventory.forms import LOCATION_FORM_FIELDS, LevelFilterForm, LocationForm
 from inventory.models import Location, LocationKind
 from inventory.selectors import (
@@ -62,6 +62,10 @@ def location_detail(request: HttpRequest, code: str) -> HttpResponse:
         "recent": ledger_recent(user=request.user, location=location, limit=15),
         "low_threshold": LOW_STOCK_THRESHOLD,
     }
+    if location.kind == LocationKind.STORE and not is_htmx(request):
+        from fulfillment.selectors.stores import store_panel  # fulfillment builds on inventory, not the reverse
+
+        context["store_panel"] = store_panel(location=location)
     return render_page(request, "inventory/location_detail.html", context, partial="levels")
 
 

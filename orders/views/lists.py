@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
@@ -24,6 +24,7 @@ from orders.forms import BULK_ACTIONS, BulkActionForm, OrderFilterForm
 from orders.models import Order, OrderStatus
 from orders.selectors import (
     EXCEPTION_KINDS,
+    location_today,
     order_exception_counts,
     order_exceptions,
     order_filter_choices,
@@ -116,7 +117,7 @@ def _day(value: date) -> str:
     return f"{value:%a} {value.day} {value:%b}"
 
 
-def _exception_detail(kind: str, order: Order, today: date) -> str:
+def _exception_detail(kind: str, order: Order, now: datetime) -> str:
     """Why an order is in the queue, from its prefetched lines and shipments."""
     if kind in ("backordered", "unroutable"):
         waiting = [
@@ -130,6 +131,7 @@ def _exception_detail(kind: str, order: Order, today: date) -> str:
         for shipment in order.shipments.all():
             if shipment.status not in OPEN_SHIPMENT_STATUSES:
                 continue
+            today = location_today(shipment.location, now)
             if shipment.estimated_delivery and shipment.estimated_delivery < today:
                 late.append(
                     f"{shipment.number} at {shipment.location.code} was due {_day(shipment.estimated_delivery)}"
@@ -146,18 +148,18 @@ def _exception_detail(kind: str, order: Order, today: date) -> str:
 @permission_required("orders.view_order", raise_exception=True)
 def exceptions(request: HttpRequest) -> HttpResponse:
     """Orders that need a person: backordered, unroutable, on hold, late; a tab and a count for each."""
-    today = timezone.localdate()
-    counts = order_exception_counts(user=request.user, today=today)
+    now = timezone.now()
+    counts = order_exception_counts(user=request.user, now=now)
     kinds = [
         {"value": value, "label": label, "help": help, "count": counts[value]} for value, label, help in EXCEPTION_KINDS
     ]
     kind = request.GET.get("kind", "")
     if kind not in counts:
         kind = next((value for value, _, _ in EXCEPTION_KINDS if counts[value]), EXCEPTION_KINDS[0][0])
-    page = Paginator(order_exceptions(user=request.user, kind=kind, today=today), EXCEPTIONS_PER_PAGE).get_page(
+    page = Paginator(order_exceptions(user=request.user, kind=kind, now=now), EXCEPTIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    rows = [{"order": order, "detail": _exception_detail(kind, order, today)} for order in page]
+    rows = [{"order": order, "detail": _exception_detail(kind, order, now)} for order in page]
     context = {
         "kinds": kinds,
         "kind": kind,

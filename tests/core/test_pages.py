@@ -187,17 +187,10 @@ def test_dashboard_queries_are_constant(back_office_client, django_assert_num_qu
         back_office_client.get(reverse("core:dashboard"))
 
 
-@pytest.mark.parametrize(
-    ("path", "headline"),
-    [
-        ("/returns/", "Returns, from authorisation to refund"),
-        ("/fulfillment/pickups/", "Store pickups and ship-from-store"),
-    ],
-)
-def test_areas_arriving_later_have_a_helpful_page(back_office_client, path, headline):
-    response = back_office_client.get(path)
+def test_the_returns_area_has_arrived(back_office_client):
+    response = back_office_client.get("/returns/")
     assert response.status_code == 200
-    assert headline in text(response) and "Arriving in an upcoming release" in text(response)
+    assert "Arriving in an upcoming release" not in text(response)
 
 
 def test_navigation_marks_the_current_page_and_hides_what_the_role_cannot_open(client, associate_user):

@@ -4,8 +4,9 @@ the manual order form, the CSV import, and the exceptions queue."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.messages import get_messages
@@ -19,6 +20,7 @@ from fulfillment.models import CarrierService, Shipment, ShipmentStatus
 from fulfillment.services import cost_model_forget, order_hold, shipment_accept, shipment_label, shipment_pack
 from inventory.models import LocationKind, StockLevel
 from orders.models import Order, OrderEvent, OrderStatus
+from orders.selectors import order_exception_counts, order_exceptions
 from tests.factories import LocationFactory, SKUFactory, UserFactory, stocked, user_with_role
 from tests.factories.orders import place_order
 
@@ -359,7 +361,7 @@ def test_one_shipment_can_be_taken_from_its_location_and_rerouted(back_office_cl
 
 #: session, user, 2 permission lookups, the order, lines, shipments, their lines, tracking events, timeline,
 #: routing decisions, carrier service names.
-ORDER_PAGE_QUERIES = 12
+ORDER_PAGE_QUERIES = 13  # 12 + the order's returns (returns panel)
 
 
 def test_order_page_queries_do_not_grow(back_office_client, web, stock, django_assert_num_queries):
@@ -559,6 +561,22 @@ def test_exceptions_queue_counts_each_kind_and_lists_the_orders(back_office_clie
     assert late.number in late_page and "was due" in late_page
     held_page = text(back_office_client.get(reverse("orders:exceptions"), {"kind": "on_hold"}, **HTMX))
     assert held.number in held_page and "<html" not in held_page
+
+
+def test_an_evening_shipment_is_not_late_once_utc_has_passed_midnight(web, stock):
+    """Ship-by dates are the location's local dates: 21:30 in New York is already tomorrow in UTC."""
+    order = place_order(web, [("TEE-BLK-M", 1)], external_id="W-EVENING").order
+    shipment = order.shipments.get()
+    zone = ZoneInfo(shipment.location.timezone)
+    evening = datetime(2026, 3, 10, 21, 30, tzinfo=zone)
+    Shipment.objects.filter(pk=shipment.pk).update(ship_by=evening.date(), estimated_delivery=evening.date())
+    staff = UserFactory(is_superuser=True)
+
+    assert evening.astimezone(UTC).date() > evening.date()  # UTC is past midnight already
+    assert order_exception_counts(user=staff, now=evening)["late"] == 0
+    next_morning = evening + timedelta(hours=12)
+    assert order_exception_counts(user=staff, now=next_morning)["late"] == 1
+    assert [o.pk for o in order_exceptions(user=staff, kind="late", now=next_morning)] == [order.pk]
 
 
 def test_unroutable_orders_have_no_shipment_at_all(back_office_client, web, stock):

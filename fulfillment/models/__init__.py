@@ -54,6 +54,9 @@ class Shipment(TimeStampedModel):
     status_reason = models.CharField(max_length=255, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    accept_by = models.DateTimeField(
+        null=True, blank=True, help_text="A ship-from-store request not accepted by then is re-routed (the SLA)."
+    )
 
     class Meta:
         ordering = ["id"]
@@ -335,3 +338,43 @@ class RoutingExclusion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} not from {self.location_id}"
+
+
+# Store fulfillment (pickups, opening hours, ship-from-store settings) lives in its own module;
+# imported last because it refers to the models above.
+from fulfillment.models.stores import (  # noqa: E402
+    OpeningHours,
+    Pickup,
+    PickupStatus,
+    RejectReason,
+    StoreClosure,
+    StoreProfile,
+)
+
+__all__ = [
+    "OPEN_SHIPMENT_STATUSES",
+    "SHIPMENT_TRANSITIONS",
+    "Carrier",
+    "CarrierService",
+    "CostSettings",
+    "OpeningHours",
+    "Package",
+    "PickList",
+    "PickListStatus",
+    "Pickup",
+    "PickupStatus",
+    "RateCardRow",
+    "RejectReason",
+    "RoutingDecision",
+    "RoutingExclusion",
+    "RoutingPolicy",
+    "Shipment",
+    "ShipmentLine",
+    "ShipmentStatus",
+    "StoreClosure",
+    "StoreProfile",
+    "TrackingEvent",
+    "TrackingStatus",
+    "TransitTime",
+    "ZoneBand",
+]
