@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from channels.forms import ApiKeyForm, ChannelForm
 from channels.models import Channel
-from channels.selectors import api_key_get, channel_get, channel_list
+from channels.selectors import api_key_get, channel_get
 from channels.services import api_key_issue, api_key_revoke, channel_create
 from channels.services.channels import channel_update
 from core.errors import DomainError
@@ -25,11 +25,20 @@ from core.errors import DomainError
 @require_GET
 @permission_required("channels.view_channel", raise_exception=True)
 def index(request: HttpRequest) -> HttpResponse:
-    """Every channel: kind, enabled, orders, and its API keys."""
-    channels = list(channel_list())
+    """Every channel: kind, enabled, orders, sync health at a glance, and its API keys."""
+    from django.utils import timezone
+
+    from channels.selectors import channel_health_list
+
+    channels = list(channel_health_list())
+    now = timezone.now()
+    for channel in channels:
+        oldest = channel.oldest_pending_at  # type: ignore[attr-defined]
+        channel.lag_seconds = int((now - oldest).total_seconds()) if oldest else 0  # type: ignore[attr-defined]
     context = {
         "channels": channels,
         "total_orders": sum(channel.order_count for channel in channels),  # type: ignore[attr-defined]
+        "now": now,
     }
     return render(request, "channels/index.html", context)
 
@@ -86,7 +95,7 @@ def _channel_form(request: HttpRequest, *, channel: Channel | None) -> HttpRespo
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 messages.success(request, f"Channel {saved.name} {'saved' if channel else 'created'}.")
-                return redirect("channels:index")
+                return redirect("channels:detail", code=saved.code)
         status = 422
     context = {"form": form, "channel": channel, "title": f"Edit {channel.name}" if channel else "New channel"}
     return render(request, "channels/channel_form.html", context, status=status)

@@ -11,6 +11,13 @@ DEBUG = False
 if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 50:  # noqa: F405
     raise ImproperlyConfigured("Set SECRET_KEY to a random string of at least 50 characters.")
 
+if not CHANNEL_CREDENTIALS_KEY:  # noqa: F405
+    raise ImproperlyConfigured(
+        "Set CHANNEL_CREDENTIALS_KEY to a Fernet key (python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())') so channel credentials are encrypted with a key of their own."
+    )
+MARKETPLACE_SANDBOX = env_bool("MARKETPLACE_SANDBOX", False)
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True

@@ -108,8 +108,20 @@ def location_update(*, location: Location, **data: Any) -> Location:
     moved = (location.postal_code, location.country) != (old_postal, old_country)
     _fill_geography(location, given=set(data), moved=moved)
     with transaction.atomic():
+        before = Location.objects.filter(pk=location.pk).values_list("is_active", "ships_orders").first()
         _validated_save(location)
+        if before is not None and before != (location.is_active, location.ships_orders):
+            _record_channel_availability(location)
     return location
+
+
+def _record_channel_availability(location: Location) -> None:
+    """Channel sync hook (issue 5): `is_active` and `ships_orders` decide whether a location feeds
+    sales channels, so every SKU stocked here may now show a different quantity there. Logged in
+    this same transaction (see `channels.outbox`)."""
+    from channels.outbox import stock_changes_record_location  # channels builds on inventory, not the reverse
+
+    stock_changes_record_location(location_id=location.pk)
 
 
 def sku_create(**data: Any) -> SKU:

@@ -111,7 +111,7 @@ def test_channels_issue_copy_and_revoke_a_key(chromium: Any, live_server: Any, d
     secret = page.locator("#api-key-secret").input_value()
     assert secret.startswith("fk_")
     page.get_by_role("button", name="Copy").click()
-    assert page.get_by_role("button", name="Copied").is_visible()
+    page.get_by_role("button", name="Copied").wait_for(state="visible", timeout=5000)  # the clipboard is async
     shoot(page, "channels-key-issued-desktop")
     found = api_key_authenticate(secret)
     assert found is not None and found.channel.code == "amazon"

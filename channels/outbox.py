@@ -1,0 +1,297 @@
+"""The stock outbox: every ledger change that can alter a channel's available-to-sell is recorded
+in the same transaction, without making concurrent orders wait on each other.
+
+Two tables:
+
+- `StockChange`, an INSERT-only change log. `inventory.services.stock` calls
+  `stock_outbox_record` from its single write path (`apply_level_changes`) and from the
+  safety-stock service, and chains `FAST_PATH_OUTBOX_CTE` into the one-statement reservation
+  on PostgreSQL: one appended row per changed (location, SKU) that a stock-synced channel
+  lists, committed (or rolled back) with the ledger row. No upsert and no lock on a shared
+  row: two orders reserving A@L1 then B@L2 and B@L3 then A@L4 never wait for each other here
+  (the old per-(channel, SKU) upsert held that row until the order committed, and deadlocked).
+- `StockOutbox`, one row per (channel, SKU) with a `generation`: what the pushers claim.
+  `outbox_coalesce()` moves the log into it: `DELETE … WHERE id IN (SELECT … ORDER BY id
+  LIMIT n FOR UPDATE SKIP LOCKED) RETURNING` chained into one upsert of the pending rows of
+  the channels that list those SKUs and are fed by the location, in (channel, SKU) order, in
+  one statement. Log rows are deleted only when the pending rows commit, so a coalescer that
+  dies loses nothing, and coalescers running at once take disjoint log rows.
+
+The coalescer runs at the start of every push (`channel_push`) and in the beat re-drive
+(`sync_redrive`). After commit, `push_soon` queues one push per channel that lists a changed
+SKU, at most once per coalescing window (if the broker is down the beat re-drive finds the log).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import threading
+import time
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+#: The channels that list a changed SKU, sync stock and are fed by the location (`changed`: location_id, sku_id).
+_LISTED_SQL = """
+SELECT DISTINCT l.channel_id, changed.location_id, changed.sku_id
+  FROM channels_listing l
+  JOIN channels_channelsync s ON s.channel_id = l.channel_id AND s.sync_stock
+  JOIN {source} ON changed.sku_id = l.sku_id
+ WHERE NOT EXISTS (SELECT 1 FROM channels_channelsync_feeding_locations f WHERE f.channelsync_id = s.id)
+    OR EXISTS (SELECT 1 FROM channels_channelsync_feeding_locations f
+                WHERE f.channelsync_id = s.id AND f.location_id = changed.location_id)
+"""
+
+
+def _append_sql(source: str) -> str:
+    """CTEs appending one log row per changed (location, SKU) of `source` that a synced channel lists."""
+    return f"""listed AS ({_LISTED_SQL.format(source=source)}),
+logged AS (
+    INSERT INTO channels_stockchange (location_id, sku_id, created_at)
+    SELECT DISTINCT location_id, sku_id, now() FROM listed ORDER BY location_id, sku_id
+)"""  # noqa: S608 (fixed SQL: `source` is one of the two constants below)
+
+
+_APPEND_FROM_ARRAYS = (
+    "WITH "
+    + _append_sql("unnest(%(locations)s::bigint[], %(skus)s::bigint[]) AS changed(location_id, sku_id)")
+    + "\nSELECT DISTINCT channel_id FROM listed ORDER BY channel_id"
+)
+
+#: Chained into the reservation fast path (`inventory.services.stock._RESERVE_ONE_SQL`), after its
+#: `level` CTE: the log row is appended by the same statement as the level and the ledger row.
+FAST_PATH_OUTBOX_CTE = _append_sql("level AS changed")
+FAST_PATH_OUTBOX_CHANNELS = "ARRAY(SELECT DISTINCT channel_id FROM listed)"
+
+
+def stock_outbox_record(pairs: Iterable[tuple[int, int]]) -> list[int]:
+    """Log changed (location_id, sku_id) pairs for the channels; returns the channel ids to wake.
+
+    Precondition: called inside the transaction that writes the ledger rows (so both commit
+    or neither). Appends only: takes no lock another transaction could wait for. Queues the
+    pushes after commit.
+    """
+    changed = sorted(set(pairs))
+    if not changed:
+        return []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _APPEND_FROM_ARRAYS,
+                {"locations": [loc for loc, _ in changed], "skus": [sku for _, sku in changed]},
+            )
+            channel_ids = [row[0] for row in cursor.fetchall()]
+    else:
+        channel_ids = _append_portable(changed)
+    push_soon_on_commit(channel_ids)
+    return channel_ids
+
+
+def stock_changes_record_location(*, location_id: int) -> list[int]:
+    """Log every SKU stocked at a location (its availability to channels changed); returns the channels to wake.
+
+    Called when a location starts or stops feeding channels (`is_active`, `ships_orders`),
+    inside the transaction that saves it.
+    """
+    from inventory.models import StockLevel
+
+    sku_ids = StockLevel.objects.filter(location_id=location_id).values_list("sku_id", flat=True)
+    return stock_outbox_record((location_id, sku_id) for sku_id in sku_ids)
+
+
+def _listed_portable(changed: list[tuple[int, int]]) -> set[tuple[int, int, int]]:
+    """(channel_id, location_id, sku_id) for the synced channels that list and are fed by each change."""
+    from channels.models import ChannelSync, Listing
+
+    sku_ids = {sku for _, sku in changed}
+    listings = Listing.objects.filter(sku_id__in=sku_ids, channel__sync__sync_stock=True).values_list(
+        "channel_id", "sku_id", "channel__sync__id"
+    )
+    feeding: dict[int, set[int]] = {}
+    for sync_id, location_id in ChannelSync.feeding_locations.through.objects.values_list(
+        "channelsync_id", "location_id"
+    ):
+        feeding.setdefault(sync_id, set()).add(location_id)
+    listed: set[tuple[int, int, int]] = set()
+    for channel_id, sku_id, sync_id in listings:
+        for location_id, changed_sku in changed:
+            fed_by = feeding.get(sync_id)
+            if changed_sku == sku_id and (fed_by is None or location_id in fed_by):
+                listed.add((channel_id, location_id, sku_id))
+    return listed
+
+
+def _append_portable(changed: list[tuple[int, int]]) -> list[int]:
+    """The same append with the ORM, for the embedded SQLite database."""
+    from channels.models import StockChange
+
+    listed = _listed_portable(changed)
+    now = timezone.now()
+    pairs = sorted({(location_id, sku_id) for _, location_id, sku_id in listed})
+    StockChange.objects.bulk_create(
+        [StockChange(location_id=location_id, sku_id=sku_id, created_at=now) for location_id, sku_id in pairs]
+    )
+    return sorted({channel_id for channel_id, _, _ in listed})
+
+
+# --- Coalescing the log into the outbox ---------------------------------------------------------
+
+COALESCE_BATCH = 5000
+
+_COALESCE_SQL = (
+    """
+WITH taken AS (
+"""  # noqa: S608 (fixed SQL built from constants)
+    """
+    DELETE FROM channels_stockchange
+     WHERE id IN (SELECT id FROM channels_stockchange ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
+ RETURNING location_id, sku_id, created_at
+), changed AS (
+    SELECT location_id, sku_id, min(created_at) AS first_at FROM taken GROUP BY location_id, sku_id
+), touched AS (
+    SELECT channel_id, sku_id, min(first_at) AS first_at
+      FROM ("""
+    + _LISTED_SQL.format(source="changed").replace(
+        "SELECT DISTINCT l.channel_id, changed.location_id, changed.sku_id",
+        "SELECT l.channel_id, changed.sku_id, changed.first_at",
+    )
+    + """) AS listed
+     GROUP BY channel_id, sku_id
+), upserted AS (
+    INSERT INTO channels_stockoutbox
+           (channel_id, sku_id, generation, state, changed_at, next_attempt_at, attempts, last_error,
+            claimed_generation, claim_token, force)
+    SELECT channel_id, sku_id, 1, 'pending', first_at, now(), 0, '', 0, '', false
+      FROM touched
+     ORDER BY channel_id, sku_id
+    ON CONFLICT (channel_id, sku_id) DO UPDATE
+       SET generation = channels_stockoutbox.generation + 1,
+           state = 'pending',
+           changed_at = CASE
+               WHEN channels_stockoutbox.state IN ('applied', 'failed')
+                 OR (channels_stockoutbox.state = 'in_flight'
+                     AND channels_stockoutbox.generation = channels_stockoutbox.claimed_generation)
+               THEN LEAST(EXCLUDED.changed_at, now()) ELSE channels_stockoutbox.changed_at END,
+           next_attempt_at = CASE
+               WHEN channels_stockoutbox.state IN ('applied', 'failed') THEN now()
+               ELSE channels_stockoutbox.next_attempt_at END,
+           attempts = CASE
+               WHEN channels_stockoutbox.state IN ('applied', 'failed') THEN 0
+               ELSE channels_stockoutbox.attempts END
+    RETURNING channel_id
+)
+SELECT (SELECT count(*) FROM taken), ARRAY(SELECT DISTINCT channel_id FROM upserted)
+"""
+)
+
+
+def outbox_coalesce(*, limit: int = COALESCE_BATCH, max_batches: int = 100) -> list[int]:
+    """Move the stock change log into pending outbox rows; returns the channel ids that got pending pushes.
+
+    Each batch is one transaction and one statement: delete up to `limit` log rows (oldest
+    first, skipping rows another coalescer holds) and upsert the pending (channel, SKU) rows
+    in (channel, SKU) order. A repeat change only bumps `generation`; an in-flight push then
+    ends pending again (the newer value goes next). Safe to run concurrently and to repeat.
+    """
+    channel_ids: set[int] = set()
+    for _batch in range(max_batches):
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(_COALESCE_SQL, {"limit": limit})
+                    taken, channels = cursor.fetchone()
+            else:
+                taken, channels = _coalesce_portable(limit)
+        channel_ids.update(channels or [])
+        if taken < limit:
+            break
+    return sorted(channel_ids)
+
+
+def _coalesce_portable(limit: int) -> tuple[int, list[int]]:
+    """The same with the ORM, for the embedded SQLite database (writers are serialised there)."""
+    from django.db.models import Case, F, Value, When
+
+    from channels.models import PushState, StockChange, StockOutbox
+
+    rows = list(StockChange.objects.order_by("id").values_list("id", "location_id", "sku_id", "created_at")[:limit])
+    if not rows:
+        return 0, []
+    first: dict[tuple[int, int], datetime] = {}
+    for _id, location_id, sku_id, created_at in rows:
+        first.setdefault((location_id, sku_id), created_at)
+    listed = _listed_portable(sorted(first))
+    touched: dict[tuple[int, int], datetime] = {}
+    for channel_id, location_id, sku_id in sorted(listed):
+        at = first[(location_id, sku_id)]
+        touched[(channel_id, sku_id)] = min(touched.get((channel_id, sku_id), at), at)
+    now = timezone.now()
+    for (channel_id, sku_id), at in sorted(touched.items()):
+        updated = StockOutbox.objects.filter(channel_id=channel_id, sku_id=sku_id).update(
+            generation=F("generation") + 1,
+            state=PushState.PENDING,
+            changed_at=Case(
+                When(state__in=[PushState.APPLIED, PushState.FAILED], then=Value(at)),
+                When(state=PushState.IN_FLIGHT, generation=F("claimed_generation"), then=Value(at)),
+                default=F("changed_at"),
+            ),
+            next_attempt_at=Case(
+                When(state__in=[PushState.APPLIED, PushState.FAILED], then=Value(now)), default=F("next_attempt_at")
+            ),
+            attempts=Case(When(state__in=[PushState.APPLIED, PushState.FAILED], then=Value(0)), default=F("attempts")),
+        )
+        if not updated:
+            StockOutbox.objects.create(channel_id=channel_id, sku_id=sku_id, changed_at=at, next_attempt_at=now)
+    StockChange.objects.filter(id__in=[row[0] for row in rows]).delete()
+    return len(rows), sorted({channel_id for channel_id, _ in touched})
+
+
+# --- Queueing the push after commit ------------------------------------------------------------
+
+_recently_queued: dict[int, float] = {}
+_recently_lock = threading.Lock()
+
+
+def push_soon_on_commit(channel_ids: Iterable[int]) -> None:
+    """After the current transaction commits, queue a push for each channel (coalesced)."""
+    ids = sorted(set(channel_ids))
+    if ids:
+        transaction.on_commit(functools.partial(push_soon, ids))
+
+
+def coalesce_seconds() -> float:
+    return float(getattr(settings, "CHANNELS_PUSH_COALESCE_SECONDS", 1.0))
+
+
+def push_soon(channel_ids: list[int]) -> None:
+    """Queue `push_channel_task` for each channel unless one is already queued in this window.
+
+    The window (settings.CHANNELS_PUSH_COALESCE_SECONDS) is what turns many changes into one
+    batched call. A broker failure is logged and left to the beat re-drive: the outbox row is
+    already committed, so nothing is lost.
+    """
+    if not getattr(settings, "CHANNELS_QUEUE_PUSHES", True):
+        return
+    from channels.tasks import push_channel_task
+
+    window = coalesce_seconds()
+    now = time.monotonic()
+    for channel_id in channel_ids:
+        with _recently_lock:
+            if now - _recently_queued.get(channel_id, -1e9) < window:
+                continue
+            _recently_queued[channel_id] = now
+        try:
+            if not cache.add(f"channels:push-queued:{channel_id}", 1, timeout=max(1, math.ceil(window))):
+                continue
+            push_channel_task.apply_async(args=(channel_id,), countdown=window)
+        except Exception:
+            logger.exception("Could not queue the stock push of channel %s; the beat re-drive will.", channel_id)

@@ -1,0 +1,71 @@
+"""Marketplace channels wired to a fresh in-process sandbox, with listings (all through the services)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+from channels.models import Channel, ChannelKind, ChannelSync, Listing
+from channels.sandbox import sandbox_reset
+from channels.sandbox.base import SandboxApp
+from channels.services.setup import channel_connection_update, listing_create
+from inventory.models import SKU
+
+_names = itertools.count(1)
+
+KIND_NAMES = {"shopify": "Shopify US", "amazon": "Amazon US", "ebay": "eBay US", "woocommerce": "Woo shop"}
+
+
+def sandbox_credentials(kind: str, sandbox: SandboxApp) -> dict[str, str]:
+    """Credentials the sandbox accepts."""
+    s: Any = sandbox
+    if kind == "shopify":
+        return {"access_token": s.access_token, "webhook_secret": s.webhook_secret, "location_id": s.location_id}
+    if kind == "amazon":
+        return {
+            "seller_id": s.seller_id,
+            "marketplace_id": s.marketplace_id,
+            "refresh_token": s.refresh_token,
+            "client_id": s.client_id,
+            "client_secret": s.client_secret,
+        }
+    if kind == "ebay":
+        return {"access_token": s.access_token}
+    return {"consumer_key": s.consumer_key, "consumer_secret": s.consumer_secret, "webhook_secret": s.webhook_secret}
+
+
+def sandbox_channel(
+    kind: str, *, skus: Sequence[SKU] = (), code: str = "", stock: int = 0, **sync: Any
+) -> tuple[Channel, Any]:
+    """A channel of `kind` connected to its own new sandbox, listing `skus` (sandbox stock `stock`)."""
+    from channels.services.keys import channel_create
+
+    name = f"{kind}.t{next(_names)}-{id(object())}"
+    sandbox = sandbox_reset(name)
+    channel = channel_create(code=code or f"{kind[:4]}-{next(_names)}", name=KIND_NAMES[kind], kind=ChannelKind(kind))
+    channel_connection_update(
+        channel=channel, base_url=f"sandbox://{name}", credentials=sandbox_credentials(kind, sandbox)
+    )
+    if sync:
+        ChannelSync.objects.filter(channel=channel).update(**sync)
+    for sku in skus:
+        sandbox_list(channel, sandbox, sku, stock=stock)
+    channel.refresh_from_db()
+    return channel, sandbox
+
+
+def sandbox_list(channel: Channel, sandbox: Any, sku: SKU, *, stock: int = 0) -> Listing:
+    """Create the product on the sandbox and the listing that maps our SKU to it."""
+    ids = sandbox.add_product(sku.code, stock)
+    if channel.kind == "shopify":
+        return listing_create(
+            channel=channel,
+            sku=sku,
+            external_sku=sku.code,
+            external_id=ids["variant_id"],
+            inventory_ref=ids["inventory_item_id"],
+        )
+    if channel.kind == "woocommerce":
+        return listing_create(channel=channel, sku=sku, external_sku=sku.code, external_id=ids["product_id"])
+    return listing_create(channel=channel, sku=sku, external_sku=sku.code, external_id=sku.code)
