@@ -42,9 +42,21 @@ def _lines(transfer: Transfer) -> list[StockLine]:
 
 
 def transfer_create(
-    *, source: Location, destination: Location, lines: Sequence[StockLine], actor: Actor, note: str = ""
+    *,
+    source: Location,
+    destination: Location,
+    lines: Sequence[StockLine],
+    actor: Actor,
+    note: str = "",
+    units_just_received: bool = False,
 ) -> Transfer:
-    """Create a transfer and reserve its units at the source so nobody else sells them."""
+    """Create a transfer and reserve its units at the source so nobody else sells them.
+
+    `units_just_received=True` is for units the caller received at the source in the same
+    transaction only to send them on (a returned unit inspected for transfer): they are
+    reserved without the safety-stock check (safety stock holds back what channels may
+    sell, not units that never were sellable here). Reserved still never exceeds on hand.
+    """
     if source.pk == destination.pk:
         raise ValidationFailed("Source and destination must be different locations.", field="destination")
     if not destination.is_active:
@@ -60,13 +72,21 @@ def transfer_create(
         TransferLine.objects.bulk_create(
             [TransferLine(transfer=transfer, sku_id=sku_id, quantity=qty) for sku_id, qty in merged.items()]
         )
-        stock_reserve(
-            location=source,
-            lines=[StockLine(s, q) for s, q in merged.items()],
-            actor=actor,
-            document=_document(transfer),
-            note=f"Reserved for transfer to {destination.code}",
-        )
+        if units_just_received:
+            apply_level_changes(
+                [LevelChange(source.pk, s, MovementKind.RESERVE, reserved=q) for s, q in sorted(merged.items())],
+                actor=actor,
+                document=_document(transfer),
+                note=f"Reserved for transfer to {destination.code} (just received)",
+            )
+        else:
+            stock_reserve(
+                location=source,
+                lines=[StockLine(s, q) for s, q in merged.items()],
+                actor=actor,
+                document=_document(transfer),
+                note=f"Reserved for transfer to {destination.code}",
+            )
     return transfer
 
 

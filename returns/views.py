@@ -1,8 +1,0 @@
-"""Staff pages (this area arrives in a later release)."""
-
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-
-
-def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/coming_soon.html", {"area": __package__})
