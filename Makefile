@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: demo test venv lint typecheck checks pytest bench-reserve bench-routing bench-orders clean
+.PHONY: demo test venv lint typecheck checks pytest bench-reserve bench-routing bench-orders bench-sync clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,8 @@ venv: $(VENV)/.installed
 demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --seed 42 --if-empty
+	$(PY) manage.py seed_demo_returns
+	$(PY) manage.py seed_store_orders
 	$(PY) bin/demo.py
 
 test: venv lint typecheck checks pytest
@@ -32,6 +34,7 @@ checks: venv
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$($(PY) -c 'print("x"*64)')-check-deploy-only ALLOWED_HOSTS=example.com \
+		CHANNEL_CREDENTIALS_KEY=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 pytest: venv
@@ -45,6 +48,9 @@ bench-routing: venv
 
 bench-orders: venv
 	$(PY) bench/orders_http.py $(BENCH_ARGS)
+
+bench-sync: venv
+	$(PY) bench/sync.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/*.sqlite3 var/celery-broker var/staticfiles

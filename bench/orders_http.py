@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH_CREDENTIALS_KEY = "YmVuY2gtb25seS1rZXktYmVuY2gtb25seS1rZXkxMjM="  # a Fernet key for this bench only
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/fulfil_bench_http"
 ZIPS = ["10001", "60601", "90012", "98101", "33131", "80202", "30303", "02108", "75201", "89501", "43215", "19104"]
 
@@ -43,6 +44,8 @@ def _env(database_url: str) -> dict[str, str]:
         SECURE_HSTS_SECONDS="0",
         DB_CONN_MAX_AGE="600",
         LOG_LEVEL="WARNING",
+        # production settings want a key of their own for channel credentials (none are used here)
+        CHANNEL_CREDENTIALS_KEY=os.environ.get("CHANNEL_CREDENTIALS_KEY", BENCH_CREDENTIALS_KEY),
     )
     env.pop("REDIS_URL", None)
     return env

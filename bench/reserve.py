@@ -35,7 +35,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/fulfil_bench"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-ON_HAND = 100_000_000  # far more than any run reserves, so stock never runs out
+ON_HAND = 9_000_000  # available units kept per level: far more than any run reserves (and within one receipt)
 HOT_LOCATION = "bench-hot"
 RANDOM_LOCATIONS = ("bench-r1", "bench-r2", "bench-r3")
 CEILING_SQL = (
@@ -95,9 +95,9 @@ class Targets:
 
 
 def prepare_data(sku_count: int) -> Targets:
-    """Create the bench locations, SKUs and deep stock through the services; release old reservations."""
+    """Create the bench locations, SKUs and deep stock through the services."""
     from inventory.models import SKU, Location, LocationKind, StockLevel
-    from inventory.services import DocumentRef, StockLine, location_create, sku_create, stock_receive, stock_release
+    from inventory.services import location_create, sku_create, stock_receive
 
     locations = {loc.code: loc for loc in Location.objects.filter(code__in=[HOT_LOCATION, *RANDOM_LOCATIONS])}
     for code in [HOT_LOCATION, *RANDOM_LOCATIONS]:
@@ -118,19 +118,12 @@ def prepare_data(sku_count: int) -> Targets:
         for lvl in StockLevel.objects.filter(location__in=locations.values(), sku__in=skus.values())
     }
     for location, sku in wanted:
+        # top the level up to ON_HAND available; earlier runs' reservations are left in place
+        # (a release must name the document that reserved, and the bench's runs are many)
         level = levels.get((location.pk, sku.pk))
-        on_hand = level.on_hand if level else 0
-        if on_hand < ON_HAND:
-            stock_receive(location=location, sku=sku, quantity=ON_HAND - on_hand, actor=None, note="Bench stock")
-    for location in locations.values():
-        reserved = list(StockLevel.objects.filter(location=location, reserved__gt=0).values_list("sku_id", "reserved"))
-        if reserved:
-            stock_release(
-                location=location,
-                lines=[StockLine(sku_id, qty) for sku_id, qty in reserved],
-                actor=None,
-                document=DocumentRef("bench", "reset"),
-            )
+        available = level.on_hand - level.reserved - level.safety_stock if level else 0
+        if available < ON_HAND:
+            stock_receive(location=location, sku=sku, quantity=ON_HAND - available, actor=None, note="Bench stock")
     ids = {
         (lvl.location_id, lvl.sku_id): lvl.pk
         for lvl in StockLevel.objects.filter(location__in=locations.values(), sku__in=skus.values())

@@ -8,6 +8,8 @@ urlpatterns = [
     path("v1/auth/token", obtain_auth_token, name="api-token"),
     path("v1/", include("inventory.api_urls")),
     path("v1/", include("orders.api_urls")),
+    path("v1/", include("returns.api_urls")),
+    path("v1/", include("fulfillment.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -41,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | None] = {
         "fulfillment.manage_rates",
         "channels.view_channel",
         "channels.manage_api_keys",
+        "channels.manage_sync",
         "orders.view_order",
         "orders.add_order",
         "orders.change_order",
@@ -48,6 +49,13 @@ ROLE_PERMISSIONS: dict[str, list[str] | None] = {
         "orders.cancel_order",
         "fulfillment.view_shipment",
         "fulfillment.work_shipments",
+        "returns.view_returnauthorization",
+        "returns.add_returnauthorization",
+        "returns.approve_return",
+        "returns.receive_return",
+        "returns.counter_return",
+        "returns.manage_refunds",
+        "returns.manage_return_policies",
     ],
     WAREHOUSE_OPERATOR: [
         *_VIEW_INVENTORY,
@@ -56,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, list[str] | None] = {
         "inventory.manage_transfers",
         "fulfillment.view_shipment",
         "fulfillment.work_shipments",
+        "returns.view_returnauthorization",
+        "returns.receive_return",
     ],
     STORE_ASSOCIATE: [
         "inventory.view_location",
@@ -65,6 +75,8 @@ ROLE_PERMISSIONS: dict[str, list[str] | None] = {
         "inventory.count_stock",
         "fulfillment.view_shipment",
         "fulfillment.work_shipments",
+        "returns.receive_return",
+        "returns.counter_return",
     ],
 }
 

@@ -116,6 +116,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# Sender of customer emails (pickup ready, reminders).
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Fulfil orders <orders@fulfil.example.com>")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -155,6 +157,32 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Where labels and tracking come from: the in-product sandbox until a real carrier client is configured.
 CARRIER_CLIENT = os.environ.get("CARRIER_CLIENT", "fulfillment.carrier_sandbox.CarrierSandbox")
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
+# --- Channels (issue 5) ---
+# Fernet key(s) for channel credentials, comma-separated, newest first. Unset: derived from
+# SECRET_KEY (development only; production settings refuse to start without it).
+CHANNEL_CREDENTIALS_KEY = os.environ.get("CHANNEL_CREDENTIALS_KEY", "")
+# The in-product marketplace sandboxes (sandbox:// base URLs and /marketplace-sandbox/ pages).
+MARKETPLACE_SANDBOX = env_bool("MARKETPLACE_SANDBOX", True)
+# Seconds a channel's stock changes are gathered before one batched push.
+CHANNELS_PUSH_COALESCE_SECONDS = float(os.environ.get("CHANNELS_PUSH_COALESCE_SECONDS", "1.0"))
+# Seconds a pending change may wait for its channel's batch to fill before it is pushed anyway
+# (a channel's own "max wait" overrides it); whole batches go earlier only when they carry FILL_SKUS SKUs;
+# above FEED_THRESHOLD pending SKUs Amazon gets a JSON_LISTINGS_FEED.
+CHANNELS_PUSH_MAX_WAIT_SECONDS = float(os.environ.get("CHANNELS_PUSH_MAX_WAIT_SECONDS", "4.0"))
+CHANNELS_PUSH_FILL_SKUS = int(os.environ.get("CHANNELS_PUSH_FILL_SKUS", "250"))
+CHANNELS_AMAZON_FEED_THRESHOLD = int(os.environ.get("CHANNELS_AMAZON_FEED_THRESHOLD", "50"))
+# Seconds after which a push claimed by a worker that never finished is taken over by another.
+CHANNELS_CLAIM_LEASE_SECONDS = float(os.environ.get("CHANNELS_CLAIM_LEASE_SECONDS", "120"))
+# Returns: photo uploads at inspection, and the channel refund connector factory (empty: refunds by hand;
+# the default refunds marketplace channels through their connector, the others by hand).
+RETURNS_PHOTO_MAX_BYTES = int(os.environ.get("RETURNS_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+RETURNS_REFUND_CONNECTOR = os.environ.get(
+    "RETURNS_REFUND_CONNECTOR", "returns.channel_refunds.channel_refund_connector"
+)
+# Where customers reach the site: the host of links in return emails (status page, label).
+RETURNS_PUBLIC_BASE_URL = os.environ.get("RETURNS_PUBLIC_BASE_URL", "http://localhost:8000")
+# Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR). See docs/operations.md.
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
 CELERY_BEAT_SCHEDULE = {
     "core-idempotency-purge-hourly": {"task": "core.tasks.idempotency_purge", "schedule": 60 * 60},
     "inventory-verify-ledger-nightly": {
@@ -164,6 +192,21 @@ CELERY_BEAT_SCHEDULE = {
     "fulfillment-tracking-poll": {"task": "fulfillment.tasks.tracking_poll", "schedule": 15 * 60},
     # Safety net for receipts whose retry could not be queued: every backordered SKU, hourly.
     "fulfillment-backorders-retry-hourly": {"task": "fulfillment.tasks.backorders_retry_task", "schedule": 60 * 60},
+    # Channels: re-drive pending stock pushes and confirmations (nothing lost if a worker or Redis dies),
+    # poll orders (the backstop for webhooks), read stock back and fix drift, sweep missing confirmations.
+    "channels-sync-redrive": {"task": "channels.tasks.sync_redrive", "schedule": 30},
+    "channels-orders-poll": {"task": "channels.tasks.orders_poll_all", "schedule": 60},
+    "channels-reconcile": {"task": "channels.tasks.reconcile_all", "schedule": 15 * 60},
+    "channels-confirmations-sweep": {"task": "channels.tasks.confirmations_sweep_task", "schedule": 5 * 60},
+    "channels-webhooks-sweep": {"task": "channels.tasks.webhooks_sweep", "schedule": 5 * 60},
+    # The demo's shoppers buy on the sandbox marketplaces (does nothing when MARKETPLACE_SANDBOX is off).
+    "channels-sandbox-orders": {"task": "channels.tasks.sandbox_orders_generate", "schedule": 2 * 60},
+    # Returns: scans of return parcels on their way (and labels the carrier could not sell yet).
+    "returns-tracking-poll": {"task": "returns.tasks.return_tracking_poll", "schedule": 15 * 60},
+    # Stores: expire uncollected pickups, remind customers, re-route requests past their accept SLA.
+    "fulfillment-pickups-expire": {"task": "fulfillment.tasks.pickups_expire_task", "schedule": 15 * 60},
+    "fulfillment-pickups-remind": {"task": "fulfillment.tasks.pickups_remind_task", "schedule": 15 * 60},
+    "fulfillment-store-requests-sla": {"task": "fulfillment.tasks.store_requests_sla_task", "schedule": 60},
 }
 
 if REDIS_URL:

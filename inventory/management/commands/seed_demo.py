@@ -44,6 +44,12 @@ class Command(BaseCommand):
         result = apply_plan(plan, progress=lambda message: self.stdout.write(f"  {message}"))
         carriers = seed_carriers()
         channels = seed_channels()
+        from fulfillment.store_demo import seed_stores  # opening hours and store settings
+
+        stores = seed_stores()
+        from channels.demo import seed_channel_sync  # marketplace channels on the in-product sandboxes
+
+        marketplaces = seed_channel_sync()
         transfers = ", ".join(f"{count} {status}" for status, count in sorted(result.transfers.items()))
         self.stdout.write(
             self.style.SUCCESS(
@@ -61,6 +67,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Carriers: {carriers.carriers} carriers, {carriers.services} services, {carriers.rate_cells} rate cells. "
             f"Channels: {', '.join(channels.channels) or 'already there'}."
+        )
+        self.stdout.write(f"Stores: opening hours and pickup settings for {stores.stores} stores.")
+        self.stdout.write(
+            f"Marketplaces on the sandboxes: {', '.join(marketplaces.channels) or 'already connected'}, "
+            f"{marketplaces.listings} listings."
         )
         if channels.web_key:
             self.stdout.write("API key of the web channel (shown once; send it as 'Authorization: Token <key>'):")
