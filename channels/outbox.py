@@ -234,19 +234,26 @@ def _coalesce_portable(limit: int) -> tuple[int, list[int]]:
         at = first[(location_id, sku_id)]
         touched[(channel_id, sku_id)] = min(touched.get((channel_id, sku_id), at), at)
     now = timezone.now()
+    field = StockOutbox._meta.get_field
+    settled = [PushState.APPLIED, PushState.FAILED]
     for (channel_id, sku_id), at in sorted(touched.items()):
         updated = StockOutbox.objects.filter(channel_id=channel_id, sku_id=sku_id).update(
             generation=F("generation") + 1,
             state=PushState.PENDING,
             changed_at=Case(
-                When(state__in=[PushState.APPLIED, PushState.FAILED], then=Value(at)),
+                When(state__in=settled, then=Value(at)),
                 When(state=PushState.IN_FLIGHT, generation=F("claimed_generation"), then=Value(at)),
                 default=F("changed_at"),
+                output_field=field("changed_at"),
             ),
             next_attempt_at=Case(
-                When(state__in=[PushState.APPLIED, PushState.FAILED], then=Value(now)), default=F("next_attempt_at")
+                When(state__in=settled, then=Value(now)),
+                default=F("next_attempt_at"),
+                output_field=field("next_attempt_at"),
             ),
-            attempts=Case(When(state__in=[PushState.APPLIED, PushState.FAILED], then=Value(0)), default=F("attempts")),
+            attempts=Case(
+                When(state__in=settled, then=Value(0)), default=F("attempts"), output_field=field("attempts")
+            ),
         )
         if not updated:
             StockOutbox.objects.create(channel_id=channel_id, sku_id=sku_id, changed_at=at, next_attempt_at=now)

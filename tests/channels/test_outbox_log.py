@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from channels.leases import lease_acquire, lease_release, lease_token
 from channels.models import Listing, PushState, StockChange, StockOutbox
-from channels.outbox import outbox_coalesce
+from channels.outbox import _coalesce_portable, outbox_coalesce
 from channels.services.setup import channel_connection_update, listing_delete
 from channels.services.stock_sync import _claim, _mark_applied, channel_push, channel_reconcile
 from inventory.services import StockLine, location_update, stock_receive, stock_reserve
@@ -71,19 +71,31 @@ def test_split_orders_reserving_crossing_skus_at_four_locations_do_not_deadlock(
     assert StockChange.objects.filter(sku_id__in=[sku_a.pk, sku_b.pk]).count() == 4  # one row per change
 
 
-def test_a_committed_change_becomes_a_pending_push_of_the_new_value(make_channel, dc, skus):
+def _coalesce(path: str) -> list[int]:
+    """`outbox_coalesce`, or its ORM path (what the embedded SQLite database runs), here on PostgreSQL."""
+    if path == "orm":
+        with transaction.atomic():
+            _taken, channels = _coalesce_portable(1000)
+        return sorted(set(channels))
+    return outbox_coalesce()
+
+
+@pytest.mark.parametrize("path", ["sql", "orm"])
+def test_a_committed_change_becomes_a_pending_push_of_the_new_value(make_channel, dc, skus, path):
     channel, sandbox = make_channel("ebay", skus=skus[:1])
     push(channel)  # the listing's first push: the channel now shows 0
 
     stock_receive(location=dc, sku=skus[0], quantity=7, actor=None)
     assert not StockOutbox.objects.filter(channel=channel, state=PushState.PENDING).exists()  # only logged so far
 
-    assert outbox_coalesce() == [channel.pk]
+    assert _coalesce(path) == [channel.pk]
+    stock_receive(location=dc, sku=skus[0], quantity=1, actor=None)  # a second change while the first waits
+    assert _coalesce(path) == [channel.pk]
     row = StockOutbox.objects.get(channel=channel, sku=skus[0])
-    assert row.state == PushState.PENDING and not row.force
+    assert row.state == PushState.PENDING and not row.force and row.attempts == 0
     assert not StockChange.objects.exists()
     push(channel)
-    assert sandbox.quantity_of(skus[0].code) == 7
+    assert sandbox.quantity_of(skus[0].code) == 8
 
 
 def test_a_rolled_back_change_logs_nothing_and_pushes_nothing(make_channel, dc, skus):
