@@ -384,6 +384,22 @@ def _overdue_at_location(now: datetime) -> Q:
     return condition
 
 
+def channel_orders_held() -> list[dict[str, Any]]:
+    """Channel orders held before they became orders (a SKU not listed, a line we cannot read), per channel.
+
+    They are not orders yet, so they cannot sit in the exceptions queue itself; the queue
+    points to each channel's page, where they are listed with their reasons (one query).
+    """
+    from channels.models import ChannelOrder, ChannelOrderStatus
+
+    return list(
+        ChannelOrder.objects.filter(status=ChannelOrderStatus.HELD)
+        .values("channel__code", "channel__name")
+        .annotate(count=Count("pk"))
+        .order_by("channel__code")
+    )
+
+
 def order_exception_counts(*, user: AnyUser | object, now: datetime) -> dict[str, int]:
     """How many orders need a person, per kind (two queries). An order may be of several kinds."""
     return _staff_orders(user).aggregate(

@@ -24,6 +24,7 @@ from orders.forms import BULK_ACTIONS, BulkActionForm, OrderFilterForm
 from orders.models import Order, OrderStatus
 from orders.selectors import (
     EXCEPTION_KINDS,
+    channel_orders_held,
     location_today,
     order_exception_counts,
     order_exceptions,
@@ -168,5 +169,6 @@ def exceptions(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "total": sum(counts.values()),
         "can_route": request.user.has_perm("orders.route_order"),
+        "channel_held": channel_orders_held(),
     }
     return render_page(request, "orders/exceptions.html", context, partial="results")

@@ -579,6 +579,21 @@ def test_an_evening_shipment_is_not_late_once_utc_has_passed_midnight(web, stock
     assert [o.pk for o in order_exceptions(user=staff, kind="late", now=next_morning)] == [order.pk]
 
 
+def test_the_exceptions_queue_points_to_channel_orders_held_before_they_became_orders(back_office_client, web):
+    from channels.models import ChannelOrder, ChannelOrderStatus
+
+    assert 'data-notice="channel-held"' not in text(back_office_client.get(reverse("orders:exceptions")))
+    for n in range(2):
+        ChannelOrder.objects.create(
+            channel=web, external_id=f"W-HELD-{n}", status=ChannelOrderStatus.HELD, hold_reason="SKU AB-12 not listed"
+        )
+    ChannelOrder.objects.create(channel=web, external_id="W-FINE", status=ChannelOrderStatus.IMPORTED)
+
+    body = text(back_office_client.get(reverse("orders:exceptions")))
+    assert 'data-notice="channel-held"' in body
+    assert f'href="{reverse("channels:detail", args=[web.code])}#held-title">2 from {web.name}</a>' in body
+
+
 def test_unroutable_orders_have_no_shipment_at_all(back_office_client, web, stock):
     SKUFactory(code="GHOST", name="Never stocked")
     ghost = place_order(web, [("GHOST", 1)], external_id="W-GHOST").order
