@@ -474,7 +474,8 @@ def pickup_handover(
 def pickup_expire(*, pickup: Pickup, now: datetime | None = None) -> bool:
     """Expire one ready pickup whose hold has ended: cancel what was not collected, release its stock.
 
-    True if it expired now; False if it was not (or no longer) due, so running twice releases
+    An order on hold is left alone (staff are looking at it); it expires at the first run
+    after its release. True if it expired now; False if it was not (or no longer) due, so running twice releases
     nothing twice.
     """
     from fulfillment.services.cancel import order_cancel
@@ -484,6 +485,8 @@ def pickup_expire(*, pickup: Pickup, now: datetime | None = None) -> bool:
         locked = _locked(pickup)
         if locked.status != PickupStatus.READY or locked.hold_until is None or locked.hold_until > now:
             return False
+        if locked.order.status == OrderStatus.ON_HOLD:
+            return False  # staff are looking at the order: it expires once released, if still uncollected
         held = (locked.hold_until - (locked.ready_at or locked.hold_until)).days
         reason = (
             f"Pickup not collected at {locked.location.code} within the {held}-day hold "
@@ -501,7 +504,9 @@ def pickups_expire(*, now: datetime | None = None, limit: int = EXPIRY_BATCH) ->
     """Expire every ready pickup past its hold, each in its own transaction. Returns the expired ids."""
     now = now or timezone.now()
     due = list(
-        Pickup.objects.filter(status=PickupStatus.READY, hold_until__lte=now).order_by("hold_until", "pk")[:limit]
+        Pickup.objects.filter(status=PickupStatus.READY, hold_until__lte=now)
+        .exclude(order__status=OrderStatus.ON_HOLD)
+        .order_by("hold_until", "pk")[:limit]
     )
     expired = []
     for pickup in due:

@@ -249,6 +249,21 @@ def test_expiry_releases_the_stock_exactly_once_and_says_why(web, shop, tee, mug
     assert found.pickup is None and "expired" in found.error
 
 
+def test_a_ready_pickup_of_an_order_on_hold_waits_for_its_release_before_it_expires(web, shop, tee, mug):
+    pickup = ready_pickup(web, shop, tee, mug)
+    assert pickup.hold_until is not None
+    later = pickup.hold_until + timedelta(minutes=1)
+    order_hold(order=pickup.order, actor=None, reason="payment review")
+
+    assert pickups_expire(now=later) == []
+    pickup.refresh_from_db()
+    assert pickup.status == PickupStatus.READY and level(shop, tee).reserved == 2
+
+    order_release(order=pickup.order, actor=None)
+    assert pickups_expire(now=later) == [pickup.pk]
+    assert level(shop, tee).reserved == 0
+
+
 def test_the_customer_is_reminded_once_before_the_hold_ends(web, shop, tee, mug, django_capture_on_commit_callbacks):
     pickup = ready_pickup(web, shop, tee, mug)
     assert pickup.hold_until is not None
