@@ -218,7 +218,7 @@ def outbox_coalesce(*, limit: int = COALESCE_BATCH, max_batches: int = 100) -> l
 
 def _coalesce_portable(limit: int) -> tuple[int, list[int]]:
     """The same with the ORM, for the embedded SQLite database (writers are serialised there)."""
-    from django.db.models import Case, F, Value, When
+    from django.db.models import Case, DateTimeField, F, PositiveIntegerField, Value, When
 
     from channels.models import PushState, StockChange, StockOutbox
 
@@ -234,7 +234,6 @@ def _coalesce_portable(limit: int) -> tuple[int, list[int]]:
         at = first[(location_id, sku_id)]
         touched[(channel_id, sku_id)] = min(touched.get((channel_id, sku_id), at), at)
     now = timezone.now()
-    field = StockOutbox._meta.get_field
     settled = [PushState.APPLIED, PushState.FAILED]
     for (channel_id, sku_id), at in sorted(touched.items()):
         updated = StockOutbox.objects.filter(channel_id=channel_id, sku_id=sku_id).update(
@@ -244,15 +243,15 @@ def _coalesce_portable(limit: int) -> tuple[int, list[int]]:
                 When(state__in=settled, then=Value(at)),
                 When(state=PushState.IN_FLIGHT, generation=F("claimed_generation"), then=Value(at)),
                 default=F("changed_at"),
-                output_field=field("changed_at"),
+                output_field=DateTimeField(),
             ),
             next_attempt_at=Case(
                 When(state__in=settled, then=Value(now)),
                 default=F("next_attempt_at"),
-                output_field=field("next_attempt_at"),
+                output_field=DateTimeField(),
             ),
             attempts=Case(
-                When(state__in=settled, then=Value(0)), default=F("attempts"), output_field=field("attempts")
+                When(state__in=settled, then=Value(0)), default=F("attempts"), output_field=PositiveIntegerField()
             ),
         )
         if not updated:

@@ -48,7 +48,7 @@ from fulfillment.models import (
     ShipmentStatus,
 )
 from fulfillment.services.shipments import order_document, order_status_sync, shipment_ship
-from fulfillment.services.work import _scan_key as scan_key
+from fulfillment.services.work import scan_key
 from fulfillment.store_hours import local
 from inventory.models import SKU, Location, Transfer, TransferStatus
 from inventory.services import StockLine, stock_release, transfer_create

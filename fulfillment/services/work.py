@@ -215,7 +215,7 @@ def _package_weight(weight_grams: object) -> int:
     return weight_grams
 
 
-def _scan_key(code: str) -> str:
+def scan_key(code: str) -> str:
     """Barcodes compare without leading zeros (a UPC-A read as EAN-13), SKU codes without case."""
     return (code.lstrip("0") or "0") if code.isdigit() else code.upper()
 
@@ -229,13 +229,13 @@ def _verify_scans(shipment: Shipment, codes: Sequence[str]) -> None:
         skus[line.sku_id] = line.sku
     by_key: dict[str, int] = {}
     for sku in sorted(skus.values(), key=lambda s: s.code):
-        by_key.setdefault(_scan_key(sku.code), sku.pk)
+        by_key.setdefault(scan_key(sku.code), sku.pk)
         if sku.barcode:
-            by_key.setdefault(_scan_key(sku.barcode), sku.pk)
+            by_key.setdefault(scan_key(sku.barcode), sku.pk)
     scanned: Counter[int] = Counter()
     unknown: Counter[str] = Counter()
     for code in codes:
-        sku_id = by_key.get(_scan_key(code))
+        sku_id = by_key.get(scan_key(code))
         if sku_id is None:
             unknown[code] += 1
         else:

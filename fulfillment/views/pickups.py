@@ -40,7 +40,7 @@ from fulfillment.selectors.stores import (
 )
 from fulfillment.services import pickup_handover, pickup_lookup, pickup_mark_ready, pickup_start
 from fulfillment.services.pickups import pickup_transfer_to_store
-from fulfillment.services.work import _scan_key as scan_key
+from fulfillment.services.work import scan_key
 from fulfillment.store_forms import HandoverForm
 from inventory.models import Location
 from orders.models import OrderLine, OrderStatus

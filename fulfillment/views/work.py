@@ -25,6 +25,18 @@ from django_htmx.http import HttpResponseClientRedirect
 from core.errors import DomainError
 from core.views import is_htmx, render_page
 from fulfillment.models import PickList, Shipment, ShipmentStatus
+from fulfillment.selectors.work import (
+    WORK_TABS,
+    open_picklists,
+    pack_progress,
+    picklist_get,
+    work_counts,
+    work_location_get,
+    work_locations,
+    work_queue,
+    work_shipment_get,
+    work_shipments_by_ids,
+)
 from fulfillment.services import (
     picklist_create,
     picklist_lines,
@@ -36,19 +48,7 @@ from fulfillment.services import (
 from fulfillment.services.work import MAX_PACKAGE_WEIGHT_GRAMS, MAX_SCANS
 from inventory.models import Location
 from orders.models import OrderStatus
-from orders.selectors import (
-    WORK_TABS,
-    carrier_service_names,
-    open_picklists,
-    pack_progress,
-    picklist_get,
-    work_counts,
-    work_location_get,
-    work_locations,
-    work_queue,
-    work_shipment_get,
-    work_shipments_by_ids,
-)
+from orders.selectors import carrier_service_names
 from orders.selectors import service_label as name_service
 from orders.views._shared import safe_next
 
