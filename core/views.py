@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.views import LogoutView
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
@@ -44,11 +45,17 @@ def render_page(
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Headline stock figures, on hand vs reserved by location kind, and the latest ledger rows."""
     figures = dashboard_figures(user=request.user)
+    orders = None
+    if request.user.has_perm("orders.view_order"):
+        from orders.selectors import order_dashboard_figures
+
+        orders = order_dashboard_figures(user=request.user, now=timezone.now())
     return render(
         request,
         "core/dashboard.html",
         {
             "figures": figures,
+            "orders": orders,
             "chart": _kind_chart(figures["by_kind"]),
             "recent": ledger_recent(user=request.user, limit=10),
             "low_threshold": LOW_STOCK_THRESHOLD,

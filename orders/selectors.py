@@ -32,7 +32,7 @@ from fulfillment.models import (
     ShipmentStatus,
 )
 from inventory.models import Location
-from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from orders.models import OPEN_STATUSES, Order, OrderEvent, OrderLine, OrderStatus
 
 
 def _channel_id(user: AnyUser | object) -> int | None:
@@ -376,6 +376,22 @@ def _overdue_at_location(now: datetime) -> Q:
         today = now.astimezone(ZoneInfo(zone)).date()
         condition |= Q(location__timezone=zone) & (Q(estimated_delivery__lt=today) | Q(ship_by__lt=today))
     return condition
+
+
+def order_dashboard_figures(*, user: AnyUser | object, now: datetime) -> dict[str, int]:
+    """Orders at a glance for the dashboard: placed today, open, and the exceptions that need a person.
+
+    "Today" is the merchant's day (settings.TIME_ZONE). Three queries: one for the order
+    counts, two for the exceptions (see `order_exception_counts`).
+    """
+    from django.utils import timezone as dj_timezone
+
+    midnight = dj_timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    counts = _staff_orders(user).aggregate(
+        placed_today=Count("pk", filter=Q(placed_at__gte=midnight)),
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+    )
+    return {**counts, **order_exception_counts(user=user, now=now)}
 
 
 def channel_orders_held() -> list[dict[str, Any]]:

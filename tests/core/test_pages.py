@@ -152,6 +152,7 @@ def test_dashboard_shows_the_headline_figures(back_office_client, warehouse, sto
         "sku_count": "1",
         "location_count": "2",
         "low_stock_count": "1",  # nyc-store has 3 available
+        **{"placed_today": "0", "waiting": "0", "on_hold": "0", "late": "0"},  # no orders yet
     }
     assert reverse("inventory:grid") + "?low=on" in body
     assert "Warehouse" in body and "Store" in body  # the chart's rows
@@ -173,7 +174,31 @@ def test_empty_dashboard_has_helpful_empty_states(back_office_client):
     assert "No stock movements yet" in body and "Import your stock from CSV" in body
 
 
-DASHBOARD_QUERIES = 10  # session, user, 2 permissions, totals, by kind, low stock, SKUs, locations, ledger
+# session, user, 2 permissions, totals, by kind, low stock, SKUs, locations, ledger,
+# then orders: counts, the locations' time zones, exception counts
+DASHBOARD_QUERIES = 13
+
+
+def test_dashboard_shows_orders_at_a_glance_to_those_who_may_see_orders(
+    back_office_client, client, associate_user, warehouse, sku
+):
+    from fulfillment.services import order_hold
+    from tests.factories.orders import ChannelFactory, place_order
+
+    stocked(warehouse, sku, 5)
+    web = ChannelFactory(code="web", name="Web shop")
+    place_order(web, [(sku.code, 1)], external_id="D-1")
+    held = place_order(web, [(sku.code, 1)], external_id="D-2").order
+    order_hold(order=held, actor=None)
+    place_order(web, [(sku.code, 9)], external_id="D-3")  # 3 units short: backordered
+
+    body = text(back_office_client.get(reverse("core:dashboard")))
+    assert re.search(r'data-figure="placed_today">3<', body) and "3 open in all" in body
+    assert re.search(r'data-figure="on_hold">1<', body) and re.search(r'data-figure="waiting">1<', body)
+    assert 'href="/orders/exceptions/?kind=late"' in body
+
+    client.force_login(associate_user)  # store associates do not see orders
+    assert 'data-figure="placed_today"' not in text(client.get(reverse("core:dashboard")))
 
 
 def test_dashboard_queries_are_constant(back_office_client, django_assert_num_queries):
