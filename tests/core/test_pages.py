@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -186,7 +187,7 @@ def test_dashboard_shows_orders_at_a_glance_to_those_who_may_see_orders(
     from tests.factories.orders import ChannelFactory, place_order
 
     stocked(warehouse, sku, 5)
-    web = ChannelFactory(code="web", name="Web shop")
+    web: Any = ChannelFactory(code="web", name="Web shop")
     place_order(web, [(sku.code, 1)], external_id="D-1")
     held = place_order(web, [(sku.code, 1)], external_id="D-2").order
     order_hold(order=held, actor=None)
