@@ -14,6 +14,7 @@ urlpatterns = [
     path("store-requests/<int:pk>/accept/", views.store_request_accept, name="store_request_accept"),
     path("store-requests/<int:pk>/reject/", views.store_request_reject_view, name="store_request_reject"),
     path("stores/<slug:code>/settings/", views.store_settings, name="store_settings"),
+    path("stores/<slug:code>/full/clear/", views.store_ship_full_clear_view, name="store_ship_full_clear"),
     path("routing/", views.routing_overview, name="routing"),
     path("routing/calculator/", views.rate_calculator, name="rate_calculator"),
     path("routing/carriers/new/", views.carrier_create_view, name="carrier_create"),

@@ -36,7 +36,7 @@ from fulfillment.services.shipping import (
     tracking_refresh,
 )
 from fulfillment.services.store_requests import store_request_reject, store_requests_sla_sweep
-from fulfillment.services.stores import StoreSettings, store_settings_update
+from fulfillment.services.stores import StoreSettings, store_settings_update, store_ship_full_clear
 from fulfillment.services.work import (
     PickLine,
     picklist_close,
@@ -86,5 +86,6 @@ __all__ = [
     "store_request_reject",
     "store_requests_sla_sweep",
     "store_settings_update",
+    "store_ship_full_clear",
     "tracking_refresh",
 ]

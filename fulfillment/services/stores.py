@@ -110,6 +110,17 @@ def store_settings_update(
     return profile
 
 
+def store_ship_full_clear(*, location: Location, actor: AnyUser | None) -> bool:
+    """The store can ship again today after all: forget its "no capacity" for the day.
+
+    Routing reads `StoreProfile.ship_full_on`, so the very next order may come here again
+    (its daily cap, if any, still applies). True if the store had been declared full.
+    """
+    with transaction.atomic():
+        cleared = StoreProfile.objects.filter(location=location, ship_full_on__isnull=False).update(ship_full_on=None)
+    return bool(cleared)
+
+
 def store_request_deadline(*, location: Location, now: datetime | None = None) -> datetime | None:
     """When a ship-from-store request created now must be accepted (None for a location that is not a store)."""
     from fulfillment.selectors.stores import profile_of, store_clocks

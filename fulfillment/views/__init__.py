@@ -23,7 +23,12 @@ from fulfillment.views.pickups import (
     pickups,
 )
 from fulfillment.views.routing import routing_overview
-from fulfillment.views.stores import store_request_accept, store_request_reject_view, store_settings
+from fulfillment.views.stores import (
+    store_request_accept,
+    store_request_reject_view,
+    store_settings,
+    store_ship_full_clear_view,
+)
 from fulfillment.views.work import (
     work,
     work_accept,
@@ -51,6 +56,7 @@ __all__ = [
     "store_request_accept",
     "store_request_reject_view",
     "store_settings",
+    "store_ship_full_clear_view",
     "work",
     "work_accept",
     "work_pack",

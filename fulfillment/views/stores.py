@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError
 from core.views import render_page
 from fulfillment.selectors.stores import profile_of, store_request_get
-from fulfillment.services import shipment_accept, store_request_reject, store_settings_update
+from fulfillment.services import shipment_accept, store_request_reject, store_settings_update, store_ship_full_clear
 from fulfillment.store_forms import RejectRequestForm, StoreSettingsForm
 from inventory.models import LocationKind
 from inventory.selectors import location_get
@@ -92,3 +92,15 @@ def store_settings(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("inventory:location_detail", code=location.code)
         status = 422
     return render_page(request, "fulfillment/stores/settings.html", {"form": form, "location": location}, status=status)
+
+
+@require_POST
+@permission_required(WORK, raise_exception=True)
+def store_ship_full_clear_view(request: HttpRequest, code: str) -> HttpResponse:
+    """The store takes ship-from-store orders again today (it had rejected one for no capacity)."""
+    location = location_get(user=request.user, code=code)  # 404 outside the user's stores
+    if store_ship_full_clear(location=location, actor=request.user):
+        messages.success(request, f"{location.name} takes ship-from-store orders again today.")
+    else:
+        messages.info(request, f"{location.name} was not marked full: nothing to change.")
+    return redirect(_home(location.code))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import Conflict, ValidationFailed
@@ -224,6 +226,29 @@ def test_a_no_capacity_rejection_makes_the_store_full_for_the_rest_of_its_day(we
     yesterday = local(timezone.now(), store.timezone).date() - timedelta(days=1)
     StoreProfile.objects.filter(location=store).update(ship_full_on=yesterday)
     assert ship_order(web, "A-4").shipments.get().location == store
+
+
+def test_the_store_can_say_it_ships_again_today_and_routing_listens(web, tee, store, warehouse, client):
+    from core.roles import STORE_ASSOCIATE
+    from tests.factories import user_with_role
+
+    stocked(store, tee, 10)
+    stocked(warehouse, tee, 10)
+    store_request_reject(shipment=ship_order(web, "A-1").shipments.get(), reason=RejectReason.NO_CAPACITY, actor=None)
+    assert ship_order(web, "A-2").shipments.get().location == warehouse
+
+    other: Any = LocationFactory(code="other-store", kind=LocationKind.STORE)
+    client.force_login(user_with_role(STORE_ASSOCIATE, username="olga", locations=[other]))
+    assert client.post(reverse("fulfillment:store_ship_full_clear", args=[store.code])).status_code == 404
+    assert ship_full_today([store]) == {store.pk}  # another store's associate changed nothing
+
+    client.force_login(user_with_role(STORE_ASSOCIATE, username="sam", locations=[store]))
+    home = 'data-full="declared"'
+    assert home in client.get(reverse("fulfillment:pickups"), {"store": store.code}).content.decode()
+    response = client.post(reverse("fulfillment:store_ship_full_clear", args=[store.code]), follow=True)
+    assert "takes ship-from-store orders again today" in response.content.decode()
+    assert home not in response.content.decode()
+    assert ship_order(web, "A-3").shipments.get().location == store
 
 
 def test_a_store_without_a_cap_that_says_no_capacity_is_full_too(web, tee, store, warehouse):
