@@ -3,6 +3,7 @@
 
     make bench-orders                      # = .venv/bin/python bench/orders_http.py
     .venv/bin/python bench/orders_http.py --clients 16 --seconds 20 --workers 4
+    .venv/bin/python bench/orders_http.py --fresh   # drop and re-create the bench database first
 
 It creates (or reuses) the database `fulfil_bench_http` on 127.0.0.1, migrates it, seeds
 the demo network once, issues a channel API key, starts gunicorn on 127.0.0.1 with the
@@ -10,6 +11,16 @@ production settings, and runs client processes that POST 1-5 line orders (random
 stock, random real US ZIP codes, a fresh external id each) for a fixed time. It prints
 orders/s, p50 and p95 latency and the status counts, then stops gunicorn. Only 127.0.0.1 is
 ever contacted; the run stops by itself.
+
+Compare runs on like databases: routing counts each location's shipments since its local
+midnight, so every run makes the next one's capacity query a little dearer (`--fresh`
+starts from the seeded demo again). The line also shows the machine's load average when the
+run started: on a shared machine, other work changes the figures more than anything else.
+
+Workers: 4 sync workers on 2 cores. A request spends part of its time waiting on PostgreSQL
+(on this same machine), so one worker per core leaves the CPU idle; gunicorn's docs suggest
+(2 x cores) + 1. Here 3 and 4 measured the same within noise and 5 no better, so the bench
+keeps 4, the deployment guide's `--workers 4` for a 2-core web node.
 """
 
 from __future__ import annotations
@@ -58,14 +69,17 @@ def _manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def prepare(database_url: str) -> tuple[str, list[str]]:
-    """Create, migrate and seed the bench database; return a channel key and SKU codes with stock."""
+def prepare(database_url: str, *, fresh: bool = False) -> tuple[str, list[str]]:
+    """Create (with `fresh`, re-create), migrate and seed the bench database; return a channel key
+    and SKU codes with stock."""
     if "127.0.0.1" not in database_url and "localhost" not in database_url:
         raise SystemExit("The bench only talks to a database on this machine (127.0.0.1).")
     import psycopg
 
     name = database_url.rsplit("/", 1)[1]
     with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
     env = _env(database_url)
@@ -122,9 +136,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--fresh", action="store_true", help="drop and re-create the bench database first")
     args = parser.parse_args()
 
-    key, skus = prepare(args.database_url)
+    key, skus = prepare(args.database_url, fresh=args.fresh)
+    load_at_start = os.getloadavg()[0]
     env = _env(args.database_url)
     server = subprocess.Popen(  # noqa: S603
         [
@@ -167,7 +183,7 @@ def main() -> int:
     print(
         f"clients={args.clients} workers={args.workers} seconds={elapsed:.1f} orders={created} "
         f"orders_per_s={created / elapsed:.1f} p50_ms={statistics.median(latencies):.1f} p95_ms={p95:.1f} "
-        f"statuses={dict(sorted(statuses.items()))}"
+        f"statuses={dict(sorted(statuses.items()))} load_at_start={load_at_start:.2f}"
     )
     return 0
 

@@ -8,9 +8,11 @@ same (channel, external id) returns the first order and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -69,14 +71,34 @@ class OrderInput:
 
 @dataclass
 class ImportResult:
+    """What `order_import` did. For a new order, `lines` and `shipments` are the rows it wrote, as
+    they are in the database (shipments carry their lines in `shipment_lines`), so a caller can
+    answer without reading them back."""
+
     order: Order
     created: bool
     notes: list[str] = field(default_factory=list)
+    lines: list[OrderLine] = field(default_factory=list)
+    shipments: list[Any] = field(default_factory=list)
+    shipment_lines: dict[int, list[Any]] = field(default_factory=dict)
 
 
 def _who(actor: AnyUser | None, actor_label: str) -> dict[str, object]:
     user_id = actor.pk if actor is not None and actor.is_authenticated and actor.pk else None
     return {"actor_id": user_id, "actor_label": actor_label[:120]}
+
+
+def order_event_new(
+    *,
+    order: Order,
+    kind: str,
+    message: str,
+    actor: AnyUser | None = None,
+    actor_label: str = "",
+    data: dict | None = None,
+) -> OrderEvent:
+    """A timeline entry not saved yet (for writing several in one INSERT with `bulk_create`)."""
+    return OrderEvent(order=order, kind=kind, message=message[:500], data=data or {}, **_who(actor, actor_label))
 
 
 def order_event_add(
@@ -89,9 +111,9 @@ def order_event_add(
     data: dict | None = None,
 ) -> OrderEvent:
     """Append an entry to an order's timeline."""
-    return OrderEvent.objects.create(
-        order=order, kind=kind, message=message[:500], data=data or {}, **_who(actor, actor_label)
-    )
+    event = order_event_new(order=order, kind=kind, message=message, actor=actor, actor_label=actor_label, data=data)
+    event.save(force_insert=True)
+    return event
 
 
 def _validate_lines(lines: tuple[LineInput, ...]) -> dict[str, SKU]:
@@ -170,12 +192,15 @@ def order_import(
 ) -> ImportResult:
     """Create, route and reserve an order, exactly once per (channel, external id).
 
+    The order, its lines and its routing are written in one transaction; the returned order
+    (and `lines`, `shipments`) are as the database holds them, without a read-back.
+
     Validates everything before writing (unknown SKU, bad quantity, unknown ZIP, unknown
     pickup store: a DomainError naming the field, nothing written). A repeat delivery of an
     order that already exists returns it with `created=False` and writes only a timeline
     note. Concurrent deliveries of the same order are serialised by the unique index.
     """
-    from fulfillment.services import order_route  # fulfillment builds on orders, not the reverse
+    from fulfillment.services.routing import order_route_new  # fulfillment builds on orders, not the reverse
 
     if not channel.is_active:
         raise ValidationFailed(f"Channel {channel.code} is disabled.", field="channel")
@@ -191,10 +216,17 @@ def order_import(
     order = _build_order(channel=channel, data=data, pickup=pickup)
     order.subtotal = sum((line.unit_price * line.quantity for line in data.lines), Decimal("0.00"))
     order.grand_total = order.subtotal + order.shipping_total + order.tax_total
+    created_event = order_event_new(
+        order=order,
+        kind=OrderEventKind.CREATED,
+        message=f"Order {data.external_id} received from {channel.name}.",
+        actor=actor,
+        actor_label=actor_label,
+    )
     try:
         with transaction.atomic():
-            order.save()
-            OrderLine.objects.bulk_create(
+            order.save(force_insert=True)
+            lines = OrderLine.objects.bulk_create(
                 [
                     OrderLine(
                         order=order,
@@ -206,22 +238,24 @@ def order_import(
                     for index, line in enumerate(data.lines)
                 ]
             )
-            order_event_add(
-                order=order,
-                kind=OrderEventKind.CREATED,
-                message=f"Order {data.external_id} received from {channel.name}.",
-                actor=actor,
-                actor_label=actor_label,
+            # The created event is written with the routing's events, in one INSERT and in this order.
+            outcome = order_route_new(
+                order=order, lines=lines, actor=actor, actor_label=actor_label, timeline=[created_event]
             )
-            order_route(order=order, actor=actor, actor_label=actor_label, trigger="new order")
     except IntegrityError:
         # Another delivery of the same order committed first: answer with that one.
         existing = Order.objects.filter(channel=channel, external_id=data.external_id).first()
         if existing is None:
             raise
         return _duplicate(existing, actor=actor, actor_label=actor_label)
-    order.refresh_from_db()
-    return ImportResult(order=order, created=True)
+    # `order_route_new` kept `order` and `lines` as they now are in the database: no re-read.
+    return ImportResult(
+        order=order,
+        created=True,
+        lines=lines,
+        shipments=outcome.shipments,
+        shipment_lines=outcome.shipment_lines,
+    )
 
 
 def _duplicate(order: Order, *, actor: AnyUser | None, actor_label: str) -> ImportResult:
@@ -244,15 +278,30 @@ def order_transition(
     """
     if to == order.status:
         return order
+    order_transition_check(order=order, to=to)
+    previous = order.status
+    order.status = to
+    order.save(update_fields=["status", "updated_at"])
+    order_status_event(order=order, previous=previous, to=to, actor=actor, actor_label=actor_label, reason=reason).save(
+        force_insert=True
+    )
+    return order
+
+
+def order_transition_check(*, order: Order, to: str) -> None:
+    """Refuse (409) a status change that `ORDER_TRANSITIONS` does not allow."""
     if to not in ORDER_TRANSITIONS.get(order.status, frozenset()):
         raise Conflict(
             f"Order {order.number} is {order.get_status_display().lower()}; it cannot become "
             f"{OrderStatus(to).label.lower()}."
         )
-    previous = order.status
-    order.status = to
-    order.save(update_fields=["status", "updated_at"])
-    order_event_add(
+
+
+def order_status_event(
+    *, order: Order, previous: str, to: str, actor: AnyUser | None = None, actor_label: str = "", reason: str = ""
+) -> OrderEvent:
+    """The timeline entry of a status change (not saved yet)."""
+    return order_event_new(
         order=order,
         kind=OrderEventKind.STATUS,
         message=f"{OrderStatus(previous).label} → {OrderStatus(to).label}" + (f": {reason}" if reason else ""),
@@ -260,7 +309,6 @@ def order_transition(
         actor_label=actor_label,
         data={"from": previous, "to": to},
     )
-    return order
 
 
 def order_lock(order: Order) -> Order:
@@ -278,6 +326,25 @@ def _line_update(line_id: int, **deltas: int) -> None:
 def order_line_allocate(*, line: OrderLine, quantity: int) -> None:
     """Mark units of a line as allocated to a shipment (they were backordered)."""
     _line_update(line.pk, quantity_allocated=quantity)
+
+
+def order_lines_allocate(*, allocations: Sequence[tuple[OrderLine, int]]) -> None:
+    """Mark units of several lines as allocated, in one UPDATE (F() plus each line's units).
+
+    The database changes, not the OrderLine objects. Precondition, as for every line change:
+    the caller holds the order's row lock (or created the order in this transaction).
+    """
+    from django.db.models import Case, F, IntegerField, Value, When
+
+    per_line: dict[int, int] = {}
+    for line, quantity in allocations:
+        per_line[line.pk] = per_line.get(line.pk, 0) + quantity
+    if len(per_line) <= 1:
+        for line_id, quantity in per_line.items():
+            _line_update(line_id, quantity_allocated=quantity)
+        return
+    delta = Case(*(When(pk=pk, then=Value(qty)) for pk, qty in per_line.items()), output_field=IntegerField())
+    OrderLine.objects.filter(pk__in=list(per_line)).update(quantity_allocated=F("quantity_allocated") + delta)
 
 
 def order_line_deallocate(*, line: OrderLine, quantity: int, cancel: bool = False) -> None:

@@ -13,13 +13,15 @@ from __future__ import annotations
 import dataclasses
 import time as monotonic
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Prefetch, Q, Value
 from django.db.models.functions import Greatest
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
 
 from channels.models import Channel
 from core.errors import InsufficientStock
@@ -31,6 +33,7 @@ from fulfillment.models import (
     RoutingExclusion,
     RoutingPolicy,
     Shipment,
+    ShipmentLine,
     ZoneBand,
 )
 from fulfillment.routing import (
@@ -45,15 +48,28 @@ from fulfillment.routing import (
     plan,
 )
 from fulfillment.services.pickups import pickup_open
-from fulfillment.services.shipments import Allocation, order_status_sync, shipment_create
+from fulfillment.services.shipments import (
+    Allocation,
+    ShipmentSpec,
+    order_status_sync,
+    order_status_target,
+    shipments_create,
+)
 from fulfillment.services.stores import store_request_deadline
 from inventory.models import Location, LocationKind, StockLevel
-from orders.models import DeliveryMethod, Order, OrderEventKind, OrderLine, OrderStatus
-from orders.services import order_event_add, order_lock
+from orders.models import DeliveryMethod, Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus
+from orders.services import (
+    order_event_new,
+    order_lock,
+    order_status_event,
+    order_transition_check,
+)
 
 MAX_ATTEMPTS = 3
 COST_MODEL_TTL_SECONDS = 30.0
 _cost_model_cache: dict[str, Any] = {}
+# Bumped by every forget: a value read from the database before a forget is not cached after it.
+_cache_generation = [0]
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,8 @@ class RoutingOutcome:
     decision: RoutingDecision
     shipments: list[Shipment]
     backordered_units: int
+    # each new shipment's lines by shipment id, as written (their SKUs loaded)
+    shipment_lines: dict[int, list[ShipmentLine]] = field(default_factory=dict)
 
 
 def _rate_cards() -> list[RateCard]:
@@ -92,6 +110,7 @@ def cost_model_load(*, fresh: bool = False) -> CostModel:
     cached = _cost_model_cache.get("model")
     if cached and not fresh and monotonic.monotonic() - cached[0] < COST_MODEL_TTL_SECONDS:
         return cached[1]
+    generation, read_at = _cache_generation[0], monotonic.monotonic()
     settings_row = CostSettings.objects.first() or CostSettings()
     bands = tuple((float(band.max_miles), band.zone) for band in ZoneBand.objects.order_by("max_miles"))
     model = CostModel(
@@ -107,25 +126,63 @@ def cost_model_load(*, fresh: bool = False) -> CostModel:
         late_penalty_per_day=settings_row.late_penalty_per_day,
         backorder_penalty_per_unit=settings_row.backorder_penalty_per_unit,
     )
-    _cost_model_cache["model"] = (monotonic.monotonic(), model)
+    if generation == _cache_generation[0]:
+        _cost_model_cache["model"] = (read_at, model)
     return model
 
 
 def cost_model_forget() -> None:
-    """Drop the cached cost model (after staff edit rates, and between tests)."""
+    """Drop the cached cost model and routing rules (after staff edit rates or rules, and between tests)."""
+    _cache_generation[0] += 1
     _cost_model_cache.clear()
 
 
+def _routing_policy_changed(**kwargs: Any) -> None:
+    """A routing policy (or a location a policy may name) changed: forget the cached rules now
+    (this process) and again after commit (so no request re-reads the old rules meanwhile)."""
+    cost_model_forget()
+    transaction.on_commit(cost_model_forget)
+
+
+# Every write of a policy forgets the cached rules, whoever makes it (service, admin, shell, tests).
+post_save.connect(_routing_policy_changed, sender=RoutingPolicy, dispatch_uid="routing.policy_saved")
+post_delete.connect(_routing_policy_changed, sender=RoutingPolicy, dispatch_uid="routing.policy_deleted")
+m2m_changed.connect(
+    _routing_policy_changed, sender=RoutingPolicy.excluded_locations.through, dispatch_uid="routing.policy_locations"
+)
+post_save.connect(_routing_policy_changed, sender=Location, dispatch_uid="routing.location_saved")
+
+
 def routing_rules_for(channel: Channel) -> Rules:
-    """The channel's routing policy, or the merchant's default one, as engine rules."""
-    policy = (
-        RoutingPolicy.objects.filter(channel=channel).first()
-        or RoutingPolicy.objects.filter(channel__isnull=True).first()
-    )
+    """The channel's routing policy, or the merchant's default one, as engine rules.
+
+    Cached in-process with the cost model (`COST_MODEL_TTL_SECONDS`); any write of a policy
+    forgets it (signals above), so this process routes with new rules at once and the other
+    worker processes within the TTL.
+    """
+    key = f"rules:{channel.pk}"
+    cached = _cost_model_cache.get(key)
+    if cached and monotonic.monotonic() - cached[0] < COST_MODEL_TTL_SECONDS:
+        return cached[1]
+    generation, read_at = _cache_generation[0], monotonic.monotonic()
+    rules = _rules_from_database(channel)
+    if generation == _cache_generation[0]:
+        _cost_model_cache[key] = (read_at, rules)
+    return rules
+
+
+def _rules_from_database(channel: Channel) -> Rules:
+    policies = {
+        policy.channel_id: policy
+        for policy in RoutingPolicy.objects.filter(Q(channel=channel) | Q(channel__isnull=True)).prefetch_related(
+            Prefetch("excluded_locations", queryset=Location.objects.only("code"))
+        )
+    }
+    policy = policies.get(channel.pk) or policies.get(None)
     if policy is None:
         return Rules()
     return Rules(
-        excluded_locations=frozenset(policy.excluded_locations.values_list("code", flat=True)),
+        excluded_locations=frozenset(location.code for location in policy.excluded_locations.all()),
         excluded_kinds=frozenset(policy.excluded_kinds or ()),
         priority_tiers=tuple(frozenset(tier) for tier in policy.priority_tiers or ()),
         max_packages=policy.max_packages,
@@ -145,6 +202,13 @@ def _with_exclusions(rules: Rules, order: Order) -> Rules:
 
 
 def routing_candidates(*, sku_codes: dict[int, str], order: Order) -> list[Candidate]:
+    """Locations that could serve the order (see `_candidates_and_locations`)."""
+    return _candidates_and_locations(sku_codes=sku_codes, order=order)[0]
+
+
+def _candidates_and_locations(
+    *, sku_codes: dict[int, str], order: Order
+) -> tuple[list[Candidate], dict[str, Location]]:
     """Locations that could serve the order, with their ATP of its SKUs and capacity left today.
 
     Three queries whatever the network size: locations, stock levels, today's ship orders at
@@ -187,7 +251,7 @@ def routing_candidates(*, sku_codes: dict[int, str], order: Order) -> list[Candi
             return None
         return max(location.daily_order_capacity - used_today.get(location.pk, 0), 0)
 
-    return [
+    candidates = [
         Candidate(
             code=location.code,
             kind=location.kind,
@@ -204,6 +268,7 @@ def routing_candidates(*, sku_codes: dict[int, str], order: Order) -> list[Candi
         for location in locations
         if available[location.pk] or is_pickup
     ]
+    return candidates, {location.code: location for location in locations}
 
 
 def _waiting_lines(order: Order) -> list[OrderLine]:
@@ -235,29 +300,75 @@ def _allocations(lines: Sequence[OrderLine], sku_quantities: dict[str, int]) -> 
     return allocations
 
 
-def _reserve_plan(order: Order, lines: Sequence[OrderLine], chosen: Plan, actor: AnyUser | None) -> list[Shipment]:
+@dataclass
+class _Reserved:
+    chosen: Plan
+    shipments: list[Shipment]
+    shipment_lines: dict[int, list[ShipmentLine]]
+    elapsed_ms: float
+
+
+def _reserve_plan(
+    order: Order,
+    lines: Sequence[OrderLine],
+    chosen: Plan,
+    actor: AnyUser | None,
+    locations: dict[str, Location],
+) -> tuple[list[Shipment], dict[int, list[ShipmentLine]]]:
     """Create (and reserve) the planned shipments; a store asked to ship gets an accept deadline (SLA)."""
-    locations = {loc.code: loc for loc in Location.objects.filter(code__in=[s.location for s in chosen.shipments])}
-    shipments = []
+    specs = []
     for planned in chosen.shipments:
         location = locations[planned.location]
-        shipment = shipment_create(
-            order=order,
-            location=location,
-            allocations=_allocations(lines, dict(planned.lines)),
-            actor=actor,
-            carrier=planned.carrier,
-            service=planned.service,
-            ship_by=planned.ship_date,
-            estimated_delivery=planned.estimated_delivery,
-            cost=planned.cost,
-            weight_grams=planned.weight_grams,
+        is_store_request = location.kind == LocationKind.STORE and order.delivery_method != DeliveryMethod.PICKUP
+        specs.append(
+            ShipmentSpec(
+                location=location,
+                allocations=_allocations(lines, dict(planned.lines)),
+                carrier=planned.carrier,
+                service=planned.service,
+                ship_by=planned.ship_date,
+                estimated_delivery=planned.estimated_delivery,
+                cost=planned.cost,
+                weight_grams=planned.weight_grams,
+                accept_by=store_request_deadline(location=location) if is_store_request else None,
+            )
         )
-        if location.kind == LocationKind.STORE and order.delivery_method != DeliveryMethod.PICKUP:
-            shipment.accept_by = store_request_deadline(location=location)
-            Shipment.objects.filter(pk=shipment.pk).update(accept_by=shipment.accept_by)
-        shipments.append(shipment)
-    return shipments
+    created = shipments_create(order=order, specs=specs, actor=actor)
+    return created.shipments, created.lines
+
+
+def _plan_and_reserve(order: Order, lines: Sequence[OrderLine], rules: Rules, actor: AnyUser | None) -> _Reserved:
+    """Plan the waiting lines and reserve the plan; re-plan (up to `MAX_ATTEMPTS`) if another order
+    took the stock meanwhile, then backorder. On return the lines' allocated units are up to date
+    in memory too (they are changed only once a plan is reserved)."""
+    request = _route_request(order, lines)
+    cost_model = cost_model_load()
+    sku_codes = {line.sku_id: line.sku.code for line in lines}
+    started = monotonic.perf_counter()
+    shipments: list[Shipment] = []
+    shipment_lines: dict[int, list[ShipmentLine]] = {}
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        candidates, locations = _candidates_and_locations(sku_codes=sku_codes, order=order)
+        chosen = plan(request, candidates, cost_model, rules)
+        try:
+            if len(chosen.shipments) <= 1:
+                # One location: its reservation is the first write and is all or nothing
+                # (`stock_reserve`), so a plan that no longer fits has written nothing: no savepoint.
+                shipments, shipment_lines = _reserve_plan(order, lines, chosen, actor, locations)
+            else:
+                # Several: a later location's shortage rolls back the earlier reservations, then re-plans.
+                with transaction.atomic():
+                    shipments, shipment_lines = _reserve_plan(order, lines, chosen, actor, locations)
+            break
+        except InsufficientStock:
+            if attempt == MAX_ATTEMPTS:
+                chosen = plan(request, [], cost_model, rules)  # everything waits for stock
+                shipments, shipment_lines = [], {}
+    for shipment in shipments:
+        for shipment_line in shipment_lines[shipment.pk]:
+            shipment_line.order_line.quantity_allocated += shipment_line.quantity
+    elapsed_ms = (monotonic.perf_counter() - started) * 1000
+    return _Reserved(chosen, shipments, shipment_lines, elapsed_ms)
 
 
 def order_route(
@@ -275,34 +386,69 @@ def order_route(
         lines = _waiting_lines(order)
         if not lines:
             return None
-        request = _route_request(order, lines)
-        cost_model = cost_model_load()
         rules = _with_exclusions(routing_rules_for(order.channel), order)
-        sku_codes = {line.sku_id: line.sku.code for line in lines}
-        started = monotonic.perf_counter()
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            chosen = plan(request, routing_candidates(sku_codes=sku_codes, order=order), cost_model, rules)
-            try:
-                with transaction.atomic():
-                    shipments = _reserve_plan(order, lines, chosen, actor)
-                break
-            except InsufficientStock:
-                if attempt == MAX_ATTEMPTS:
-                    chosen = plan(request, [], cost_model, rules)  # everything waits for stock
-                    shipments = []
-                for line in lines:
-                    line.refresh_from_db()
-        elapsed_ms = (monotonic.perf_counter() - started) * 1000
-        decision = _record(order, chosen, trigger=trigger, elapsed_ms=elapsed_ms, actor=actor, actor_label=actor_label)
+        reserved = _plan_and_reserve(order, lines, rules, actor)
+        decision, events = _record(order, reserved, trigger=trigger, actor=actor, actor_label=actor_label)
+        Order.objects.filter(pk=order.pk).update(routing_reason=order.routing_reason)
+        OrderEvent.objects.bulk_create(events)
         order_status_sync(order=order, actor=actor, actor_label=actor_label)
         pickup_open(order=order)
-    backordered = sum(chosen.backorders.values())
-    return RoutingOutcome(decision=decision, shipments=shipments, backordered_units=backordered)
+    return _outcome(decision, reserved)
+
+
+def order_route_new(
+    *,
+    order: Order,
+    lines: list[OrderLine],
+    actor: AnyUser | None = None,
+    actor_label: str = "",
+    timeline: Sequence[OrderEvent] = (),
+) -> RoutingOutcome:
+    """Route and reserve an order created in the current transaction (`orders.services.order_import`).
+
+    Preconditions: `order` and `lines` (SKUs loaded) were just inserted by the caller in this
+    transaction, so the order row is the caller's (no lock to take), nothing refers to the
+    order yet (no shipment, no location rejected it) and its status is new. Does what
+    `order_route(trigger="new order")` does, without reading the order back: the timeline
+    entries in `timeline` (not saved yet) are written first, with this routing's, in one
+    INSERT; the order's routing reason and status in one UPDATE. On return `order` and
+    `lines` are as the database holds them.
+    """
+    trigger = "new order"
+    with transaction.atomic(savepoint=False):
+        reserved = _plan_and_reserve(order, lines, routing_rules_for(order.channel), actor)
+        decision, events = _record(order, reserved, trigger=trigger, actor=actor, actor_label=actor_label)
+        # No new shipment is accepted yet, so the order is routed, or backordered when nothing was reserved.
+        target = order_status_target(lines=lines, working=False)
+        changed = target != order.status
+        if changed:
+            order_transition_check(order=order, to=target)
+            events.append(
+                order_status_event(order=order, previous=order.status, to=target, actor=actor, actor_label=actor_label)
+            )
+            order.status = target
+            order.updated_at = timezone.now()
+        status_fields = {"status": target, "updated_at": order.updated_at} if changed else {}
+        Order.objects.filter(pk=order.pk).update(routing_reason=order.routing_reason, **status_fields)
+        OrderEvent.objects.bulk_create([*timeline, *events])
+        pickup_open(order=order)
+    return _outcome(decision, reserved)
+
+
+def _outcome(decision: RoutingDecision, reserved: _Reserved) -> RoutingOutcome:
+    return RoutingOutcome(
+        decision=decision,
+        shipments=reserved.shipments,
+        backordered_units=sum(reserved.chosen.backorders.values()),
+        shipment_lines=reserved.shipment_lines,
+    )
 
 
 def _record(
-    order: Order, chosen: Plan, *, trigger: str, elapsed_ms: float, actor: AnyUser | None, actor_label: str
-) -> RoutingDecision:
+    order: Order, reserved: _Reserved, *, trigger: str, actor: AnyUser | None, actor_label: str
+) -> tuple[RoutingDecision, list[OrderEvent]]:
+    """Store the decision; set the order's routing reason in memory; return the timeline entries to write."""
+    chosen = reserved.chosen
     decision = RoutingDecision.objects.create(
         order=order,
         trigger=trigger[:40],
@@ -315,25 +461,28 @@ def _record(
             "cost_breakdown": {key: str(value) for key, value in chosen.cost_breakdown.items()},
         },
         alternatives=[alternative.as_dict() for alternative in chosen.alternatives],
-        elapsed_ms=Decimal(f"{elapsed_ms:.2f}"),
+        elapsed_ms=Decimal(f"{reserved.elapsed_ms:.2f}"),
     )
-    Order.objects.filter(pk=order.pk).update(routing_reason=chosen.reason[:300])
     order.routing_reason = chosen.reason[:300]
-    order_event_add(
-        order=order,
-        kind=OrderEventKind.ROUTED if chosen.shipments else OrderEventKind.BACKORDERED,
-        message=f"Routed ({trigger}): {chosen.reason}",
-        actor=actor,
-        actor_label=actor_label,
-        data={"decision": decision.pk, "total_cost": str(chosen.total_cost)},
-    )
-    if chosen.backorders and chosen.shipments:
-        waiting = ", ".join(f"{sku} x{qty}" for sku, qty in sorted(chosen.backorders.items()))
-        order_event_add(
+    events = [
+        order_event_new(
             order=order,
-            kind=OrderEventKind.BACKORDERED,
-            message=f"Waiting for stock: {waiting}.",
+            kind=OrderEventKind.ROUTED if chosen.shipments else OrderEventKind.BACKORDERED,
+            message=f"Routed ({trigger}): {chosen.reason}",
             actor=actor,
             actor_label=actor_label,
+            data={"decision": decision.pk, "total_cost": str(chosen.total_cost)},
         )
-    return decision
+    ]
+    if chosen.backorders and chosen.shipments:
+        waiting = ", ".join(f"{sku} x{qty}" for sku, qty in sorted(chosen.backorders.items()))
+        events.append(
+            order_event_new(
+                order=order,
+                kind=OrderEventKind.BACKORDERED,
+                message=f"Waiting for stock: {waiting}.",
+                actor=actor,
+                actor_label=actor_label,
+            )
+        )
+    return decision, events

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -25,9 +25,9 @@ from inventory.services import DocumentRef, StockLine, stock_release, stock_rese
 from orders.models import Order, OrderEventKind, OrderLine, OrderStatus
 from orders.services import (
     order_event_add,
-    order_line_allocate,
     order_line_deallocate,
     order_line_ship,
+    order_lines_allocate,
     order_transition,
 )
 
@@ -52,6 +52,29 @@ def _sku_lines(allocations: Sequence[Allocation]) -> list[StockLine]:
     return [StockLine(sku_id, qty) for sku_id, qty in per_sku.items()]
 
 
+@dataclass(frozen=True)
+class ShipmentSpec:
+    """One shipment to create: the location, the order lines' units, and what the plan says about it."""
+
+    location: Location
+    allocations: Sequence[Allocation]
+    carrier: str = ""
+    service: str = ""
+    ship_by: date | None = None
+    estimated_delivery: date | None = None
+    cost: Decimal = Decimal("0.00")
+    weight_grams: int = 0
+    accept_by: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CreatedShipments:
+    """The shipments `shipments_create` wrote, and each one's lines (by shipment id), as stored."""
+
+    shipments: list[Shipment]
+    lines: dict[int, list[ShipmentLine]]
+
+
 def shipment_create(
     *,
     order: Order,
@@ -69,27 +92,72 @@ def shipment_create(
 
     Raises InsufficientStock if the location no longer has them (the caller re-plans).
     """
+    spec = ShipmentSpec(
+        location=location,
+        allocations=allocations,
+        carrier=carrier,
+        service=service,
+        ship_by=ship_by,
+        estimated_delivery=estimated_delivery,
+        cost=cost,
+        weight_grams=weight_grams,
+    )
     with transaction.atomic():
-        stock_reserve(location=location, lines=_sku_lines(allocations), actor=actor, document=order_document(order))
-        shipment = Shipment.objects.create(
-            order=order,
-            location=location,
-            carrier=carrier,
-            service=service,
-            ship_by=ship_by,
-            estimated_delivery=estimated_delivery,
-            cost=cost,
-            weight_grams=weight_grams,
+        return shipments_create(order=order, specs=[spec], actor=actor).shipments[0]
+
+
+def shipments_create(*, order: Order, specs: Sequence[ShipmentSpec], actor: AnyUser | None) -> CreatedShipments:
+    """Reserve the units of several shipments of one order and record them, in the caller's transaction.
+
+    The stock is reserved location by location (`stock_reserve`, stock rows locked by primary
+    key), then the shipments, their lines and the order lines' allocated units are written with
+    one statement each. The OrderLine objects are not changed (the database is).
+
+    Runs in the caller's transaction, which must be open (it holds the order's row lock, or
+    created the order in it), and opens no savepoint: raises InsufficientStock if a location no
+    longer has the units. With one shipment that is the first write and `stock_reserve` is all
+    or nothing, so nothing was written; with several, a caller that carries on after the error
+    (to re-plan) wraps the call in its own `transaction.atomic()` to roll back the earlier ones.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("shipments_create runs inside the transaction that holds the order's lock.")
+    if not specs:
+        return CreatedShipments([], {})
+    for spec in specs:
+        stock_reserve(
+            location=spec.location,
+            lines=_sku_lines(spec.allocations),
+            actor=actor,
+            document=order_document(order),
         )
-        ShipmentLine.objects.bulk_create(
-            [
-                ShipmentLine(shipment=shipment, order_line=a.line, sku_id=a.line.sku_id, quantity=a.quantity)
-                for a in allocations
-            ]
-        )
-        for allocation in allocations:
-            order_line_allocate(line=allocation.line, quantity=allocation.quantity)
-    return shipment
+    shipments = Shipment.objects.bulk_create(
+        [
+            Shipment(
+                order=order,
+                location=spec.location,
+                carrier=spec.carrier,
+                service=spec.service,
+                ship_by=spec.ship_by,
+                estimated_delivery=spec.estimated_delivery,
+                cost=spec.cost,
+                weight_grams=spec.weight_grams,
+                accept_by=spec.accept_by,
+            )
+            for spec in specs
+        ]
+    )
+    per_shipment = [
+        [
+            ShipmentLine(shipment=shipment, order_line=a.line, sku=a.line.sku, quantity=a.quantity)
+            for a in spec.allocations
+        ]
+        for shipment, spec in zip(shipments, specs, strict=True)
+    ]
+    ShipmentLine.objects.bulk_create([line for lines in per_shipment for line in lines])
+    order_lines_allocate(allocations=[(a.line, a.quantity) for spec in specs for a in spec.allocations])
+    return CreatedShipments(
+        shipments, {shipment.pk: lines for shipment, lines in zip(shipments, per_shipment, strict=True)}
+    )
 
 
 def _locked_shipment(shipment: Shipment) -> Shipment:
@@ -228,24 +296,28 @@ def order_status_sync(*, order: Order, actor: AnyUser | None = None, actor_label
     if order.status in (OrderStatus.ON_HOLD, OrderStatus.CANCELLED, OrderStatus.DELIVERED):
         return order
     lines = list(order.lines.all())
-    wanted = sum(line.quantity - line.quantity_cancelled for line in lines)
-    shipped = sum(line.quantity_shipped for line in lines)
-    allocated = sum(line.quantity_allocated for line in lines)
     working = order.shipments.filter(
         status__in=[ShipmentStatus.ACCEPTED, ShipmentStatus.PICKING, ShipmentStatus.PACKED]
     ).exists()
-    if wanted == 0:
-        target = OrderStatus.CANCELLED
-    elif shipped >= wanted:
-        target = OrderStatus.SHIPPED
-    elif shipped > 0:
-        target = OrderStatus.PARTIALLY_SHIPPED
-    elif working:
-        target = OrderStatus.IN_FULFILLMENT
-    elif allocated > 0:
-        target = OrderStatus.ROUTED
-    else:
-        target = OrderStatus.BACKORDERED
+    target = order_status_target(lines=lines, working=working)
     if target != order.status:
         order_transition(order=order, to=target, actor=actor, actor_label=actor_label)
     return order
+
+
+def order_status_target(*, lines: Sequence[OrderLine], working: bool) -> str:
+    """The status an order's lines and shipments call for (`working`: a shipment is accepted, picking or packed)."""
+    wanted = sum(line.quantity - line.quantity_cancelled for line in lines)
+    shipped = sum(line.quantity_shipped for line in lines)
+    allocated = sum(line.quantity_allocated for line in lines)
+    if wanted == 0:
+        return OrderStatus.CANCELLED
+    if shipped >= wanted:
+        return OrderStatus.SHIPPED
+    if shipped > 0:
+        return OrderStatus.PARTIALLY_SHIPPED
+    if working:
+        return OrderStatus.IN_FULFILLMENT
+    if allocated > 0:
+        return OrderStatus.ROUTED
+    return OrderStatus.BACKORDERED
