@@ -60,7 +60,11 @@ class Shipment(TimeStampedModel):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["location", "status"], name="shipment_location_status")]
+        indexes = [
+            models.Index(fields=["location", "status"], name="shipment_location_status"),
+            # today's load per location (routing's daily caps): a range scan, not a scan of the day
+            models.Index(fields=["location", "created_at"], name="shipment_location_created"),
+        ]
         permissions = [("work_shipments", "Can pick, pack and ship at their locations")]
 
     def __str__(self) -> str:
