@@ -47,13 +47,8 @@ class ChannelConnectorRefunds:
                 reason=request.reason,
                 lines=lines,
             )
-        except ConnectorError as exc:
+        except ConnectorError as exc:  # Amazon's says to refund in Seller Central: not retried
             raise RefundFailed(exc.message, retry=exc.retryable, retry_after=exc.retry_after) from exc
-        except NotImplementedError as exc:
-            raise RefundFailed(
-                f"{self.channel.name} cannot refund through its API; refund it there and record it here.",
-                retry=False,
-            ) from exc
         return RefundResult(channel_reference=str(reference), executed=True)
 
 

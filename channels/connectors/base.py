@@ -20,6 +20,7 @@ import email.utils
 import hashlib
 import hmac
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -223,7 +224,7 @@ def retry_after_seconds(response: httpx.Response, default: float) -> float:
 # --- The connector base -----------------------------------------------------------------------
 
 
-class Connector:
+class Connector(ABC):
     """Common HTTP handling: rate-limit bucket per operation, error mapping, call counting."""
 
     kind: ClassVar[str] = ""
@@ -330,7 +331,7 @@ class Connector:
             )
         raise RequestRejected(f"{op}: refused ({response.status_code}: {detail}).", status=response.status_code)
 
-    def observe(self, op: str, response: httpx.Response) -> None:
+    def observe(self, op: str, response: httpx.Response) -> None:  # noqa: B027 (an optional hook)
         """Learn from a response's rate-limit headers (Amazon's x-amzn-RateLimit-Limit)."""
 
     def default_retry_after(self, op: str) -> float:
@@ -358,31 +359,38 @@ class Connector:
 
     # The interface -----------------------------------------------------------------------
 
+    @abstractmethod
     def push_stock(self, items: list[StockItem]) -> list[PushResult]:
         raise NotImplementedError
 
+    @abstractmethod
     def read_stock(self, items: list[StockItem]) -> dict[int, int]:
         raise NotImplementedError
 
+    @abstractmethod
     def list_orders(self, since: datetime) -> Iterator[RemoteOrder]:
         raise NotImplementedError
 
+    @abstractmethod
     def get_order(self, external_id: str) -> RemoteOrder:
         raise NotImplementedError
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         raise WebhookRejected(f"{self.kind} does not deliver webhooks; its orders are polled.", status=400)
 
+    @abstractmethod
     def confirm_shipment(
         self, external_id: str, lines: list[ShipmentLine], *, carrier: str, tracking_number: str, shipped_at: datetime
     ) -> str:
         """Mark the lines shipped on the channel with the tracking number; returns the channel's id for it."""
         raise NotImplementedError
 
+    @abstractmethod
     def cancel_order(self, external_id: str, *, reason: str) -> str:
         """Cancel the order on the channel (we could not or will not ship it)."""
         raise NotImplementedError
 
+    @abstractmethod
     def refund_create(
         self, external_id: str, *, amount: Decimal, currency: str, reason: str, lines: list[ShipmentLine]
     ) -> str:

@@ -20,6 +20,7 @@ import random
 import re
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,7 +96,7 @@ class SandboxState:
     outbox: list[Webhook] = field(default_factory=list)
 
 
-class SandboxApp:
+class SandboxApp(ABC):
     """Base of the four marketplace sandboxes."""
 
     kind = ""
@@ -118,7 +119,7 @@ class SandboxApp:
 
     # Hooks for subclasses ----------------------------------------------------------------
 
-    def setup(self) -> None:
+    def setup(self) -> None:  # noqa: B027 (an optional hook)
         """Register routes and buckets."""
 
     def route(self, method: str, pattern: str, op: str, handler: Handler) -> None:
@@ -241,17 +242,21 @@ class SandboxApp:
 
     # Orders (kind-specific) --------------------------------------------------------------
 
+    @abstractmethod
     def create_order(self, lines: list[tuple[str, int]], **extra: Any) -> str:
         """A customer buys: the order appears (and stock goes down) as on the marketplace."""
         raise NotImplementedError
 
+    @abstractmethod
     def cancel_order_by_customer(self, order_id: str) -> None:
         raise NotImplementedError
 
+    @abstractmethod
     def add_product(self, sku: str, quantity: int = 0) -> dict[str, str]:
         """Put a product on the marketplace with a stock quantity; returns its ids there."""
         raise NotImplementedError
 
+    @abstractmethod
     def quantity_of(self, sku: str, *, visible: bool = True) -> int | None:
         """The quantity a shopper sees for a SKU (or, with visible=False, the latest written)."""
         raise NotImplementedError

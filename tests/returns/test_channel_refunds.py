@@ -54,6 +54,27 @@ def test_the_default_connector_refunds_a_marketplace_order_on_the_marketplace_on
     assert rma.status == ReturnStatus.REFUNDED
 
 
+def test_an_amazon_refund_is_not_retried_and_says_where_to_refund_it(net):
+    channel, sandbox = sandbox_channel("amazon", skus=[net.tee], stock=10)
+    sandbox.create_order([(net.tee.code, 1)])
+    orders_poll(channel_id=channel.pk)
+    order = ship_order(Order.objects.get(channel=channel))
+    rma = return_request(
+        order=order, lines=[ReturnLineInput(1, "doesnt_fit", sku=net.tee.code)], source=ReturnSource.API
+    )
+    assert rma.return_location is not None
+    return_receive(rma=rma, location=rma.return_location, actor=None)
+    refund = return_inspect(
+        rma=rma, inspections=[UnitInspection(rma.units.get().pk, "new", "restock")], actor=None
+    ).refund
+    assert refund is not None
+
+    failed = refund_dispatch(refund_id=refund.pk)
+
+    assert failed.status == RefundStatus.FAILED
+    assert "Seller Central" in failed.last_error
+
+
 def test_a_channel_without_a_marketplace_connector_is_refunded_by_hand(net):
     assert net.channel.kind == "web"
     assert channel_refund_connector(net.channel) is None
