@@ -727,7 +727,9 @@ def channel_resync(*, channel: Channel, sku_ids: Sequence[int] | None = None) ->
     ids = list(listings.values_list("sku_id", flat=True))
     now = timezone.now()
     with transaction.atomic():
-        existing = set(StockOutbox.objects.filter(channel=channel, sku_id__in=ids).values_list("sku_id", flat=True))
+        # lock in (channel, SKU) order, as the coalescer upserts, so a re-sync never deadlocks with it
+        locked = StockOutbox.objects.select_for_update().filter(channel=channel, sku_id__in=ids).order_by("sku_id")
+        existing = set(locked.values_list("sku_id", flat=True))
         StockOutbox.objects.filter(channel=channel, sku_id__in=ids).update(
             state=PushState.PENDING,
             force=True,
