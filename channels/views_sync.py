@@ -34,7 +34,7 @@ from channels.services.setup import (
 )
 from channels.services.stock_sync import channel_resync
 from core.errors import DomainError
-from core.views import render_page
+from core.htmx import render_page
 from inventory.models import SKU
 
 

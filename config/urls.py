@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("core.urls")),
+    path("", include("ui.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("inventory.urls")),
     path("orders/", include("orders.urls")),

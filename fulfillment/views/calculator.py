@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from core.errors import DomainError
-from core.views import render_page
+from core.htmx import render_page
 from fulfillment.forms import LEVEL_LABELS, RateCalculatorForm
 from fulfillment.selectors import RateQuote, rate_quote, shipping_origins
 

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
-from core.views import is_htmx, render_page
+from core.htmx import is_htmx, render_page
 from fulfillment.forms import LEVEL_LABELS, CarrierForm, CarrierServiceForm, grid_from_table, parse_rate_grid
 from fulfillment.models import Carrier, CarrierService
 from fulfillment.selectors import carrier_get, carrier_service_get, rate_table

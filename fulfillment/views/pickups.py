@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from core.errors import DomainError
-from core.views import is_htmx, render_page
+from core.htmx import is_htmx, render_page
 from fulfillment.models import Pickup, PickupStatus, RejectReason
 from fulfillment.selectors.stores import (
     PICKUP_QUEUE_STATUSES,

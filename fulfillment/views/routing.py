@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
-from core.views import is_htmx, render_page
+from core.htmx import is_htmx, render_page
 from fulfillment.forms import LEVEL_LABELS, CostSettingsForm, RoutingPolicyForm, ZoneBandsForm
 from fulfillment.routing.types import SERVICE_LEVELS
 from fulfillment.selectors import (

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.views import render_page
+from core.htmx import render_page
 from fulfillment.selectors.stores import profile_of, store_request_get
 from fulfillment.services import shipment_accept, store_request_reject, store_settings_update, store_ship_full_clear
 from fulfillment.store_forms import RejectRequestForm, StoreSettingsForm

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
-from core.views import render_page
+from core.htmx import render_page
 from inventory.forms import PER_PAGE_CHOICES, GridFilterForm, ImportForm
 from inventory.models import StockLevel
 from inventory.selectors import (

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
-from core.views import is_htmx, render_page
+from core.htmx import is_htmx, render_page
 from inventory.forms import LOCATION_FORM_FIELDS, LevelFilterForm, LocationForm
 from inventory.models import Location, LocationKind
 from inventory.selectors import (

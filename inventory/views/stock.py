@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
 from core.errors import DomainError
-from core.views import is_htmx, render_page
+from core.htmx import is_htmx, render_page
 from inventory.forms import SKU_FORM_FIELDS, STOCK_ACTION_FORMS, LedgerFilterForm, SKUForm
 from inventory.models import SKU, AdjustmentReason, Location
 from inventory.selectors import (

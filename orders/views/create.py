@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
-from core.views import render_page
+from core.htmx import render_page
 from orders.forms import (
     LineRow,
     ManualOrderForm,

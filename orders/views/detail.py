@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from core.views import render_page
+from core.htmx import render_page
 from fulfillment.models import OPEN_SHIPMENT_STATUSES, ShipmentStatus
 from fulfillment.services import order_cancel, order_hold, order_release, order_reroute, shipment_reject
 from fulfillment.services.reroute import REROUTABLE_SHIPMENT_STATUSES

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from core.views import render_page
+from core.htmx import render_page
 from fulfillment.models import OPEN_SHIPMENT_STATUSES
 from fulfillment.services import order_cancel, order_hold, order_release, order_reroute
 from orders.forms import BULK_ACTIONS, BulkActionForm, OrderFilterForm

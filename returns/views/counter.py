@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from core.errors import DomainError
-from core.views import render_page
+from core.htmx import render_page
 from inventory.models import Location
 from returns.forms import CounterLookupForm, InspectionForm, ReturnLinesForm
 from returns.selectors import (

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from core.errors import DomainError
-from core.views import render_page
+from core.htmx import render_page
 from orders.selectors import order_get
 from returns.forms import ReturnLinesForm
 from returns.models import ReturnSource, ReturnStatus

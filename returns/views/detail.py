@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from core.views import render_page
+from core.htmx import render_page
 from returns.barcode import code128_svg
 from returns.forms import InspectionForm, NoteForm, ReasonRequiredForm, ReceiveForm, ReferenceForm
 from returns.models import (

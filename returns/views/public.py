@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 from core.errors import DomainError
-from core.views import render_page
+from core.htmx import render_page
 from orders.models import Order
 from returns.barcode import code128_svg
 from returns.forms import CustomerLookupForm, ReturnLinesForm

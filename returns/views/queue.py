@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
-from core.views import render_page
+from core.htmx import render_page
 from returns.selectors import ReturnFilters, queue_locations, return_queue, return_status_counts
 from returns.views._shared import QUEUE_TABS, context_flags, require
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
-from core.views import render_page
+from core.htmx import render_page
 from returns.forms import ScanForm
 from returns.selectors import receiving_locations, return_find_by_scan
 from returns.views._shared import require

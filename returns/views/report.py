@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from core.views import render_page
+from core.htmx import render_page
 from returns.selectors import RateRow, report_periods, report_since, return_report
 from returns.views._shared import require
 

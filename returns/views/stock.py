@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from core.views import render_page
+from core.htmx import render_page
 from returns.forms import ReasonRequiredForm, ReferenceForm
 from returns.selectors import refurbish_bucket, refurbish_unit_get, vendor_return_get, vendor_returns_open
 from returns.services import refurbish_restock, refurbish_scrap, vendor_return_ship

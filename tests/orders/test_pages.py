@@ -273,7 +273,7 @@ def test_store_associates_cannot_open_orders(client, store, web, stock):
         reverse("orders:create"),
     ):
         assert client.get(url).status_code == 403, url
-    assert 'href="/orders/"' not in text(client.get(reverse("core:dashboard")))
+    assert 'href="/orders/"' not in text(client.get(reverse("ui:dashboard")))
 
 
 # --- One order -------------------------------------------------------------------------------

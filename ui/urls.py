@@ -1,10 +1,10 @@
-"""The dashboard, and sign-out with a message (mounted before django.contrib.auth.urls)."""
+"""The dashboard and sign-out with a message (mounted before django.contrib.auth.urls)."""
 
 from django.urls import path
 
-from core import views
+from ui import views
 
-app_name = "core"
+app_name = "ui"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 NAVIGATION = [
-    ("Dashboard", "core:dashboard", None),
+    ("Dashboard", "ui:dashboard", None),
     ("Orders", "orders:index", "orders.view_order"),
     ("Work queue", "fulfillment:work", "fulfillment.work_shipments"),
     ("Inventory", "inventory:grid", "inventory.view_stocklevel"),

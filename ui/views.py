@@ -1,4 +1,4 @@
-"""Dashboard, sign-out, and the helper every staff page uses to answer full pages or htmx partials."""
+"""Cross-app pages: the dashboard (stock and orders at a glance) and sign-out with a message."""
 
 from __future__ import annotations
 
@@ -9,37 +9,11 @@ from django.contrib.auth.views import LogoutView
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
+from inventory.models import LocationKind
 from inventory.selectors import LOW_STOCK_THRESHOLD, dashboard_figures, ledger_recent
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    """True for an htmx request that wants a fragment.
-
-    A history restore and a boosted link or form (hx-boost swaps the whole body) want the full page.
-    """
-    details = getattr(request, "htmx", None)
-    return bool(details) and not (details.history_restore_request or details.boosted)  # type: ignore[union-attr]
-
-
-def render_page(
-    request: HttpRequest,
-    template: str,
-    context: dict[str, Any],
-    *,
-    partial: str | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    """Render the full page, or only `template#partial` when htmx asks for it.
-
-    The response varies on HX-Request so a browser cache never shows a fragment as a page.
-    """
-    name = f"{template}#{partial}" if partial and is_htmx(request) else template
-    response = render(request, name, context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+from orders.selectors import order_dashboard_figures
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -47,12 +21,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     figures = dashboard_figures(user=request.user)
     orders = None
     if request.user.has_perm("orders.view_order"):
-        from orders.selectors import order_dashboard_figures
-
         orders = order_dashboard_figures(user=request.user, now=timezone.now())
     return render(
         request,
-        "core/dashboard.html",
+        "ui/dashboard.html",
         {
             "figures": figures,
             "orders": orders,
@@ -65,8 +37,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _kind_chart(by_kind: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Bars for the chart: each kind's on hand and reserved as a percentage of the largest on hand."""
-    from inventory.models import LocationKind
-
     labels = dict(LocationKind.choices)
     peak = max((row["on_hand"] or 0 for row in by_kind), default=0) or 1
     return [

@@ -34,8 +34,8 @@ def test_login_page_works_for_anonymous_users(client):
 
 def test_sign_in_through_the_form(client, back_office_user):
     response = client.post(reverse("login"), {"username": "backoffice", "password": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == reverse("core:dashboard")
-    dashboard = client.get(reverse("core:dashboard"))
+    assert response.status_code == 302 and response["Location"] == reverse("ui:dashboard")
+    dashboard = client.get(reverse("ui:dashboard"))
     assert dashboard.status_code == 200 and 'class="main-nav"' in text(dashboard)
 
 
@@ -94,7 +94,7 @@ def test_anonymous_post_changes_nothing(client, warehouse, sku):
 
 
 def test_sign_out_is_a_post_and_says_so(back_office_client):
-    page = text(back_office_client.get(reverse("core:dashboard")))
+    page = text(back_office_client.get(reverse("ui:dashboard")))
     assert re.search(
         r'<form method="post" action="/accounts/logout/">\s*<input type="hidden" name="csrfmiddlewaretoken"', page
     )
@@ -104,7 +104,7 @@ def test_sign_out_is_a_post_and_says_so(back_office_client):
     assert response.status_code == 302 and response["Location"] == reverse("login")
     login_page = text(back_office_client.get(reverse("login")))
     assert "You have signed out." in login_page
-    assert back_office_client.get(reverse("core:dashboard")).status_code == 302
+    assert back_office_client.get(reverse("ui:dashboard")).status_code == 302
 
 
 def test_sign_out_needs_the_csrf_token():
@@ -141,7 +141,7 @@ def test_dashboard_shows_the_headline_figures(back_office_client, warehouse, sto
     stocked(store, sku, 3)
     stock_reserve(location=warehouse, lines=[StockLine(sku.pk, 4)], actor=None, document=DocumentRef("order", "9"))
 
-    response = back_office_client.get(reverse("core:dashboard"))
+    response = back_office_client.get(reverse("ui:dashboard"))
 
     assert response.status_code == 200
     body = text(response)
@@ -164,14 +164,14 @@ def test_dashboard_of_a_store_associate_counts_only_their_store(client, associat
     stocked(warehouse, sku, 50)
     stocked(store, sku, 6)
     client.force_login(associate_user)
-    body = text(client.get(reverse("core:dashboard")))
+    body = text(client.get(reverse("ui:dashboard")))
     assert re.search(r'data-figure="on_hand">6<', body)
     assert re.search(r'data-figure="location_count">1<', body)
     assert "dal-dc" not in body
 
 
 def test_empty_dashboard_has_helpful_empty_states(back_office_client):
-    body = text(back_office_client.get(reverse("core:dashboard")))
+    body = text(back_office_client.get(reverse("ui:dashboard")))
     assert "No stock movements yet" in body and "Import your stock from CSV" in body
 
 
@@ -193,24 +193,24 @@ def test_dashboard_shows_orders_at_a_glance_to_those_who_may_see_orders(
     order_hold(order=held, actor=None)
     place_order(web, [(sku.code, 9)], external_id="D-3")  # 3 units short: backordered
 
-    body = text(back_office_client.get(reverse("core:dashboard")))
+    body = text(back_office_client.get(reverse("ui:dashboard")))
     assert re.search(r'data-figure="placed_today">3<', body) and "3 open in all" in body
     assert re.search(r'data-figure="on_hold">1<', body) and re.search(r'data-figure="waiting">1<', body)
     assert 'href="/orders/exceptions/?kind=late"' in body
 
     client.force_login(associate_user)  # store associates do not see orders
-    assert 'data-figure="placed_today"' not in text(client.get(reverse("core:dashboard")))
+    assert 'data-figure="placed_today"' not in text(client.get(reverse("ui:dashboard")))
 
 
 def test_dashboard_queries_are_constant(back_office_client, django_assert_num_queries):
     with django_assert_num_queries(DASHBOARD_QUERIES):
-        back_office_client.get(reverse("core:dashboard"))
+        back_office_client.get(reverse("ui:dashboard"))
     for n in range(5):
         place = make_location()
         for _ in range(4):
             stocked(place, make_sku(), 1 + n)
     with django_assert_num_queries(DASHBOARD_QUERIES):
-        back_office_client.get(reverse("core:dashboard"))
+        back_office_client.get(reverse("ui:dashboard"))
 
 
 def test_the_returns_area_has_arrived(back_office_client):
