@@ -7,6 +7,15 @@ from typing import TypeAlias
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 AnyUser: TypeAlias = AbstractBaseUser | AnonymousUser
+#: Who did something: a user, an anonymous visitor, or nobody (a sweep, a channel, the system).
+Actor: TypeAlias = AnyUser | None
+
+
+def actor_id(actor: Actor) -> int | None:
+    """The user id to record as the actor, or None for an anonymous visitor or the system."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    return actor.pk
 
 
 def user_has_perm(user: AnyUser | None, perm: str) -> bool:

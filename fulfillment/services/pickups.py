@@ -38,7 +38,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.types import AnyUser
+from core.types import AnyUser, actor_id
 from fulfillment.models import (
     SHIPMENT_TRANSITIONS,
     Pickup,
@@ -63,10 +63,6 @@ CODE_LENGTH = 6
 MAX_SCANS = 2_000
 EXPIRY_BATCH = 500
 _ORDER_NUMBER = re.compile(r"(?:SO-?)?0*(\d{1,9})", re.IGNORECASE)
-
-
-def _actor_id(actor: AnyUser | None) -> int | None:
-    return actor.pk if actor is not None and actor.is_authenticated and actor.pk else None
 
 
 def pickup_code_new() -> str:
@@ -339,7 +335,7 @@ def pickup_lookup(*, store: Location, raw: str, actor: AnyUser | None) -> Pickup
             .first()
         )
     if pickup is None:
-        logger.warning("Unknown pickup code %r presented at %s by user %s.", code, store.code, _actor_id(actor))
+        logger.warning("Unknown pickup code %r presented at %s by user %s.", code, store.code, actor_id(actor))
         return PickupLookup(None, f"No pickup has the code or order number {code}. Check it with the customer.")
     if pickup.location_id != store.pk:
         if by_code:
@@ -445,7 +441,7 @@ def pickup_handover(
         now = timezone.now()
         locked.status = PickupStatus.PICKED_UP if handed else PickupStatus.CANCELLED
         locked.picked_up_at = now if handed else None
-        locked.picked_up_by_id = _actor_id(actor)
+        locked.picked_up_by_id = actor_id(actor)
         locked.closed_at = now
         locked.status_reason = f"{released} unit(s) refused by the customer" if released else ""
         locked.save(

@@ -24,7 +24,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.types import AnyUser
+from core.types import AnyUser, actor_id
 from fulfillment.models import (
     Package,
     PickList,
@@ -46,10 +46,6 @@ MAX_SCANS = 10_000
 MAX_UNKNOWN_NAMED = 20
 #: Shipped parcels are polled for this long; after that they need a person (lost parcel claim).
 TRACKING_WINDOW = timedelta(days=60)
-
-
-def _actor_id(actor: AnyUser | None) -> int | None:
-    return actor.pk if actor is not None and actor.is_authenticated and actor.pk else None
 
 
 def _locked(shipment: Shipment) -> Shipment:
@@ -143,7 +139,7 @@ def picklist_create(
                 problems.append(f"{shipment.number}: order {shipment.order.number} is on hold.")
         if problems:
             raise Conflict(" ".join(problems), field="shipments", details={"problems": problems})
-        picklist = PickList.objects.create(location=location, created_by_id=_actor_id(actor))
+        picklist = PickList.objects.create(location=location, created_by_id=actor_id(actor))
         picklist.shipments.add(*locked)
         for shipment in locked:
             shipment_transition(
@@ -310,7 +306,7 @@ def shipment_pack(
             defaults={
                 "weight_grams": weight,
                 "scanned": codes,
-                "packed_by_id": _actor_id(actor),
+                "packed_by_id": actor_id(actor),
                 "packed_at": timezone.now(),
                 "carrier": "",
                 "service": "",

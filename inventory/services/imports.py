@@ -20,11 +20,11 @@ from typing import IO
 from django.db import transaction
 
 from core.errors import ValidationFailed
+from core.types import Actor
 from inventory.models import SKU, Location, MovementKind, StockLevel
 from inventory.selectors import visible_location_ids
 from inventory.services.stock import (
     MAX_UNITS_PER_OPERATION,
-    Actor,
     DocumentRef,
     LevelChange,
     apply_level_changes,

@@ -16,14 +16,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, TypeAlias
+from typing import NamedTuple
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Now
 
 from core.errors import DomainError, InsufficientStock, NotFound, ValidationFailed
+from core.types import Actor, actor_id
 from inventory.models import (
     SKU,
     AdjustmentReason,
@@ -33,8 +33,6 @@ from inventory.models import (
     StockMovement,
 )
 from inventory.signals import stock_received
-
-Actor: TypeAlias = AbstractBaseUser | AnonymousUser | None
 
 
 class DocumentRef(NamedTuple):
@@ -69,12 +67,6 @@ class LevelChange:
 
 MANUAL = DocumentRef("manual", "")
 COUNT_DOCUMENT = DocumentRef("count", "")
-
-
-def _actor_id(actor: Actor) -> int | None:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return None
-    return actor.pk
 
 
 MAX_UNITS_PER_OPERATION = 10_000_000
@@ -245,7 +237,7 @@ def apply_level_changes(
             problems = _not_held(changes, document)
         if problems:
             raise conflict_error(" ".join(problems), details={"problems": problems})
-        actor_id = _actor_id(actor)
+        who = actor_id(actor)
         movements = []
         for change in changes:
             level = levels[(change.location_id, change.sku_id)]
@@ -274,7 +266,7 @@ def apply_level_changes(
                     note=(change.extra_note or note)[:255],
                     document_type=document.type,
                     document_id=str(document.id),
-                    actor_id=actor_id,
+                    actor_id=who,
                 )
             )
         created = StockMovement.objects.bulk_create(movements)
@@ -476,7 +468,7 @@ def stock_reserve(
             location_id=location.pk,
             sku_id=sku_id,
             quantity=quantity,
-            actor_id=_actor_id(actor),
+            actor_id=actor_id(actor),
             document=document,
             note=note,
         )
@@ -544,7 +536,7 @@ def stock_set_safety_stock(
             note=f"Safety stock {level.safety_stock} → {safety_stock}",
             document_type=document.type,
             document_id=str(document.id),
-            actor_id=_actor_id(actor),
+            actor_id=actor_id(actor),
         )
         level.safety_stock = safety_stock
         _record_channel_outbox([(location.pk, sku.pk)])

@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, ValidationFailed
+from core.types import Actor
 from inventory.models import Location, MovementKind, StockMovement, Transfer, TransferLine, TransferStatus
 from inventory.services.stock import (
-    Actor,
     DocumentRef,
     LevelChange,
     StockLine,
