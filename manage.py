@@ -1,12 +1,15 @@
 #!/usr/bin/env python
 """Django's command-line utility for administrative tasks."""
 
-import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    # Development settings unless DJANGO_SETTINGS_MODULE is set; refuses in a production-looking
+    # environment rather than guess (the rule is in config/celery.py, see docs/operations.md).
+    from config.celery import ensure_settings_module
+
+    ensure_settings_module()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
