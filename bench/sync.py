@@ -10,7 +10,7 @@ Set-up: one warehouse, 500 SKUs listed on Shopify, Amazon, eBay and WooCommerce 
 make `--changes` stock changes through the real services (receipts, and reservations on the
 PostgreSQL one-statement fast path), SKUs drawn from a Zipf law (bestsellers change most),
 while one pusher per channel looks at its channel every `--tick` seconds and runs
-`channels.services.stock_sync.channel_push(hold=True)` as the Celery task does: a channel is
+`marketplaces.services.stock_sync.channel_push(hold=True)` as the Celery task does: a channel is
 flushed when its pending SKUs fill a batch or its oldest change has waited the max wait.
 
 Every sandbox runs at the marketplace's real default limits: Shopify's cost bucket (2,000
@@ -108,12 +108,12 @@ def main() -> int:
     settings.CHANNELS_QUEUE_PUSHES = False  # the pushers below are the workers
     settings.DEBUG = False
 
-    from channels.availability import channel_available
-    from channels.models import PushState, StockOutbox
-    from channels.services.stock_sync import channel_push
     from inventory.models import SKU, Location, LocationKind
     from inventory.services import StockLine, stock_receive, stock_reserve
     from inventory.services.stock import DocumentRef
+    from marketplaces.availability import channel_available
+    from marketplaces.models import PushState, StockOutbox
+    from marketplaces.services.stock_sync import channel_push
     from tests.factories.channels import sandbox_channel
 
     rng = random.Random(args.seed)
@@ -215,8 +215,8 @@ def main() -> int:
 
     # --- Results ---------------------------------------------------------------------------
     close_old_connections()
-    from channels.connectors import CONNECTORS
-    from channels.services.stock_sync import push_max_wait
+    from marketplaces.connectors import CONNECTORS
+    from marketplaces.services.stock_sync import push_max_wait
 
     windows: dict[int, set[int]] = defaultdict(set)
     for at, sku_id in changes:
@@ -301,7 +301,7 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
 
 
 def channel_throttles(channel: Any) -> int:
-    from channels.models import ChannelSync
+    from marketplaces.models import ChannelSync
 
     return ChannelSync.objects.get(channel=channel).throttle_count
 

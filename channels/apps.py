@@ -7,4 +7,4 @@ class ChannelsConfig(AppConfig):
     verbose_name = "Channels"
 
     def ready(self) -> None:
-        from channels import schema, signals  # noqa: F401  (OpenAPI auth extension; signal receivers)
+        from channels import schema  # noqa: F401  (registers the OpenAPI description of channel API keys)

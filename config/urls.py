@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("inventory.urls")),
     path("orders/", include("orders.urls")),
     path("fulfillment/", include("fulfillment.urls")),
-    path("channels/", include("channels.urls")),
+    path("channels/", include("marketplaces.urls")),
     path("returns/", include("returns.urls")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),

@@ -41,7 +41,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | None] = {
         "fulfillment.manage_rates",
         "channels.view_channel",
         "channels.manage_api_keys",
-        "channels.manage_sync",
+        "marketplaces.manage_sync",
         "orders.view_order",
         "orders.add_order",
         "orders.change_order",
@@ -80,7 +80,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | None] = {
     ],
 }
 
-ADMIN_APP_LABELS = ("auth", "authtoken", "core", "inventory", "orders", "fulfillment", "channels", "returns")
+ADMIN_APP_LABELS = ("auth", "authtoken", "core", "inventory", "channels", "orders", "fulfillment", "marketplaces", "returns")
 
 
 def roles_sync(**_: Any) -> None:

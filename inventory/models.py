@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone as dj_timezone
 
 from core.models import TimeStampedModel
 
@@ -299,3 +300,23 @@ class TransferLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku_id} x{self.quantity}"
+
+
+class StockChange(models.Model):
+    """The stock change feed: a SKU's on hand or reserved changed at a location.
+
+    Insert-only, written by the same statement or transaction as the level and its ledger row
+    (every path of `inventory.services.stock` that changes on hand or reserved), so a reader
+    that consumes the feed never misses a committed change and never sees a rolled-back one.
+    Appending takes no lock another writer waits for: no foreign keys (no lock on the SKU or
+    location rows), no upsert. Apps above inventory consume it (the marketplace sync engine
+    turns it into stock pushes) and delete the rows they have handled.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    location_id = models.BigIntegerField()
+    sku_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.location_id}/{self.sku_id} at {self.created_at:%H:%M:%S}"

@@ -5,8 +5,15 @@ purchase receipt, a restocked return, a transfer received at its destination), w
 `location_id` (int) and `sku_ids` (a sorted list of ints). Receivers run outside any
 transaction the receipt held, so they may queue tasks; they must not assume the
 receipt is the only change since.
+
+`stock_levels_changed` is sent after any transaction that changed on hand or reserved has
+committed, with `changes`: a tuple of (location_id, sku_id) pairs. The same pairs are in the
+stock change feed (`inventory.models.StockChange`), written in that transaction: a receiver
+that is not running, or fails, loses nothing, and may treat the signal as a wake-up call to
+read the feed. Receivers must be quick (they run in the request that changed the stock).
 """
 
 from django.dispatch import Signal
 
 stock_received = Signal()
+stock_levels_changed = Signal()

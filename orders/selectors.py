@@ -400,7 +400,7 @@ def channel_orders_held() -> list[dict[str, Any]]:
     They are not orders yet, so they cannot sit in the exceptions queue itself; the queue
     points to each channel's page, where they are listed with their reasons (one query).
     """
-    from channels.models import ChannelOrder, ChannelOrderStatus
+    from marketplaces.models import ChannelOrder, ChannelOrderStatus
 
     return list(
         ChannelOrder.objects.filter(status=ChannelOrderStatus.HELD)

@@ -3,7 +3,7 @@
 `channel_refund_connector(channel)` is the factory `settings.RETURNS_REFUND_CONNECTOR` names by
 default. For a marketplace channel with a connection (Shopify, Amazon, eBay, WooCommerce: a
 base URL on its sync settings) it returns an adapter that calls the connector's
-`refund_create` (from `channels.connectors.connector_for`) with the channel's order id and
+`refund_create` (from `marketplaces.connectors.connector_for`) with the channel's order id and
 line ids (from the order as the channel sent it). For a channel without a marketplace
 connector (the web shop, point of sale) it returns None: staff refund in that channel's
 own back office and record it executed (`refund_mark_executed`).
@@ -14,8 +14,9 @@ claimed the refund ("sending"), so one refund reaches the marketplace once.
 
 from __future__ import annotations
 
-from channels.connectors import CONNECTORS, ConnectorError, ShipmentLine, connector_for
-from channels.models import Channel, ChannelOrder, ChannelSync
+from channels.models import Channel
+from marketplaces.connectors import CONNECTORS, ConnectorError, ShipmentLine, connector_for
+from marketplaces.models import ChannelOrder, ChannelSync
 from returns.services.money import RefundFailed, RefundRequest, RefundResult
 
 

@@ -50,9 +50,10 @@ INSTALLED_APPS = [
     "template_partials",
     "core.apps.CoreConfig",
     "inventory.apps.InventoryConfig",
+    "channels.apps.ChannelsConfig",
     "orders.apps.OrdersConfig",
     "fulfillment.apps.FulfillmentConfig",
-    "channels.apps.ChannelsConfig",
+    "marketplaces.apps.MarketplacesConfig",
     "returns.apps.ReturnsConfig",
     "ui.apps.UiConfig",
 ]
@@ -196,13 +197,13 @@ CELERY_BEAT_SCHEDULE = {
     "fulfillment-backorders-retry-hourly": {"task": "fulfillment.tasks.backorders_retry_task", "schedule": 60 * 60},
     # Channels: re-drive pending stock pushes and confirmations (nothing lost if a worker or Redis dies),
     # poll orders (the backstop for webhooks), read stock back and fix drift, sweep missing confirmations.
-    "channels-sync-redrive": {"task": "channels.tasks.sync_redrive", "schedule": 30},
-    "channels-orders-poll": {"task": "channels.tasks.orders_poll_all", "schedule": 60},
-    "channels-reconcile": {"task": "channels.tasks.reconcile_all", "schedule": 15 * 60},
-    "channels-confirmations-sweep": {"task": "channels.tasks.confirmations_sweep_task", "schedule": 5 * 60},
-    "channels-webhooks-sweep": {"task": "channels.tasks.webhooks_sweep", "schedule": 5 * 60},
+    "channels-sync-redrive": {"task": "marketplaces.tasks.sync_redrive", "schedule": 30},
+    "channels-orders-poll": {"task": "marketplaces.tasks.orders_poll_all", "schedule": 60},
+    "channels-reconcile": {"task": "marketplaces.tasks.reconcile_all", "schedule": 15 * 60},
+    "channels-confirmations-sweep": {"task": "marketplaces.tasks.confirmations_sweep_task", "schedule": 5 * 60},
+    "channels-webhooks-sweep": {"task": "marketplaces.tasks.webhooks_sweep", "schedule": 5 * 60},
     # The demo's shoppers buy on the sandbox marketplaces (does nothing when MARKETPLACE_SANDBOX is off).
-    "channels-sandbox-orders": {"task": "channels.tasks.sandbox_orders_generate", "schedule": 2 * 60},
+    "channels-sandbox-orders": {"task": "marketplaces.tasks.sandbox_orders_generate", "schedule": 2 * 60},
     # Returns: scans of return parcels on their way (and labels the carrier could not sell yet).
     "returns-tracking-poll": {"task": "returns.tasks.return_tracking_poll", "schedule": 15 * 60},
     # Stores: expire uncollected pickups, remind customers, re-route requests past their accept SLA.

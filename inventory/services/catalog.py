@@ -10,6 +10,7 @@ from django.db import transaction
 from core.errors import ValidationFailed
 from core.geo import geocode_postal_code
 from inventory.models import SKU, Location
+from inventory.services.feed import stock_changes_record_location
 
 # The fields a caller may set, in the order forms and the API show them.
 LOCATION_FIELDS = (
@@ -111,17 +112,8 @@ def location_update(*, location: Location, **data: Any) -> Location:
         before = Location.objects.filter(pk=location.pk).values_list("is_active", "ships_orders").first()
         _validated_save(location)
         if before is not None and before != (location.is_active, location.ships_orders):
-            _record_channel_availability(location)
+            stock_changes_record_location(location_id=location.pk)
     return location
-
-
-def _record_channel_availability(location: Location) -> None:
-    """Channel sync hook (issue 5): `is_active` and `ships_orders` decide whether a location feeds
-    sales channels, so every SKU stocked here may now show a different quantity there. Logged in
-    this same transaction (see `channels.outbox`)."""
-    from channels.outbox import stock_changes_record_location  # channels builds on inventory, not the reverse
-
-    stock_changes_record_location(location_id=location.pk)
 
 
 def sku_create(**data: Any) -> SKU:

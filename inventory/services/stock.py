@@ -32,6 +32,12 @@ from inventory.models import (
     StockLevel,
     StockMovement,
 )
+from inventory.services.feed import (
+    FEED_APPEND_CTE,
+    feed_table,
+    stock_changes_announce_on_commit,
+    stock_changes_record,
+)
 from inventory.signals import stock_received
 
 
@@ -270,18 +276,8 @@ def apply_level_changes(
                 )
             )
         created = StockMovement.objects.bulk_create(movements)
-        _record_channel_outbox((c.location_id, c.sku_id) for c in changes if c.on_hand or c.reserved)
+        stock_changes_record((c.location_id, c.sku_id) for c in changes if c.on_hand or c.reserved)
         return created
-
-
-def _record_channel_outbox(pairs: Iterable[tuple[int, int]]) -> None:
-    """Channel sync hook (issue 5): a change of on hand or reserved can change what a sales
-    channel may sell, so log it for the channels in this same transaction (an INSERT-only
-    change log that locks nothing shared; see `channels.outbox`). In-transit-only changes do
-    not alter available-to-promise."""
-    from channels.outbox import stock_outbox_record  # channels builds on inventory, not the reverse
-
-    stock_outbox_record(pairs)
 
 
 def _require_active(location: Location) -> None:
@@ -387,11 +383,13 @@ SELECT location_id, sku_id, %(kind)s, 0, %(quantity)s, 0, on_hand, reserved, in_
 RETURNING id, on_hand_after, reserved_after, in_transit_after, created_at
 """
 
-# Channel sync hook (issue 5): the same statement also appends to the channels' stock change log
-# (`channels.outbox.FAST_PATH_OUTBOX_CTE`, INSERT-only), so it commits with the level and the ledger row.
-_RESERVE_ONE_WITH_OUTBOX_SQL = (
+# The same statement also appends the change to the stock change feed (INSERT-only), so the feed
+# row commits with the level and the ledger row.
+_RESERVE_ONE_WITH_FEED_SQL = (
     _RESERVE_ONE_SQL.replace("\n)\nINSERT INTO {movements}", "\n), movement AS (\nINSERT INTO {movements}", 1)
-    + "), {outbox_cte}\nSELECT movement.*, {outbox_channels} FROM movement"
+    + "), "
+    + FEED_APPEND_CTE
+    + "\nSELECT movement.* FROM movement"
 )
 
 
@@ -405,13 +403,10 @@ def _reserve_one_in_one_statement(
     transaction, and the row is locked for one round trip only. Returns None when the
     level is missing or short; the caller then takes the general path, which explains why.
     """
-    from channels.outbox import FAST_PATH_OUTBOX_CHANNELS, FAST_PATH_OUTBOX_CTE, push_soon_on_commit
-
-    sql = _RESERVE_ONE_WITH_OUTBOX_SQL.format(
+    sql = _RESERVE_ONE_WITH_FEED_SQL.format(
         levels=connection.ops.quote_name(StockLevel._meta.db_table),
         movements=connection.ops.quote_name(StockMovement._meta.db_table),
-        outbox_cte=FAST_PATH_OUTBOX_CTE,
-        outbox_channels=FAST_PATH_OUTBOX_CHANNELS,
+        feed=feed_table(),
     )
     params: dict[str, int | str | None] = {
         "quantity": quantity,
@@ -428,8 +423,8 @@ def _reserve_one_in_one_statement(
         row = cursor.fetchone()
     if row is None:
         return None
-    movement_id, on_hand_after, reserved_after, in_transit_after, created_at, outbox_channel_ids = row
-    push_soon_on_commit(outbox_channel_ids or [])
+    movement_id, on_hand_after, reserved_after, in_transit_after, created_at = row
+    stock_changes_announce_on_commit([(location_id, sku_id)])
     return StockMovement(
         id=movement_id,
         location_id=location_id,
@@ -539,7 +534,7 @@ def stock_set_safety_stock(
             actor_id=actor_id(actor),
         )
         level.safety_stock = safety_stock
-        _record_channel_outbox([(location.pk, sku.pk)])
+        stock_changes_record([(location.pk, sku.pk)])
         return level
 
 

@@ -6,11 +6,12 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from channels.models import Channel, ChannelKind, ChannelSync, Listing
-from channels.sandbox import sandbox_reset
-from channels.sandbox.base import SandboxApp
-from channels.services.setup import channel_connection_update, listing_create
+from channels.models import Channel, ChannelKind
 from inventory.models import SKU
+from marketplaces.models import ChannelSync, Listing
+from marketplaces.sandbox import sandbox_reset
+from marketplaces.sandbox.base import SandboxApp
+from marketplaces.services.setup import channel_connection_update, listing_create
 
 _names = itertools.count(1)
 

@@ -580,7 +580,7 @@ def test_an_evening_shipment_is_not_late_once_utc_has_passed_midnight(web, stock
 
 
 def test_the_exceptions_queue_points_to_channel_orders_held_before_they_became_orders(back_office_client, web):
-    from channels.models import ChannelOrder, ChannelOrderStatus
+    from marketplaces.models import ChannelOrder, ChannelOrderStatus
 
     assert 'data-notice="channel-held"' not in text(back_office_client.get(reverse("orders:exceptions")))
     for n in range(2):

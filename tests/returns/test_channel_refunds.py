@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from channels.services.orders import orders_poll
+from marketplaces.services.orders import orders_poll
 from orders.models import Order
 from returns.channel_refunds import channel_refund_connector
 from returns.models import RefundStatus, ReturnSource, ReturnStatus

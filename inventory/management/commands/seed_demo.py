@@ -44,10 +44,10 @@ class Command(BaseCommand):
         result = apply_plan(plan, progress=lambda message: self.stdout.write(f"  {message}"))
         carriers = seed_carriers()
         channels = seed_channels()
-        from fulfillment.store_demo import seed_stores  # opening hours and store settings
+        from fulfillment.demo import seed_stores  # opening hours and store settings
 
         stores = seed_stores()
-        from channels.demo import seed_channel_sync  # marketplace channels on the in-product sandboxes
+        from marketplaces.demo import seed_channel_sync  # marketplace channels on the in-product sandboxes
 
         marketplaces = seed_channel_sync()
         transfers = ", ".join(f"{count} {status}" for status, count in sorted(result.transfers.items()))

@@ -1,0 +1,398 @@
+"""The one connector interface every marketplace implements, and the HTTP plumbing they share.
+
+A connector speaks one marketplace API with plain httpx. It never touches the database: it
+takes and returns the plain dataclasses below, and raises the errors below, so the sync
+engine (`channels.sync`) decides what to store, retry or show.
+
+- `push_stock(items)`: set absolute quantities, one call per batch of `batch_size`; returns a
+  result per item (applied, retry later, or failed with a reason a person can act on).
+- `read_stock(items)`: the quantities the channel shows now.
+- `list_orders(since)`: orders created or updated since a watermark, every page.
+- `get_order(external_id)`: one order, fresh (webhooks are only a trigger).
+- `verify_webhook(headers, body)`: check the signature and parse the event.
+- `confirm_shipment`, `cancel_order`, `refund_create`: tell the channel what happened.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import hashlib
+import hmac
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import httpx
+
+from marketplaces import ratelimit
+
+USER_AGENT = "fulfil-back-office/1.0 (channel sync)"
+
+
+# --- Errors -----------------------------------------------------------------------------------
+
+
+class ConnectorError(Exception):
+    """A call to the marketplace failed. `retryable` says whether trying later can help."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+
+
+class Throttled(ConnectorError):
+    """The marketplace asked us to slow down (429, or Shopify's throttled 200)."""
+
+
+class TransientError(ConnectorError):
+    """A 5xx, a timeout or a dropped connection: try again later."""
+
+
+class AuthExpired(ConnectorError):
+    """The credentials were refused (401/403, invalid_grant): stop calling until someone fixes them."""
+
+    retryable = False
+
+
+class RequestRejected(ConnectorError):
+    """The marketplace refused the request itself (4xx other than auth and throttling)."""
+
+    retryable = False
+
+
+class WebhookRejected(Exception):
+    """A webhook that must not be acted on: `status` 401 (bad signature) or 400 (malformed)."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+# --- Plain data -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockItem:
+    """One SKU's absolute quantity for the channel (`ref` is where the channel keeps its stock)."""
+
+    sku_id: int
+    external_sku: str
+    external_id: str
+    ref: str
+    quantity: int
+    previous: int | None = None  # what we believe the channel shows (Shopify's changeFromQuantity)
+
+
+@dataclass(frozen=True)
+class PushResult:
+    sku_id: int
+    ok: bool
+    retryable: bool = False
+    error: str = ""
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class RemoteLine:
+    external_line_id: str
+    sku: str  # the seller SKU as the channel sent it ("" or None on some channels)
+    product_id: str  # the channel's product/variant id, to find the listing when the SKU is empty
+    quantity: int
+    unit_price: Decimal
+    title: str = ""
+
+
+@dataclass
+class RemoteOrder:
+    """An order as a channel describes it, normalised."""
+
+    external_id: str
+    name: str
+    updated_at: datetime
+    placed_at: datetime
+    cancelled: bool
+    customer_name: str
+    customer_email: str
+    customer_phone: str
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    currency: str
+    shipping_total: Decimal
+    tax_total: Decimal
+    lines: list[RemoteLine] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """For storing in `ChannelOrder.data` (JSON: ids as strings, money as strings)."""
+        return {
+            "external_id": self.external_id,
+            "name": self.name,
+            "updated_at": self.updated_at.isoformat(),
+            "placed_at": self.placed_at.isoformat(),
+            "cancelled": self.cancelled,
+            "customer_name": self.customer_name,
+            "customer_email": self.customer_email,
+            "postal_code": self.postal_code,
+            "country": self.country,
+            "currency": self.currency,
+            "lines": [
+                {
+                    "external_line_id": line.external_line_id,
+                    "sku": line.sku,
+                    "product_id": line.product_id,
+                    "quantity": line.quantity,
+                    "unit_price": str(line.unit_price),
+                    "title": line.title,
+                }
+                for line in self.lines
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    event_id: str
+    topic: str
+    resource_id: str  # the order id to re-fetch
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ShipmentLine:
+    external_line_id: str
+    quantity: int
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def parse_time(value: Any) -> datetime:
+    """An ISO-8601 time from a marketplace ("Z", offsets, or WooCommerce's naive *_gmt) as aware UTC."""
+    text = str(value or "").strip()
+    if not text:
+        return datetime(1970, 1, 1, tzinfo=UTC)
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def money(value: Any) -> Decimal:
+    """A price that may be a string ("199.00"), a number (WooCommerce's `price`: 3) or missing."""
+    if value is None or value == "":
+        return Decimal("0.00")
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def hmac_base64(secret: str, body: bytes) -> str:
+    """Base64 of HMAC-SHA256(secret, raw body): Shopify's and WooCommerce's webhook signature."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def signature_matches(secret: str, body: bytes, presented: str | None) -> bool:
+    """Constant-time check of a presented signature (compared as bytes: any header text, even non-ASCII)."""
+    if not secret or not presented:
+        return False
+    return hmac.compare_digest(hmac_base64(secret, body).encode(), str(presented).encode("utf-8", "surrogateescape"))
+
+
+def retry_after_seconds(response: httpx.Response, default: float) -> float:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date), else `default`."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time()) if when else default
+
+
+# --- The connector base -----------------------------------------------------------------------
+
+
+class Connector(ABC):
+    """Common HTTP handling: rate-limit bucket per operation, error mapping, call counting."""
+
+    kind: ClassVar[str] = ""
+    batch_size: ClassVar[int] = 1
+    #: Default (rate per second, burst) of each operation's bucket before the channel tells us better.
+    limits: ClassVar[dict[str, tuple[float, float]]] = {}
+    default_limit: ClassVar[tuple[float, float]] = (10.0, 20.0)
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        credentials: Mapping[str, str],
+        bucket_key: str,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 20.0,
+        max_wait: float = 60.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.credentials = dict(credentials)
+        self.bucket_key = bucket_key
+        self.max_wait = max_wait
+        self.calls = 0
+        self.throttled = 0
+        self.learned_limits: dict[str, tuple[float, float]] = {}
+        self.client = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT},
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Connector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Rate limits -------------------------------------------------------------------------
+
+    def _limit(self, op: str) -> tuple[float, float]:
+        return self.learned_limits.get(op) or self.limits.get(op, self.default_limit)
+
+    def _acquire(self, op: str, cost: float = 1.0) -> None:
+        rate, burst = self._limit(op)
+        try:
+            ratelimit.bucket_acquire(
+                f"{self.bucket_key}:{op}", rate=rate, burst=burst, cost=cost, max_wait=self.max_wait
+            )
+        except TimeoutError as exc:
+            raise Throttled(f"Waiting for the {op} rate limit: {exc}", retry_after=5.0) from exc
+
+    def _block(self, op: str, seconds: float) -> None:
+        self.throttled += 1
+        ratelimit.bucket_block(f"{self.bucket_key}:{op}", seconds=seconds)
+
+    # HTTP --------------------------------------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        return {}
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        op: str,
+        cost: float = 1.0,
+        json: Any = None,
+        params: Any = None,
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+        ok: tuple[int, ...] = (200, 201, 202, 204, 207),
+    ) -> httpx.Response:
+        """Send one request through the bucket and map failures to connector errors."""
+        self._acquire(op, cost)
+        merged = {**self.auth_headers(), **(headers or {})}
+        self.calls += 1
+        try:
+            response = self.client.request(method, path, json=json, params=params, headers=merged, auth=auth)
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"{op}: the channel did not answer in time.") from exc
+        except httpx.TransportError as exc:
+            raise TransientError(f"{op}: could not reach the channel ({exc.__class__.__name__}).") from exc
+        self.observe(op, response)
+        if response.status_code in ok:
+            return response
+        detail = self.error_detail(response)
+        if response.status_code == 429:
+            wait = retry_after_seconds(response, default=self.default_retry_after(op))
+            self._block(op, wait)
+            raise Throttled(f"{op}: throttled by the channel ({detail}).", status=429, retry_after=wait)
+        if response.status_code in (401, 403):
+            raise AuthExpired(
+                f"{op}: the channel refused the credentials ({response.status_code}: {detail}).",
+                status=response.status_code,
+            )
+        if response.status_code >= 500:
+            raise TransientError(
+                f"{op}: the channel failed ({response.status_code}: {detail}).", status=response.status_code
+            )
+        raise RequestRejected(f"{op}: refused ({response.status_code}: {detail}).", status=response.status_code)
+
+    def observe(self, op: str, response: httpx.Response) -> None:  # noqa: B027 (an optional hook)
+        """Learn from a response's rate-limit headers (Amazon's x-amzn-RateLimit-Limit)."""
+
+    def default_retry_after(self, op: str) -> float:
+        rate, _burst = self._limit(op)
+        return max(1.0, 1.0 / rate)
+
+    @staticmethod
+    def error_detail(response: httpx.Response) -> str:
+        """The marketplace's own words: `errors[].message` (Amazon, eBay, Shopify), `message` (WooCommerce)."""
+        try:
+            body = response.json()
+        except ValueError:
+            return response.text[:200] or response.reason_phrase
+        if isinstance(body, dict):
+            errors = body.get("errors")
+            if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+                return "; ".join(str(e.get("message") or e.get("code")) for e in errors)[:300]
+            if isinstance(errors, str):
+                return errors[:300]
+            if body.get("message"):
+                return str(body["message"])[:300]
+            if body.get("error"):
+                return str(body.get("error_description") or body["error"])[:300]
+        return str(body)[:300]
+
+    # The interface -----------------------------------------------------------------------
+
+    @abstractmethod
+    def push_stock(self, items: list[StockItem]) -> list[PushResult]:
+        raise NotImplementedError
+
+    @abstractmethod
+    def read_stock(self, items: list[StockItem]) -> dict[int, int]:
+        raise NotImplementedError
+
+    @abstractmethod
+    def list_orders(self, since: datetime) -> Iterator[RemoteOrder]:
+        raise NotImplementedError
+
+    @abstractmethod
+    def get_order(self, external_id: str) -> RemoteOrder:
+        raise NotImplementedError
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        raise WebhookRejected(f"{self.kind} does not deliver webhooks; its orders are polled.", status=400)
+
+    @abstractmethod
+    def confirm_shipment(
+        self, external_id: str, lines: list[ShipmentLine], *, carrier: str, tracking_number: str, shipped_at: datetime
+    ) -> str:
+        """Mark the lines shipped on the channel with the tracking number; returns the channel's id for it."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def cancel_order(self, external_id: str, *, reason: str) -> str:
+        """Cancel the order on the channel (we could not or will not ship it)."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def refund_create(
+        self, external_id: str, *, amount: Decimal, currency: str, reason: str, lines: list[ShipmentLine]
+    ) -> str:
+        """Refund money on the channel (returns use this); returns the channel's refund id."""
+        raise NotImplementedError

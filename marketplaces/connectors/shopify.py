@@ -1,0 +1,420 @@
+"""Shopify through the Admin GraphQL API (2026-04); webhooks carry the REST order shape.
+
+Stock: `inventorySetQuantities` with `@idempotent(key:)` (required since 2026-04) and a
+`changeFromQuantity` per item (the quantity we last pushed or read; null when unknown).
+Shopify decrements its own count when it sells, so a stale compare is normal: the stale
+items are read back and the mutation retried once with fresh values (our ledger is the
+truth for what may be sold). Throttling follows the calculated query cost: a throttled
+answer (HTTP 200, code THROTTLED) blocks the bucket for (cost - available) / restoreRate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from marketplaces.connectors.base import (
+    AuthExpired,
+    Connector,
+    PushResult,
+    RemoteLine,
+    RemoteOrder,
+    RequestRejected,
+    ShipmentLine,
+    StockItem,
+    Throttled,
+    WebhookEvent,
+    WebhookRejected,
+    money,
+    parse_time,
+    signature_matches,
+)
+
+API_VERSION = "2026-04"
+
+ORDER_FIELDS = """
+  id legacyResourceId name email createdAt updatedAt cancelledAt currencyCode
+  totalShippingPriceSet { shopMoney { amount currencyCode } }
+  totalTaxSet { shopMoney { amount currencyCode } }
+  shippingAddress { name address1 address2 city provinceCode zip countryCodeV2 phone }
+  lineItems(first: 100) { nodes { id sku title quantity currentQuantity variant { id legacyResourceId }
+    originalUnitPriceSet { shopMoney { amount currencyCode } } } }
+"""
+
+SET_QUANTITIES = """
+mutation SetAvailable($input: InventorySetQuantitiesInput!, $key: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup { id }
+    userErrors { code field message }
+  }
+}"""
+
+READ_LEVELS = """
+query Levels($ids: [ID!]!, $locationId: ID!) {
+  nodes(ids: $ids) { ... on InventoryItem { id inventoryLevel(locationId: $locationId) {
+    quantities(names: ["available"]) { name quantity } } } }
+}"""
+
+ORDERS = f"""
+query Orders($first: Int!, $after: String, $query: String) {{
+  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{ {ORDER_FIELDS} }}
+  }}
+}}"""
+
+ORDER = f"""
+query Order($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"""
+
+FULFILLMENT_ORDERS = """
+query FulfillmentOrders($id: ID!) { order(id: $id) { fulfillmentOrders(first: 10) { nodes { id status
+  lineItems(first: 100) { nodes { id remainingQuantity lineItem { id } } } } } } }"""
+
+FULFILLMENT_CREATE = """
+mutation Ship($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) { fulfillment { id status } userErrors { field message } }
+}"""
+
+ORDER_CANCEL = """
+mutation Cancel($orderId: ID!, $reason: OrderCancelReason!) {
+  orderCancel(orderId: $orderId, reason: $reason, refund: false, restock: false, notifyCustomer: true) {
+    job { id } orderCancelUserErrors { code field message }
+  }
+}"""
+
+REFUND_CREATE = """
+mutation Refund($input: RefundInput!) {
+  refundCreate(input: $input) { refund { id totalRefundedSet { shopMoney { amount } } } userErrors { field message } }
+}"""
+
+
+def _gid_tail(gid: Any) -> str:
+    return str(gid or "").rsplit("/", 1)[-1]
+
+
+def parse_rest_order(payload: Mapping[str, Any]) -> RemoteOrder:
+    """A Shopify order in the REST/webhook shape (bare object, or {"order": {...}})."""
+    order = payload.get("order", payload) if isinstance(payload.get("order"), dict) else payload
+    if "id" not in order or "line_items" not in order:
+        raise ValueError("not a Shopify order: no id or line_items")
+    address = order.get("shipping_address") or {}
+    customer = order.get("customer") or {}
+    name = address.get("name") or " ".join(filter(None, [customer.get("first_name"), customer.get("last_name")]))
+    shipping = ((order.get("total_shipping_price_set") or {}).get("shop_money") or {}).get("amount")
+    lines = []
+    for item in order["line_items"]:
+        quantity = int(item.get("current_quantity", item.get("quantity", 0)) or 0)
+        if quantity <= 0:  # refunded or removed line
+            continue
+        lines.append(
+            RemoteLine(
+                external_line_id=str(item["id"]),
+                sku=str(item.get("sku") or ""),
+                product_id=str(item.get("variant_id") or ""),
+                quantity=quantity,
+                unit_price=money(
+                    ((item.get("price_set") or {}).get("shop_money") or {}).get("amount", item.get("price"))
+                ),
+                title=str(item.get("title") or item.get("name") or ""),
+            )
+        )
+    return RemoteOrder(
+        external_id=str(order["id"]),
+        name=str(order.get("name") or order["id"]),
+        updated_at=parse_time(order.get("updated_at")),
+        placed_at=parse_time(order.get("created_at")),
+        cancelled=bool(order.get("cancelled_at")),
+        customer_name=(name or order.get("email") or "Shopify customer").strip(),
+        customer_email=str(order.get("email") or order.get("contact_email") or ""),
+        customer_phone=str(address.get("phone") or order.get("phone") or ""),
+        line1=str(address.get("address1") or ""),
+        line2=str(address.get("address2") or ""),
+        city=str(address.get("city") or ""),
+        region=str(address.get("province_code") or ""),
+        postal_code=str(address.get("zip") or ""),
+        country=str(address.get("country_code") or "US"),
+        currency=str(order.get("currency") or "USD"),
+        shipping_total=money(shipping),
+        tax_total=money(order.get("total_tax")),
+        lines=lines,
+    )
+
+
+def parse_graphql_order(node: Mapping[str, Any]) -> RemoteOrder:
+    """A Shopify order node from the Admin GraphQL API (ids are gids; 64-bit ids stay strings)."""
+    address = node.get("shippingAddress") or {}
+    lines = []
+    for item in (node.get("lineItems") or {}).get("nodes", []):
+        quantity = int(item.get("currentQuantity", item.get("quantity", 0)) or 0)
+        if quantity <= 0:
+            continue
+        variant = item.get("variant") or {}
+        lines.append(
+            RemoteLine(
+                external_line_id=_gid_tail(item["id"]),
+                sku=str(item.get("sku") or ""),
+                product_id=str(variant.get("legacyResourceId") or _gid_tail(variant.get("id"))),
+                quantity=quantity,
+                unit_price=money(((item.get("originalUnitPriceSet") or {}).get("shopMoney") or {}).get("amount")),
+                title=str(item.get("title") or ""),
+            )
+        )
+    return RemoteOrder(
+        external_id=str(node.get("legacyResourceId") or _gid_tail(node["id"])),
+        name=str(node.get("name") or ""),
+        updated_at=parse_time(node.get("updatedAt")),
+        placed_at=parse_time(node.get("createdAt")),
+        cancelled=bool(node.get("cancelledAt")),
+        customer_name=str(address.get("name") or node.get("email") or "Shopify customer"),
+        customer_email=str(node.get("email") or ""),
+        customer_phone=str(address.get("phone") or ""),
+        line1=str(address.get("address1") or ""),
+        line2=str(address.get("address2") or ""),
+        city=str(address.get("city") or ""),
+        region=str(address.get("provinceCode") or ""),
+        postal_code=str(address.get("zip") or ""),
+        country=str(address.get("countryCodeV2") or "US"),
+        currency=str(node.get("currencyCode") or "USD"),
+        shipping_total=money(((node.get("totalShippingPriceSet") or {}).get("shopMoney") or {}).get("amount")),
+        tax_total=money(((node.get("totalTaxSet") or {}).get("shopMoney") or {}).get("amount")),
+        lines=lines,
+    )
+
+
+class ShopifyConnector(Connector):
+    kind = "shopify"
+    batch_size = 250
+    limits = {"graphql": (100.0, 2000.0)}  # points per second, bucket size (learned from responses)
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"X-Shopify-Access-Token": self.credentials.get("access_token", "")}
+
+    @property
+    def location_id(self) -> str:
+        return self.credentials.get("location_id") or "gid://shopify/Location/24826418"
+
+    def _graphql(self, query: str, variables: dict[str, Any], *, cost: float = 10.0) -> dict[str, Any]:
+        response = self._request(
+            "POST",
+            f"/admin/api/{API_VERSION}/graphql.json",
+            op="graphql",
+            cost=cost,
+            json={"query": query, "variables": variables},
+        )
+        body = response.json()
+        throttle = ((body.get("extensions") or {}).get("cost") or {}).get("throttleStatus") or {}
+        errors = body.get("errors") or []
+        if errors:
+            codes = {(e.get("extensions") or {}).get("code") for e in errors if isinstance(e, dict)}
+            if "THROTTLED" in codes:
+                requested = float(((body.get("extensions") or {}).get("cost") or {}).get("requestedQueryCost") or cost)
+                available = float(throttle.get("currentlyAvailable") or 0.0)
+                wait = max(0.5, (requested - available) / float(throttle.get("restoreRate") or 50.0))
+                self._block("graphql", wait)
+                raise Throttled(
+                    f"Shopify throttled the query (cost {requested:g}, {available:g} available).", retry_after=wait
+                )
+            raise RequestRejected(
+                f"Shopify refused the query: {errors[0].get('message') if isinstance(errors[0], dict) else errors}"
+            )
+        if throttle:
+            self.learned_limits["graphql"] = (
+                float(throttle.get("restoreRate") or 100.0),
+                float(throttle.get("maximumAvailable") or 2000.0),
+            )
+        return body.get("data") or {}
+
+    # Stock -------------------------------------------------------------------------------
+
+    def push_stock(self, items: list[StockItem]) -> list[PushResult]:
+        pending = list(items)
+        results: dict[int, PushResult] = {}
+        previous = {item.sku_id: item.previous for item in items}
+        # One logical push = one idempotency key: the same quantities sent again later (5, 4, 5, 4)
+        # are a new attempt and must be applied, not answered from Shopify's idempotency cache.
+        attempt = secrets.token_hex(8)
+        for _attempt in range(3):
+            if not pending:
+                break
+            quantities = [
+                {
+                    "inventoryItemId": item.ref,
+                    "locationId": self.location_id,
+                    "quantity": item.quantity,
+                    "changeFromQuantity": previous[item.sku_id],
+                }
+                for item in pending
+            ]
+            key = hashlib.sha256(
+                f"{self.base_url}|{self.location_id}|{attempt}|{json.dumps(quantities, sort_keys=True)}".encode()
+            ).hexdigest()[:32]
+            data = self._graphql(
+                SET_QUANTITIES,
+                {
+                    "key": key,
+                    "input": {
+                        "name": "available",
+                        "reason": "correction",
+                        "referenceDocumentUri": f"fulfil://stock-sync/{key}",
+                        "quantities": quantities,
+                    },
+                },
+            )
+            errors = (data.get("inventorySetQuantities") or {}).get("userErrors") or []
+            if not errors:
+                results.update({item.sku_id: PushResult(item.sku_id, ok=True) for item in pending})
+                break
+            stale, invalid = [], {}
+            for error in errors:
+                field = error.get("field") or []
+                index = int(field[2]) if len(field) > 2 and str(field[2]).isdigit() else None
+                if index is None or index >= len(pending):
+                    raise RequestRejected(f"Shopify refused the stock update: {error.get('message')}")
+                if error.get("code") == "CHANGE_FROM_QUANTITY_STALE":
+                    stale.append(pending[index])
+                else:
+                    invalid[pending[index].sku_id] = f"{error.get('code')}: {error.get('message')}"
+            for sku_id, message in invalid.items():
+                results[sku_id] = PushResult(sku_id, ok=False, retryable=False, error=f"Shopify: {message}")
+            pending = [item for item in pending if item.sku_id not in invalid]
+            if stale:
+                # Shopify sold or someone edited the count since our last push: compare with what it has now.
+                fresh = self.read_stock(stale, visible_only=False)
+                for item in stale:
+                    previous[item.sku_id] = fresh.get(item.sku_id)
+        for item in pending:
+            results.setdefault(
+                item.sku_id,
+                PushResult(item.sku_id, ok=False, retryable=True, error="Shopify kept refusing the compare quantity."),
+            )
+        return [results[item.sku_id] for item in items]
+
+    def read_stock(self, items: list[StockItem], *, visible_only: bool = True) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for start in range(0, len(items), 100):
+            chunk = items[start : start + 100]
+            data = self._graphql(
+                READ_LEVELS, {"ids": [item.ref for item in chunk], "locationId": self.location_id}, cost=1 + len(chunk)
+            )
+            for item, node in zip(chunk, data.get("nodes") or [], strict=False):
+                if not node:
+                    continue
+                for quantity in (node.get("inventoryLevel") or {}).get("quantities") or []:
+                    if quantity.get("name") == "available":
+                        found[item.sku_id] = int(quantity["quantity"])
+        return found
+
+    # Orders ------------------------------------------------------------------------------
+
+    def list_orders(self, since: datetime) -> Iterator[RemoteOrder]:
+        after = None
+        while True:
+            variables = {"first": 50, "after": after, "query": f"updated_at:>='{since.isoformat()}'"}
+            data = self._graphql(ORDERS, variables, cost=152)
+            connection = data.get("orders") or {}
+            for node in connection.get("nodes") or []:
+                yield parse_graphql_order(node)
+            page = connection.get("pageInfo") or {}
+            if not page.get("hasNextPage"):
+                return
+            after = page.get("endCursor")
+
+    def get_order(self, external_id: str) -> RemoteOrder:
+        data = self._graphql(ORDER, {"id": f"gid://shopify/Order/{external_id}"}, cost=5)
+        if not data.get("order"):
+            raise RequestRejected(f"Shopify has no order {external_id}.", status=404)
+        return parse_graphql_order(data["order"])
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        secret = self.credentials.get("webhook_secret", "")
+        if not signature_matches(secret, body, headers.get("X-Shopify-Hmac-Sha256")):
+            raise WebhookRejected("The X-Shopify-Hmac-Sha256 signature does not match the body.", status=401)
+        topic = headers.get("X-Shopify-Topic", "")
+        event_id = headers.get("X-Shopify-Event-Id") or headers.get("X-Shopify-Webhook-Id") or ""
+        try:
+            payload = json.loads(body)
+            order = parse_rest_order(payload) if topic.startswith("orders/") else None
+        except (ValueError, TypeError, KeyError) as exc:
+            raise WebhookRejected(f"Malformed {topic or 'webhook'} body: {exc}", status=400) from exc
+        if not event_id:
+            raise WebhookRejected("No X-Shopify-Event-Id or X-Shopify-Webhook-Id header.", status=400)
+        return WebhookEvent(
+            event_id=event_id, topic=topic, resource_id=order.external_id if order else "", payload=payload
+        )
+
+    # Confirmations -----------------------------------------------------------------------
+
+    def confirm_shipment(
+        self, external_id: str, lines: list[ShipmentLine], *, carrier: str, tracking_number: str, shipped_at: datetime
+    ) -> str:
+        data = self._graphql(FULFILLMENT_ORDERS, {"id": f"gid://shopify/Order/{external_id}"}, cost=5)
+        wanted = {line.external_line_id: line.quantity for line in lines}
+        groups = []
+        for fulfillment_order in ((data.get("order") or {}).get("fulfillmentOrders") or {}).get("nodes") or []:
+            items = []
+            for node in (fulfillment_order.get("lineItems") or {}).get("nodes") or []:
+                line_id = _gid_tail((node.get("lineItem") or {}).get("id"))
+                quantity = min(wanted.get(line_id, 0), int(node.get("remainingQuantity") or 0))
+                if quantity > 0:
+                    items.append({"id": node["id"], "quantity": quantity})
+                    wanted[line_id] -= quantity
+            if items:
+                groups.append({"fulfillmentOrderId": fulfillment_order["id"], "fulfillmentOrderLineItems": items})
+        if not groups:
+            raise RequestRejected(f"Shopify order {external_id} has nothing left to fulfil for these lines.")
+        result = self._graphql(
+            FULFILLMENT_CREATE,
+            {
+                "fulfillment": {
+                    "lineItemsByFulfillmentOrder": groups,
+                    "notifyCustomer": True,
+                    "trackingInfo": {"company": carrier, "number": tracking_number},
+                }
+            },
+        )["fulfillmentCreate"]
+        if result.get("userErrors"):
+            raise RequestRejected(f"Shopify refused the fulfillment: {result['userErrors'][0].get('message')}")
+        return _gid_tail(result["fulfillment"]["id"])
+
+    def cancel_order(self, external_id: str, *, reason: str) -> str:
+        result = self._graphql(ORDER_CANCEL, {"orderId": f"gid://shopify/Order/{external_id}", "reason": "INVENTORY"})[
+            "orderCancel"
+        ]
+        if result.get("orderCancelUserErrors"):
+            raise RequestRejected(
+                f"Shopify refused the cancellation: {result['orderCancelUserErrors'][0].get('message')}"
+            )
+        return _gid_tail((result.get("job") or {}).get("id"))
+
+    def refund_create(
+        self, external_id: str, *, amount: Decimal, currency: str, reason: str, lines: list[ShipmentLine]
+    ) -> str:
+        order_gid = f"gid://shopify/Order/{external_id}"
+        result = self._graphql(
+            REFUND_CREATE,
+            {
+                "input": {
+                    "orderId": order_gid,
+                    "note": reason[:255],
+                    "notify": True,
+                    "refundLineItems": [
+                        {"lineItemId": f"gid://shopify/LineItem/{line.external_line_id}", "quantity": line.quantity}
+                        for line in lines
+                    ],
+                    "transactions": [
+                        {"orderId": order_gid, "gateway": "manual", "kind": "REFUND", "amount": str(amount)}
+                    ],
+                }
+            },
+        )["refundCreate"]
+        if result.get("userErrors"):
+            raise RequestRejected(f"Shopify refused the refund: {result['userErrors'][0].get('message')}")
+        return _gid_tail(result["refund"]["id"])
+
+
+__all__ = ["AuthExpired", "ShopifyConnector", "parse_graphql_order", "parse_rest_order"]

@@ -1,0 +1,238 @@
+"""WooCommerce through its REST API v3 (`/wp-json/wc/v3`), HTTP Basic with the consumer key.
+
+Stock goes out 100 products per `products/batch` call (variations, ids "parent:variation",
+through `products/{parent}/variations/batch`); each entry answers for itself inside the 200,
+so only failed products are retried. Orders are paged with `page` until `X-WP-TotalPages`.
+Webhooks are signed with `X-WC-Webhook-Signature`; WooCommerce has no event id, so an event
+is identified by (topic, order id, date_modified_gmt): a redelivery of the same state is a
+duplicate, a newer state is a new event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from marketplaces.connectors.base import (
+    Connector,
+    PushResult,
+    RemoteLine,
+    RemoteOrder,
+    RequestRejected,
+    ShipmentLine,
+    StockItem,
+    WebhookEvent,
+    WebhookRejected,
+    money,
+    parse_time,
+    signature_matches,
+)
+
+PREFIX = "/wp-json/wc/v3"
+
+
+def parse_order(order: Mapping[str, Any]) -> RemoteOrder:
+    """A WooCommerce order (REST answer or webhook body)."""
+    if "id" not in order or "line_items" not in order:
+        raise ValueError("not a WooCommerce order: no id or line_items")
+    shipping = order.get("shipping") or {}
+    billing = order.get("billing") or {}
+    address = shipping if shipping.get("postcode") or shipping.get("address_1") else billing
+    name = " ".join(filter(None, [address.get("first_name"), address.get("last_name")])) or address.get("company") or ""
+    lines = []
+    for item in order["line_items"]:
+        quantity = int(item.get("quantity") or 0)
+        if quantity <= 0:
+            continue
+        variation = int(item.get("variation_id") or 0)
+        product = f"{item.get('product_id')}:{variation}" if variation else str(item.get("product_id") or "")
+        # `price` is a number (3 or 12.5); `total` a string. Use the number, as the line's unit price.
+        price = item.get("price")
+        unit = (
+            money(price) if price not in (None, "") else (money(item.get("total")) / quantity).quantize(Decimal("0.01"))
+        )
+        lines.append(
+            RemoteLine(
+                external_line_id=str(item["id"]),
+                sku=str(item.get("sku") or ""),
+                product_id=product,
+                quantity=quantity,
+                unit_price=unit,
+                title=str(item.get("name") or ""),
+            )
+        )
+    modified = order.get("date_modified_gmt") or order.get("date_modified")
+    return RemoteOrder(
+        external_id=str(order["id"]),
+        name=f"#{order.get('number') or order['id']}",
+        updated_at=parse_time(modified),
+        placed_at=parse_time(order.get("date_created_gmt") or order.get("date_created")),
+        cancelled=order.get("status") in ("cancelled", "refunded", "failed", "trash"),
+        customer_name=(name or billing.get("email") or "WooCommerce customer").strip(),
+        customer_email=str(billing.get("email") or ""),
+        customer_phone=str(billing.get("phone") or shipping.get("phone") or ""),
+        line1=str(address.get("address_1") or ""),
+        line2=str(address.get("address_2") or ""),
+        city=str(address.get("city") or ""),
+        region=str(address.get("state") or ""),
+        postal_code=str(address.get("postcode") or ""),
+        country=str(address.get("country") or "US"),
+        currency=str(order.get("currency") or "USD"),
+        shipping_total=money(order.get("shipping_total")),
+        tax_total=money(order.get("total_tax")),
+        lines=lines,
+    )
+
+
+class WooCommerceConnector(Connector):
+    kind = "woocommerce"
+    batch_size = 100
+    limits = {"products": (10.0, 20.0), "orders": (10.0, 20.0)}
+
+    def _auth(self) -> httpx.BasicAuth:
+        return httpx.BasicAuth(self.credentials.get("consumer_key", ""), self.credentials.get("consumer_secret", ""))
+
+    def _call(self, method: str, path: str, *, op: str, **kwargs: Any) -> httpx.Response:
+        return self._request(method, f"{PREFIX}{path}", op=op, auth=self._auth(), **kwargs)
+
+    def push_stock(self, items: list[StockItem]) -> list[PushResult]:
+        by_parent: dict[str, list[StockItem]] = {}
+        for item in items:
+            parent = item.external_id.split(":")[0] if ":" in item.external_id else ""
+            by_parent.setdefault(parent, []).append(item)
+        results: dict[int, PushResult] = {}
+        for parent, group in by_parent.items():
+            ids = {item.sku_id: (item.external_id.split(":")[1] if parent else item.external_id) for item in group}
+            path = f"/products/{parent}/variations/batch" if parent else "/products/batch"
+            body = {
+                "update": [
+                    {"id": int(ids[item.sku_id]), "manage_stock": True, "stock_quantity": item.quantity}
+                    for item in group
+                ]
+            }
+            answers = self._call("POST", path, op="products", json=body).json().get("update") or []
+            by_id = {str(answer.get("id")): answer for answer in answers}
+            for item in group:
+                answer = by_id.get(ids[item.sku_id])
+                if answer is None:
+                    results[item.sku_id] = PushResult(
+                        item.sku_id, ok=False, retryable=True, error="WooCommerce: no answer for this product"
+                    )
+                elif "error" in answer:
+                    error = answer["error"] or {}
+                    status = int((error.get("data") or {}).get("status") or 400)
+                    results[item.sku_id] = PushResult(
+                        item.sku_id,
+                        ok=False,
+                        retryable=status >= 500,
+                        error=f"WooCommerce: {error.get('code')}: {error.get('message')}",
+                    )
+                else:
+                    results[item.sku_id] = PushResult(item.sku_id, ok=True)
+        return [results[item.sku_id] for item in items]
+
+    def read_stock(self, items: list[StockItem]) -> dict[int, int]:
+        found = {}
+        simple = [item for item in items if ":" not in item.external_id]
+        for start in range(0, len(simple), 100):
+            chunk = simple[start : start + 100]
+            answer = self._call(
+                "GET",
+                "/products",
+                op="products",
+                params={"include": ",".join(item.external_id for item in chunk), "per_page": 100},
+            ).json()
+            by_id = {str(p.get("id")): p for p in answer}
+            for item in chunk:
+                product = by_id.get(item.external_id)
+                if product is not None and product.get("stock_quantity") is not None:
+                    found[item.sku_id] = int(product["stock_quantity"])
+        return found
+
+    def list_orders(self, since: datetime) -> Iterator[RemoteOrder]:
+        page = 1
+        while True:
+            response = self._call(
+                "GET",
+                "/orders",
+                op="orders",
+                params={
+                    "modified_after": since.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+                    "dates_are_gmt": "true",
+                    "orderby": "modified",
+                    "order": "asc",
+                    "per_page": 100,
+                    "page": page,
+                },
+            )
+            for order in response.json():
+                yield parse_order(order)
+            if page >= int(response.headers.get("X-WP-TotalPages") or 1):
+                return
+            page += 1
+
+    def get_order(self, external_id: str) -> RemoteOrder:
+        return parse_order(self._call("GET", f"/orders/{int(external_id)}", op="orders").json())
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        topic = headers.get("X-WC-Webhook-Topic", "")
+        if not topic and body.startswith(b"webhook_id="):
+            # The ping WooCommerce sends when a webhook is saved: unsigned, form-encoded, nothing to do.
+            return WebhookEvent(
+                event_id=f"ping:{body.decode(errors='replace')[:60]}", topic="ping", resource_id="", payload={}
+            )
+        if not signature_matches(
+            self.credentials.get("webhook_secret", ""), body, headers.get("X-WC-Webhook-Signature")
+        ):
+            raise WebhookRejected("The X-WC-Webhook-Signature signature does not match the body.", status=401)
+        try:
+            payload = json.loads(body)
+            order = parse_order(payload) if topic.startswith("order.") else None
+        except (ValueError, TypeError, KeyError) as exc:
+            raise WebhookRejected(f"Malformed {topic or 'webhook'} body: {exc}", status=400) from exc
+        if order is None:
+            return WebhookEvent(
+                event_id=f"{topic}:{headers.get('X-WC-Webhook-Delivery-ID', '')}",
+                topic=topic,
+                resource_id="",
+                payload=payload,
+            )
+        event_id = f"{topic}:{order.external_id}:{payload.get('date_modified_gmt') or payload.get('date_modified')}"
+        return WebhookEvent(event_id=event_id, topic=topic, resource_id=order.external_id, payload=payload)
+
+    def confirm_shipment(
+        self, external_id: str, lines: list[ShipmentLine], *, carrier: str, tracking_number: str, shipped_at: datetime
+    ) -> str:
+        note = self._call(
+            "POST",
+            f"/orders/{int(external_id)}/notes",
+            op="orders",
+            json={
+                "note": f"Shipped with {carrier or 'our carrier'}, tracking number {tracking_number}.",
+                "customer_note": True,
+            },
+        ).json()
+        self._call("PUT", f"/orders/{int(external_id)}", op="orders", json={"status": "completed"})
+        return str(note.get("id", ""))
+
+    def cancel_order(self, external_id: str, *, reason: str) -> str:
+        self._call("PUT", f"/orders/{int(external_id)}", op="orders", json={"status": "cancelled"})
+        return external_id
+
+    def refund_create(
+        self, external_id: str, *, amount: Decimal, currency: str, reason: str, lines: list[ShipmentLine]
+    ) -> str:
+        refund = self._call(
+            "POST",
+            f"/orders/{int(external_id)}/refunds",
+            op="orders",
+            json={"amount": f"{amount:.2f}", "reason": reason[:200], "api_refund": False},
+        ).json()
+        if "id" not in refund:
+            raise RequestRejected("WooCommerce answered the refund without an id.")
+        return str(refund["id"])

@@ -1,0 +1,259 @@
+"""The stock outbox: inventory's stock change feed turned into pending pushes, per channel and SKU.
+
+Inventory appends one `inventory.StockChange` row per changed (location, SKU) in the transaction
+that changes the level (the one-statement reservation included), whether or not a channel lists
+the SKU: inventory knows nothing of channels. This module joins the feed with the listings:
+
+- `StockOutbox`, one row per (channel, SKU) with a `generation`: what the pushers claim.
+  `outbox_coalesce()` moves the feed into it: `DELETE … WHERE id IN (SELECT … ORDER BY id
+  LIMIT n FOR UPDATE SKIP LOCKED) RETURNING` chained into one upsert of the pending rows of
+  the channels that list those SKUs, sync stock and are fed by the location, in (channel, SKU)
+  order, in one statement. Feed rows are deleted only when the pending rows commit, so a
+  coalescer that dies loses nothing, and coalescers running at once take disjoint feed rows;
+  a change no channel cares about is simply consumed.
+
+Waking up: after a stock change commits, inventory sends `stock_levels_changed`; the receiver
+(`coalesce_soon`) queues one coalescing pass per window (`coalesce_and_push_task`), which queues
+a push for each channel that got pending rows. If the broker is down the beat re-drive
+(`sync_redrive`) coalesces the feed itself: the rows are in the database.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import threading
+import time
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+#: The channels that list a changed SKU, sync stock and are fed by the location (`changed`: location_id, sku_id).
+_LISTED_SQL = """
+SELECT DISTINCT l.channel_id, changed.location_id, changed.sku_id
+  FROM channels_listing l
+  JOIN channels_channelsync s ON s.channel_id = l.channel_id AND s.sync_stock
+  JOIN {source} ON changed.sku_id = l.sku_id
+ WHERE NOT EXISTS (SELECT 1 FROM channels_channelsync_feeding_locations f WHERE f.channelsync_id = s.id)
+    OR EXISTS (SELECT 1 FROM channels_channelsync_feeding_locations f
+                WHERE f.channelsync_id = s.id AND f.location_id = changed.location_id)
+"""
+
+
+def _listed_portable(changed: list[tuple[int, int]]) -> set[tuple[int, int, int]]:
+    """(channel_id, location_id, sku_id) for the synced channels that list and are fed by each change."""
+    from marketplaces.models import ChannelSync, Listing
+
+    sku_ids = {sku for _, sku in changed}
+    listings = Listing.objects.filter(sku_id__in=sku_ids, channel__sync__sync_stock=True).values_list(
+        "channel_id", "sku_id", "channel__sync__id"
+    )
+    feeding: dict[int, set[int]] = {}
+    for sync_id, location_id in ChannelSync.feeding_locations.through.objects.values_list(
+        "channelsync_id", "location_id"
+    ):
+        feeding.setdefault(sync_id, set()).add(location_id)
+    listed: set[tuple[int, int, int]] = set()
+    for channel_id, sku_id, sync_id in listings:
+        for location_id, changed_sku in changed:
+            fed_by = feeding.get(sync_id)
+            if changed_sku == sku_id and (fed_by is None or location_id in fed_by):
+                listed.add((channel_id, location_id, sku_id))
+    return listed
+
+
+# --- Coalescing the feed into the outbox ---------------------------------------------------------
+
+COALESCE_BATCH = 5000
+
+_COALESCE_SQL = (
+    """
+WITH taken AS (
+"""  # noqa: S608 (fixed SQL built from constants)
+    """
+    DELETE FROM inventory_stockchange
+     WHERE id IN (SELECT id FROM inventory_stockchange ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
+ RETURNING location_id, sku_id, created_at
+), changed AS (
+    SELECT location_id, sku_id, min(created_at) AS first_at FROM taken GROUP BY location_id, sku_id
+), touched AS (
+    SELECT channel_id, sku_id, min(first_at) AS first_at
+      FROM ("""
+    + _LISTED_SQL.format(source="changed").replace(
+        "SELECT DISTINCT l.channel_id, changed.location_id, changed.sku_id",
+        "SELECT l.channel_id, changed.sku_id, changed.first_at",
+    )
+    + """) AS listed
+     GROUP BY channel_id, sku_id
+), upserted AS (
+    INSERT INTO channels_stockoutbox
+           (channel_id, sku_id, generation, state, changed_at, next_attempt_at, attempts, last_error,
+            claimed_generation, claim_token, force)
+    SELECT channel_id, sku_id, 1, 'pending', first_at, now(), 0, '', 0, '', false
+      FROM touched
+     ORDER BY channel_id, sku_id
+    ON CONFLICT (channel_id, sku_id) DO UPDATE
+       SET generation = channels_stockoutbox.generation + 1,
+           state = 'pending',
+           changed_at = CASE
+               WHEN channels_stockoutbox.state IN ('applied', 'failed')
+                 OR (channels_stockoutbox.state = 'in_flight'
+                     AND channels_stockoutbox.generation = channels_stockoutbox.claimed_generation)
+               THEN LEAST(EXCLUDED.changed_at, now()) ELSE channels_stockoutbox.changed_at END,
+           next_attempt_at = CASE
+               WHEN channels_stockoutbox.state IN ('applied', 'failed') THEN now()
+               ELSE channels_stockoutbox.next_attempt_at END,
+           attempts = CASE
+               WHEN channels_stockoutbox.state IN ('applied', 'failed') THEN 0
+               ELSE channels_stockoutbox.attempts END
+    RETURNING channel_id
+)
+SELECT (SELECT count(*) FROM taken), ARRAY(SELECT DISTINCT channel_id FROM upserted)
+"""
+)
+
+
+def outbox_coalesce(*, limit: int = COALESCE_BATCH, max_batches: int = 100) -> list[int]:
+    """Move the stock change log into pending outbox rows; returns the channel ids that got pending pushes.
+
+    Each batch is one transaction and one statement: delete up to `limit` log rows (oldest
+    first, skipping rows another coalescer holds) and upsert the pending (channel, SKU) rows
+    in (channel, SKU) order. A repeat change only bumps `generation`; an in-flight push then
+    ends pending again (the newer value goes next). Safe to run concurrently and to repeat.
+    """
+    channel_ids: set[int] = set()
+    for _batch in range(max_batches):
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(_COALESCE_SQL, {"limit": limit})
+                    taken, channels = cursor.fetchone()
+            else:
+                taken, channels = _coalesce_portable(limit)
+        channel_ids.update(channels or [])
+        if taken < limit:
+            break
+    return sorted(channel_ids)
+
+
+def _coalesce_portable(limit: int) -> tuple[int, list[int]]:
+    """The same with the ORM, for the embedded SQLite database (writers are serialised there)."""
+    from django.db.models import Case, DateTimeField, F, PositiveIntegerField, Value, When
+
+    from inventory.models import StockChange
+    from marketplaces.models import PushState, StockOutbox
+
+    rows = list(StockChange.objects.order_by("id").values_list("id", "location_id", "sku_id", "created_at")[:limit])
+    if not rows:
+        return 0, []
+    first: dict[tuple[int, int], datetime] = {}
+    for _id, location_id, sku_id, created_at in rows:
+        first.setdefault((location_id, sku_id), created_at)
+    listed = _listed_portable(sorted(first))
+    touched: dict[tuple[int, int], datetime] = {}
+    for channel_id, location_id, sku_id in sorted(listed):
+        at = first[(location_id, sku_id)]
+        touched[(channel_id, sku_id)] = min(touched.get((channel_id, sku_id), at), at)
+    now = timezone.now()
+    settled = [PushState.APPLIED, PushState.FAILED]
+    for (channel_id, sku_id), at in sorted(touched.items()):
+        updated = StockOutbox.objects.filter(channel_id=channel_id, sku_id=sku_id).update(
+            generation=F("generation") + 1,
+            state=PushState.PENDING,
+            changed_at=Case(
+                When(state__in=settled, then=Value(at)),
+                When(state=PushState.IN_FLIGHT, generation=F("claimed_generation"), then=Value(at)),
+                default=F("changed_at"),
+                output_field=DateTimeField(),
+            ),
+            next_attempt_at=Case(
+                When(state__in=settled, then=Value(now)),
+                default=F("next_attempt_at"),
+                output_field=DateTimeField(),
+            ),
+            attempts=Case(
+                When(state__in=settled, then=Value(0)), default=F("attempts"), output_field=PositiveIntegerField()
+            ),
+        )
+        if not updated:
+            StockOutbox.objects.create(channel_id=channel_id, sku_id=sku_id, changed_at=at, next_attempt_at=now)
+    StockChange.objects.filter(id__in=[row[0] for row in rows]).delete()
+    return len(rows), sorted({channel_id for channel_id, _ in touched})
+
+
+# --- Queueing the push after commit ------------------------------------------------------------
+
+_recently_queued: dict[int, float] = {}
+_recently_lock = threading.Lock()
+_COALESCE_KEY = "channels:coalesce-queued"
+
+
+def push_soon_on_commit(channel_ids: Iterable[int]) -> None:
+    """After the current transaction commits, queue a push for each channel (coalesced)."""
+    ids = sorted(set(channel_ids))
+    if ids:
+        transaction.on_commit(functools.partial(push_soon, ids))
+
+
+def coalesce_seconds() -> float:
+    return float(getattr(settings, "CHANNELS_PUSH_COALESCE_SECONDS", 1.0))
+
+
+def _first_in_window(key: int, cache_key: str, window: float) -> bool:
+    """True for the first caller in this window, in this process and across processes (the cache)."""
+    now = time.monotonic()
+    with _recently_lock:
+        if now - _recently_queued.get(key, -1e9) < window:
+            return False
+        _recently_queued[key] = now
+    return bool(cache.add(cache_key, 1, timeout=max(1, math.ceil(window))))
+
+
+def push_soon(channel_ids: list[int], *, countdown: float | None = None) -> None:
+    """Queue `push_channel_task` for each channel unless one is already queued in this window.
+
+    The window (settings.CHANNELS_PUSH_COALESCE_SECONDS) is what turns many changes into one
+    batched call; the push runs `countdown` seconds from now (default: the window). A broker
+    failure is logged and left to the beat re-drive: the outbox row is already committed, so
+    nothing is lost.
+    """
+    if not getattr(settings, "CHANNELS_QUEUE_PUSHES", True):
+        return
+    from marketplaces.tasks import push_channel_task
+
+    window = coalesce_seconds()
+    for channel_id in channel_ids:
+        try:
+            if _first_in_window(channel_id, f"channels:push-queued:{channel_id}", window):
+                push_channel_task.apply_async(args=(channel_id,), countdown=window if countdown is None else countdown)
+        except Exception:
+            logger.exception("Could not queue the stock push of channel %s; the beat re-drive will.", channel_id)
+
+
+def coalesce_soon() -> None:
+    """Queue one pass of `coalesce_and_push_task` within the coalescing window.
+
+    Called after every committed stock change: many changes in one window cost one pass. In
+    eager mode (tests, no broker) the pass runs at once, every time: a countdown would not
+    wait there, so throttling would drop work instead of batching it. A broker failure is
+    logged; the beat re-drive coalesces the feed itself.
+    """
+    if not getattr(settings, "CHANNELS_QUEUE_PUSHES", True):
+        return
+    from marketplaces.tasks import coalesce_and_push_task
+
+    window = coalesce_seconds()
+    try:
+        if coalesce_and_push_task.app.conf.task_always_eager:
+            coalesce_and_push_task.apply()
+        elif _first_in_window(0, _COALESCE_KEY, window):
+            coalesce_and_push_task.apply_async(countdown=window)
+    except Exception:
+        logger.exception("Could not queue the stock feed coalescing; the beat re-drive will.")

@@ -1,0 +1,82 @@
+"""The demo's shoppers: orders placed on the sandbox marketplaces on a schedule (beat task).
+
+For each enabled marketplace channel whose base URL is a sandbox, a random customer buys one
+or two listed SKUs there; the sandbox then delivers its webhooks (Shopify, WooCommerce) to the
+channel's webhook endpoint, sometimes twice and out of order, as marketplaces do. Amazon and
+eBay orders arrive through polling.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.urls import reverse
+
+from channels.models import Channel
+from marketplaces.models import CONNECTOR_KINDS, Listing
+
+DEMO_ZIPS = ["10001", "60601", "94103", "30303", "98101", "75201", "02108", "80202"]
+
+
+def demo_orders_generate(*, per_channel: int = 1, rng: random.Random | None = None) -> int:
+    """Place orders on each sandbox channel and deliver their webhooks; returns how many orders."""
+    if not settings.MARKETPLACE_SANDBOX:
+        return 0
+    rng = rng or random.Random()
+    placed = 0
+    for channel in Channel.objects.filter(is_active=True, kind__in=CONNECTOR_KINDS, sync__isnull=False).select_related(
+        "sync"
+    ):
+        base = channel.sync.base_url
+        codes = list(Listing.objects.filter(channel=channel).values_list("external_sku", flat=True)[:200])
+        if not codes or not (base.startswith("sandbox://") or "/channels/sandbox/" in base):
+            continue
+        orders: list[dict[str, Any]] = []
+        for _ in range(per_channel):
+            picked = rng.sample(codes, k=min(len(codes), rng.choice([1, 1, 2])))
+            orders.append(
+                {
+                    "lines": [{"sku": code, "quantity": rng.choice([1, 1, 1, 2])} for code in picked],
+                    "zip": rng.choice(DEMO_ZIPS),
+                }
+            )
+        duplicate, shuffle = rng.random() < 0.3, True
+        if base.startswith("sandbox://"):
+            from marketplaces.sandbox import sandbox_for
+
+            sandbox = sandbox_for(base.removeprefix("sandbox://"))
+            for order in orders:
+                sandbox.create_order([(line["sku"], line["quantity"]) for line in order["lines"]], zip=order["zip"])
+            hooks = [
+                {"headers": h.headers, "body": h.body.decode()}
+                for h in sandbox.take_webhooks(duplicate=duplicate, shuffle=shuffle)
+            ]
+        else:
+            with httpx.Client(base_url=base, timeout=10) as client:
+                for order in orders:
+                    client.post("/_sandbox/orders", json=order).raise_for_status()
+                hooks = client.post("/_sandbox/webhooks", json={"duplicate": duplicate, "shuffle": shuffle}).json()[
+                    "webhooks"
+                ]
+        placed += len(orders)
+        _deliver(channel, hooks)
+    return placed
+
+
+def _deliver(channel: Channel, hooks: list[dict[str, Any]]) -> None:
+    """Deliver webhooks as the marketplace would: POSTed to the endpoint when its address is known
+    (CHANNELS_WEBHOOK_BASE_URL), else handed to the same service the endpoint calls."""
+    base = getattr(settings, "CHANNELS_WEBHOOK_BASE_URL", "")
+    if base:
+        url = base.rstrip("/") + reverse("channels:webhook", args=[channel.code])
+        with httpx.Client(timeout=10) as client:
+            for hook in hooks:
+                client.post(url, content=hook["body"].encode(), headers=hook["headers"])
+        return
+    from marketplaces.services.orders import webhook_receive
+
+    for hook in hooks:
+        webhook_receive(channel=channel, headers=hook["headers"], body=hook["body"].encode())

@@ -1,0 +1,70 @@
+"""In headless Chromium: a channel's sync page on a desktop and a phone, re-sync with its progress bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from inventory.services import stock_receive
+from marketplaces.services.log import sync_log
+from tests.marketplaces.test_browser_pages import DESKTOP, PHONE, chromium, demo, fits_the_screen, shoot, sign_in  # noqa: F401
+from tests.factories import SKUFactory
+from tests.factories.channels import sandbox_channel
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_channel_sync_page_and_resync(chromium: Any, live_server: Any, demo: None, settings: Any) -> None:  # noqa: F811
+    from inventory.models import Location
+    from marketplaces.services.stock_sync import channel_push
+    from tests.factories.inventory import user_with_role
+
+    settings.MARKETPLACE_SANDBOX = True
+    settings.CHANNELS_QUEUE_PUSHES = False  # the page shows pending pushes until a worker runs
+    from core.roles import ADMINISTRATOR
+
+    user_with_role(ADMINISTRATOR, username="pat-admin", is_staff=True, is_superuser=True)
+    location = Location.objects.get(code="dal-dc")
+    skus: list[Any] = [SKUFactory(code=f"TEE-{n:02d}", name=f"Tee {n}") for n in range(6)]
+    for n, sku in enumerate(skus):
+        stock_receive(location=location, sku=sku, quantity=20 + n, actor=None)
+    channel, sandbox = sandbox_channel("amazon", skus=skus, code="amazon-us")
+    sandbox.item_failures["TEE-03"] = 1
+    channel_push(channel_id=channel.pk)
+    sync_log(
+        channel_id=channel.pk,
+        kind="order",
+        level="error",
+        message="Order 902-0001001-7919000 held: SKU AB-12 is not listed on Amazon US.",
+        action="List the SKU on the channel page (or fix the order's data), then import the held order again.",
+    )
+
+    context = chromium.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/channels/amazon-us/")
+    page.get_by_label("Username").fill("pat-admin")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/channels/amazon-us/")
+    assert page.get_by_text("What to do:").first.is_visible()
+    assert page.locator('tr[data-sku="TEE-03"]').get_by_text("Pending").is_visible()
+    page.get_by_role("button", name="Re-sync all SKUs").click()
+    page.wait_for_url(f"{live_server.url}/channels/amazon-us/")
+    assert page.locator("#resync-bar").is_visible()
+    assert fits_the_screen(page)
+    shoot(page, "channel-sync-desktop")
+    page.goto(f"{live_server.url}/channels/")
+    shoot(page, "channels-health-desktop")
+    context.close()
+
+    phone = chromium.new_context(viewport=PHONE)
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/channels/amazon-us/")
+    page.get_by_label("Username").fill("pat-admin")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/channels/amazon-us/")
+    assert fits_the_screen(page)
+    shoot(page, "channel-sync-phone")
+    phone.close()
