@@ -3,15 +3,21 @@
 The hold page tells the customer "we will email you"; `return_decision_email` is that email
 (plain text), with the link to the return's status page. The link's host comes from
 `settings.RETURNS_PUBLIC_BASE_URL` (the address customers reach the site at). Sent by the
-task `returns.tasks.return_decision_notify`, queued after the decision commits.
+task `return_decision_notify`, queued after the decision commits. The task is defined here,
+with the email, so the request services can queue it without importing `returns.tasks`
+(which imports the services).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.urls import reverse
 
+from returns.backoff import MAX_RETRIES, backoff
 from returns.models import ReturnAuthorization, ReturnMethod, ReturnStatus
 
 
@@ -50,3 +56,17 @@ def return_decision_email(rma: ReturnAuthorization) -> EmailMessage | None:
     else:
         return None
     return EmailMessage(subject=subject, body=body, to=[order.customer_email])
+
+
+@shared_task(name="returns.tasks.return_decision_notify", bind=True, max_retries=MAX_RETRIES)
+def return_decision_notify(self: Any, rma_id: int) -> bool:
+    """Email the customer the decision on their held return request (queued after the decision commits)."""
+    rma = ReturnAuthorization.objects.select_related("order").get(pk=rma_id)
+    message = return_decision_email(rma)
+    if message is None:
+        return False
+    try:
+        message.send()
+    except OSError as exc:  # SMTP down: try again later
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+    return True

@@ -1,28 +1,20 @@
 """Returns write services. Import from here: `from returns.services import return_request`."""
 
-from returns.services._common import rma_event, rma_lock, rma_transition
-from returns.services.exchanges import customer_is_trusted, exchange_cancel, exchange_create, exchange_release
-from returns.services.inspection import (
-    Inspection,
-    UnitInspection,
-    refurbish_restock,
-    refurbish_scrap,
-    return_document,
-    return_inspect,
-    vendor_return_ship,
-)
-from returns.services.money import (
+from returns.services._common import return_document, rma_event, rma_lock, rma_transition
+from returns.services.dispatch import (
     RefundConnector,
     RefundFailed,
     RefundRequest,
     RefundResult,
     refund_connector_for,
-    refund_create,
     refund_dispatch,
     refund_mark_executed,
-    refund_quote_for,
     refund_retry,
 )
+from returns.services.eligibility import Returnable, ReturnLineInput, returnable_lines
+from returns.services.exchanges import customer_is_trusted, exchange_cancel, exchange_create, exchange_release
+from returns.services.inspection import Inspection, UnitInspection, return_inspect
+from returns.services.money import refund_create, refund_quote_for
 from returns.services.policy import (
     PolicyInput,
     ReasonInput,
@@ -38,14 +30,11 @@ from returns.services.receiving import (
     return_receive,
 )
 from returns.services.requests import (
-    Returnable,
-    ReturnLineInput,
     return_approve,
     return_cancel,
     return_close,
     return_reject,
     return_request,
-    returnable_lines,
 )
 from returns.services.routing import (
     ReturnRoute,
@@ -54,6 +43,7 @@ from returns.services.routing import (
     return_tracking_record,
     return_tracking_refresh,
 )
+from returns.services.stock import refurbish_restock, refurbish_scrap, vendor_return_ship
 
 __all__ = [
     "Inspection",

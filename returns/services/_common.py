@@ -1,4 +1,4 @@
-"""What every returns service shares: the row lock, status transitions and the order timeline."""
+"""What every returns service shares: the row lock, status transitions, the order timeline, the ledger document."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from core.errors import Conflict
 from core.types import AnyUser
+from inventory.services import DocumentRef
 from orders.models import OrderEventKind
 from orders.services import order_event_add
 from returns.models import RETURN_TRANSITIONS, ReturnAuthorization, ReturnStatus
@@ -16,6 +17,11 @@ def actor_id(actor: AnyUser | None) -> int | None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None
     return actor.pk
+
+
+def return_document(rma: ReturnAuthorization) -> DocumentRef:
+    """The ledger document of a return's stock movements."""
+    return DocumentRef("return", str(rma.pk))
 
 
 def rma_lock(rma: ReturnAuthorization | int) -> ReturnAuthorization:

@@ -1,4 +1,4 @@
-"""Inspection and disposition of received units, photos, and what happens to them afterwards.
+"""Inspection and disposition of received units, and what each disposition does to stock.
 
 Each unit is inspected once (condition and disposition) under the return's row lock, so
 repeating an inspection (a double click, a retried request, two people at once) never moves
@@ -13,53 +13,38 @@ a unit twice. What each disposition does to stock:
 - scrap: nothing (the unit never re-entered stock); written off with its reason;
 - return to vendor: nothing; the unit joins the open vendor-return document of that
   vendor at that location (`vendor_return_ship` when it leaves).
+
+Photos taken at inspection are checked and stored by `returns.services.photos`; what staff
+do with refurbish units and vendor returns afterwards is in `returns.services.stock`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.types import AnyUser
 from inventory.models import Location, MovementKind
-from inventory.services import DocumentRef, StockLine, stock_receive, transfer_create
+from inventory.services import StockLine, stock_receive, transfer_create
 from returns.models import (
     Condition,
     Disposition,
     Refund,
     ReturnAuthorization,
-    ReturnPhoto,
     ReturnStatus,
     ReturnUnit,
     VendorReturn,
     VendorReturnStatus,
 )
-from returns.services._common import actor_id, rma_event, rma_lock, rma_transition
+from returns.services._common import actor_id, return_document, rma_event, rma_lock, rma_transition
 from returns.services.money import refund_create
-
-PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-MAX_PHOTOS_PER_UPLOAD = 12
-MAX_PHOTOS_PER_RETURN = 40
-MAX_PHOTO_PIXELS = 40_000_000
-
-
-def _max_photo_bytes() -> int:
-    return int(getattr(settings, "RETURNS_PHOTO_MAX_BYTES", 8 * 1024 * 1024))
-
-
-def return_document(rma: ReturnAuthorization) -> DocumentRef:
-    """The ledger document of a return's stock movements."""
-    return DocumentRef("return", str(rma.pk))
+from returns.services.photos import photo_save, photos_check
 
 
 @dataclass(frozen=True)
@@ -173,7 +158,7 @@ def return_inspect(
         destinations = _check(inspections, units)
         if photos_unit_id is not None and photos_unit_id not in units:
             raise NotFound("That unit is not part of this return.", field="photos_unit")
-        photos_checked = _photos_check(locked, photos)
+        photos_checked = photos_check(locked, photos)
         if photos_unit_id is None and len(inspections) == 1:
             photos_unit_id = inspections[0].unit_id
         now = timezone.now()
@@ -214,7 +199,7 @@ def return_inspect(
         _restock(locked, restock, actor)
         _transfer(locked, transfers, destinations, actor)
         for photo in photos_checked:
-            _photo_save(locked, photo, actor, unit_id=photos_unit_id)
+            photo_save(locked, photo, actor, unit_id=photos_unit_id)
         if summary or photos_checked:
             text = "inspected " + "; ".join(summary) if summary else "photos added"
             if photos_checked:
@@ -293,152 +278,3 @@ def _finish_if_done(rma: ReturnAuthorization, *, actor: AnyUser | None, actor_la
             rma=rma, to=ReturnStatus.REFUNDED, actor=actor, actor_label=actor_label, message="nothing to pay back"
         )
     return refund
-
-
-# --- Photos ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Photo:
-    upload: UploadedFile
-    content_type: str
-    size: int
-    sha256: str
-
-
-def _photos_check(rma: ReturnAuthorization, photos: Sequence[UploadedFile]) -> list[_Photo]:
-    """Refuse anything that is not a JPEG, PNG or WebP photo within the size limits (checked by decoding it).
-
-    Photos this return already holds (same SHA-256), or given twice, are dropped: they are kept once.
-    """
-    if not photos:
-        return []
-    if len(photos) > MAX_PHOTOS_PER_UPLOAD:
-        raise ValidationFailed(f"At most {MAX_PHOTOS_PER_UPLOAD} photos at a time.", field="photos")
-    limit = _max_photo_bytes()
-    known = set(rma.photos.exclude(content_sha256="").values_list("content_sha256", flat=True))
-    checked = []
-    for upload in photos:
-        name = upload.name or "photo"
-        size = upload.size or 0
-        if size == 0:
-            raise ValidationFailed(f"{name} is empty.", field="photos")
-        if size > limit:
-            raise ValidationFailed(
-                f"{name} is {size / 1_048_576:.1f} MB; photos can be up to {limit // 1_048_576} MB.", field="photos"
-            )
-        upload.seek(0)
-        data = upload.read()
-        upload.seek(0)
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                image_format = image.format or ""
-                width, height = image.size
-                image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-            raise ValidationFailed(f"{name} is not a photo we can read (JPEG, PNG or WebP).", field="photos") from exc
-        if image_format not in PHOTO_FORMATS:
-            raise ValidationFailed(
-                f"{name} is a {image_format or 'unknown'} file; use JPEG, PNG or WebP.", field="photos"
-            )
-        if width * height > MAX_PHOTO_PIXELS:
-            raise ValidationFailed(
-                f"{name} is {width}\u00d7{height}; photos can have up to 40 megapixels.", field="photos"
-            )
-        digest = hashlib.sha256(data).hexdigest()
-        if digest in known:
-            continue
-        known.add(digest)
-        checked.append(_Photo(upload=upload, content_type=PHOTO_FORMATS[image_format], size=size, sha256=digest))
-    if checked and rma.photos.count() + len(checked) > MAX_PHOTOS_PER_RETURN:
-        raise ValidationFailed(f"A return keeps at most {MAX_PHOTOS_PER_RETURN} photos.", field="photos")
-    return checked
-
-
-def _photo_save(rma: ReturnAuthorization, photo: _Photo, actor: AnyUser | None, *, unit_id: int | None) -> ReturnPhoto:
-    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}[photo.content_type]
-    record = ReturnPhoto(
-        rma=rma,
-        unit_id=unit_id,
-        content_sha256=photo.sha256,
-        content_type=photo.content_type,
-        size_bytes=photo.size,
-        original_name=(photo.upload.name or "")[:200],
-        uploaded_by_id=actor_id(actor),
-    )
-    record.image.save(f"photo.{extension}", photo.upload, save=False)
-    record.save()
-    return record
-
-
-# --- After inspection: the refurbish bucket and vendor returns -------------------------------
-
-
-def refurbish_restock(*, unit: ReturnUnit, actor: AnyUser | None, note: str = "") -> ReturnUnit:
-    """A refurbished unit is sellable again: it leaves the bucket into stock at its location (once)."""
-    with transaction.atomic():
-        rma = rma_lock(unit.rma_id)
-        locked = (
-            ReturnUnit.objects.select_for_update(of=("self",)).select_related("line__sku", "location").get(pk=unit.pk)
-        )
-        if locked.disposition != Disposition.REFURBISH:
-            raise Conflict("Only a unit in the refurbish bucket can be restocked from it.")
-        if locked.restocked_at is not None:
-            return locked
-        stock_receive(
-            location=locked.location,
-            sku=locked.line.sku,
-            quantity=1,
-            actor=actor,
-            document=return_document(rma),
-            kind=MovementKind.RETURN_RESTOCK,
-            note=f"{rma.number}: refurbished #{locked.sequence} restocked"
-            + (f" — {note.strip()}" if note.strip() else ""),
-        )
-        locked.restocked_at = timezone.now()
-        locked.save(update_fields=["restocked_at"])
-        rma_event(
-            rma=rma,
-            message=f"refurbished {locked.line.sku.code} #{locked.sequence} back in stock at {locked.location.code}.",
-            actor=actor,
-        )
-    return locked
-
-
-def refurbish_scrap(*, unit: ReturnUnit, actor: AnyUser | None, reason: str) -> ReturnUnit:
-    """A unit in the refurbish bucket cannot be saved: it is written off with a reason."""
-    reason = reason.strip()
-    if not reason:
-        raise ValidationFailed("Say why it is scrapped.", field="reason")
-    with transaction.atomic():
-        rma = rma_lock(unit.rma_id)
-        locked = (
-            ReturnUnit.objects.select_for_update(of=("self",)).select_related("line__sku", "location").get(pk=unit.pk)
-        )
-        if not locked.in_refurbish_bucket:
-            raise Conflict("Only a unit waiting in the refurbish bucket can be scrapped from it.")
-        locked.disposition = Disposition.SCRAP
-        locked.scrap_reason = reason[:200]
-        locked.save(update_fields=["disposition", "scrap_reason"])
-        rma_event(
-            rma=rma,
-            message=f"{locked.line.sku.code} #{locked.sequence} could not be refurbished; scrapped: {reason}.",
-            actor=actor,
-        )
-    return locked
-
-
-def vendor_return_ship(*, vendor_return: VendorReturn, actor: AnyUser | None, reference: str = "") -> VendorReturn:
-    """The vendor-return document's units left for the vendor (with the vendor's RA number or tracking)."""
-    with transaction.atomic():
-        locked = VendorReturn.objects.select_for_update().get(pk=vendor_return.pk)
-        if locked.status == VendorReturnStatus.SHIPPED:
-            return locked
-        if not locked.units.exists():
-            raise Conflict(f"{locked.number} holds no units.")
-        locked.status = VendorReturnStatus.SHIPPED
-        locked.reference = reference.strip()[:100]
-        locked.shipped_at = timezone.now()
-        locked.shipped_by_id = actor_id(actor)
-        locked.save()
-    return locked

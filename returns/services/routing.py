@@ -4,7 +4,8 @@
 active locations that accept returns, those that carry every SKU of the return first, then
 the cheapest ground label from the customer (rate cards by zone and weight), then the
 nearest, then the location's priority. `return_label_buy` asks the carrier with no row lock
-held (rule 6) and stores the label in its own transaction.
+held (a slow carrier must not keep the return locked for everyone else) and stores the label
+in its own transaction.
 """
 
 from __future__ import annotations
