@@ -30,6 +30,7 @@ from inventory.serializers import ErrorSerializer
 from orders.models import Order
 from orders.selectors import orders_visible_to
 from returns.models import ReturnAuthorization, ReturnLine, ReturnSource, ReturnStatus
+from returns.selectors import returns_visible_to
 from returns.serializers import ReturnCreateSerializer, ReturnOutSerializer
 from returns.services import return_request
 from returns.services.money import refunded_elsewhere_annotations
@@ -46,8 +47,6 @@ def _returns_for(user: Any) -> QuerySet[ReturnAuthorization]:
     if isinstance(user, ChannelPrincipal):
         return qs.filter(order__channel_id=user.channel.pk)
     if user_has_perm(user, "returns.view_returnauthorization"):
-        from returns.selectors import returns_visible_to
-
         return qs.filter(pk__in=returns_visible_to(user).values("pk"))
     raise PermissionDenied("You may not read returns.")
 

@@ -99,8 +99,6 @@ class ReturnLinesForm(forms.Form):
 
     def field_for(self, service_field: str | None) -> str | None:
         """The form field a service refusal is about (`lines[2].quantity` -> `qty-<id>`)."""
-        import re
-
         if not service_field:
             return None
         match = re.fullmatch(r"lines\[(\d+)\](?:\.(\w+))?", service_field)

@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from core.htmx import render_page
 from returns.barcode import code128_svg
 from returns.forms import InspectionForm, NoteForm, ReasonRequiredForm, ReceiveForm, ReferenceForm
@@ -155,8 +155,6 @@ def _action_refund_retry(request: HttpRequest, rma: ReturnAuthorization) -> str:
 
 
 def raise_refusal(message: str) -> None:
-    from core.errors import Conflict
-
     raise Conflict(message)
 
 
