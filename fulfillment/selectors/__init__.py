@@ -30,7 +30,7 @@ from fulfillment.routing.costs import (
     ship_date,
     zone_for_miles,
 )
-from fulfillment.services.routing import cost_model_load
+from fulfillment.selectors.cost_model import cost_model_load
 from inventory.models import Location
 
 # --- Carriers and rate tables --------------------------------------------------------------

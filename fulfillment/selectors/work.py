@@ -20,7 +20,7 @@ from django.http import Http404
 
 from core.types import AnyUser, user_has_perm
 from fulfillment.models import PickList, PickListStatus, Shipment, ShipmentLine, ShipmentStatus
-from fulfillment.services.work import scan_key
+from fulfillment.scanning import ScanMatcher
 from inventory.models import Location
 from inventory.selectors import visible_location_ids
 
@@ -195,20 +195,17 @@ def pack_progress(*, shipment: Shipment, scanned: Sequence[str], add: str = "") 
     """
     expected: Counter[str] = Counter()
     skus: dict[str, Any] = {}
-    keys: dict[str, str] = {}
     for line in shipment.lines.all():
         expected[line.sku.code] += line.quantity
         skus[line.sku.code] = line.sku
-    for code in sorted(skus):
-        keys.setdefault(scan_key(code), code)
-        if skus[code].barcode:
-            keys.setdefault(scan_key(skus[code].barcode), code)
-    accepted = [code for code in (str(s).strip() for s in scanned) if code and scan_key(code) in keys]
-    counts = Counter(keys[scan_key(code)] for code in accepted)
+    matcher = ScanMatcher((skus[code], code) for code in sorted(skus))
+    found = matcher.partition(scanned)
+    accepted = [code for code, _ in found.matched]
+    counts = Counter(sku_code for _, sku_code in found.matched)
     error = ""
     code = add.strip()
     if code:
-        sku_code = keys.get(scan_key(code))
+        sku_code = matcher.match(code)
         if sku_code is None:
             error = f"{code} is not in {shipment.number}. Put that item aside and scan the next one."
         elif counts[sku_code] >= expected[sku_code]:

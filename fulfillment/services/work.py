@@ -8,7 +8,8 @@ tracking through `tracking_refresh`); labels, shipping and tracking live in
 
 Locking: every service locks the order row(s) first, then the shipment(s) (the rule of
 `fulfillment.services.reroute`), so work at a location never deadlocks with a cancel or a
-re-route. The carrier is only called with no row lock held (rule 6).
+re-route. The carrier is only called with no row lock held, so a slow carrier never holds up
+other work on the order.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from fulfillment.models import (
     ShipmentLine,
     ShipmentStatus,
 )
+from fulfillment.scanning import ScanMatcher
 from fulfillment.services.shipments import shipment_transition
 from inventory.models import SKU, Location
 from orders.models import Order, OrderStatus
@@ -211,11 +213,6 @@ def _package_weight(weight_grams: object) -> int:
     return weight_grams
 
 
-def scan_key(code: str) -> str:
-    """Barcodes compare without leading zeros (a UPC-A read as EAN-13), SKU codes without case."""
-    return (code.lstrip("0") or "0") if code.isdigit() else code.upper()
-
-
 def _verify_scans(shipment: Shipment, codes: Sequence[str]) -> None:
     """Refuse unless every unit of the shipment was scanned exactly once (by barcode or SKU code)."""
     expected: Counter[int] = Counter()
@@ -223,19 +220,10 @@ def _verify_scans(shipment: Shipment, codes: Sequence[str]) -> None:
     for line in shipment.lines.select_related("sku"):
         expected[line.sku_id] += line.quantity
         skus[line.sku_id] = line.sku
-    by_key: dict[str, int] = {}
-    for sku in sorted(skus.values(), key=lambda s: s.code):
-        by_key.setdefault(scan_key(sku.code), sku.pk)
-        if sku.barcode:
-            by_key.setdefault(scan_key(sku.barcode), sku.pk)
-    scanned: Counter[int] = Counter()
-    unknown: Counter[str] = Counter()
-    for code in codes:
-        sku_id = by_key.get(scan_key(code))
-        if sku_id is None:
-            unknown[code] += 1
-        else:
-            scanned[sku_id] += 1
+    matcher = ScanMatcher((sku, sku.pk) for sku in sorted(skus.values(), key=lambda s: s.code))
+    found = matcher.partition(codes)
+    scanned: Counter[int] = Counter(sku_id for _, sku_id in found.matched)
+    unknown: Counter[str] = Counter(found.unknown)
     problems: list[str] = []
     named = sorted(unknown.items())[:MAX_UNKNOWN_NAMED]
     wanted = [code for code, _ in named]

@@ -26,7 +26,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core.errors import DomainError
 from core.htmx import is_htmx, render_page
+from fulfillment.forms import HandoverForm
 from fulfillment.models import Pickup, PickupStatus, RejectReason
+from fulfillment.scanning import ScanMatcher
 from fulfillment.selectors.stores import (
     PICKUP_QUEUE_STATUSES,
     order_hold_reason,
@@ -40,8 +42,6 @@ from fulfillment.selectors.stores import (
 )
 from fulfillment.services import pickup_handover, pickup_lookup, pickup_mark_ready, pickup_start
 from fulfillment.services.pickups import pickup_transfer_to_store
-from fulfillment.services.work import scan_key
-from fulfillment.store_forms import HandoverForm
 from inventory.models import Location
 from orders.models import OrderLine, OrderStatus
 
@@ -122,25 +122,21 @@ class _PickRow:
 
 def _scan_state(pickup: Pickup, scanned: list[str], add: str) -> dict[str, Any]:
     """Match scans to the pickup's units (no query: uses the prefetched lines); refuse what is not in it."""
-    rows: list[_PickRow] = []
-    keys: dict[str, _PickRow] = {}
-    for line in pickup.order.lines.all():
-        if line.quantity_allocated <= 0:
-            continue
-        row = _PickRow(line=line, expected=line.quantity_allocated)
-        rows.append(row)
-        keys.setdefault(scan_key(line.sku.code), row)
-        if line.sku.barcode:
-            keys.setdefault(scan_key(line.sku.barcode), row)
+    rows = [
+        _PickRow(line=line, expected=line.quantity_allocated)
+        for line in pickup.order.lines.all()
+        if line.quantity_allocated > 0
+    ]
+    matcher = ScanMatcher((row.line.sku, row) for row in rows)
     accepted: list[str] = []
     for code in scanned[:MAX_PAGE_SCANS]:
-        found = keys.get(scan_key(code))
+        found = matcher.match(code)
         if found is not None and found.scanned < found.expected:
             found.scanned += 1
             accepted.append(code)
     error = last = ""
     if add:
-        found = keys.get(scan_key(add))
+        found = matcher.match(add)
         if found is None:
             error = f"{add} is not in {pickup.order.number}. Put that item back; nothing was counted."
         elif found.done:

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from core.htmx import render_page
+from fulfillment.forms import RejectRequestForm, StoreSettingsForm
 from fulfillment.selectors.stores import profile_of, store_request_get
 from fulfillment.services import shipment_accept, store_request_reject, store_settings_update, store_ship_full_clear
-from fulfillment.store_forms import RejectRequestForm, StoreSettingsForm
 from inventory.models import LocationKind
 from inventory.selectors import location_get
 

@@ -13,14 +13,24 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from core.roles import BACK_OFFICE, STORE_ASSOCIATE
+from core.roles import BACK_OFFICE, STORE_ASSOCIATE, WAREHOUSE_OPERATOR
 from fulfillment.demo import seed_carriers
+from fulfillment.forms import StoreSettingsForm
 from fulfillment.models import OpeningHours, Pickup, PickupStatus, ShipmentStatus, StoreClosure, StoreProfile
-from fulfillment.services import cost_model_forget, pickup_mark_ready, pickup_start
-from inventory.models import LocationKind, StockLevel
+from fulfillment.selectors.stores import profile_of
+from fulfillment.services import (
+    StoreSettings,
+    cost_model_forget,
+    order_hold,
+    pickup_mark_ready,
+    pickup_start,
+    pickups_expire,
+    store_settings_update,
+)
+from inventory.models import LocationKind, StockLevel, Transfer
 from orders.models import OrderEvent
 from tests.factories import SKUFactory, UserFactory, stocked, user_with_role
-from tests.factories.orders import ChannelFactory, channel_key, place_order
+from tests.factories.orders import channel_key, place_order
 from tests.factories.pages import make_location
 from tests.factories.stores import make_store, place_pickup, set_store_settings
 
@@ -53,11 +63,6 @@ def carriers(db):
     cost_model_forget()
     yield
     cost_model_forget()
-
-
-@pytest.fixture
-def web(db):
-    return ChannelFactory(code="web", name="Web shop")
 
 
 @pytest.fixture
@@ -138,9 +143,6 @@ def test_an_associate_of_store_a_can_never_act_on_store_b_by_url(client_a, web, 
 
 
 def test_a_user_who_may_transfer_but_only_at_store_a_cannot_transfer_for_store_b(client, web, tee, store_a, store_b):
-    from core.roles import WAREHOUSE_OPERATOR
-    from inventory.models import Transfer
-
     warehouse = make_location(
         code="lhv-dc", kind=LocationKind.WAREHOUSE, latitude="40.617000", longitude="-75.370000", postal_code="18015"
     )
@@ -224,8 +226,6 @@ def test_wrong_code_typed_at_the_counter_changes_nothing_and_is_logged(client_a,
 
 
 def test_an_expired_pickup_scanned_at_the_counter_says_so(client_a, web, tee, store_a):
-    from fulfillment.services import pickups_expire
-
     stocked(store_a, tee, 5)
     pickup = ready(place_pickup(web, store_a, [("TEE-BLK-M", 1)]))
     assert pickup.hold_until is not None
@@ -319,10 +319,6 @@ def test_back_office_edits_hours_closures_and_capacities(client, web, store_a):
 
 
 def test_closures_are_kept_from_the_stores_own_today_not_the_servers(client, store_a):
-    from fulfillment.selectors.stores import profile_of
-    from fulfillment.services import StoreSettings, store_settings_update
-    from fulfillment.store_forms import StoreSettingsForm
-
     la = set_store_settings(make_store("la-store", place="la", name="Los Angeles Store"))
     # 03:00 UTC on 10 June is still the evening of 9 June in Los Angeles.
     evening = datetime(2026, 6, 10, 3, 0, tzinfo=UTC)
@@ -437,8 +433,6 @@ def test_a_full_pickup_day_moves_the_promise_to_the_next_day(client, web, tee, s
 
 
 def test_a_pickup_on_hold_shows_why_and_offers_no_buttons(client_a, web, tee, store_a):
-    from fulfillment.services import order_hold
-
     stocked(store_a, tee, 5)
     waiting = place_pickup(web, store_a, [("TEE-BLK-M", 1)], external_id="A-1")
     pickup = ready(place_pickup(web, store_a, [("TEE-BLK-M", 1)], external_id="A-2", customer_name="Hal Held"))

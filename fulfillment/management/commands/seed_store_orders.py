@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from fulfillment.store_demo import seed_store_orders
+from fulfillment.demo import seed_store_orders
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Demo carriers, rate cards and routing settings; demo sales channels with the web shop's API key.
+"""Demo carriers, rate cards and routing settings.
 
 Realistic, deterministic figures in the range of 2025 US retail parcel rates, for three
 national carriers and one regional courier:
@@ -9,21 +9,19 @@ national carriers and one regional courier:
   for light parcels, dearer than the others for heavy ones;
 - Metro Courier: Same Day, within zones 1-2 only.
 
-Everything is written through the services (`fulfillment.services.rates`,
-`channels.services`), and only what is missing is created: running the seed twice changes
-nothing, and it never overwrites what staff have edited.
+Everything is written through the services (`fulfillment.services.rates`), and only what is
+missing is created: running the seed twice changes nothing, and it never overwrites what staff
+have edited.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
-from channels.models import Channel, ChannelKind
-from channels.services import api_key_issue, channel_create
 from fulfillment.models import Carrier, CarrierService, CostSettings, RoutingPolicy, ZoneBand
 from fulfillment.services.rates import (
     GRAMS_PER_POUND,
@@ -217,41 +215,4 @@ def seed_carriers() -> CarrierSeedResult:
         if not RoutingPolicy.objects.filter(channel__isnull=True).exists():
             routing_policy_set(rules=PolicyRules(ship_from_store_radius_miles=SHIP_FROM_STORE_RADIUS_MILES))
             result.routing_policy = True
-    return result
-
-
-# --- Channels ------------------------------------------------------------------------------
-
-DEMO_CHANNELS: tuple[tuple[str, str, str], ...] = (
-    ("web", "Own web shop", ChannelKind.WEB),
-    ("shopify", "Shopify store", ChannelKind.SHOPIFY),
-    ("amazon", "Amazon US", ChannelKind.AMAZON),
-    ("pos", "Stores POS", ChannelKind.POS),
-)
-WEB_KEY_NAME = "Web shop checkout (demo)"
-
-
-@dataclass
-class ChannelSeedResult:
-    """What `seed_channels` created; `web_key` is the web shop's new API key, shown only now."""
-
-    channels: list[str] = field(default_factory=list)
-    web_key: str | None = None
-
-
-def seed_channels() -> ChannelSeedResult:
-    """Create the demo channels and one API key for the web shop, if they are missing.
-
-    The key's secret exists only in the returned result (it is stored hashed): a second run
-    creates no new key and returns none.
-    """
-    result = ChannelSeedResult()
-    with transaction.atomic():
-        for code, name, kind in DEMO_CHANNELS:
-            if not Channel.objects.filter(code=code).exists():
-                channel_create(code=code, name=name, kind=kind)
-                result.channels.append(code)
-        web = Channel.objects.get(code="web")
-        if not web.api_keys.exists():
-            result.web_key = api_key_issue(channel=web, name=WEB_KEY_NAME, actor=None).secret
     return result

@@ -1,5 +1,7 @@
-"""Forms of the store pages: store settings (hours, closures, pickup and ship-from-store), and the
-small action forms of the store associate's screens. Forms parse and check; services write."""
+"""The store settings form: hours, closures, pickup and ship-from-store settings.
+
+The form parses and checks; `fulfillment.services.stores.store_settings_update` writes.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from fulfillment.models import OpeningHours, RejectReason, StoreClosure, StoreProfile
+from fulfillment.models import OpeningHours, StoreClosure, StoreProfile
 from fulfillment.services.stores import MAX_CLOSURES, MAX_HOLD_DAYS, StoreSettings
 from fulfillment.store_hours import WEEKDAY_NAMES, local
 from inventory.models import Location
@@ -120,17 +122,3 @@ class StoreSettingsForm(forms.Form):
             hours=hours,
             closures=data.get("closures") or [],
         )
-
-
-class RejectRequestForm(forms.Form):
-    """Why the store cannot ship a request."""
-
-    reason = forms.ChoiceField(label="Why?", choices=RejectReason.choices)
-    note = forms.CharField(label="Note (optional)", required=False, max_length=150)
-
-
-class HandoverForm(forms.Form):
-    """The counter: photo ID checked, lines the customer refuses, the code shown (if any)."""
-
-    id_checked = forms.BooleanField(label="I checked the customer's photo ID", required=False)
-    code = forms.CharField(label="Pickup code", required=False, max_length=40)

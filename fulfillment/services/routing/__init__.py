@@ -1,0 +1,28 @@
+"""Route orders: build the engine's inputs from the database, plan, reserve the plan.
+
+`order_route` (and `order_route_new` for an order created in the caller's transaction) are
+the entry points, in `reserve`; the engine's inputs are read in `candidates`; the cost model
+and routing rules are read (and cached) by `fulfillment.selectors.cost_model`. Import them
+from here.
+"""
+
+from fulfillment.selectors.cost_model import (
+    COST_MODEL_TTL_SECONDS,
+    cost_model_forget,
+    cost_model_load,
+    routing_rules_for,
+)
+from fulfillment.services.routing.candidates import routing_candidates
+from fulfillment.services.routing.reserve import MAX_ATTEMPTS, RoutingOutcome, order_route, order_route_new
+
+__all__ = [
+    "COST_MODEL_TTL_SECONDS",
+    "MAX_ATTEMPTS",
+    "RoutingOutcome",
+    "cost_model_forget",
+    "cost_model_load",
+    "order_route",
+    "order_route_new",
+    "routing_candidates",
+    "routing_rules_for",
+]

@@ -1,0 +1,109 @@
+"""What routing plans from: the locations that could serve an order, with their stock and capacity today.
+
+Reads only; `fulfillment.services.routing.reserve` plans with these inputs and reserves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
+
+from fulfillment.models import RoutingExclusion
+from fulfillment.routing import Candidate, Line, RouteRequest, Rules
+from fulfillment.selectors.stores import ship_full_today, ship_load_today
+from inventory.models import Location, StockLevel
+from orders.models import DeliveryMethod, Order, OrderLine
+
+
+def with_exclusions(rules: Rules, order: Order) -> Rules:
+    """Add the locations that rejected this order (RoutingExclusion) to the excluded ones."""
+    rejected = set(RoutingExclusion.objects.filter(order=order).values_list("location__code", flat=True))
+    if not rejected:
+        return rules
+    return dataclasses.replace(rules, excluded_locations=rules.excluded_locations | frozenset(rejected))
+
+
+def routing_candidates(*, sku_codes: dict[int, str], order: Order) -> list[Candidate]:
+    """Locations that could serve the order (see `candidates_and_locations`)."""
+    return candidates_and_locations(sku_codes=sku_codes, order=order)[0]
+
+
+def candidates_and_locations(*, sku_codes: dict[int, str], order: Order) -> tuple[list[Candidate], dict[str, Location]]:
+    """Locations that could serve the order, with their ATP of its SKUs and capacity left today.
+
+    Three queries whatever the network size: locations, stock levels, today's ship orders at
+    the locations with a daily cap (`fulfillment.selectors.stores.ship_load_today`: since each
+    location's local midnight, without pickups and without work it rejected or cancelled).
+    A store that rejected a request for "no capacity" today is full until its local midnight
+    (`ship_full_today`, read from the profiles joined to the locations: no extra query).
+    """
+    if order.delivery_method == DeliveryMethod.PICKUP and order.pickup_location_id is not None:
+        locations = list(Location.objects.filter(pk=order.pickup_location_id, is_active=True))
+    else:
+        locations = list(
+            Location.objects.filter(is_active=True, ships_orders=True, latitude__isnull=False).select_related(
+                "store_profile"
+            )
+        )
+    ids = [location.pk for location in locations]
+    available: dict[int, dict[str, int]] = {location_id: {} for location_id in ids}
+    levels = (
+        StockLevel.objects.filter(location_id__in=ids, sku_id__in=sku_codes)
+        .annotate(atp=Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0)))
+        .filter(atp__gt=0)
+        .values_list("location_id", "sku_id", "atp")
+    )
+    for location_id, sku_id, atp in levels:
+        available[location_id][sku_codes[sku_id]] = atp
+    is_pickup = order.delivery_method == DeliveryMethod.PICKUP
+    # A pickup is always reserved at its store (the store's pickup capacity moves its ready-by
+    # time instead); ship orders respect each location's daily cap, counted on its local day.
+    capped = [] if is_pickup else [loc for loc in locations if loc.daily_order_capacity is not None]
+    used_today = ship_load_today(capped)
+    full_today = set() if is_pickup else ship_full_today(locations)
+
+    def capacity_left(location: Location) -> int | None:
+        if location.pk in full_today:
+            return 0
+        if is_pickup or location.daily_order_capacity is None:
+            return None
+        return max(location.daily_order_capacity - used_today.get(location.pk, 0), 0)
+
+    candidates = [
+        Candidate(
+            code=location.code,
+            kind=location.kind,
+            lat=float(location.latitude or 0),
+            lon=float(location.longitude or 0),
+            available=available[location.pk],
+            capacity_left=capacity_left(location),
+            priority=location.priority,
+            cutoff_local=location.order_cutoff_time,
+            timezone=location.timezone,
+            ships_orders=location.ships_orders or is_pickup,
+            ship_from_store=location.ship_from_store,
+        )
+        for location in locations
+        if available[location.pk] or is_pickup
+    ]
+    return candidates, {location.code: location for location in locations}
+
+
+def waiting_lines(order: Order) -> list[OrderLine]:
+    return [line for line in order.lines.select_related("sku").order_by("line_number") if line.quantity_backordered > 0]
+
+
+def route_request(order: Order, lines: Sequence[OrderLine]) -> RouteRequest:
+    return RouteRequest(
+        lines=tuple(Line(line.sku.code, line.quantity_backordered, line.sku.weight_grams) for line in lines),
+        destination_lat=float(order.ship_latitude or 0),
+        destination_lon=float(order.ship_longitude or 0),
+        placed_at=order.placed_at,
+        service=order.service_level,
+        promised_by=order.promised_delivery_date,
+        channel=order.channel.code,
+        pickup_location=order.pickup_location.code if order.pickup_location_id and order.pickup_location else None,
+    )
