@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 
 from core.roles import ADMINISTRATOR, BACK_OFFICE, STORE_ASSOCIATE, WAREHOUSE_OPERATOR
+from fulfillment.selectors.cost_model import cost_model_forget
 from inventory.models import LocationKind
 from tests.factories import LocationFactory, SKUFactory, user_with_role
 
@@ -29,6 +30,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); SQLite cannot run it"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cost_model():
+    """Each test routes with the rates and rules it wrote: the in-process cost model cache starts and ends empty."""
+    cost_model_forget()
+    yield
+    cost_model_forget()
 
 
 @pytest.fixture

@@ -47,24 +47,12 @@ from inventory.models import LocationKind, MovementKind, StockLevel, StockMoveme
 from inventory.services import ledger_verify
 from orders.models import OrderEvent, OrderStatus
 from tests.factories import LocationFactory, SKUFactory, stocked
-from tests.factories.orders import ChannelFactory, place_order
+from tests.factories.orders import place_order
 
 pytestmark = pytest.mark.django_db
 
 TEE_BARCODE = "4006381333931"
 MUG_BARCODE = "0012345678905"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cost_model():
-    cost_model_forget()
-    yield
-    cost_model_forget()
-
-
-@pytest.fixture
-def web(db):
-    return ChannelFactory(code="web", name="Web shop")
 
 
 @pytest.fixture

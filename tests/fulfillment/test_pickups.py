@@ -14,7 +14,6 @@ from core.errors import Conflict, ValidationFailed
 from fulfillment.models import Pickup, PickupStatus, ShipmentStatus
 from fulfillment.notifications import pickup_qr_png
 from fulfillment.services import (
-    cost_model_forget,
     order_cancel,
     order_hold,
     order_release,
@@ -27,6 +26,7 @@ from fulfillment.services import (
     pickups_remind,
 )
 from fulfillment.services.pickups import pickups_transfers_sweep
+from fulfillment.tasks import pickups_expire_task
 from inventory.models import LocationKind, MovementKind, StockLevel, StockMovement, TransferStatus
 from inventory.services import transfer_receive, transfer_ship
 from orders.models import OrderEvent, OrderStatus
@@ -38,18 +38,6 @@ pytestmark = pytest.mark.django_db
 
 TEE_BARCODE = "4006381333931"
 MUG_BARCODE = "0012345678905"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cost_model():
-    cost_model_forget()
-    yield
-    cost_model_forget()
-
-
-@pytest.fixture
-def web(db):
-    return ChannelFactory(code="web", name="Web shop")
 
 
 @pytest.fixture
@@ -318,8 +306,6 @@ def test_transfer_to_store_brings_the_missing_units_and_the_store_picks_them_whe
 
 
 def test_a_received_transfer_whose_handler_was_lost_is_caught_up_by_the_beat_task(web, shop, tee, warehouse):
-    from fulfillment.tasks import pickups_expire_task
-
     stocked(shop, tee, 1)
     stocked(warehouse, tee, 10)
     pickup = place_pickup(web, shop, [("TEE-BLK-M", 3)])

@@ -12,7 +12,6 @@ from fulfillment import tasks
 from fulfillment.models import RoutingDecision, RoutingExclusion, ShipmentStatus
 from fulfillment.services import (
     backorders_retry,
-    cost_model_forget,
     order_hold,
     order_release,
     order_reroute,
@@ -26,23 +25,11 @@ from inventory.models import LocationKind, StockLevel
 from inventory.services import StockLine, stock_receive, transfer_create, transfer_receive, transfer_ship
 from orders.models import OrderStatus
 from tests.factories import LocationFactory, SKUFactory, stocked
-from tests.factories.orders import ChannelFactory, place_order
+from tests.factories.orders import place_order
 
 pytestmark = pytest.mark.django_db
 
 TEE_BARCODE = "4006381333931"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cost_model():
-    cost_model_forget()
-    yield
-    cost_model_forget()
-
-
-@pytest.fixture
-def web(db):
-    return ChannelFactory(code="web", name="Web shop")
 
 
 @pytest.fixture

@@ -24,13 +24,13 @@ from django.db import connection, transaction
 
 from core.errors import Conflict
 from fulfillment.models import CostSettings, Pickup, PickupStatus, Shipment, ShipmentStatus
-from fulfillment.services import cost_model_forget, order_cancel, pickup_mark_ready, pickup_start, shipment_accept
+from fulfillment.services import order_cancel, pickup_mark_ready, pickup_start, shipment_accept
 from fulfillment.services.pickups import pickup_expire
 from fulfillment.services.store_requests import store_request_expire
 from inventory.models import LocationKind, MovementKind, StockLevel, StockMovement
 from orders.models import Order, OrderStatus
 from tests.factories import LocationFactory, SKUFactory, stocked
-from tests.factories.orders import ChannelFactory, place_order
+from tests.factories.orders import place_order
 from tests.factories.stores import make_store, place_pickup, set_store_settings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -39,13 +39,6 @@ TIME_LIMIT_SECONDS = 20
 ALWAYS_OPEN: dict[int, tuple[clock_time, clock_time] | None] = {
     day: (clock_time(0, 0), clock_time(23, 59)) for day in range(7)
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cost_model():
-    cost_model_forget()
-    yield
-    cost_model_forget()
 
 
 class Worker(threading.Thread):
@@ -107,11 +100,6 @@ def race_behind_the_order_lock(order_id: int, first: Worker, second: Worker) -> 
 
 def level(location, sku) -> StockLevel:
     return StockLevel.objects.get(location=location, sku=sku)
-
-
-@pytest.fixture
-def web(db):
-    return ChannelFactory(code="web", name="Web shop")
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import Conflict, ValidationFailed
+from core.roles import STORE_ASSOCIATE
 from fulfillment.models import CostSettings, RejectReason, RoutingExclusion, ShipmentStatus, StoreProfile
 from fulfillment.selectors.stores import ship_full_today, ship_load_today, store_counts
 from fulfillment.services import (
-    cost_model_forget,
     order_hold,
     order_release,
     shipment_accept,
@@ -26,25 +26,13 @@ from fulfillment.services.store_requests import store_request_expire
 from fulfillment.store_hours import local
 from inventory.models import AdjustmentReason, LocationKind, MovementKind, StockLevel, StockMovement
 from orders.models import OrderEvent, OrderStatus
-from tests.factories import LocationFactory, SKUFactory, stocked
-from tests.factories.orders import ChannelFactory, place_order
+from tests.factories import LocationFactory, SKUFactory, stocked, user_with_role
+from tests.factories.orders import place_order
 from tests.factories.stores import make_store, set_store_settings
 
 pytestmark = pytest.mark.django_db
 
 ALWAYS_OPEN: dict[int, tuple[time, time] | None] = {day: (time(0, 0), time(23, 59)) for day in range(7)}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cost_model():
-    cost_model_forget()
-    yield
-    cost_model_forget()
-
-
-@pytest.fixture
-def web(db):
-    return ChannelFactory(code="web", name="Web shop")
 
 
 @pytest.fixture
@@ -229,9 +217,6 @@ def test_a_no_capacity_rejection_makes_the_store_full_for_the_rest_of_its_day(we
 
 
 def test_the_store_can_say_it_ships_again_today_and_routing_listens(web, tee, store, warehouse, client):
-    from core.roles import STORE_ASSOCIATE
-    from tests.factories import user_with_role
-
     stocked(store, tee, 10)
     stocked(warehouse, tee, 10)
     store_request_reject(shipment=ship_order(web, "A-1").shipments.get(), reason=RejectReason.NO_CAPACITY, actor=None)

@@ -17,7 +17,7 @@ from fulfillment.services import cost_model_forget, order_hold, picklist_create,
 from inventory.models import LocationKind, StockLevel
 from orders.models import OrderStatus
 from tests.factories import LocationFactory, SKUFactory, UserFactory, stocked, user_with_role
-from tests.factories.orders import ChannelFactory, place_order
+from tests.factories.orders import place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -48,11 +48,6 @@ def carriers(db):
     cost_model_forget()
     yield
     cost_model_forget()
-
-
-@pytest.fixture
-def web(db):
-    return ChannelFactory(code="web", name="Web shop")
 
 
 @pytest.fixture
