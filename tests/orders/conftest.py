@@ -1,14 +1,6 @@
 import pytest
 
-from fulfillment.services import cost_model_forget
 from tests.factories.orders import ChannelFactory, channel_key
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cost_model():
-    cost_model_forget()
-    yield
-    cost_model_forget()
 
 
 @pytest.fixture
