@@ -7,7 +7,6 @@ from rest_framework.authtoken.views import obtain_auth_token
 urlpatterns = [
     path("v1/auth/token", obtain_auth_token, name="api-token"),
     path("v1/", include("inventory.api_urls")),
-    path("v1/", include("orders.api_urls")),
     path("v1/", include("returns.api_urls")),
     path("v1/", include("fulfillment.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -7,7 +7,7 @@ urlpatterns = [
     path("", include("ui.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("inventory.urls")),
-    path("orders/", include("orders.urls")),
+    path("orders/", include("ui.order_urls")),
     path("fulfillment/", include("fulfillment.urls")),
     path("channels/", include("marketplaces.urls")),
     path("returns/", include("returns.urls")),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import Group, Permission
+
 ADMINISTRATOR = "Administrator"
 BACK_OFFICE = "Back office"
 WAREHOUSE_OPERATOR = "Warehouse operator"
@@ -80,12 +82,21 @@ ROLE_PERMISSIONS: dict[str, list[str] | None] = {
     ],
 }
 
-ADMIN_APP_LABELS = ("auth", "authtoken", "core", "inventory", "channels", "orders", "fulfillment", "marketplaces", "returns")
+ADMIN_APP_LABELS = (
+    "auth",
+    "authtoken",
+    "core",
+    "inventory",
+    "channels",
+    "orders",
+    "fulfillment",
+    "marketplaces",
+    "returns",
+)
 
 
 def roles_sync(**_: Any) -> None:
     """Create the role groups and give each exactly its permissions (idempotent)."""
-    from django.contrib.auth.models import Group, Permission
 
     for role, codes in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)

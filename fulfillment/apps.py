@@ -7,4 +7,4 @@ class FulfillmentConfig(AppConfig):
     verbose_name = "Fulfillment"
 
     def ready(self) -> None:
-        from fulfillment import signals  # noqa: F401  (connects the receivers)
+        from fulfillment import receivers  # noqa: F401  (connects the receivers)

@@ -1,66 +1,12 @@
-"""Fulfillment's signals for other apps, and its reactions to other apps' signals.
+"""Fulfillment's signals for other apps (its reactions to other apps' signals are in `receivers`).
 
 Sent by fulfillment, always after the transaction commits (`transaction.on_commit`):
 - `shipment_shipped(shipment_id, order_id)`: a shipment left (or a pickup was handed over).
 - `pickup_completed(pickup_id, order_id)`: the customer collected a pickup order (at least
-  one unit). The channels app tells the sales channel from here.
+  one unit). The marketplace sync engine tells the sales channel from here.
 """
 
-from __future__ import annotations
-
-import logging
-from collections.abc import Iterable
-from typing import Any
-
-from django.db.models import F
-from django.dispatch import Signal, receiver
-
-from inventory.signals import stock_received
-from orders.models import OrderLine
-
-logger = logging.getLogger(__name__)
+from django.dispatch import Signal
 
 shipment_shipped = Signal()  # kwargs: shipment_id, order_id
 pickup_completed = Signal()  # kwargs: pickup_id, order_id
-
-
-@receiver(stock_received, dispatch_uid="fulfillment.pickups_ready_on_transfer_received")
-def pickups_ready_on_transfer_received(sender: Any, *, location_id: int, sku_ids: list[int], **kwargs: Any) -> None:
-    """A store received stock: pickups waiting for a transfer take their units first, then move to picking.
-
-    Connected before the backorder retry, so another order waiting for the same SKUs cannot
-    take the units a transfer brought for a pickup.
-    """
-    from fulfillment.models import Pickup, PickupStatus
-    from fulfillment.services.pickups import pickups_after_transfer_received
-
-    waiting = Pickup.objects.filter(location_id=location_id, status=PickupStatus.NEW, transfer__isnull=False)
-    if waiting.exists():
-        pickups_after_transfer_received(location_id=location_id)
-
-
-def _has_backorders(sku_ids: Iterable[int]) -> bool:
-    from fulfillment.services.reroute import RETRYABLE_STATUSES
-
-    return OrderLine.objects.filter(
-        sku_id__in=list(sku_ids),
-        order__status__in=RETRYABLE_STATUSES,
-        quantity__gt=F("quantity_allocated") + F("quantity_shipped") + F("quantity_cancelled"),
-    ).exists()
-
-
-@receiver(stock_received, dispatch_uid="fulfillment.backorders_retry_on_stock_received")
-def backorders_retry_on_stock_received(sender: Any, *, location_id: int, sku_ids: list[int], **kwargs: Any) -> None:
-    """Stock arrived and its transaction committed: queue a retry of the orders waiting for it.
-
-    Nothing is queued when no open order waits for these SKUs. If the broker cannot take the
-    task, the hourly sweep (`backorders_retry_task` with no SKUs) routes them instead.
-    """
-    from fulfillment.tasks import backorders_retry_task
-
-    if not sku_ids or not _has_backorders(sku_ids):
-        return
-    try:
-        backorders_retry_task.delay(sku_ids=sorted(set(sku_ids)))
-    except Exception:  # the receipt is committed; the sweep will catch up
-        logger.exception("Could not queue the backorder retry for SKUs %s at location %s.", sku_ids, location_id)

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone as dj_timezone
 
 from core.models import TimeStampedModel
+from core.roles import STORE_ASSOCIATE
 
 
 def validate_timezone(value: str) -> None:
@@ -237,7 +238,6 @@ class LocationAccess(models.Model):
 
     def clean(self) -> None:
         """A store associate works in exactly one store (also enforced for admin edits)."""
-        from core.roles import STORE_ASSOCIATE
 
         if not self.user_id or not self.location_id:
             return

@@ -11,9 +11,15 @@ committed, with `changes`: a tuple of (location_id, sku_id) pairs. The same pair
 stock change feed (`inventory.models.StockChange`), written in that transaction: a receiver
 that is not running, or fails, loses nothing, and may treat the signal as a wake-up call to
 read the feed. Receivers must be quick (they run in the request that changed the stock).
+
+`location_panels` is sent while a location's page is rendered, with `location` and `user`.
+A receiver that has something to show about the location answers
+`{"template": "<app>/....html", "context": {...}}` (or None): how an app above inventory
+adds a panel (a store's pickup and ship-from-store settings) without inventory knowing it.
 """
 
 from django.dispatch import Signal
 
 stock_received = Signal()
 stock_levels_changed = Signal()
+location_panels = Signal()

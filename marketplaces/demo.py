@@ -17,7 +17,10 @@ from channels.models import Channel, ChannelKind
 from inventory.models import SKU
 from marketplaces.models import Listing
 from marketplaces.sandbox import sandbox_for
+from marketplaces.sandbox.shopify import shopify_ids
+from marketplaces.sandbox.woocommerce import woo_product_id
 from marketplaces.services.setup import channel_connection_update, channel_sync_get
+from marketplaces.services.stock_sync import channel_resync
 
 DEMO_MARKETPLACES = [
     ("shopify", "Shopify store", ChannelKind.SHOPIFY),
@@ -68,9 +71,6 @@ def _credentials(kind: str) -> dict[str, str]:
 
 def seed_channel_sync() -> SyncSeedResult:
     """Connect the demo marketplace channels to their sandboxes and list the first SKUs on each."""
-    from marketplaces.sandbox.shopify import shopify_ids
-    from marketplaces.sandbox.woocommerce import woo_product_id
-    from marketplaces.services.stock_sync import channel_resync
 
     result = SyncSeedResult()
     skus = list(SKU.objects.filter(is_active=True).order_by("code")[:LISTED_SKUS])

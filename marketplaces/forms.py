@@ -6,7 +6,10 @@ from typing import Any
 
 from django import forms
 
+from channels.crypto import mask
 from channels.models import ChannelKind
+from inventory.models import SKU, Location
+from marketplaces.services.setup import SECRET_FIELDS
 
 
 class ChannelForm(forms.Form):
@@ -81,8 +84,6 @@ class ConnectionForm(forms.Form):
     def __init__(
         self, *args: Any, fields: tuple[str, ...] = (), stored: dict[str, str] | None = None, **kwargs: Any
     ) -> None:
-        from channels.crypto import mask
-        from marketplaces.services.setup import SECRET_FIELDS
 
         super().__init__(*args, **kwargs)
         stored = stored or {}
@@ -123,7 +124,6 @@ class PolicyForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from inventory.models import Location
 
         super().__init__(*args, **kwargs)
         field = self.fields["feeding_locations"]
@@ -153,7 +153,6 @@ class ListingForm(forms.Form):
     )
 
     def clean_sku(self) -> object:
-        from inventory.models import SKU
 
         code = str(self.cleaned_data.get("sku") or "").strip()
         sku = SKU.objects.filter(code=code).first()

@@ -31,7 +31,12 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Case, DateTimeField, F, PositiveIntegerField, Value, When
 from django.utils import timezone
+
+from inventory.models import StockChange
+from marketplaces.models import ChannelSync, Listing, PushState, StockOutbox
+from marketplaces.tasks import coalesce_and_push_task, push_channel_task
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +54,6 @@ SELECT DISTINCT l.channel_id, changed.location_id, changed.sku_id
 
 def _listed_portable(changed: list[tuple[int, int]]) -> set[tuple[int, int, int]]:
     """(channel_id, location_id, sku_id) for the synced channels that list and are fed by each change."""
-    from marketplaces.models import ChannelSync, Listing
 
     sku_ids = {sku for _, sku in changed}
     listings = Listing.objects.filter(sku_id__in=sku_ids, channel__sync__sync_stock=True).values_list(
@@ -145,10 +149,6 @@ def outbox_coalesce(*, limit: int = COALESCE_BATCH, max_batches: int = 100) -> l
 
 def _coalesce_portable(limit: int) -> tuple[int, list[int]]:
     """The same with the ORM, for the embedded SQLite database (writers are serialised there)."""
-    from django.db.models import Case, DateTimeField, F, PositiveIntegerField, Value, When
-
-    from inventory.models import StockChange
-    from marketplaces.models import PushState, StockOutbox
 
     rows = list(StockChange.objects.order_by("id").values_list("id", "location_id", "sku_id", "created_at")[:limit])
     if not rows:
@@ -226,7 +226,6 @@ def push_soon(channel_ids: list[int], *, countdown: float | None = None) -> None
     """
     if not getattr(settings, "CHANNELS_QUEUE_PUSHES", True):
         return
-    from marketplaces.tasks import push_channel_task
 
     window = coalesce_seconds()
     for channel_id in channel_ids:
@@ -247,7 +246,6 @@ def coalesce_soon() -> None:
     """
     if not getattr(settings, "CHANNELS_QUEUE_PUSHES", True):
         return
-    from marketplaces.tasks import coalesce_and_push_task
 
     window = coalesce_seconds()
     try:

@@ -13,6 +13,7 @@ import time
 from functools import lru_cache
 from typing import Any
 
+import redis
 from django.conf import settings
 
 _LUA_TAKE = """
@@ -64,7 +65,6 @@ return 1
 
 @lru_cache(maxsize=4)
 def _redis(url: str) -> Any:
-    import redis
 
     client = redis.Redis.from_url(url)
     return client, client.register_script(_LUA_TAKE), client.register_script(_LUA_BLOCK)

@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from fulfillment.signals import shipment_shipped
 from inventory.signals import stock_levels_changed
 from marketplaces.outbox import coalesce_soon
+from marketplaces.services.confirmations import shipment_confirmation_record
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,6 @@ def confirm_shipment_to_channel(sender: Any, *, shipment_id: int, order_id: int,
 
     If this process dies before recording it, the beat sweep (`confirmations_sweep`) does.
     """
-    from marketplaces.services.confirmations import shipment_confirmation_record
 
     try:
         shipment_confirmation_record(shipment_id=shipment_id)

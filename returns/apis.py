@@ -26,9 +26,9 @@ from channels.auth import ChannelPrincipal
 from core.errors import NotFound
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.types import user_has_perm
+from fulfillment.selectors.orders import orders_visible_to
 from inventory.serializers import ErrorSerializer
 from orders.models import Order
-from orders.selectors import orders_visible_to
 from returns.models import ReturnAuthorization, ReturnLine, ReturnSource, ReturnStatus
 from returns.selectors import returns_visible_to
 from returns.serializers import ReturnCreateSerializer, ReturnOutSerializer

@@ -17,9 +17,10 @@ from django.utils import timezone
 from channels.models import Channel
 from fulfillment.models import Shipment, ShipmentStatus
 from fulfillment.services import shipment_accept, shipment_deliver, shipment_label, shipment_pack
+from fulfillment.services.intake import order_import
 from inventory.models import SKU, Location, LocationKind, StockLevel
 from orders.models import Order
-from orders.services import LineInput, OrderInput, order_import
+from orders.services import LineInput, OrderInput
 from returns.models import ReturnAuthorization, ReturnSource
 from returns.services import (
     ReturnLineInput,

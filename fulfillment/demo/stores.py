@@ -18,10 +18,10 @@ from django.utils import timezone
 from channels.models import Channel
 from fulfillment.models import OpeningHours, Pickup
 from fulfillment.services import StoreSettings, pickup_handover, pickup_mark_ready, pickup_start, store_settings_update
+from fulfillment.services.intake import order_import
 from inventory.models import Location, LocationKind, StockLevel
 from orders.models import DeliveryMethod, Order
 from orders.services import LineInput, OrderInput
-from fulfillment.services.intake import order_import
 
 STANDARD_HOURS: dict[int, tuple[time, time] | None] = {
     **{day: (time(9, 0), time(21, 0)) for day in range(6)},

@@ -143,7 +143,7 @@ def order_release(*, order: Order, actor: AnyUser | None, reason: str = "", acto
     from now (the SLA sweep left them alone while held). Releasing an order that is not on hold
     changes nothing.
     """
-    from fulfillment.services.store_requests import store_requests_sla_restart
+    from fulfillment.services.store_requests import store_requests_sla_restart  # noqa: PLC0415 (store requests re-route through this module)
 
     with transaction.atomic():
         locked = _order_locked(order.pk)

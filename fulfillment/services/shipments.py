@@ -20,6 +20,7 @@ from django.utils import timezone
 from core.errors import Conflict
 from core.types import AnyUser
 from fulfillment.models import OPEN_SHIPMENT_STATUSES, SHIPMENT_TRANSITIONS, Shipment, ShipmentLine, ShipmentStatus
+from fulfillment.signals import shipment_shipped
 from inventory.models import Location
 from inventory.services import DocumentRef, StockLine, stock_release, stock_reserve, stock_ship
 from orders.models import Order, OrderEventKind, OrderLine, OrderStatus
@@ -282,7 +283,6 @@ def shipment_ship(
             actor_label=actor_label,
         )
         order_status_sync(order=locked.order, actor=actor, actor_label=actor_label)
-        from fulfillment.signals import shipment_shipped
 
         transaction.on_commit(
             functools.partial(shipment_shipped.send, sender=Shipment, shipment_id=locked.pk, order_id=locked.order_id)

@@ -27,6 +27,7 @@ from core.types import AnyUser
 from fulfillment.models import RejectReason, Shipment, ShipmentStatus, StoreProfile
 from fulfillment.services.reroute import Rejection, shipment_reject
 from fulfillment.services.shipments import order_document
+from fulfillment.services.stores import store_request_deadline
 from fulfillment.store_hours import local
 from inventory.models import AdjustmentReason, LocationKind, StockLevel
 from inventory.services import stock_adjust
@@ -149,7 +150,6 @@ def store_requests_sla_restart(*, order: Order, now: datetime | None = None) -> 
     Precondition: inside the release's transaction, holding the order's row lock. Returns how
     many requests got a new deadline.
     """
-    from fulfillment.services.stores import store_request_deadline
 
     now = now or timezone.now()
     restarted = 0

@@ -16,6 +16,7 @@ from django.utils import timezone
 from core.errors import ValidationFailed
 from core.types import AnyUser
 from fulfillment.models import OpeningHours, StoreClosure, StoreProfile
+from fulfillment.selectors.stores import profile_of, store_clocks
 from fulfillment.store_hours import WEEKDAY_NAMES, accept_deadline, local
 from inventory.models import Location, LocationKind
 from inventory.services import location_update
@@ -123,7 +124,6 @@ def store_ship_full_clear(*, location: Location, actor: AnyUser | None) -> bool:
 
 def store_request_deadline(*, location: Location, now: datetime | None = None) -> datetime | None:
     """When a ship-from-store request created now must be accepted (None for a location that is not a store)."""
-    from fulfillment.selectors.stores import profile_of, store_clocks
 
     if location.kind != LocationKind.STORE:
         return None

@@ -25,6 +25,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from core.errors import DomainError
 from core.htmx import is_htmx, render_page
 from fulfillment.models import PickList, Shipment, ShipmentStatus
+from fulfillment.selectors.order_routing import carrier_service_names
+from fulfillment.selectors.order_routing import service_label as name_service
 from fulfillment.selectors.work import (
     WORK_TABS,
     open_picklists,
@@ -46,11 +48,9 @@ from fulfillment.services import (
     shipment_reject,
 )
 from fulfillment.services.work import MAX_PACKAGE_WEIGHT_GRAMS, MAX_SCANS
+from fulfillment.views.orders._shared import safe_next
 from inventory.models import Location
 from orders.models import OrderStatus
-from orders.selectors import carrier_service_names
-from orders.selectors import service_label as name_service
-from orders.views._shared import safe_next
 
 QUEUE_PER_PAGE = 50
 WORK = "fulfillment.work_shipments"

@@ -12,13 +12,13 @@ checked first; if any row is bad, nothing is written and every bad row is report
 from __future__ import annotations
 
 import csv
-import io
 import uuid
 from dataclasses import dataclass, field
 from typing import IO
 
 from django.db import transaction
 
+from core.csv_upload import csv_upload_rows
 from core.errors import ValidationFailed
 from core.types import Actor
 from inventory.models import SKU, Location, MovementKind, StockLevel
@@ -70,39 +70,9 @@ class _Row:
 
 
 def _read(stream: IO[str] | IO[bytes] | str) -> list[dict[str, str]]:
-    if isinstance(stream, str):
-        text = stream
-    else:
-        raw = stream.read()
-        if isinstance(raw, bytes):
-            try:
-                raw = raw.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise ValidationFailed("The file is not UTF-8 text. Save it as CSV (UTF-8).", field="file") from exc
-        text = raw
-    text = text.lstrip("\ufeff")
-    if "\x00" in text:
-        raise ValidationFailed("The file contains NUL bytes; save it as CSV (UTF-8) and try again.", field="file")
-    if not text.strip():
-        raise ValidationFailed("The file is empty.", field="file")
-    try:
-        reader = csv.DictReader(io.StringIO(text))
-        headers = [h.strip().lower() for h in (reader.fieldnames or [])]
-        missing = [c for c in REQUIRED_COLUMNS if c not in headers]
-        if missing:
-            raise ValidationFailed(
-                f"Missing column(s): {', '.join(missing)}. The header must be: location,sku,on_hand[,safety_stock].",
-                field="file",
-            )
-        reader.fieldnames = headers
-        rows = []
-        for index, row in enumerate(reader):
-            if index >= MAX_ROWS:
-                raise ValidationFailed(f"At most {MAX_ROWS} rows per file.", field="file")
-            rows.append({k: (v or "").strip() for k, v in row.items() if k is not None})
-        return rows
-    except csv.Error as exc:
-        raise ValidationFailed(f"The file is not valid CSV: {exc}.", field="file") from exc
+    return csv_upload_rows(
+        stream, required=REQUIRED_COLUMNS, header="location,sku,on_hand[,safety_stock]", max_rows=MAX_ROWS
+    )
 
 
 def _parse_int(value: str, column: str, line: int, errors: list[RowError], *, required: bool) -> int | None:

@@ -21,6 +21,7 @@ from inventory.selectors import (
     stock_levels_at_location,
 )
 from inventory.services import location_create, location_update
+from inventory.signals import location_panels
 from inventory.views._shared import model_initial
 
 LEVELS_PER_PAGE = 50
@@ -62,10 +63,9 @@ def location_detail(request: HttpRequest, code: str) -> HttpResponse:
         "recent": ledger_recent(user=request.user, location=location, limit=15),
         "low_threshold": LOW_STOCK_THRESHOLD,
     }
-    if location.kind == LocationKind.STORE and not is_htmx(request):
-        from fulfillment.selectors.stores import store_panel  # fulfillment builds on inventory, not the reverse
-
-        context["store_panel"] = store_panel(location=location)
+    if not is_htmx(request):
+        answers = location_panels.send(sender=Location, location=location, user=request.user)
+        context["panels"] = [panel for _receiver, panel in answers if panel]
     return render_page(request, "inventory/location_detail.html", context, partial="levels")
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import httpx
+from django.conf import settings
 
+from channels.crypto import credentials_decrypt
 from marketplaces.connectors.amazon import AmazonConnector
 from marketplaces.connectors.base import (
     AuthExpired,
@@ -25,6 +27,7 @@ from marketplaces.connectors.base import (
 from marketplaces.connectors.ebay import EbayConnector
 from marketplaces.connectors.shopify import ShopifyConnector
 from marketplaces.connectors.woocommerce import WooCommerceConnector
+from marketplaces.sandbox import SandboxTransport
 
 if TYPE_CHECKING:
     from channels.models import Channel
@@ -40,11 +43,8 @@ CONNECTORS: dict[str, type[Connector]] = {
 def transport_for(base_url: str) -> httpx.BaseTransport | None:
     """The in-process sandbox transport for `sandbox://` URLs, else httpx's default (the network)."""
     if base_url.startswith("sandbox://"):
-        from django.conf import settings
-
         if not getattr(settings, "MARKETPLACE_SANDBOX", False):
             raise ConnectorError("This channel points at the sandbox, which is switched off (MARKETPLACE_SANDBOX).")
-        from marketplaces.sandbox import SandboxTransport
 
         return SandboxTransport()
     return None
@@ -52,7 +52,6 @@ def transport_for(base_url: str) -> httpx.BaseTransport | None:
 
 def connector_for(channel: Channel, *, max_wait: float = 60.0) -> Connector:
     """A connector for a channel, with its decrypted credentials and its shared rate-limit buckets."""
-    from channels.crypto import credentials_decrypt
 
     kind_class = CONNECTORS.get(channel.kind)
     sync = channel.sync

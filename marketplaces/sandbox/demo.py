@@ -17,6 +17,8 @@ from django.urls import reverse
 
 from channels.models import Channel
 from marketplaces.models import CONNECTOR_KINDS, Listing
+from marketplaces.sandbox import sandbox_for
+from marketplaces.services.orders import webhook_receive
 
 DEMO_ZIPS = ["10001", "60601", "94103", "30303", "98101", "75201", "02108", "80202"]
 
@@ -45,8 +47,6 @@ def demo_orders_generate(*, per_channel: int = 1, rng: random.Random | None = No
             )
         duplicate, shuffle = rng.random() < 0.3, True
         if base.startswith("sandbox://"):
-            from marketplaces.sandbox import sandbox_for
-
             sandbox = sandbox_for(base.removeprefix("sandbox://"))
             for order in orders:
                 sandbox.create_order([(line["sku"], line["quantity"]) for line in order["lines"]], zip=order["zip"])
@@ -76,7 +76,6 @@ def _deliver(channel: Channel, hooks: list[dict[str, Any]]) -> None:
             for hook in hooks:
                 client.post(url, content=hook["body"].encode(), headers=hook["headers"])
         return
-    from marketplaces.services.orders import webhook_receive
 
     for hook in hooks:
         webhook_receive(channel=channel, headers=hook["headers"], body=hook["body"].encode())

@@ -15,7 +15,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from marketplaces.models import Listing
 from marketplaces.sandbox import SANDBOX_KINDS, sandbox_for
+from marketplaces.sandbox.base import SandboxApp
 
 
 @csrf_exempt
@@ -49,7 +51,6 @@ _learned: set[str] = set()
 
 def _learn_catalog(sandbox: object, name: str) -> None:
     """The first time a sandbox answers here, it learns the products our channels list on it (demo)."""
-    from marketplaces.models import Listing
 
     if name in _learned:
         return
@@ -62,7 +63,6 @@ def _learn_catalog(sandbox: object, name: str) -> None:
 
 
 def _control(request: HttpRequest, sandbox: object, action: str) -> JsonResponse:
-    from marketplaces.sandbox.base import SandboxApp
 
     assert isinstance(sandbox, SandboxApp)
     if request.method != "POST":

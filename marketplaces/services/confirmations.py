@@ -21,7 +21,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import ValidationFailed
+from fulfillment.models import Shipment, ShipmentStatus
 from marketplaces.connectors import AuthExpired, ConnectorError, ShipmentLine, connector_for
+from marketplaces.connectors.base import parse_time
 from marketplaces.models import (
     CONNECTOR_KINDS,
     ChannelConfirmation,
@@ -33,7 +35,8 @@ from marketplaces.models import (
     SyncLevel,
 )
 from marketplaces.services.log import sync_log
-from marketplaces.services.stock_sync import backoff_seconds
+from marketplaces.services.stock_sync import _credentials_expired, backoff_seconds
+from marketplaces.tasks import confirmations_push_task
 from orders.models import Order, OrderStatus
 
 logger = logging.getLogger(__name__)
@@ -63,7 +66,6 @@ def _channel_order(order: Order) -> ChannelOrder | None:
 
 def shipment_confirmation_record(*, shipment_id: int) -> ChannelConfirmation | None:
     """Owe the channel a shipment confirmation with tracking for a shipped shipment of one of its orders."""
-    from fulfillment.models import Shipment
 
     shipment = Shipment.objects.select_related("order").prefetch_related("lines__order_line").get(pk=shipment_id)
     record = _channel_order(shipment.order)
@@ -123,7 +125,6 @@ def refund_request(
 
 def confirmations_sweep(*, days: int = 7) -> int:
     """Record confirmations owed but missing: shipped shipments and orders we cancelled; returns how many."""
-    from fulfillment.models import Shipment, ShipmentStatus
 
     since = timezone.now() - timedelta(days=days)
     created = 0
@@ -161,7 +162,6 @@ def confirmations_sweep(*, days: int = 7) -> int:
 
 
 def _queue_push() -> None:
-    from marketplaces.tasks import confirmations_push_task
 
     try:
         confirmations_push_task.delay()
@@ -187,8 +187,6 @@ def confirmations_push(*, limit: int = 200) -> int:
         connector = connector_for(channel)
         try:
             if confirmation.kind == ConfirmationKind.SHIP:
-                from marketplaces.connectors.base import parse_time
-
                 remote_id = connector.confirm_shipment(
                     payload["external_id"],
                     lines,
@@ -207,8 +205,6 @@ def confirmations_push(*, limit: int = 200) -> int:
                     lines=lines,
                 )
         except AuthExpired as exc:
-            from marketplaces.services.stock_sync import _credentials_expired
-
             _credentials_expired(channel, exc.message)
             continue
         except ConnectorError as exc:

@@ -1,5 +1,5 @@
 """Channel orders in: webhooks (verified, deduplicated, answered at once, worked by a worker) and
-polling (watermark with an overlap window). Every order goes through `orders.services.order_import`.
+polling (watermark with an overlap window). Every order goes through `fulfillment.services.intake.order_import`.
 
 - `webhook_receive` checks the signature (bad: 401, nothing stored, one log line), parses
   (malformed: 400, logged on the channel), stores the delivery unique per (channel, event id)
@@ -31,6 +31,8 @@ from django.utils import timezone
 
 from channels.models import Channel
 from core.errors import DomainError
+from fulfillment.services import order_cancel
+from fulfillment.services.intake import order_import
 from marketplaces.connectors import AuthExpired, ConnectorError, RemoteOrder, WebhookRejected, connector_for
 from marketplaces.models import (
     ChannelOrder,
@@ -44,8 +46,10 @@ from marketplaces.models import (
     WebhookDelivery,
 )
 from marketplaces.services.log import sync_log
+from marketplaces.services.stock_sync import _credentials_expired as mark
+from marketplaces.tasks import webhook_process_task
 from orders.models import OrderStatus
-from orders.services import LineInput, OrderInput, order_import
+from orders.services import LineInput, OrderInput
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +112,6 @@ def webhook_receive(*, channel: Channel, headers: Mapping[str, str], body: bytes
                 status=DeliveryStatus.IGNORED, processed_at=timezone.now()
             )
             return WebhookAnswer(200, "Received; nothing to do for this topic.")
-        from marketplaces.tasks import webhook_process_task
 
         transaction.on_commit(functools.partial(_queue, webhook_process_task, delivery.pk))
     return WebhookAnswer(200, "Received.")
@@ -201,7 +204,6 @@ def orders_poll(*, channel_id: int) -> int:
 
 
 def _credentials_expired(channel: Channel, message: str) -> None:
-    from marketplaces.services.stock_sync import _credentials_expired as mark
 
     mark(channel, message)
 
@@ -310,7 +312,6 @@ def _import_or_hold(channel: Channel, record: ChannelOrder, remote: RemoteOrder,
 
 
 def _cancelled_on_channel(channel: Channel, record: ChannelOrder, source: str) -> None:
-    from fulfillment.services import order_cancel  # fulfillment owns cancellation (stock release)
 
     record.status = ChannelOrderStatus.CANCELLED
     record.hold_reason = ""

@@ -10,7 +10,8 @@ from channels.crypto import credentials_decrypt, credentials_encrypt
 from channels.models import Channel
 from core.errors import Conflict, ValidationFailed
 from inventory.models import SKU, Location
-from marketplaces.models import CONNECTOR_KINDS, ChannelSync, CredentialStatus, Listing, StockOverride
+from marketplaces.models import CONNECTOR_KINDS, ChannelSync, CredentialStatus, Listing, StockOutbox, StockOverride
+from marketplaces.services.stock_sync import channel_resync
 
 #: The credential fields each marketplace needs (all secrets are stored encrypted).
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
@@ -67,8 +68,6 @@ def channel_connection_update(
             sync.throttled_until = None
         sync.save()
         if resume_stock:  # changes made while sync was off were not logged: push every listing again
-            from marketplaces.services.stock_sync import channel_resync
-
             channel_resync(channel=channel)
     return sync
 
@@ -88,7 +87,6 @@ def channel_policy_update(
         raise ValidationFailed("The buffer cannot be negative.", field="buffer")
     if maximum is not None and maximum < 0:
         raise ValidationFailed("The maximum cannot be negative.", field="maximum")
-    from marketplaces.services.stock_sync import channel_resync
 
     with transaction.atomic():
         sync = ChannelSync.objects.select_for_update().get(pk=channel_sync_get(channel=channel).pk)
@@ -103,7 +101,6 @@ def stock_override_set(
     *, channel: Channel, sku: SKU, buffer: int | None, maximum: int | None, blocked: bool
 ) -> StockOverride | None:
     """Set (or, with nothing set, remove) a SKU's exception to the channel's policy; re-pushes the SKU."""
-    from marketplaces.services.stock_sync import channel_resync
 
     with transaction.atomic():
         if buffer is None and maximum is None and not blocked:
@@ -121,7 +118,6 @@ def listing_create(
     *, channel: Channel, sku: SKU, external_sku: str = "", external_id: str = "", inventory_ref: str = ""
 ) -> Listing:
     """List one of our SKUs on a channel (the seller SKU defaults to ours) and push its stock."""
-    from marketplaces.services.stock_sync import channel_resync
 
     external_sku = (external_sku or sku.code).strip()
     external_id = (external_id or external_sku).strip()
@@ -153,8 +149,6 @@ def listing_delete(*, listing: Listing) -> None:
     shows 0. A channel we cannot push to (stock sync off, disabled, no connector) forgets it at
     once: nothing there follows our stock.
     """
-    from marketplaces.models import StockOutbox
-    from marketplaces.services.stock_sync import channel_resync
 
     channel = Channel.objects.select_related("sync").get(pk=listing.channel_id)
     sync = getattr(channel, "sync", None)

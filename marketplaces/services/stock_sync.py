@@ -43,9 +43,10 @@ from django.db.models import Case, CharField, Count, DateTimeField, F, IntegerFi
 from django.utils import timezone
 
 from channels.models import Channel
-from marketplaces.availability import channel_available
+from marketplaces.availability import channel_available, channel_quantity, feeding_atp, policies
 from marketplaces.connectors import (
     AuthExpired,
+    Connector,
     ConnectorError,
     PushResult,
     StockItem,
@@ -64,8 +65,9 @@ from marketplaces.models import (
     SyncKind,
     SyncLevel,
 )
-from marketplaces.outbox import outbox_coalesce
+from marketplaces.outbox import outbox_coalesce, push_soon_on_commit
 from marketplaces.services.log import sync_log
+from marketplaces.tasks import push_channel_task
 
 logger = logging.getLogger(__name__)
 
@@ -479,7 +481,6 @@ def _push_rounds(
 
 
 def _quantities(sync: ChannelSync, feeding_ids: list[int], sku_ids: list[int]) -> dict[int, int]:
-    from marketplaces.availability import channel_quantity, feeding_atp, policies
 
     atp = feeding_atp(sync, sku_ids, feeding_ids=feeding_ids)
     rules = policies(sync, sku_ids)
@@ -497,7 +498,6 @@ def _push_batches(
     claimed_at: float,
 ) -> bool:
     """Push claimed rows batch by batch; True when the run must stop (credentials, throttling)."""
-    from marketplaces.connectors import Connector
 
     assert isinstance(connector, Connector)
     size = connector.batch_size
@@ -598,7 +598,6 @@ SHORT_THROTTLE_SECONDS = 30.0
 
 def _push_honouring_short_throttles(connector: object, items: list[StockItem], report: PushReport) -> list[PushResult]:
     """Push one batch; on a short throttle wait as told (Retry-After, restore rate) and send it again."""
-    from marketplaces.connectors import Connector
 
     assert isinstance(connector, Connector)
     for _attempt in range(20):
@@ -615,7 +614,6 @@ def _push_honouring_short_throttles(connector: object, items: list[StockItem], r
 
 
 def _schedule_after(channel_id: int, seconds: float) -> None:
-    from marketplaces.tasks import push_channel_task
 
     try:
         push_channel_task.apply_async(args=(channel_id,), countdown=seconds)
@@ -747,7 +745,6 @@ def channel_resync(*, channel: Channel, sku_ids: Sequence[int] | None = None) ->
             ignore_conflicts=True,
         )
         ChannelSync.objects.filter(channel=channel).update(resync_total=len(ids), resync_started_at=now)
-        from marketplaces.outbox import push_soon_on_commit
 
         push_soon_on_commit([channel.pk])
     return len(ids)

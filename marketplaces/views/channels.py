@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,15 +21,13 @@ from channels.services import api_key_issue, api_key_revoke, channel_create
 from channels.services.channels import channel_update
 from core.errors import DomainError
 from marketplaces.forms import ApiKeyForm, ChannelForm
+from marketplaces.selectors import channel_health_list
 
 
 @require_GET
 @permission_required("channels.view_channel", raise_exception=True)
 def index(request: HttpRequest) -> HttpResponse:
     """Every channel: kind, enabled, orders, sync health at a glance, and its API keys."""
-    from django.utils import timezone
-
-    from marketplaces.selectors import channel_health_list
 
     channels = list(channel_health_list())
     now = timezone.now()

@@ -16,9 +16,19 @@ from channels.crypto import credentials_decrypt
 from core.errors import DomainError
 from core.htmx import render_page
 from inventory.models import SKU
+from marketplaces.connectors import ConnectorError
 from marketplaces.forms import ConnectionForm, ListingForm, OverrideForm, PolicyForm
-from marketplaces.models import CONNECTOR_KINDS, ChannelOrder, ChannelOrderStatus, Listing, SyncEvent, WebhookDelivery
+from marketplaces.models import (
+    CONNECTOR_KINDS,
+    ChannelOrder,
+    ChannelOrderStatus,
+    Listing,
+    StockOverride,
+    SyncEvent,
+    WebhookDelivery,
+)
 from marketplaces.selectors import channel_detail_get, listing_rows, resync_progress, sku_channel_availability
+from marketplaces.services.orders import channel_order_retry
 from marketplaces.services.setup import (
     CREDENTIAL_FIELDS,
     channel_connection_update,
@@ -195,7 +205,6 @@ def listing_edit_view(request: HttpRequest, code: str, listing_id: int) -> HttpR
     """A listing's stock override, or its removal."""
     channel = channel_detail_get(code=code)
     listing = get_object_or_404(Listing.objects.select_related("sku"), pk=listing_id, channel=channel)
-    from marketplaces.models import StockOverride
 
     current = StockOverride.objects.filter(channel=channel, sku=listing.sku).first()
     initial = {"buffer": current.buffer, "maximum": current.maximum, "blocked": current.blocked} if current else {}
@@ -227,8 +236,6 @@ def listing_edit_view(request: HttpRequest, code: str, listing_id: int) -> HttpR
 @permission_required("marketplaces.manage_sync", raise_exception=True)
 def held_order_retry_view(request: HttpRequest, code: str, external_id: str) -> HttpResponse:
     """Import a held order again, from what the channel has now."""
-    from marketplaces.connectors import ConnectorError
-    from marketplaces.services.orders import channel_order_retry
 
     channel = channel_detail_get(code=code)
     record = get_object_or_404(ChannelOrder, channel=channel, external_id=external_id)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count
 from django.http import Http404
 
+from channels.models import Channel
 from returns.models import ReturnPolicy, ReturnReason
 from returns.services.policy import return_policy_default_ensure
 
@@ -24,7 +25,6 @@ class PolicyRow:
 
 def policy_rows() -> list[PolicyRow]:
     """The default policy and every channel with the policy that applies to it (three queries)."""
-    from channels.models import Channel
 
     default = return_policy_default_ensure()
     own = {
@@ -40,7 +40,6 @@ def policy_rows() -> list[PolicyRow]:
 
 def policy_for_key(key: str) -> tuple[Any, Any]:
     """(channel or None, its own policy or None) for a policy page key: "default" or a channel code; 404 otherwise."""
-    from channels.models import Channel
 
     if key == "default":
         return None, return_policy_default_ensure()

@@ -1,6 +1,6 @@
 """Exchanges: the replacement order a return asks for, held until the return arrives.
 
-The replacement goes through `orders.services.order_import` like any order (routed and
+The replacement goes through `fulfillment.services.intake.order_import` like any order (routed and
 its stock reserved at once, so the customer's size is kept for them), each line priced at
 what the customer paid for the returned item (they pay nothing more; an exchange for a
 dearer SKU waits for staff approval). It is put on hold until the return is received,
@@ -17,8 +17,9 @@ from core.errors import DomainError
 from core.types import AnyUser
 from fulfillment.models import OPEN_SHIPMENT_STATUSES, ShipmentStatus
 from fulfillment.services import order_cancel, order_hold, order_release, shipment_cancel
+from fulfillment.services.intake import order_import
 from orders.models import DeliveryMethod, Order, OrderStatus
-from orders.services import LineInput, OrderInput, order_import, order_line_cancel_backorder, order_lock
+from orders.services import LineInput, OrderInput, order_line_cancel_backorder, order_lock
 from returns.models import ReturnAuthorization, ReturnPolicy
 from returns.services._common import rma_event
 

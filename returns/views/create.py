@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 
 from core.errors import DomainError
 from core.htmx import render_page
-from orders.selectors import order_get
+from fulfillment.selectors.orders import order_get
 from returns.forms import ReturnLinesForm
 from returns.models import ReturnSource, ReturnStatus
 from returns.selectors import order_returns, policy_reasons

@@ -8,7 +8,8 @@ import factory
 
 from channels.models import Channel, ChannelKind
 from channels.services import api_key_issue
-from orders.services import LineInput, OrderInput, order_import
+from fulfillment.services.intake import order_import
+from orders.services import LineInput, OrderInput
 
 
 class ChannelFactory(factory.django.DjangoModelFactory):

@@ -19,9 +19,10 @@ from fulfillment.services import (
     shipment_label,
     shipment_pack,
 )
+from fulfillment.services.intake import order_import
 from inventory.models import SKU, Location, LocationKind
 from orders.models import Order
-from orders.services import LineInput, OrderInput, order_import
+from orders.services import LineInput, OrderInput
 from tests.factories.inventory import LocationFactory, SKUFactory, stocked
 from tests.factories.orders import ChannelFactory
 

@@ -16,8 +16,8 @@ from marketplaces.connectors import connector_for
 from marketplaces.models import PushState, StockOutbox
 from marketplaces.sandbox import SandboxTransport
 from marketplaces.services.setup import listing_create
-from tests.marketplaces.conftest import push
 from tests.factories import SKUFactory
+from tests.marketplaces.conftest import push
 
 
 @pytest.fixture(autouse=True)

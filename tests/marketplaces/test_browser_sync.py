@@ -8,9 +8,9 @@ import pytest
 
 from inventory.services import stock_receive
 from marketplaces.services.log import sync_log
-from tests.marketplaces.test_browser_pages import DESKTOP, PHONE, chromium, demo, fits_the_screen, shoot, sign_in  # noqa: F401
 from tests.factories import SKUFactory
 from tests.factories.channels import sandbox_channel
+from tests.marketplaces.test_browser_pages import DESKTOP, PHONE, chromium, demo, fits_the_screen, shoot, sign_in  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -17,9 +17,9 @@ from marketplaces.models import Listing, PushState, StockOutbox
 from marketplaces.outbox import _coalesce_portable, outbox_coalesce
 from marketplaces.services.setup import channel_connection_update, listing_delete
 from marketplaces.services.stock_sync import _claim, _mark_applied, channel_push, channel_reconcile
-from tests.marketplaces.conftest import push
 from tests.factories import LocationFactory, SKUFactory
 from tests.factories.channels import sandbox_channel, sandbox_credentials
+from tests.marketplaces.conftest import push
 
 # --- 1. Concurrent orders never wait on each other through the outbox ------------------------
 

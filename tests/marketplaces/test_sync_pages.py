@@ -11,8 +11,8 @@ from channels.crypto import credentials_decrypt
 from inventory.services import stock_receive
 from marketplaces.models import ChannelSync, PushState, StockOutbox
 from marketplaces.services.log import sync_log
-from tests.marketplaces.conftest import push
 from tests.factories import SKUFactory
+from tests.marketplaces.conftest import push
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from django.utils import timezone
 from core.roles import STORE_ASSOCIATE
 from fulfillment.demo import seed_carriers
 from fulfillment.models import CarrierService, Shipment, ShipmentStatus
+from fulfillment.selectors.exceptions import order_exception_counts, order_exceptions
 from fulfillment.services import cost_model_forget, order_hold, shipment_accept, shipment_label, shipment_pack
 from inventory.models import LocationKind, StockLevel
 from orders.models import Order, OrderEvent, OrderStatus
-from orders.selectors import order_exception_counts, order_exceptions
 from tests.factories import LocationFactory, SKUFactory, UserFactory, stocked, user_with_role
 from tests.factories.orders import place_order
 

@@ -66,7 +66,7 @@ def pickups_expire(*, now: datetime | None = None, limit: int = EXPIRY_BATCH) ->
 
 def pickups_remind(*, now: datetime | None = None, limit: int = EXPIRY_BATCH) -> list[int]:
     """Queue a reminder for ready pickups whose hold ends within the store's reminder window (once each)."""
-    from fulfillment.tasks import pickup_notify  # noqa: PLC0415, RUF100  (the task module imports these services)
+    from fulfillment.tasks import pickup_notify  # noqa: PLC0415 (the task module imports these services)
 
     now = now or timezone.now()
     horizon = now + timedelta(days=60)

@@ -136,7 +136,7 @@ def pickup_mark_ready(
     the check (a transfer received for the pickup: the units were counted at receipt). The hold
     period starts now. Marking a ready pickup ready again changes nothing.
     """
-    from fulfillment.tasks import pickup_notify  # noqa: PLC0415, RUF100  (the task module imports these services)
+    from fulfillment.tasks import pickup_notify  # noqa: PLC0415 (the task module imports these services)
 
     codes = [str(code).strip() for code in (scanned or []) if str(code).strip()]
     if len(codes) > MAX_SCANS:

@@ -95,7 +95,7 @@ def pickups_after_transfer_received(*, location_id: int | None = None) -> list[i
     (the customer is emailed then). An order on hold is left for later (routing skips it).
     Returns the ids of the pickups that moved to picking.
     """
-    from fulfillment.services.routing import order_route  # noqa: PLC0415, RUF100  (routing opens pickups: a cycle)
+    from fulfillment.services.routing import order_route  # noqa: PLC0415 (routing opens pickups: a cycle)
 
     due = Pickup.objects.filter(status=PickupStatus.NEW, transfer__status=TransferStatus.RECEIVED)
     if location_id is not None:

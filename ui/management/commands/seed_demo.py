@@ -7,9 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fulfillment.demo import seed_carriers, seed_channels
+from fulfillment.demo import seed_carriers, seed_channels, seed_stores
 from inventory.demo import DEFAULT_SEED, DEFAULT_SKU_COUNT, apply_plan, build_plan
 from inventory.models import Location
+from marketplaces.demo import seed_channel_sync
 
 
 class Command(BaseCommand):
@@ -44,10 +45,8 @@ class Command(BaseCommand):
         result = apply_plan(plan, progress=lambda message: self.stdout.write(f"  {message}"))
         carriers = seed_carriers()
         channels = seed_channels()
-        from fulfillment.demo import seed_stores  # opening hours and store settings
 
         stores = seed_stores()
-        from marketplaces.demo import seed_channel_sync  # marketplace channels on the in-product sandboxes
 
         marketplaces = seed_channel_sync()
         transfers = ", ".join(f"{count} {status}" for status, count in sorted(result.transfers.items()))

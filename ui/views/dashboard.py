@@ -11,9 +11,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from fulfillment.selectors.exceptions import order_dashboard_figures
 from inventory.models import LocationKind
 from inventory.selectors import LOW_STOCK_THRESHOLD, dashboard_figures, ledger_recent
-from orders.selectors import order_dashboard_figures
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:

@@ -22,15 +22,16 @@ from rest_framework.views import APIView
 from channels.auth import ChannelPrincipal
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.types import user_has_perm
+from fulfillment.selectors.orders import order_get, order_list, order_queryset
+from fulfillment.services import order_cancel
+from fulfillment.services.intake import ImportResult, order_import
 from inventory.serializers import ErrorSerializer
-from orders.selectors import order_get, order_list, order_queryset
 from orders.serializers import (
     OrderCancelSerializer,
     OrderCreateSerializer,
     OrderListQuerySerializer,
     OrderOutSerializer,
 )
-from orders.services import ImportResult, order_import
 
 
 def _principal_label(request: Request) -> str:
@@ -56,7 +57,7 @@ def _render_created(result: ImportResult) -> Response:
     order = result.order
     order._prefetched_objects_cache = {"lines": result.lines, "shipments": result.shipments}  # type: ignore[attr-defined]
     for shipment in result.shipments:
-        shipment._prefetched_objects_cache = {"lines": result.shipment_lines[shipment.pk]}
+        shipment._prefetched_objects_cache = {"lines": result.shipment_lines[shipment.pk]}  # type: ignore[attr-defined]
     return Response(OrderOutSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
@@ -138,7 +139,6 @@ class OrderCancelView(APIView):
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
         """Cancel what has not shipped."""
-        from fulfillment.services import order_cancel
 
         order = order_get(user=request.user, pk=pk)
         if not isinstance(request.user, ChannelPrincipal) and not user_has_perm(request.user, "orders.cancel_order"):

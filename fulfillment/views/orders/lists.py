@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
@@ -13,27 +12,16 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.htmx import render_page
-from fulfillment.models import OPEN_SHIPMENT_STATUSES
+from fulfillment.selectors.orders import order_search, order_status_counts, orders_by_ids
 from fulfillment.services import order_cancel, order_hold, order_release, order_reroute
+from fulfillment.views.orders._shared import refusal, safe_next
 from orders.forms import BULK_ACTIONS, BulkActionForm, OrderFilterForm
 from orders.models import Order, OrderStatus
-from orders.selectors import (
-    EXCEPTION_KINDS,
-    channel_orders_held,
-    location_today,
-    order_exception_counts,
-    order_exceptions,
-    order_filter_choices,
-    order_search,
-    order_status_counts,
-    orders_by_ids,
-)
-from orders.views._shared import refusal, safe_next
+from orders.selectors import order_filter_choices
 
 ORDERS_PER_PAGE = 25
 EXCEPTIONS_PER_PAGE = 25
@@ -112,63 +100,3 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     else:
         messages.error(request, text)
     return redirect(back)
-
-
-def _day(value: date) -> str:
-    return f"{value:%a} {value.day} {value:%b}"
-
-
-def _exception_detail(kind: str, order: Order, now: datetime) -> str:
-    """Why an order is in the queue, from its prefetched lines and shipments."""
-    if kind in ("backordered", "unroutable"):
-        waiting = [
-            f"{line.sku.code} x {line.quantity_backordered}"
-            for line in order.lines.all()
-            if line.quantity_backordered > 0
-        ]
-        return "Waiting for stock: " + ", ".join(waiting)
-    if kind == "late":
-        late = []
-        for shipment in order.shipments.all():
-            if shipment.status not in OPEN_SHIPMENT_STATUSES:
-                continue
-            today = location_today(shipment.location, now)
-            if shipment.estimated_delivery and shipment.estimated_delivery < today:
-                late.append(
-                    f"{shipment.number} at {shipment.location.code} was due {_day(shipment.estimated_delivery)}"
-                )
-            elif shipment.ship_by and shipment.ship_by < today:
-                late.append(
-                    f"{shipment.number} at {shipment.location.code} should have shipped {_day(shipment.ship_by)}"
-                )
-        return "; ".join(late)
-    return order.routing_reason
-
-
-@require_GET
-@permission_required("orders.view_order", raise_exception=True)
-def exceptions(request: HttpRequest) -> HttpResponse:
-    """Orders that need a person: backordered, unroutable, on hold, late; a tab and a count for each."""
-    now = timezone.now()
-    counts = order_exception_counts(user=request.user, now=now)
-    kinds = [
-        {"value": value, "label": label, "help": help, "count": counts[value]} for value, label, help in EXCEPTION_KINDS
-    ]
-    kind = request.GET.get("kind", "")
-    if kind not in counts:
-        kind = next((value for value, _, _ in EXCEPTION_KINDS if counts[value]), EXCEPTION_KINDS[0][0])
-    page = Paginator(order_exceptions(user=request.user, kind=kind, now=now), EXCEPTIONS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    rows = [{"order": order, "detail": _exception_detail(kind, order, now)} for order in page]
-    context = {
-        "kinds": kinds,
-        "kind": kind,
-        "current": next(row for row in kinds if row["value"] == kind),
-        "page": page,
-        "rows": rows,
-        "total": sum(counts.values()),
-        "can_route": request.user.has_perm("orders.route_order"),
-        "channel_held": channel_orders_held(),
-    }
-    return render_page(request, "orders/exceptions.html", context, partial="results")

@@ -1,5 +1,5 @@
 """Order staff pages: the list with its bulk actions, one order and its actions, the manual
-order form, the CSV import, and the exceptions queue.
+order form and the CSV import (the exceptions queue is in `ui`, it also shows marketplace holds).
 
 Each view parses its input, calls one selector or service, and renders the full page, or a
 named partial of it when htmx asks. Reading needs `orders.view_order`; holding, releasing and
@@ -8,13 +8,12 @@ importing need `orders.add_order`. Service refusals (`DomainError`) become messa
 errors, never a 500.
 """
 
-from orders.views.create import order_create, order_import_view, order_line_row
-from orders.views.detail import order_action, order_detail_view, shipment_reject_view
-from orders.views.lists import bulk_action, exceptions, index
+from fulfillment.views.orders.create import order_create, order_import_view, order_line_row
+from fulfillment.views.orders.detail import order_action, order_detail_view, shipment_reject_view
+from fulfillment.views.orders.lists import bulk_action, index
 
 __all__ = [
     "bulk_action",
-    "exceptions",
     "index",
     "order_action",
     "order_create",

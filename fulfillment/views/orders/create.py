@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
 from core.htmx import render_page
+from fulfillment.services.intake import order_import, orders_import_csv
 from orders.forms import (
     LineRow,
     ManualOrderForm,
@@ -22,7 +23,7 @@ from orders.forms import (
     parse_order_lines,
 )
 from orders.selectors import order_form_choices
-from orders.services import ORDER_CSV_COLUMNS, LineInput, OrderInput, order_import, orders_import_csv
+from orders.services import ORDER_CSV_COLUMNS, LineInput, OrderInput
 
 DEFAULT_CHANNEL = "web"
 

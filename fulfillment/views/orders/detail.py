@@ -15,17 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import DomainError
 from core.htmx import render_page
 from fulfillment.models import OPEN_SHIPMENT_STATUSES, ShipmentStatus
+from fulfillment.selectors.order_routing import carrier_service_names, routing_explanation, service_label
+from fulfillment.selectors.orders import order_detail, order_get
 from fulfillment.services import order_cancel, order_hold, order_release, order_reroute, shipment_reject
 from fulfillment.services.reroute import REROUTABLE_SHIPMENT_STATUSES
 from orders.forms import ReasonForm
 from orders.models import Order, OrderStatus
-from orders.selectors import (
-    carrier_service_names,
-    order_detail,
-    order_get,
-    routing_explanation,
-    service_label,
-)
 
 #: Shipments a person may still take away from their location: nobody has packed them.
 REJECTABLE_SHIPMENT_STATUSES = (*REROUTABLE_SHIPMENT_STATUSES, ShipmentStatus.PICKING)

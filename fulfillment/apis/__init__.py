@@ -1,0 +1,1 @@
+"""REST API of fulfillment: orders (intake, read, cancel) and pickup options."""
