@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 #: How far ahead the clock looks for an opening day (a store closed for longer has no answer).
 HORIZON_DAYS = 28
+#: The latest closing time the hours form can hold; it means the store closes at midnight.
+END_OF_DAY = time(23, 59)
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -50,7 +52,10 @@ class StoreClock:
     def window(self, day: date) -> tuple[datetime, datetime]:
         """Opening and closing of a local day, as aware datetimes in the store's zone."""
         opens, closes = self.hours[day.weekday()]
-        return datetime.combine(day, opens, tzinfo=self.zone), datetime.combine(day, closes, tzinfo=self.zone)
+        start = datetime.combine(day, opens, tzinfo=self.zone)
+        if closes == END_OF_DAY:  # "open until 23:59" is open until midnight: no minute lost at night
+            return start, datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=self.zone)
+        return start, datetime.combine(day, closes, tzinfo=self.zone)
 
     def day_cutoff(self, day: date) -> time:
         """The latest local time a pickup placed that day is still readied that day."""

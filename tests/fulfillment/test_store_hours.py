@@ -154,3 +154,14 @@ def test_the_accept_sla_is_the_same_instant_for_a_store_in_another_zone():
 def test_naive_times_are_refused():
     with pytest.raises(ValueError):
         pickup_ready_by(clock(), datetime(2026, 6, 10, 12, 0))
+
+
+def test_a_store_open_until_23_59_counts_the_accept_sla_through_midnight():
+    """A store open "00:00-23:59" every day is open around the clock: a request made at 23:45
+    local must be accepted 30 minutes later, at 00:15, not the next morning plus a minute."""
+    clock = StoreClock(timezone="America/New_York", hours={day: (time(0, 0), time(23, 59)) for day in range(7)})
+    start = datetime(2026, 12, 2, 23, 45, tzinfo=ZoneInfo("America/New_York"))
+
+    deadline = accept_deadline(clock, start, 30)
+
+    assert deadline == datetime(2026, 12, 3, 0, 15, tzinfo=ZoneInfo("America/New_York"))
