@@ -63,6 +63,3 @@ class ChannelApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
-
-
-# --- Marketplace sync (issue 5) ---------------------------------------------------------------

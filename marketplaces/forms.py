@@ -67,7 +67,7 @@ class ApiKeyForm(forms.Form):
     )
 
 
-# --- Marketplace sync (issue 5) ---------------------------------------------------------------
+# --- Marketplace sync -----------------------------------------------------------------------
 
 
 class ConnectionForm(forms.Form):

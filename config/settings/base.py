@@ -160,7 +160,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Where labels and tracking come from: the in-product sandbox until a real carrier client is configured.
 CARRIER_CLIENT = os.environ.get("CARRIER_CLIENT", "fulfillment.carrier_sandbox.CarrierSandbox")
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
-# --- Channels (issue 5) ---
+# --- Marketplace sync ---
 # Fernet key(s) for channel credentials, comma-separated, newest first. Unset: derived from
 # SECRET_KEY (development only; production settings refuse to start without it).
 CHANNEL_CREDENTIALS_KEY = os.environ.get("CHANNEL_CREDENTIALS_KEY", "")

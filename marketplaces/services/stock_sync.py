@@ -23,7 +23,7 @@
    honoured), failed with the channel's reason on a permanent one. Expired credentials stop
    the run and mark the channel; nothing is lost, the rows stay pending.
 
-No database lock is held while calling the marketplace (rule 6).
+No database lock is held while calling the marketplace: a slow or throttling marketplace must not block orders.
 """
 
 from __future__ import annotations
