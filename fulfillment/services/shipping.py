@@ -2,7 +2,8 @@
 
 `shipment_label` buys the label with no row lock held (a slow carrier must not block work on
 the order), then stores it and ships the parcel through `shipment_ship` in one transaction.
-`tracking_refresh` (the beat task `fulfillment.tasks.tracking_poll`) records the carrier's events and delivers shipments.
+`tracking_refresh` (the beat task `fulfillment.tasks.tracking_poll`) records the carrier's
+events and delivers shipments.
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def shipment_label(
 
     Call it outside any transaction: the carrier is asked before a row is locked (a slow
     carrier must not hold locks others wait on), then, in one transaction, the label is stored
-    on the package and `shipment_ship` ships the shipment with its tracking number. Idempotent: a shipment that has its label is not
+    on the package and `shipment_ship` ships the shipment with its tracking number.
+    Idempotent: a shipment that has its label is not
     charged twice. If the shipment changed while the label was bought (cancelled, put on
     hold, packed again, or a second click bought another label first), the new label is
     voided after commit and the request is refused (409) or answered with the first label.
