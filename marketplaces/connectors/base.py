@@ -1,8 +1,8 @@
 """The one connector interface every marketplace implements, and the HTTP plumbing they share.
 
 A connector speaks one marketplace API with plain httpx. It never touches the database: it
-takes and returns the plain dataclasses below, and raises the errors below, so the sync
-engine (`channels.sync`) decides what to store, retry or show.
+takes and returns the plain dataclasses of `data` (re-exported here), and raises the errors
+below, so the sync engine (`channels.sync`) decides what to store, retry or show.
 
 - `push_stock(items)`: set absolute quantities, one call per batch of `batch_size`; returns a
   result per item (applied, retry later, or failed with a reason a person can act on).
@@ -11,6 +11,10 @@ engine (`channels.sync`) decides what to store, retry or show.
 - `get_order(external_id)`: one order, fresh (webhooks are only a trigger).
 - `verify_webhook(headers, body)`: check the signature and parse the event.
 - `confirm_shipment`, `cancel_order`, `refund_create`: tell the channel what happened.
+
+One capability is optional and declared rather than inferred from the class: a connector with
+`supports_stock_feeds` can also set many quantities in one asynchronous upload
+(`push_stock_feed`), which the sync prefers when many SKUs are due and `feed_ready()` says yes.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import hmac
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -30,6 +33,14 @@ from typing import Any, ClassVar
 import httpx
 
 from marketplaces import ratelimit
+from marketplaces.connectors.data import (
+    PushResult,
+    RemoteLine,
+    RemoteOrder,
+    ShipmentLine,
+    StockItem,
+    WebhookEvent,
+)
 
 USER_AGENT = "fulfil-back-office/1.0 (channel sync)"
 
@@ -76,104 +87,6 @@ class WebhookRejected(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
-
-
-# --- Plain data -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StockItem:
-    """One SKU's absolute quantity for the channel (`ref` is where the channel keeps its stock)."""
-
-    sku_id: int
-    external_sku: str
-    external_id: str
-    ref: str
-    quantity: int
-    previous: int | None = None  # what we believe the channel shows (Shopify's changeFromQuantity)
-
-
-@dataclass(frozen=True)
-class PushResult:
-    sku_id: int
-    ok: bool
-    retryable: bool = False
-    error: str = ""
-    retry_after: float | None = None
-
-
-@dataclass(frozen=True)
-class RemoteLine:
-    external_line_id: str
-    sku: str  # the seller SKU as the channel sent it ("" or None on some channels)
-    product_id: str  # the channel's product/variant id, to find the listing when the SKU is empty
-    quantity: int
-    unit_price: Decimal
-    title: str = ""
-
-
-@dataclass
-class RemoteOrder:
-    """An order as a channel describes it, normalised."""
-
-    external_id: str
-    name: str
-    updated_at: datetime
-    placed_at: datetime
-    cancelled: bool
-    customer_name: str
-    customer_email: str
-    customer_phone: str
-    line1: str
-    line2: str
-    city: str
-    region: str
-    postal_code: str
-    country: str
-    currency: str
-    shipping_total: Decimal
-    tax_total: Decimal
-    lines: list[RemoteLine] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        """For storing in `ChannelOrder.data` (JSON: ids as strings, money as strings)."""
-        return {
-            "external_id": self.external_id,
-            "name": self.name,
-            "updated_at": self.updated_at.isoformat(),
-            "placed_at": self.placed_at.isoformat(),
-            "cancelled": self.cancelled,
-            "customer_name": self.customer_name,
-            "customer_email": self.customer_email,
-            "postal_code": self.postal_code,
-            "country": self.country,
-            "currency": self.currency,
-            "lines": [
-                {
-                    "external_line_id": line.external_line_id,
-                    "sku": line.sku,
-                    "product_id": line.product_id,
-                    "quantity": line.quantity,
-                    "unit_price": str(line.unit_price),
-                    "title": line.title,
-                }
-                for line in self.lines
-            ],
-        }
-
-
-@dataclass(frozen=True)
-class WebhookEvent:
-    event_id: str
-    topic: str
-    resource_id: str  # the order id to re-fetch
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ShipmentLine:
-    external_line_id: str
-    quantity: int
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -396,3 +309,58 @@ class Connector(ABC):
     ) -> str:
         """Refund money on the channel (returns use this); returns the channel's refund id."""
         raise NotImplementedError
+
+    # Stock feeds (an optional capability) ---------------------------------------------------
+
+    #: Whether this marketplace takes many quantities as one feed (`push_stock_feed`). A connector
+    #: that sets it True must override `feed_ready`, `push_stock_feed` and `feed_max_messages`,
+    #: and set `last_feed_done_at` when a feed finishes; the sync asks this, never the class.
+    supports_stock_feeds: ClassVar[bool] = False
+    #: The most items one `push_stock_feed` call may carry (0 without feeds).
+    feed_max_messages: ClassVar[int] = 0
+    #: When (time.time()) the channel finished processing the last feed: its quantities became
+    #: visible then, not when the results were read. None until a feed has finished.
+    last_feed_done_at: float | None = None
+
+    def feed_ready(self) -> bool:
+        """Whether one whole feed may be sent now without waiting on the channel's limits.
+
+        A connector with feeds answers from the rate-limit buckets of every feed operation, so the
+        sync falls back to `push_stock` rather than block on a slow refill. Without feeds: never.
+        """
+        return False
+
+    def push_stock_feed(self, items: list[StockItem]) -> list[PushResult]:
+        """Set the absolute quantities of up to `feed_max_messages` items in one feed.
+
+        A connector with feeds uploads them, waits until the channel has processed the feed, sets
+        `last_feed_done_at`, and returns a result per item in `items` order (the channel's report
+        says which failed and whether trying again can help), like `push_stock`.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} does not support stock feeds (supports_stock_feeds is False): "
+            "push its stock with push_stock() instead."
+        )
+
+
+__all__ = [
+    "USER_AGENT",
+    "AuthExpired",
+    "Connector",
+    "ConnectorError",
+    "PushResult",
+    "RemoteLine",
+    "RemoteOrder",
+    "RequestRejected",
+    "ShipmentLine",
+    "StockItem",
+    "Throttled",
+    "TransientError",
+    "WebhookEvent",
+    "WebhookRejected",
+    "hmac_base64",
+    "money",
+    "parse_time",
+    "retry_after_seconds",
+    "signature_matches",
+]

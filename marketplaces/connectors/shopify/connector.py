@@ -1,12 +1,5 @@
-"""Shopify through the Admin GraphQL API (2026-04); webhooks carry the REST order shape.
-
-Stock: `inventorySetQuantities` with `@idempotent(key:)` (required since 2026-04) and a
-`changeFromQuantity` per item (the quantity we last pushed or read; null when unknown).
-Shopify decrements its own count when it sells, so a stale compare is normal: the stale
-items are read back and the mutation retried once with fresh values (our ledger is the
-truth for what may be sold). Throttling follows the calculated query cost: a throttled
-answer (HTTP 200, code THROTTLED) blocks the bucket for (cost - available) / restoreRate.
-"""
+"""`ShopifyConnector`: inventory, orders and confirmations through the Admin GraphQL API,
+webhooks checked against their HMAC signature."""
 
 from __future__ import annotations
 
@@ -19,10 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from marketplaces.connectors.base import (
-    AuthExpired,
     Connector,
     PushResult,
-    RemoteLine,
     RemoteOrder,
     RequestRejected,
     ShipmentLine,
@@ -30,160 +21,20 @@ from marketplaces.connectors.base import (
     Throttled,
     WebhookEvent,
     WebhookRejected,
-    money,
-    parse_time,
     signature_matches,
 )
-
-API_VERSION = "2026-04"
-
-ORDER_FIELDS = """
-  id legacyResourceId name email createdAt updatedAt cancelledAt currencyCode
-  totalShippingPriceSet { shopMoney { amount currencyCode } }
-  totalTaxSet { shopMoney { amount currencyCode } }
-  shippingAddress { name address1 address2 city provinceCode zip countryCodeV2 phone }
-  lineItems(first: 100) { nodes { id sku title quantity currentQuantity variant { id legacyResourceId }
-    originalUnitPriceSet { shopMoney { amount currencyCode } } } }
-"""
-
-SET_QUANTITIES = """
-mutation SetAvailable($input: InventorySetQuantitiesInput!, $key: String!) {
-  inventorySetQuantities(input: $input) @idempotent(key: $key) {
-    inventoryAdjustmentGroup { id }
-    userErrors { code field message }
-  }
-}"""
-
-READ_LEVELS = """
-query Levels($ids: [ID!]!, $locationId: ID!) {
-  nodes(ids: $ids) { ... on InventoryItem { id inventoryLevel(locationId: $locationId) {
-    quantities(names: ["available"]) { name quantity } } } }
-}"""
-
-ORDERS = f"""
-query Orders($first: Int!, $after: String, $query: String) {{
-  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {{
-    pageInfo {{ hasNextPage endCursor }}
-    nodes {{ {ORDER_FIELDS} }}
-  }}
-}}"""
-
-ORDER = f"""
-query Order($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"""
-
-FULFILLMENT_ORDERS = """
-query FulfillmentOrders($id: ID!) { order(id: $id) { fulfillmentOrders(first: 10) { nodes { id status
-  lineItems(first: 100) { nodes { id remainingQuantity lineItem { id } } } } } } }"""
-
-FULFILLMENT_CREATE = """
-mutation Ship($fulfillment: FulfillmentInput!) {
-  fulfillmentCreate(fulfillment: $fulfillment) { fulfillment { id status } userErrors { field message } }
-}"""
-
-ORDER_CANCEL = """
-mutation Cancel($orderId: ID!, $reason: OrderCancelReason!) {
-  orderCancel(orderId: $orderId, reason: $reason, refund: false, restock: false, notifyCustomer: true) {
-    job { id } orderCancelUserErrors { code field message }
-  }
-}"""
-
-REFUND_CREATE = """
-mutation Refund($input: RefundInput!) {
-  refundCreate(input: $input) { refund { id totalRefundedSet { shopMoney { amount } } } userErrors { field message } }
-}"""
-
-
-def _gid_tail(gid: Any) -> str:
-    return str(gid or "").rsplit("/", 1)[-1]
-
-
-def parse_rest_order(payload: Mapping[str, Any]) -> RemoteOrder:
-    """A Shopify order in the REST/webhook shape (bare object, or {"order": {...}})."""
-    order = payload.get("order", payload) if isinstance(payload.get("order"), dict) else payload
-    if "id" not in order or "line_items" not in order:
-        raise ValueError("not a Shopify order: no id or line_items")
-    address = order.get("shipping_address") or {}
-    customer = order.get("customer") or {}
-    name = address.get("name") or " ".join(filter(None, [customer.get("first_name"), customer.get("last_name")]))
-    shipping = ((order.get("total_shipping_price_set") or {}).get("shop_money") or {}).get("amount")
-    lines = []
-    for item in order["line_items"]:
-        quantity = int(item.get("current_quantity", item.get("quantity", 0)) or 0)
-        if quantity <= 0:  # refunded or removed line
-            continue
-        lines.append(
-            RemoteLine(
-                external_line_id=str(item["id"]),
-                sku=str(item.get("sku") or ""),
-                product_id=str(item.get("variant_id") or ""),
-                quantity=quantity,
-                unit_price=money(
-                    ((item.get("price_set") or {}).get("shop_money") or {}).get("amount", item.get("price"))
-                ),
-                title=str(item.get("title") or item.get("name") or ""),
-            )
-        )
-    return RemoteOrder(
-        external_id=str(order["id"]),
-        name=str(order.get("name") or order["id"]),
-        updated_at=parse_time(order.get("updated_at")),
-        placed_at=parse_time(order.get("created_at")),
-        cancelled=bool(order.get("cancelled_at")),
-        customer_name=(name or order.get("email") or "Shopify customer").strip(),
-        customer_email=str(order.get("email") or order.get("contact_email") or ""),
-        customer_phone=str(address.get("phone") or order.get("phone") or ""),
-        line1=str(address.get("address1") or ""),
-        line2=str(address.get("address2") or ""),
-        city=str(address.get("city") or ""),
-        region=str(address.get("province_code") or ""),
-        postal_code=str(address.get("zip") or ""),
-        country=str(address.get("country_code") or "US"),
-        currency=str(order.get("currency") or "USD"),
-        shipping_total=money(shipping),
-        tax_total=money(order.get("total_tax")),
-        lines=lines,
-    )
-
-
-def parse_graphql_order(node: Mapping[str, Any]) -> RemoteOrder:
-    """A Shopify order node from the Admin GraphQL API (ids are gids; 64-bit ids stay strings)."""
-    address = node.get("shippingAddress") or {}
-    lines = []
-    for item in (node.get("lineItems") or {}).get("nodes", []):
-        quantity = int(item.get("currentQuantity", item.get("quantity", 0)) or 0)
-        if quantity <= 0:
-            continue
-        variant = item.get("variant") or {}
-        lines.append(
-            RemoteLine(
-                external_line_id=_gid_tail(item["id"]),
-                sku=str(item.get("sku") or ""),
-                product_id=str(variant.get("legacyResourceId") or _gid_tail(variant.get("id"))),
-                quantity=quantity,
-                unit_price=money(((item.get("originalUnitPriceSet") or {}).get("shopMoney") or {}).get("amount")),
-                title=str(item.get("title") or ""),
-            )
-        )
-    return RemoteOrder(
-        external_id=str(node.get("legacyResourceId") or _gid_tail(node["id"])),
-        name=str(node.get("name") or ""),
-        updated_at=parse_time(node.get("updatedAt")),
-        placed_at=parse_time(node.get("createdAt")),
-        cancelled=bool(node.get("cancelledAt")),
-        customer_name=str(address.get("name") or node.get("email") or "Shopify customer"),
-        customer_email=str(node.get("email") or ""),
-        customer_phone=str(address.get("phone") or ""),
-        line1=str(address.get("address1") or ""),
-        line2=str(address.get("address2") or ""),
-        city=str(address.get("city") or ""),
-        region=str(address.get("provinceCode") or ""),
-        postal_code=str(address.get("zip") or ""),
-        country=str(address.get("countryCodeV2") or "US"),
-        currency=str(node.get("currencyCode") or "USD"),
-        shipping_total=money(((node.get("totalShippingPriceSet") or {}).get("shopMoney") or {}).get("amount")),
-        tax_total=money(((node.get("totalTaxSet") or {}).get("shopMoney") or {}).get("amount")),
-        lines=lines,
-    )
+from marketplaces.connectors.shopify.orders import _gid_tail, parse_graphql_order, parse_rest_order
+from marketplaces.connectors.shopify.queries import (
+    API_VERSION,
+    FULFILLMENT_CREATE,
+    FULFILLMENT_ORDERS,
+    ORDER,
+    ORDER_CANCEL,
+    ORDERS,
+    READ_LEVELS,
+    REFUND_CREATE,
+    SET_QUANTITIES,
+)
 
 
 class ShopifyConnector(Connector):
@@ -415,6 +266,3 @@ class ShopifyConnector(Connector):
         if result.get("userErrors"):
             raise RequestRejected(f"Shopify refused the refund: {result['userErrors'][0].get('message')}")
         return _gid_tail(result["refund"]["id"])
-
-
-__all__ = ["AuthExpired", "ShopifyConnector", "parse_graphql_order", "parse_rest_order"]
