@@ -4,9 +4,8 @@ from inventory.services.access import location_access_grant
 from inventory.services.catalog import location_create, location_update, sku_create, sku_update
 from inventory.services.imports import ImportReport, stock_export_csv, stock_import_csv
 from inventory.services.ledger import Drift, ledger_verify
+from inventory.services.levels import DocumentRef, StockLine
 from inventory.services.stock import (
-    DocumentRef,
-    StockLine,
     lines_by_sku_code,
     stock_adjust,
     stock_count,

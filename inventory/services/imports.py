@@ -23,13 +23,8 @@ from core.errors import ValidationFailed
 from core.types import Actor
 from inventory.models import SKU, Location, MovementKind, StockLevel
 from inventory.selectors import visible_location_ids
-from inventory.services.stock import (
-    MAX_UNITS_PER_OPERATION,
-    DocumentRef,
-    LevelChange,
-    apply_level_changes,
-    stock_set_safety_stock,
-)
+from inventory.services.levels import MAX_UNITS_PER_OPERATION, DocumentRef, LevelChange, apply_level_changes
+from inventory.services.stock import stock_set_safety_stock
 
 REQUIRED_COLUMNS = ("location", "sku", "on_hand")
 MAX_ROWS = 100_000

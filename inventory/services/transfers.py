@@ -11,15 +11,8 @@ from django.utils import timezone
 from core.errors import Conflict, ValidationFailed
 from core.types import Actor
 from inventory.models import Location, MovementKind, StockMovement, Transfer, TransferLine, TransferStatus
-from inventory.services.stock import (
-    DocumentRef,
-    LevelChange,
-    StockLine,
-    _merge_lines,
-    apply_level_changes,
-    stock_release,
-    stock_reserve,
-)
+from inventory.services.levels import DocumentRef, LevelChange, StockLine, _merge_lines, apply_level_changes
+from inventory.services.stock import stock_release, stock_reserve
 from inventory.signals import stock_received
 
 
