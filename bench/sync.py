@@ -43,6 +43,7 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -108,11 +109,13 @@ def main() -> int:
     settings.CHANNELS_QUEUE_PUSHES = False  # the pushers below are the workers
     settings.DEBUG = False
 
+    from django.utils import timezone
+
     from inventory.models import SKU, Location, LocationKind
     from inventory.services import StockLine, stock_receive, stock_reserve
     from inventory.services.stock import DocumentRef
     from marketplaces.availability import channel_available
-    from marketplaces.models import PushState, StockOutbox
+    from marketplaces.models import Listing, PushState, StockOutbox
     from marketplaces.services.stock_sync import channel_push
     from tests.factories.channels import sandbox_channel
 
@@ -146,13 +149,42 @@ def main() -> int:
     pushes: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)  # (channel, sku) -> (claimed, done)
     sent_updates: dict[int, int] = defaultdict(int)
     lock = threading.Lock()
+    stop_watching = threading.Event()
+    channel_ids = [channel.pk for channel, _ in channels]
 
-    def observer(*, channel_id: int, sku_id: int, quantity: int, claimed_at: float, done_at: float, sent: bool) -> None:
-        with lock:
-            pushes[(channel_id, sku_id)].append((claimed_at, done_at))
-            sent_updates[channel_id] += 1 if sent else 0
+    def watcher() -> None:
+        """Observe the pushes from outside, as an operator's monitor would: every 20 ms, read the
+        outbox rows marked since the last look (claimed at, done at) and the listings whose pushed
+        value changed (an update the channel received). A row claimed and marked twice within one
+        look counts once, at its later push: that can only make latency look worse."""
+        close_old_connections()
+        seen_rows: set[tuple[int, int, object]] = set()
+        seen_sent: set[tuple[int, object]] = set()
+        since = timezone.now()
+        while True:
+            last_look = stop_watching.is_set()
+            now = timezone.now()
+            marked = StockOutbox.objects.filter(channel_id__in=channel_ids, applied_at__gte=since).values_list(
+                "channel_id", "sku_id", "claimed_at", "applied_at"
+            )
+            sent = Listing.objects.filter(channel_id__in=channel_ids, last_pushed_at__gte=since).values_list(
+                "pk", "channel_id", "last_pushed_at"
+            )
+            with lock:
+                for channel_id, sku_id, claimed_at, applied_at in marked:
+                    if claimed_at and applied_at and (channel_id, sku_id, applied_at) not in seen_rows:
+                        seen_rows.add((channel_id, sku_id, applied_at))
+                        pushes[(channel_id, sku_id)].append((claimed_at.timestamp(), applied_at.timestamp()))
+                for listing_id, channel_id, pushed_at in sent:
+                    if (listing_id, pushed_at) not in seen_sent:
+                        seen_sent.add((listing_id, pushed_at))
+                        sent_updates[channel_id] += 1
+            since = now - timedelta(seconds=1)  # overlap: a row marked while we read is seen next time
+            if last_look:
+                break
+            time.sleep(0.02)
+        connection.close()
 
-    settings.CHANNELS_PUSH_OBSERVER = observer
     weights = [1 / (rank + 1) ** args.zipf for rank in range(len(skus))]
     plan = rng.choices(range(len(skus)), weights=weights, k=args.changes)
     changes: list[tuple[float, int]] = []
@@ -203,7 +235,8 @@ def main() -> int:
     began = time.time()
     producers = [threading.Thread(target=producer, args=(i,)) for i in range(args.producers)]
     pushers = [threading.Thread(target=pusher, args=(channel.pk,)) for channel, _ in channels]
-    for thread in producers + pushers:
+    watching = threading.Thread(target=watcher)
+    for thread in [watching, *producers, *pushers]:
         thread.start()
     for thread in producers:
         thread.join()
@@ -212,6 +245,8 @@ def main() -> int:
     for thread in pushers:
         thread.join()
     drained = time.time() - began
+    stop_watching.set()
+    watching.join()
 
     # --- Results ---------------------------------------------------------------------------
     close_old_connections()

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import ValidationFailed
+from core.queueing import queue_or_leave_to_beat
 from fulfillment.models import Shipment, ShipmentStatus
 from marketplaces.connectors import AuthExpired, ConnectorError, ShipmentLine, connector_for
 from marketplaces.connectors.base import parse_time
@@ -34,8 +35,8 @@ from marketplaces.models import (
     SyncKind,
     SyncLevel,
 )
-from marketplaces.services.log import sync_log
-from marketplaces.services.stock_sync import _credentials_expired, backoff_seconds
+from marketplaces.services.log import credentials_expired_record, sync_log
+from marketplaces.services.stock_sync import backoff_seconds
 from marketplaces.tasks import confirmations_push_task
 from orders.models import Order, OrderStatus
 
@@ -162,11 +163,7 @@ def confirmations_sweep(*, days: int = 7) -> int:
 
 
 def _queue_push() -> None:
-
-    try:
-        confirmations_push_task.delay()
-    except Exception:
-        logger.exception("Could not queue the confirmation push; the beat task will run it.")
+    queue_or_leave_to_beat(confirmations_push_task)
 
 
 def confirmations_push(*, limit: int = 200) -> int:
@@ -205,7 +202,7 @@ def confirmations_push(*, limit: int = 200) -> int:
                     lines=lines,
                 )
         except AuthExpired as exc:
-            _credentials_expired(channel, exc.message)
+            credentials_expired_record(channel=channel, message=exc.message)
             continue
         except ConnectorError as exc:
             attempts = confirmation.attempts + 1

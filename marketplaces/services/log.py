@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from marketplaces.models import SyncEvent, SyncLevel
+from channels.models import Channel
+from marketplaces.models import ChannelSync, CredentialStatus, SyncEvent, SyncKind, SyncLevel
 
 
 def sync_log(
@@ -26,4 +27,22 @@ def sync_log(
         action=action[:300],
         calls=calls,
         data=data or {},
+    )
+
+
+def credentials_expired_record(*, channel: Channel, message: str) -> None:
+    """The channel refused our credentials: mark its connection expired and tell staff what to do.
+
+    Sync, polling and confirmations pause for this channel until new credentials are saved;
+    nothing is lost (pushes stay pending, deliveries stay received).
+    """
+    ChannelSync.objects.filter(channel_id=channel.pk).update(
+        credential_status=CredentialStatus.EXPIRED, credential_error=message[:300]
+    )
+    sync_log(
+        channel_id=channel.pk,
+        kind=SyncKind.CREDENTIALS,
+        level=SyncLevel.ERROR,
+        message=f"{channel.name} refused our credentials: {message}",
+        action="Enter new credentials on the channel's connection form. Sync is paused until then; nothing is lost.",
     )

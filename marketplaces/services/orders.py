@@ -18,7 +18,6 @@ polling (watermark with an overlap window). Every order goes through `fulfillmen
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from django.utils import timezone
 
 from channels.models import Channel
 from core.errors import DomainError
+from core.queueing import queue_on_commit_or_leave_to_beat
 from fulfillment.services import order_cancel
 from fulfillment.services.intake import order_import
 from marketplaces.connectors import AuthExpired, ConnectorError, RemoteOrder, WebhookRejected, connector_for
@@ -45,8 +45,7 @@ from marketplaces.models import (
     SyncLevel,
     WebhookDelivery,
 )
-from marketplaces.services.log import sync_log
-from marketplaces.services.stock_sync import _credentials_expired as mark
+from marketplaces.services.log import credentials_expired_record, sync_log
 from marketplaces.tasks import webhook_process_task
 from orders.models import OrderStatus
 from orders.services import LineInput, OrderInput
@@ -113,15 +112,8 @@ def webhook_receive(*, channel: Channel, headers: Mapping[str, str], body: bytes
             )
             return WebhookAnswer(200, "Received; nothing to do for this topic.")
 
-        transaction.on_commit(functools.partial(_queue, webhook_process_task, delivery.pk))
+        queue_on_commit_or_leave_to_beat(webhook_process_task, delivery.pk)
     return WebhookAnswer(200, "Received.")
-
-
-def _queue(task: object, *args: object) -> None:
-    try:
-        task.delay(*args)  # type: ignore[attr-defined]
-    except Exception:  # the delivery is stored; the sweep or the poll picks it up
-        logger.exception("Could not queue %s%s", task, args)
 
 
 def webhook_process(*, delivery_id: int) -> WebhookDelivery:
@@ -134,7 +126,7 @@ def webhook_process(*, delivery_id: int) -> WebhookDelivery:
     try:
         remote = connector.get_order(delivery.resource_id)
     except AuthExpired as exc:
-        _credentials_expired(channel, exc.message)
+        credentials_expired_record(channel=channel, message=exc.message)
         raise
     except ConnectorError as exc:
         if exc.retryable:
@@ -176,7 +168,7 @@ def orders_poll(*, channel_id: int) -> int:
             channel_order_ingest(channel=channel, remote=remote, source="poll")
             newest = remote.updated_at if newest is None or remote.updated_at > newest else newest
     except AuthExpired as exc:
-        _credentials_expired(channel, exc.message)
+        credentials_expired_record(channel=channel, message=exc.message)
         return read
     except ConnectorError as exc:
         sync_log(
@@ -201,11 +193,6 @@ def orders_poll(*, channel_id: int) -> int:
             calls=connector.calls,
         )
     return read
-
-
-def _credentials_expired(channel: Channel, message: str) -> None:
-
-    mark(channel, message)
 
 
 def _map_lines(channel: Channel, remote: RemoteOrder) -> tuple[list[LineInput], list[str], list[str]]:

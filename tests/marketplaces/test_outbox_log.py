@@ -16,7 +16,8 @@ from marketplaces.leases import lease_acquire, lease_release, lease_token
 from marketplaces.models import Listing, PushState, StockOutbox
 from marketplaces.outbox import _coalesce_portable, outbox_coalesce
 from marketplaces.services.setup import channel_connection_update, listing_delete
-from marketplaces.services.stock_sync import _claim, _mark_applied, channel_push, channel_reconcile
+from marketplaces.services.stock_sync import channel_push, channel_reconcile
+from marketplaces.services.stock_sync.claims import claim_rows, mark_applied
 from tests.factories import LocationFactory, SKUFactory
 from tests.factories.channels import sandbox_channel, sandbox_credentials
 from tests.marketplaces.conftest import push
@@ -153,18 +154,18 @@ def test_a_stale_pushers_mark_after_a_take_over_changes_nothing(make_channel, dc
 
     channel, _ = make_channel("ebay", skus=skus[:1])
     StockOutbox.objects.filter(channel=channel).update(state=PushState.PENDING, next_attempt_at=timezone.now())
-    stale = _claim(channel.pk, 10, timezone.now())
+    stale = claim_rows(channel.pk, 10, timezone.now())
     # The first pusher stalls past its lease; another takes the rows over and pushes 9.
     StockOutbox.objects.filter(channel=channel).update(claimed_at=timezone.now() - timedelta(hours=1))
-    current = _claim(channel.pk, 10, timezone.now())
+    current = claim_rows(channel.pk, 10, timezone.now())
     assert [row.pk for row in current] == [row.pk for row in stale]
     assert current[0].claim_token != stale[0].claim_token
 
-    _mark_applied(stale, {skus[0].pk: 3})  # the stale pusher finishes late
+    mark_applied(stale, {skus[0].pk: 3})  # the stale pusher finishes late
     row = StockOutbox.objects.get(pk=stale[0].pk)
     assert row.state == PushState.IN_FLIGHT and row.quantity is None
 
-    _mark_applied(current, {skus[0].pk: 9})
+    mark_applied(current, {skus[0].pk: 9})
     row.refresh_from_db()
     assert row.state == PushState.APPLIED and row.quantity == 9
 
