@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import F
 from django.dispatch import receiver
 
+from core.queueing import queue_or_leave_to_beat
 from fulfillment.models import Pickup, PickupStatus
 from fulfillment.selectors.stores import store_panel
 from fulfillment.services.pickups import pickups_after_transfer_received
@@ -54,10 +55,7 @@ def backorders_retry_on_stock_received(sender: Any, *, location_id: int, sku_ids
 
     if not sku_ids or not _has_backorders(sku_ids):
         return
-    try:
-        backorders_retry_task.delay(sku_ids=sorted(set(sku_ids)))
-    except Exception:  # the receipt is committed; the sweep will catch up
-        logger.exception("Could not queue the backorder retry for SKUs %s at location %s.", sku_ids, location_id)
+    queue_or_leave_to_beat(backorders_retry_task, sku_ids=sorted(set(sku_ids)))
 
 
 @receiver(location_panels, dispatch_uid="fulfillment.store_panel_on_location_page")

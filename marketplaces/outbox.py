@@ -29,11 +29,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Case, DateTimeField, F, PositiveIntegerField, Value, When
 from django.utils import timezone
 
+from core.queueing import cache_add_or_true, queue_or_leave_to_beat
 from inventory.models import StockChange
 from marketplaces.models import ChannelSync, Listing, PushState, StockOutbox
 from marketplaces.tasks import coalesce_and_push_task, push_channel_task
@@ -213,7 +213,7 @@ def _first_in_window(key: int, cache_key: str, window: float) -> bool:
         if now - _recently_queued.get(key, -1e9) < window:
             return False
         _recently_queued[key] = now
-    return bool(cache.add(cache_key, 1, timeout=max(1, math.ceil(window))))
+    return cache_add_or_true(cache_key, timeout=max(1, math.ceil(window)))
 
 
 def push_soon(channel_ids: list[int], *, countdown: float | None = None) -> None:
@@ -229,11 +229,8 @@ def push_soon(channel_ids: list[int], *, countdown: float | None = None) -> None
 
     window = coalesce_seconds()
     for channel_id in channel_ids:
-        try:
-            if _first_in_window(channel_id, f"channels:push-queued:{channel_id}", window):
-                push_channel_task.apply_async(args=(channel_id,), countdown=window if countdown is None else countdown)
-        except Exception:
-            logger.exception("Could not queue the stock push of channel %s; the beat re-drive will.", channel_id)
+        if _first_in_window(channel_id, f"channels:push-queued:{channel_id}", window):
+            queue_or_leave_to_beat(push_channel_task, channel_id, countdown=window if countdown is None else countdown)
 
 
 def coalesce_soon() -> None:
@@ -248,10 +245,7 @@ def coalesce_soon() -> None:
         return
 
     window = coalesce_seconds()
-    try:
-        if coalesce_and_push_task.app.conf.task_always_eager:
-            coalesce_and_push_task.apply()
-        elif _first_in_window(0, _COALESCE_KEY, window):
-            coalesce_and_push_task.apply_async(countdown=window)
-    except Exception:
-        logger.exception("Could not queue the stock feed coalescing; the beat re-drive will.")
+    if coalesce_and_push_task.app.conf.task_always_eager:
+        coalesce_and_push_task.apply()
+    elif _first_in_window(0, _COALESCE_KEY, window):
+        queue_or_leave_to_beat(coalesce_and_push_task, countdown=window)

@@ -21,6 +21,7 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
+from core.queueing import cache_add_or_true, queue_or_leave_to_beat
 from marketplaces.connectors import ConnectorError
 
 logger = logging.getLogger(__name__)
@@ -52,15 +53,10 @@ def _check_again(channel_id: int, seconds: float) -> None:
     """
     import math
 
-    from django.core.cache import cache
-
     if push_channel_task.app.conf.task_always_eager:
         return  # run in-process (tests): a countdown would not wait, the look would recurse
-    try:
-        if cache.add(_check_key(channel_id), 1, timeout=max(1, math.ceil(seconds)) + 30):
-            push_channel_task.apply_async(args=(channel_id,), kwargs={"scheduled": True}, countdown=seconds)
-    except Exception:
-        logger.exception("Could not queue the next push check of channel %s; the beat re-drive will.", channel_id)
+    if cache_add_or_true(_check_key(channel_id), timeout=max(1, math.ceil(seconds)) + 30):
+        queue_or_leave_to_beat(push_channel_task, channel_id, scheduled=True, countdown=seconds)
 
 
 @shared_task
