@@ -114,11 +114,6 @@ class ShipmentOutSerializer(serializers.Serializer):
     lines = ShipmentLineOutSerializer(many=True)
 
 
-class BackorderOutSerializer(serializers.Serializer):
-    sku = serializers.CharField()
-    quantity = serializers.IntegerField()
-
-
 class OrderOutSerializer(serializers.Serializer):
     """An order as the API returns it: lines, shipments, backorders and why it was routed so."""
 

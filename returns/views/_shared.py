@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
@@ -40,10 +39,6 @@ def form_refusal(request: HttpRequest, form: forms.Form, exc: DomainError, field
         form.add_error(field, exc.message)
     else:
         form.add_error(None, exc.message)
-
-
-def flash_refusal(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, exc.message)
 
 
 def context_flags(user: Any) -> dict[str, bool]:

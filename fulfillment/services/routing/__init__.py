@@ -12,7 +12,6 @@ from fulfillment.selectors.cost_model import (
     cost_model_load,
     routing_rules_for,
 )
-from fulfillment.services.routing.candidates import routing_candidates
 from fulfillment.services.routing.reserve import MAX_ATTEMPTS, RoutingOutcome, order_route, order_route_new
 
 __all__ = [
@@ -23,6 +22,5 @@ __all__ = [
     "cost_model_load",
     "order_route",
     "order_route_new",
-    "routing_candidates",
     "routing_rules_for",
 ]

@@ -26,11 +26,6 @@ def with_exclusions(rules: Rules, order: Order) -> Rules:
     return dataclasses.replace(rules, excluded_locations=rules.excluded_locations | frozenset(rejected))
 
 
-def routing_candidates(*, sku_codes: dict[int, str], order: Order) -> list[Candidate]:
-    """Locations that could serve the order (see `candidates_and_locations`)."""
-    return candidates_and_locations(sku_codes=sku_codes, order=order)[0]
-
-
 def candidates_and_locations(*, sku_codes: dict[int, str], order: Order) -> tuple[list[Candidate], dict[str, Location]]:
     """Locations that could serve the order, with their ATP of its SKUs and capacity left today.
 
