@@ -1,12 +1,17 @@
-"""Reading an uploaded CSV file: one reader for every import page and endpoint."""
+"""Uploaded CSV files: one reader for every import, and one way an upload page answers."""
 
 from __future__ import annotations
 
 import csv
 import io
-from typing import IO
+from collections.abc import Callable
+from typing import IO, Any, Protocol, TypeVar, cast
 
-from core.errors import ValidationFailed
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
+
+from core.errors import DomainError, ValidationFailed
 
 
 def csv_upload_rows(
@@ -48,3 +53,45 @@ def csv_upload_rows(
     if not rows:
         raise ValidationFailed("The file has a header but no rows.", field="file")
     return rows
+
+
+class UploadReport(Protocol):
+    """What an import service answers: whether it wrote anything, and the problems found if not."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    errors: Any
+
+
+ReportT = TypeVar("ReportT", bound=UploadReport)
+FormT = TypeVar("FormT", bound=forms.Form)
+
+
+def csv_upload_post(
+    request: HttpRequest,
+    *,
+    form_class: type[FormT],
+    run: Callable[[IO[bytes]], ReportT],
+    done: Callable[[ReportT], str],
+) -> tuple[FormT, ReportT | None, int]:
+    """Handle an upload page's POST: validate the form, run the import, say what happened.
+
+    Returns the form to show (a fresh one after a success), the report (None if the file never
+    got to the import) and the HTTP status: 200 with the `done` message on success, 422 with
+    the problems counted (every problem is in the report, nothing written) or a form error.
+    """
+    form = form_class(request.POST, request.FILES)
+    report = None
+    if form.is_valid():
+        try:
+            report = run(cast(IO[bytes], form.cleaned_data["file"]))
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+    if report is not None and report.ok:
+        messages.success(request, done(report))
+        return form_class(), report, 200
+    if report is not None:
+        count = len(report.errors)
+        messages.error(request, f"Nothing was imported: {count} problem{'' if count == 1 else 's'} in the file.")
+    return form, report, 422

@@ -125,9 +125,9 @@ SELECT (SELECT count(*) FROM taken), ARRAY(SELECT DISTINCT channel_id FROM upser
 
 
 def outbox_coalesce(*, limit: int = COALESCE_BATCH, max_batches: int = 100) -> list[int]:
-    """Move the stock change log into pending outbox rows; returns the channel ids that got pending pushes.
+    """Move the stock change feed into pending outbox rows; returns the channel ids that got pending pushes.
 
-    Each batch is one transaction and one statement: delete up to `limit` log rows (oldest
+    Each batch is one transaction and one statement: delete up to `limit` feed rows (oldest
     first, skipping rows another coalescer holds) and upsert the pending (channel, SKU) rows
     in (channel, SKU) order. A repeat change only bumps `generation`; an in-flight push then
     ends pending again (the newer value goes next). Safe to run concurrently and to repeat.

@@ -8,6 +8,8 @@ skip would hide a broken invariant: then they fail.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -15,6 +17,7 @@ from django.db import connection
 from core.roles import ADMINISTRATOR, BACK_OFFICE, STORE_ASSOCIATE, WAREHOUSE_OPERATOR
 from fulfillment.selectors.cost_model import cost_model_forget
 from inventory.models import LocationKind
+from tests.browser.support import chromium_browser
 from tests.factories import LocationFactory, SKUFactory, user_with_role
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -102,3 +105,9 @@ def associate_user(db, store):
 def back_office_client(client, back_office_user):
     client.force_login(back_office_user)
     return client
+
+
+@pytest.fixture
+def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A headless Chromium for browser tests (see `tests.browser.support`)."""
+    yield from chromium_browser(monkeypatch)

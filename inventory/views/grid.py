@@ -6,16 +6,14 @@ import io
 from collections.abc import Iterator
 from datetime import date
 from itertools import islice
-from typing import IO, cast
 
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.errors import DomainError
+from core.csv_upload import csv_upload_post
 from core.htmx import render_page
 from inventory.forms import PER_PAGE_CHOICES, GridFilterForm, ImportForm
 from inventory.models import StockLevel
@@ -106,27 +104,15 @@ def _csv_chunks(levels: QuerySet[StockLevel]) -> Iterator[str]:
 @permission_required("inventory.import_stock", raise_exception=True)
 def import_stock(request: HttpRequest) -> HttpResponse:
     """Upload a CSV of stock levels; show a row-by-row error report (nothing written) or a summary."""
-    form = ImportForm()
-    report = None
-    status = 200
+    form, report, status = ImportForm(), None, 200
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                report = stock_import_csv(stream=cast(IO[bytes], form.cleaned_data["file"]), actor=request.user)
-            except DomainError as exc:
-                form.add_error("file", exc.message)
-        if report is not None and report.ok:
-            messages.success(
-                request,
-                f"Imported {report.rows} rows: {report.changed} changed, {report.unchanged} already right.",
-            )
-            form = ImportForm()
-        elif report is not None:
-            count = len(report.errors)
-            messages.error(request, f"Nothing was imported: {count} problem{'' if count == 1 else 's'} in the file.")
-            status = 422
-        else:
-            status = 422
+        form, report, status = csv_upload_post(
+            request,
+            form_class=ImportForm,
+            run=lambda file: stock_import_csv(stream=file, actor=request.user),
+            done=lambda report: (
+                f"Imported {report.rows} rows: {report.changed} changed, {report.unchanged} already right."
+            ),
+        )
     context = {"form": form, "report": report, "errors": report.errors[:500] if report else []}
     return render_page(request, "inventory/import.html", context, partial="panel", status=status)

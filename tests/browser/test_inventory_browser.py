@@ -6,8 +6,6 @@ Without /usr/bin/chromium the tests skip, except under CI=true, where they fail.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,39 +15,11 @@ from core.roles import BACK_OFFICE
 from inventory.models import LocationKind, StockLevel, StockMovement
 from inventory.services import transfer_create
 from inventory.services.stock import StockLine
+from tests.browser.support import DESKTOP, DUPLICATE_IDS, PASSWORD, PHONE, SCREENSHOTS, fits_the_screen
 from tests.factories import stocked, user_with_role
 from tests.factories.pages import make_location, make_sku
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
-PASSWORD = "correct-horse-battery"  # the UserFactory default
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A headless Chromium driven through Playwright's sync API."""
-    if not os.path.exists(CHROMIUM):
-        reason = f"{CHROMIUM} is missing: apt-get install chromium"
-        if IN_CI:
-            pytest.fail(f"CI=true: {reason}")
-        pytest.skip(reason)
-    # Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def sign_in(page: Any, base_url: str, username: str, next_path: str = "/") -> None:
@@ -60,16 +30,6 @@ def sign_in(page: Any, base_url: str, username: str, next_path: str = "/") -> No
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base_url}{next_path}")
-
-
-DUPLICATE_IDS = """
-[...document.querySelectorAll('[id]')].map(e => e.id).filter((id, i, all) => all.indexOf(id) !== i)
-"""
-
-
-def fits_the_screen(page: Any) -> bool:
-    """True when the page does not scroll sideways (tables may scroll inside their own box)."""
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
 def test_adjust_stock_inline_and_see_the_ledger_row(chromium: Any, live_server: Any) -> None:

@@ -18,15 +18,14 @@ from fulfillment.models import Shipment, ShipmentStatus
 from fulfillment.services import cost_model_forget
 from inventory.models import LocationKind
 from orders.models import Order, OrderStatus
-from tests.browser import test_inventory_browser as inventory_browser
-from tests.browser.test_inventory_browser import DESKTOP, DUPLICATE_IDS, PHONE, SCREENSHOTS, fits_the_screen, sign_in
+from tests.browser.support import DESKTOP, DUPLICATE_IDS, PHONE, SCREENSHOTS, fits_the_screen
+from tests.browser.test_inventory_browser import sign_in
 from tests.factories import stocked, user_with_role
 from tests.factories.pages import make_location, make_sku
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 #: The headless Chromium of the inventory browser tests (same launch, same skip rules).
-chromium = inventory_browser.chromium
 
 TEE_BARCODE = "4006381333931"
 MUG_BARCODE = "0012345678905"

@@ -18,14 +18,13 @@ from PIL import Image
 from core.roles import BACK_OFFICE, STORE_ASSOCIATE
 from inventory.models import MovementKind, StockLevel, StockMovement
 from returns.models import ReturnAuthorization, ReturnPhoto, ReturnStatus
-from tests.browser import test_inventory_browser as inventory_browser
-from tests.browser.test_inventory_browser import DESKTOP, DUPLICATE_IDS, PHONE, SCREENSHOTS, fits_the_screen, sign_in
+from tests.browser.support import DESKTOP, DUPLICATE_IDS, PHONE, SCREENSHOTS, fits_the_screen
+from tests.browser.test_inventory_browser import sign_in
 from tests.factories import user_with_role
 from tests.factories.returns import delivered_order, return_network
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-chromium = inventory_browser.chromium
 
 
 @pytest.fixture(autouse=True)

@@ -22,8 +22,8 @@ from fulfillment.models import Pickup, PickupStatus
 from fulfillment.services import cost_model_forget
 from inventory.models import MovementKind, StockLevel, StockMovement
 from orders.models import OrderEvent, OrderStatus
-from tests.browser import test_inventory_browser as inventory_browser
-from tests.browser.test_inventory_browser import DUPLICATE_IDS, PHONE, SCREENSHOTS, fits_the_screen, sign_in
+from tests.browser.support import DUPLICATE_IDS, PHONE, SCREENSHOTS, fits_the_screen
+from tests.browser.test_inventory_browser import sign_in
 from tests.factories import stocked, user_with_role
 from tests.factories.orders import channel_key
 from tests.factories.pages import make_sku
@@ -31,7 +31,6 @@ from tests.factories.stores import make_store, set_store_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-chromium = inventory_browser.chromium
 
 TEE_BARCODE = "4006381333931"
 MUG_BARCODE = "0012345678905"

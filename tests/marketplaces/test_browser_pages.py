@@ -7,10 +7,7 @@ skip, except under CI=true, where they fail.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,37 +17,11 @@ from core.roles import BACK_OFFICE
 from fulfillment.demo import seed_carriers, seed_channels
 from fulfillment.models import RateCardRow
 from fulfillment.services.routing import cost_model_forget
+from tests.browser.support import DESKTOP, PASSWORD, PHONE, SCREENSHOTS, fits_the_screen
 from tests.factories import user_with_role
 from tests.factories.pages import make_location
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
-PASSWORD = "correct-horse-battery"  # the UserFactory default
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        reason = f"{CHROMIUM} is missing: apt-get install chromium"
-        if IN_CI:
-            pytest.fail(f"CI=true: {reason}")
-        pytest.skip(reason)
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
@@ -80,16 +51,6 @@ def sign_in(page: Any, base_url: str, next_path: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base_url}{next_path}")
-
-
-def fits_the_screen(page: Any) -> bool:
-    """No sideways scroll, and no zoomed-out phone layout (tables may scroll inside their own box)."""
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"
-            " && window.innerWidth <= document.documentElement.clientWidth + 1"
-        )
-    )
 
 
 def shoot(page: Any, name: str) -> None:

@@ -8,9 +8,10 @@ import pytest
 
 from inventory.services import stock_receive
 from marketplaces.services.log import sync_log
+from tests.browser.support import DESKTOP, PHONE, fits_the_screen
 from tests.factories import SKUFactory
 from tests.factories.channels import sandbox_channel
-from tests.marketplaces.test_browser_pages import DESKTOP, PHONE, chromium, demo, fits_the_screen, shoot, sign_in  # noqa: F401
+from tests.marketplaces.test_browser_pages import demo, shoot, sign_in  # noqa: F401 (demo is a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

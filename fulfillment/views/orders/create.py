@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import IO, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -11,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.csv_upload import csv_upload_post
 from core.errors import DomainError
 from core.htmx import render_page
 from fulfillment.services.intake import order_import, orders_import_csv
@@ -23,7 +23,7 @@ from orders.forms import (
     parse_order_lines,
 )
 from orders.selectors import order_form_choices
-from orders.services import ORDER_CSV_COLUMNS, LineInput, OrderInput
+from orders.services import ORDER_CSV_COLUMNS, LineInput, OrderCsvReport, OrderInput
 
 DEFAULT_CHANNEL = "web"
 
@@ -114,28 +114,14 @@ def order_line_row(request: HttpRequest) -> HttpResponse:
 @permission_required("orders.add_order", raise_exception=True)
 def order_import_view(request: HttpRequest) -> HttpResponse:
     """Upload a CSV of orders: a row-by-row error report (nothing written), or the orders made."""
-    form = OrderImportForm()
-    report = None
-    status = 200
+    form, report, status = OrderImportForm(), None, 200
     if request.method == "POST":
-        form = OrderImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                report = orders_import_csv(stream=cast(IO[bytes], form.cleaned_data["file"]), actor=request.user)
-            except DomainError as exc:
-                form.add_error("file", exc.message)
-        if report is not None and report.ok:
-            created, again = len(report.created), len(report.duplicates)
-            text = f"Imported {created} order{'' if created == 1 else 's'} from {report.rows} rows"
-            text += f"; {again} already imported, left as they were." if again else "."
-            messages.success(request, text)
-            form = OrderImportForm()
-        elif report is not None:
-            count = len(report.errors)
-            messages.error(request, f"Nothing was imported: {count} problem{'' if count == 1 else 's'} in the file.")
-            status = 422
-        else:
-            status = 422
+        form, report, status = csv_upload_post(
+            request,
+            form_class=OrderImportForm,
+            run=lambda file: orders_import_csv(stream=file, actor=request.user),
+            done=_orders_imported,
+        )
     context = {
         "form": form,
         "report": report,
@@ -143,3 +129,9 @@ def order_import_view(request: HttpRequest) -> HttpResponse:
         "columns": ORDER_CSV_COLUMNS,
     }
     return render_page(request, "orders/import.html", context, partial="panel", status=status)
+
+
+def _orders_imported(report: OrderCsvReport) -> str:
+    created, again = len(report.created), len(report.duplicates)
+    text = f"Imported {created} order{'' if created == 1 else 's'} from {report.rows} rows"
+    return text + (f"; {again} already imported, left as they were." if again else ".")
