@@ -26,7 +26,6 @@ from tests.factories.returns import delivered_order, return_network
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
