@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, ValidationFailed
+from core.sweeps import sweep_each
 from core.types import AnyUser
 from fulfillment.models import RejectReason, Shipment, ShipmentStatus, StoreProfile
 from fulfillment.services.reroute import Rejection, shipment_reject
@@ -178,11 +179,9 @@ def store_requests_sla_sweep(*, now: datetime | None = None, limit: int = SLA_BA
         .exclude(order__status=OrderStatus.ON_HOLD)
         .order_by("accept_by", "pk")[:limit]
     )
-    moved = []
-    for shipment in due:
-        try:
-            if store_request_expire(shipment=shipment, now=now) is not None:
-                moved.append(shipment.pk)
-        except Exception:
-            logger.exception("Could not re-route request %s past its SLA.", shipment.pk)
-    return moved
+    moved = sweep_each(
+        due,
+        lambda shipment: store_request_expire(shipment=shipment, now=now) is not None,
+        failure="Could not re-route request %s past its SLA.",
+    )
+    return [shipment.pk for shipment in moved]

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core.sweeps import sweep_each
 from fulfillment.models import Pickup, PickupStatus
 from fulfillment.selectors.stores import profile_of
 from fulfillment.services.cancel import order_cancel
@@ -54,14 +55,10 @@ def pickups_expire(*, now: datetime | None = None, limit: int = EXPIRY_BATCH) ->
         .exclude(order__status=OrderStatus.ON_HOLD)
         .order_by("hold_until", "pk")[:limit]
     )
-    expired = []
-    for pickup in due:
-        try:
-            if pickup_expire(pickup=pickup, now=now):
-                expired.append(pickup.pk)
-        except Exception:  # one broken pickup must not stop the others
-            logger.exception("Could not expire pickup %s.", pickup.pk)
-    return expired
+    expired = sweep_each(
+        due, lambda pickup: pickup_expire(pickup=pickup, now=now), failure="Could not expire pickup %s."
+    )
+    return [pickup.pk for pickup in expired]
 
 
 def pickups_remind(*, now: datetime | None = None, limit: int = EXPIRY_BATCH) -> list[int]:

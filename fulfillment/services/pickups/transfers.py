@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict
+from core.sweeps import sweep_each
 from core.types import AnyUser
 from fulfillment.models import Pickup, PickupStatus
 from fulfillment.selectors.stores import atp_at, transfer_eta, transfer_sources
@@ -95,34 +96,37 @@ def pickups_after_transfer_received(*, location_id: int | None = None) -> list[i
     (the customer is emailed then). An order on hold is left for later (routing skips it).
     Returns the ids of the pickups that moved to picking.
     """
-    from fulfillment.services.routing import order_route  # noqa: PLC0415 (routing opens pickups: a cycle)
-
     due = Pickup.objects.filter(status=PickupStatus.NEW, transfer__status=TransferStatus.RECEIVED)
     if location_id is not None:
         due = due.filter(location_id=location_id)
-    started = []
-    for pickup in list(due.select_related("order").order_by("pk")[:EXPIRY_BATCH]):
-        try:
-            with transaction.atomic():
-                order_route(
-                    order=pickup.order, actor=None, actor_label="transfer received", trigger="transfer to store"
-                )
-                locked = locked_pickup(pickup)
-                if locked.status != PickupStatus.NEW or locked.order.status == OrderStatus.ON_HOLD:
-                    continue
-                if waiting_units(locked.order) == 0:
-                    pickup_start(pickup=locked, actor=None, actor_label="transfer received")
-                    timeline_add(
-                        locked,
-                        f"{locked.transfer.number if locked.transfer else 'The transfer'} received at "
-                        f"{locked.location.code}: units reserved; scan them and mark the pickup ready.",
-                        actor=None,
-                        actor_label="transfer received",
-                    )
-                    started.append(pickup.pk)
-        except Exception:
-            logger.exception("Could not finish pickup %s after its transfer arrived.", pickup.pk)
-    return started
+    started = sweep_each(
+        list(due.select_related("order").order_by("pk")[:EXPIRY_BATCH]),
+        _start_with_transferred_units,
+        failure="Could not finish pickup %s after its transfer arrived.",
+    )
+    return [pickup.pk for pickup in started]
+
+
+def _start_with_transferred_units(pickup: Pickup) -> bool:
+    """Route the order's waiting units to the store's new stock; start the pickup once all are there."""
+    from fulfillment.services.routing import order_route  # noqa: PLC0415 (routing opens pickups: a cycle)
+
+    with transaction.atomic():
+        order_route(order=pickup.order, actor=None, actor_label="transfer received", trigger="transfer to store")
+        locked = locked_pickup(pickup)
+        if locked.status != PickupStatus.NEW or locked.order.status == OrderStatus.ON_HOLD:
+            return False
+        if waiting_units(locked.order) != 0:
+            return False
+        pickup_start(pickup=locked, actor=None, actor_label="transfer received")
+        timeline_add(
+            locked,
+            f"{locked.transfer.number if locked.transfer else 'The transfer'} received at "
+            f"{locked.location.code}: units reserved; scan them and mark the pickup ready.",
+            actor=None,
+            actor_label="transfer received",
+        )
+        return True
 
 
 def pickups_transfers_sweep() -> list[int]:
