@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from marketplaces.connectors.amazon.feeds import AmazonFeeds
 from marketplaces.connectors.amazon.orders import parse_order
+from marketplaces.connectors.amazon.session import quantity_patches
 from marketplaces.connectors.base import (
     PushResult,
     RemoteOrder,
@@ -42,13 +43,7 @@ class AmazonConnector(AmazonFeeds):
                 params={"marketplaceIds": self.marketplace_id, "issueLocale": "en_US"},
                 json={
                     "productType": "PRODUCT",
-                    "patches": [
-                        {
-                            "op": "replace",
-                            "path": "/attributes/fulfillment_availability",
-                            "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": item.quantity}],
-                        }
-                    ],
+                    "patches": quantity_patches(item.quantity),
                 },
             )
             body = response.json()

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from marketplaces import ratelimit
-from marketplaces.connectors.amazon.session import AmazonSession
+from marketplaces.connectors.amazon.session import AmazonSession, quantity_patches
 from marketplaces.connectors.base import PushResult, StockItem, TransientError
 
 FEED_CONTENT_TYPE = "application/json; charset=UTF-8"
@@ -56,13 +56,7 @@ class AmazonFeeds(AmazonSession):
                     "sku": item.external_sku,
                     "operationType": "PATCH",
                     "productType": "PRODUCT",
-                    "patches": [
-                        {
-                            "op": "replace",
-                            "path": "/attributes/fulfillment_availability",
-                            "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": item.quantity}],
-                        }
-                    ],
+                    "patches": quantity_patches(item.quantity),
                 }
                 for number, item in enumerate(items, start=1)
             ],

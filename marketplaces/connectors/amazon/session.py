@@ -97,3 +97,14 @@ class AmazonSession(Connector):
             if response.status_code == 429 or self.learned_limits.get(op, (0.0, burst))[1] == 1.0:
                 burst = 1.0
             self.learned_limits[op] = (rate * 0.95, burst)
+
+
+def quantity_patches(quantity: int) -> list[dict[str, object]]:
+    """The JSON patch that sets a listing's absolute quantity: the same for one call and for a feed message."""
+    return [
+        {
+            "op": "replace",
+            "path": "/attributes/fulfillment_availability",
+            "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": quantity}],
+        }
+    ]
