@@ -19,9 +19,7 @@ One capability is optional and declared rather than inferred from the class: a c
 
 from __future__ import annotations
 
-import base64
 import email.utils
-import hashlib
 import hmac
 import time
 from abc import ABC, abstractmethod
@@ -41,6 +39,7 @@ from marketplaces.connectors.data import (
     StockItem,
     WebhookEvent,
 )
+from marketplaces.signing import hmac_base64
 
 USER_AGENT = "fulfil-back-office/1.0 (channel sync)"
 
@@ -108,11 +107,6 @@ def money(value: Any) -> Decimal:
     if value is None or value == "":
         return Decimal("0.00")
     return Decimal(str(value)).quantize(Decimal("0.01"))
-
-
-def hmac_base64(secret: str, body: bytes) -> str:
-    """Base64 of HMAC-SHA256(secret, raw body): Shopify's and WooCommerce's webhook signature."""
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
 def signature_matches(secret: str, body: bytes, presented: str | None) -> bool:

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from marketplaces.connectors.base import hmac_base64
+from marketplaces.signing import hmac_base64
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 
