@@ -33,10 +33,8 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from datetime import time as clock
 from decimal import Decimal
 from pathlib import Path
 
@@ -48,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.routing_networks import PLACED, make_catalog, random_network, random_order, us_places  # noqa: E402
 from fulfillment.routing import (  # noqa: E402
     Candidate,
     CostModel,
@@ -65,7 +64,6 @@ from fulfillment.routing.presets import demo_cost_model, jasin_sinha_cost_model 
 DATA = ROOT / "bench" / "data" / "jasin-sinha-warmup"
 PACKAGE, PER_UNIT, PER_MILE = 8.759, 0.423, 0.000541
 ITEMS, TYPES_PER_SIZE, SIZES = 20, 5, (1, 2, 3, 4, 5)
-PLACED = datetime(2025, 11, 24, 15, 0, tzinfo=UTC)
 
 
 # --- Quality: Jasin & Sinha warm-up ------------------------------------------------------------
@@ -259,103 +257,6 @@ def quality(args: argparse.Namespace) -> None:
 
 
 # --- Latency: random US networks ---------------------------------------------------------------
-
-CONTIGUOUS_EXCLUDED = {"AK", "HI", "PR", "VI", "GU", "AS", "MP", "FM", "MH", "PW", "AA", "AE", "AP"}
-KIND_MIX = (("warehouse", 0.2), ("store", 0.5), ("3pl", 0.2), ("dropship_supplier", 0.1))
-CARRY = {"warehouse": 0.85, "store": 0.45, "3pl": 0.7}
-STOCK = {"warehouse": 40, "store": 6, "3pl": 25, "dropship_supplier": 15}
-PRIORITY = {"warehouse": 10, "3pl": 20, "store": 30, "dropship_supplier": 40}
-CATALOG = 300
-SERVICES = (("standard", 0.8, 5), ("express", 0.15, 2), ("next_day", 0.04, 1), ("same_day", 0.01, 0))
-
-
-def us_places() -> list[tuple[float, float, str]]:
-    """(lat, lon, time zone) of every active contiguous-US ZIP code."""
-    import zipcodes
-
-    return [
-        (float(z["lat"]), float(z["long"]), z["timezone"] or "America/Chicago")
-        for z in zipcodes.list_all()
-        if z["active"] and z["state"] not in CONTIGUOUS_EXCLUDED
-    ]
-
-
-@dataclass
-class Catalog:
-    """SKUs with popularity (Zipf) and unit weights."""
-
-    skus: list[str]
-    popularity: list[float]
-    weights: list[int]
-
-
-def make_catalog(rng: random.Random) -> Catalog:
-    """300 SKUs, Zipf-ish popularity, log-normal weights around 400 g."""
-    skus = [f"SKU-{i:04d}" for i in range(CATALOG)]
-    popularity = [1.0 / (i + 1) ** 0.8 for i in range(CATALOG)]
-    weights = [int(min(8000, max(20, rng.lognormvariate(math.log(400), 0.9)))) for _ in range(CATALOG)]
-    return Catalog(skus, popularity, weights)
-
-
-def random_network(
-    rng: random.Random, size: int, places: Sequence[tuple[float, float, str]], catalog: Catalog
-) -> list[Candidate]:
-    """`size` locations of mixed kinds at random ZIP codes, with assortments and stock."""
-    network = []
-    kinds = [k for k, _ in KIND_MIX]
-    for index in range(size):
-        kind = rng.choices(kinds, weights=[w for _, w in KIND_MIX])[0]
-        lat, lon, tz = rng.choice(places)
-        if kind == "dropship_supplier":
-            start = rng.randrange(CATALOG - 40)
-            assortment = [s for s in catalog.skus[start : start + 40] if rng.random() < 0.9]
-        else:
-            assortment = [s for s in catalog.skus if rng.random() < CARRY[kind]]
-        available = {}
-        for sku in assortment:
-            count = int(rng.expovariate(1.0 / STOCK[kind]))
-            if count:
-                available[sku] = count
-        network.append(
-            Candidate(
-                code=f"{kind[:4]}-{index:03d}",
-                kind=kind,
-                lat=lat,
-                lon=lon,
-                available=available,
-                capacity_left=rng.choice([0, 3, 10, 25]) if kind == "store" else None,
-                priority=PRIORITY[kind],
-                cutoff_local=clock(rng.choice([12, 14, 15, 16, 17])),
-                timezone=tz,
-                ship_from_store=kind == "store" and rng.random() < 0.7,
-            )
-        )
-    return network
-
-
-def random_order(
-    rng: random.Random, places: Sequence[tuple[float, float, str]], catalog: Catalog, lines: int
-) -> RouteRequest:
-    """An order of `lines` distinct SKUs (by popularity) to a random ZIP code."""
-    chosen: list[int] = []
-    while len(chosen) < lines:
-        pick = rng.choices(range(CATALOG), weights=catalog.popularity)[0]
-        if pick not in chosen:
-            chosen.append(pick)
-    service, _, days = rng.choices(SERVICES, weights=[w for _, w, _ in SERVICES])[0]
-    placed = PLACED + timedelta(hours=rng.uniform(0, 24 * 6))
-    lat, lon, _ = rng.choice(places)
-    return RouteRequest(
-        lines=[
-            Line(catalog.skus[i], rng.choices((1, 2, 3), weights=(0.8, 0.15, 0.05))[0], catalog.weights[i])
-            for i in chosen
-        ],
-        destination_lat=lat,
-        destination_lon=lon,
-        placed_at=placed,
-        service=service,
-        promised_by=placed.date() + timedelta(days=days + (2 if placed.weekday() >= 4 else 0)),
-    )
 
 
 def latency(args: argparse.Namespace) -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures with a same-run baseline (see README.md)."""
