@@ -27,7 +27,9 @@ Printed, per channel and in total:
   batch size) calls; summed. Amazon's "batch" is the cheaper of one patchListingsItem per SKU
   and one feed (6 calls: createFeedDocument, upload, createFeed, getFeed, getFeedDocument,
   report download) — a lower bound its Feeds usage plan may not allow window after window;
-- p50/p95/max time from a change's commit to the sandbox showing a value computed after it;
+- p50/p95/max time from a change's commit to the sandbox showing a value computed after it,
+  observed from outside the product: a watcher thread reads the outbox rows (claimed at, marked
+  at) and the listings' last push every 20 ms, as an operator's monitor would;
 - lost updates: (channel, SKU) pairs whose sandbox quantity differs from the channel's
   available-to-sell once everything is pushed (must be 0).
 """
