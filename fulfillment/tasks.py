@@ -8,7 +8,7 @@ from typing import Any
 from celery import shared_task
 from django.db import OperationalError
 
-from fulfillment.carrier_sandbox import CarrierUnavailable, carrier_client
+from carriers.builtin import CarrierUnavailable, carrier_client
 from fulfillment.services.reroute import backorders_retry
 from fulfillment.services.shipping import tracking_refresh
 

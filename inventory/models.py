@@ -99,6 +99,23 @@ class SKU(TimeStampedModel):
     )
     currency = models.CharField(max_length=3, default="USD")
     is_active = models.BooleanField("active", default=True, db_index=True)
+    # Customs data, required on international labels.
+    hs_code = models.CharField(
+        "HS code",
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6,10}$", "An HS tariff code has 6 to 10 digits.")],
+    )
+    origin_country = models.CharField("country of origin", max_length=2, blank=True)
+    customs_value = models.DecimalField(
+        "customs value per unit",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    customs_description = models.CharField(max_length=120, blank=True)
 
     class Meta:
         ordering = ["code"]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from channels.crypto import mask
+from core.crypto import mask
 from channels.models import ChannelKind
 from inventory.models import SKU, Location
 from marketplaces.services.setup import SECRET_FIELDS

@@ -62,6 +62,14 @@ class ServiceLevel(models.TextChoices):
     SAME_DAY = "same_day", "Same day"
 
 
+class AddressStatus(models.TextChoices):
+    UNCHECKED = "", "Not checked"
+    VERIFIED = "verified", "Verified"
+    CORRECTED = "corrected", "Correction suggested"
+    UNDELIVERABLE = "undeliverable", "Undeliverable"
+    NOT_GEOCODED = "not_geocoded", "Not on the map"
+
+
 class Order(TimeStampedModel):
     """A customer's order from one channel."""
 
@@ -92,6 +100,11 @@ class Order(TimeStampedModel):
     tax_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     grand_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     routing_reason = models.CharField(max_length=300, blank=True)
+    address_status = models.CharField(max_length=16, choices=AddressStatus.choices, blank=True, default="")
+    address_suggestion = models.JSONField(
+        default=dict, blank=True, help_text="The carrier's corrected address, for staff to accept."
+    )
+    address_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-placed_at", "-id"]

@@ -14,7 +14,7 @@ from typing import Any
 from celery import shared_task
 from django.db import OperationalError
 
-from fulfillment.carrier_sandbox import CarrierUnavailable
+from carriers.builtin import CarrierUnavailable
 from returns.backoff import MAX_RETRIES, backoff
 from returns.notifications import return_decision_notify
 from returns.services.dispatch import refund_dispatch_task

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "template_partials",
     "core.apps.CoreConfig",
     "inventory.apps.InventoryConfig",
+    "carriers.apps.CarriersConfig",
     "channels.apps.ChannelsConfig",
     "orders.apps.OrdersConfig",
     "fulfillment.apps.FulfillmentConfig",
@@ -158,7 +159,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Where labels and tracking come from: the in-product sandbox until a real carrier client is configured.
-CARRIER_CLIENT = os.environ.get("CARRIER_CLIENT", "fulfillment.carrier_sandbox.CarrierSandbox")
+CARRIER_CLIENT = os.environ.get("CARRIER_CLIENT", "carriers.builtin.CarrierSandbox")
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 # --- Marketplace sync ---
 # Fernet key(s) for channel credentials, comma-separated, newest first. Unset: derived from

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -230,98 +229,6 @@ class RoutingPolicy(models.Model):
         return f"Routing policy for {self.channel or 'every channel'}"
 
 
-# --- Work at the location: pick lists, packages, tracking ------------------------------------
-
-
-class PickListStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    DONE = "done", "Done"
-
-
-class PickList(models.Model):
-    """A batch of accepted shipments at one location, picked in one walk (printable)."""
-
-    location = models.ForeignKey("inventory.Location", on_delete=models.PROTECT, related_name="picklists")
-    shipments = models.ManyToManyField(Shipment, related_name="picklists")
-    status = models.CharField(max_length=8, choices=PickListStatus.choices, default=PickListStatus.OPEN, db_index=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["location", "status"], name="picklist_location_status")]
-
-    def __str__(self) -> str:
-        return self.number
-
-    @property
-    def number(self) -> str:
-        """The number printed on the list, e.g. PL-000042."""
-        return f"PL-{self.pk:06d}" if self.pk else "PL-new"
-
-
-class Package(models.Model):
-    """The parcel a shipment was packed into: what was scanned, its weight, and its label once bought.
-
-    One package per shipment (routing plans one package per location). Packing again after
-    a re-pick replaces the scans and weight and drops a label that was not used.
-    """
-
-    shipment = models.OneToOneField(Shipment, on_delete=models.CASCADE, related_name="package")
-    weight_grams = models.PositiveIntegerField()
-    scanned = models.JSONField(default=list, help_text="The codes scanned at the packing bench, in order.")
-    packed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    packed_at = models.DateTimeField()
-    carrier = models.CharField(max_length=40, blank=True)
-    service = models.CharField(max_length=40, blank=True)
-    tracking_number = models.CharField(max_length=64, blank=True, db_index=True)
-    label_format = models.CharField(max_length=8, blank=True, help_text="zpl, pdf or png")
-    label_data = models.TextField(blank=True, help_text="The label as the carrier returned it (ZPL text).")
-    label_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    label_created_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [models.CheckConstraint(condition=Q(weight_grams__gt=0), name="package_weight_gt_0")]
-
-    def __str__(self) -> str:
-        return f"{self.shipment_id}: {self.weight_grams} g {self.tracking_number}".strip()
-
-
-class TrackingStatus(models.TextChoices):
-    LABEL_CREATED = "label_created", "Label created"
-    PICKED_UP = "picked_up", "Picked up"
-    IN_TRANSIT = "in_transit", "In transit"
-    OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
-    DELIVERED = "delivered", "Delivered"
-    EXCEPTION = "exception", "Exception"
-
-
-class TrackingEvent(models.Model):
-    """One scan event the carrier reported for a shipment; each status is stored once."""
-
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_events")
-    occurred_at = models.DateTimeField()
-    status = models.CharField(max_length=20, choices=TrackingStatus.choices)
-    description = models.CharField(max_length=255, blank=True)
-    location = models.CharField(max_length=120, blank=True, help_text="Where the carrier scanned it (free text).")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["shipment", "occurred_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["shipment", "status"], name="trackingevent_unique_shipment_status"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.shipment_id} {self.status} @ {self.occurred_at:%Y-%m-%d %H:%M}"
-
-
 class RoutingExclusion(models.Model):
     """A location that must not serve (the rest of) an order again, e.g. because it rejected it.
 
@@ -346,6 +253,14 @@ class RoutingExclusion(models.Model):
 
 # Store fulfillment (pickups, opening hours, ship-from-store settings) lives in its own module;
 # imported last because it refers to the models above.
+from fulfillment.models.packing import (  # noqa: E402
+    Package,
+    PackageStatus,
+    PickList,
+    PickListStatus,
+    TrackingEvent,
+    TrackingStatus,
+)
 from fulfillment.models.stores import (  # noqa: E402
     OpeningHours,
     Pickup,
@@ -363,6 +278,7 @@ __all__ = [
     "CostSettings",
     "OpeningHours",
     "Package",
+    "PackageStatus",
     "PickList",
     "PickListStatus",
     "Pickup",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import httpx
 from django.conf import settings
 
-from channels.crypto import credentials_decrypt
+from core.crypto import credentials_decrypt
 from marketplaces.connectors.amazon import AmazonConnector
 from marketplaces.connectors.base import (
     AuthExpired,

@@ -7,10 +7,9 @@ URL is `sandbox://<name>` is served by it through `SandboxTransport`, without a 
 
 from __future__ import annotations
 
-import threading
-
 import httpx
 
+from core.sandbox import SandboxRegistry
 from marketplaces.sandbox.amazon import AmazonSandbox
 from marketplaces.sandbox.base import SandboxApp
 from marketplaces.sandbox.ebay import EbaySandbox
@@ -24,37 +23,27 @@ SANDBOX_KINDS: dict[str, type[SandboxApp]] = {
     "woocommerce": WooCommerceSandbox,
 }
 
-_sandboxes: dict[str, SandboxApp] = {}
-_lock = threading.Lock()
+_registry: SandboxRegistry[SandboxApp] = SandboxRegistry(SANDBOX_KINDS)
 
 
 def sandbox_for(name: str) -> SandboxApp:
     """The sandbox called `name` (its kind is the part before the first dot)."""
-    with _lock:
-        if name not in _sandboxes:
-            kind = name.split(".")[0]
-            if kind not in SANDBOX_KINDS:
-                raise LookupError(f"No sandbox of kind {kind!r}: use one of {', '.join(SANDBOX_KINDS)}.")
-            _sandboxes[name] = SANDBOX_KINDS[kind](name)
-        return _sandboxes[name]
+    return _registry.get(name)
 
 
 def sandbox_reset(name: str) -> SandboxApp:
     """Forget a sandbox's state and start a fresh one."""
-    with _lock:
-        _sandboxes.pop(name, None)
-    return sandbox_for(name)
+    return _registry.reset(name)
 
 
 class SandboxTransport(httpx.BaseTransport):
     """An httpx transport that hands `sandbox://<name>/...` requests to that in-process sandbox."""
 
+    def __init__(self) -> None:
+        self._inner = _registry.transport()
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        sandbox = sandbox_for(request.url.host)
-        request.read()
-        response = sandbox.handle(request)
-        response.read()
-        return response
+        return self._inner.handle_request(request)
 
 
 __all__ = ["SANDBOX_KINDS", "SandboxApp", "SandboxTransport", "sandbox_for", "sandbox_reset"]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
-from channels.crypto import credentials_decrypt, credentials_encrypt
+from core.crypto import credentials_decrypt, credentials_encrypt
 from channels.models import Channel
 from core.errors import Conflict, ValidationFailed
 from inventory.models import SKU, Location

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from channels.crypto import credentials_decrypt
+from core.crypto import credentials_decrypt
 from core.errors import DomainError
 from core.htmx import render_page
 from inventory.models import SKU

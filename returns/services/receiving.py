@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from core.errors import Conflict, ValidationFailed
 from core.types import AnyUser
-from fulfillment.carrier_sandbox import CarrierError, carrier_client
+from carriers.builtin import CarrierError, carrier_client
 from inventory.models import Location
 from orders.models import Order
 from returns.models import (

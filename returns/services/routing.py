@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from core.errors import Conflict
 from core.types import AnyUser
-from fulfillment.carrier_sandbox import (
+from carriers.builtin import (
     Address,
     CarrierClient,
     CarrierError,

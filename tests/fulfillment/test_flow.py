@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.errors import Conflict, ValidationFailed
 from fulfillment import tasks
-from fulfillment.carrier_sandbox import (
+from carriers.builtin import (
     CarrierError,
     CarrierSandbox,
     CarrierUnavailable,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from channels.crypto import credentials_decrypt
+from core.crypto import credentials_decrypt
 from inventory.services import stock_receive
 from marketplaces.models import ChannelSync, PushState, StockOutbox
 from marketplaces.services.log import sync_log

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from core.errors import Conflict, NotFound, ValidationFailed
-from fulfillment.carrier_sandbox import tracking_number_valid
+from carriers.builtin import tracking_number_valid
 from orders.models import OrderEvent, OrderStatus
 from returns.models import (
     OutOfWindow,
@@ -310,7 +310,7 @@ def test_a_carrier_refusal_leaves_the_return_authorised_with_the_reason_to_retry
 
     from returns.services import return_label_buy
 
-    settings.CARRIER_CLIENT = "fulfillment.carrier_sandbox.CarrierSandbox"
+    settings.CARRIER_CLIENT = "carriers.builtin.CarrierSandbox"
     labelled = return_label_buy(rma=rma)
     assert labelled.tracking_number and not labelled.label_error
 
@@ -319,7 +319,7 @@ class RefusingCarrier:
     """A carrier that refuses every label (as a real one does for an address it does not serve)."""
 
     def create_return_label(self, request):
-        from fulfillment.carrier_sandbox import CarrierError
+        from carriers.builtin import CarrierError
 
         raise CarrierError("Address not served.")
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from fulfillment.carrier_sandbox import CarrierSandbox, tracking_number_for
+from carriers.builtin import CarrierSandbox, tracking_number_for
 from returns.models import ReturnSource, ReturnStatus, ReturnTrackingEvent
 from returns.services import ReturnLineInput, return_receive, return_request, return_tracking_refresh
 from returns.tasks import return_tracking_poll
@@ -51,7 +51,7 @@ def test_the_beat_task_runs_the_refresh(net):
 
 
 def test_return_labels_get_distinct_tracking_numbers_from_the_returns_own_number(net):
-    from fulfillment.carrier_sandbox import Address, LabelRequest, return_serial
+    from carriers.builtin import Address, LabelRequest, return_serial
 
     sandbox = CarrierSandbox()
     place = Address(name="x", line1="1 Main", city="Dallas", region="TX", postal_code="75201", country="US")

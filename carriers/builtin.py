@@ -34,7 +34,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-DEFAULT_CARRIER_CLIENT = "fulfillment.carrier_sandbox.CarrierSandbox"
+from carriers.connectors.base import CarrierError, CarrierUnavailable, TrackingUpdate
+
+DEFAULT_CARRIER_CLIENT = "carriers.builtin.CarrierSandbox"
+__all__ = ["CarrierError", "CarrierUnavailable", "TrackingUpdate"]  # re-exported for the label callers
 GRAMS_PER_POUND = Decimal("453.59237")
 
 LABEL_CREATED = "label_created"
@@ -42,18 +45,6 @@ PICKED_UP = "picked_up"
 IN_TRANSIT = "in_transit"
 OUT_FOR_DELIVERY = "out_for_delivery"
 DELIVERED = "delivered"
-
-
-class CarrierError(Exception):
-    """The carrier refused the request (bad address, overweight parcel): retrying will not help."""
-
-
-class CarrierUnavailable(CarrierError):
-    """The carrier is down, slow or throttling: retry later (with backoff)."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -105,14 +96,6 @@ class TrackRequest:
     estimated_delivery: date | None = None
     origin: str = ""
     destination: str = ""
-
-
-@dataclass(frozen=True)
-class TrackingUpdate:
-    status: str
-    occurred_at: datetime
-    description: str
-    location: str = ""
 
 
 class CarrierClient(Protocol):

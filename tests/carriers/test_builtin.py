@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from fulfillment.carrier_sandbox import (
+from carriers.builtin import (
     DELIVERED,
     IN_TRANSIT,
     LABEL_CREATED,
