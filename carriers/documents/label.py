@@ -20,6 +20,7 @@ from reportlab.pdfgen.canvas import Canvas
 from carriers.connectors.base import PostalAddress
 from carriers.documents.text import (
     ascii_text,
+    country_name,
     day_text,
     pdf_text,
     spaced_tracking,
@@ -125,7 +126,7 @@ def _address_lines(address: PostalAddress, international: bool) -> list[tuple[st
     lines = [(address.name, True), (address.company, False), (address.street1, False), (address.street2, False)]
     lines.append((city_line, True))
     if international:
-        lines.append((address.country.upper(), True))
+        lines.append((country_name(address.country), True))
     return [(line, key) for line, key in lines if line.strip()]
 
 
@@ -140,10 +141,12 @@ def _layout(content: LabelContent, clean: Callable[[str], str]) -> list[_Element
         els.append(_text(MARGIN, 17 + 9 * i, 176, clean(line), 7.5, bold=False))
     els.append(_Box(192, 6, PAGE_WIDTH - 192 - 6, 66, thickness=1))
     right_x, right_w = 196.0, PAGE_WIDTH - 196 - 10
-    els.append(_text(right_x, 11, right_w, "SHIP DATE", 6, align="center"))
-    els.append(_text(right_x, 19, right_w, day_text(content.created), 9, align="center"))
-    els.append(_text(right_x, 40, right_w, "WEIGHT", 6, align="center"))
-    els.append(_text(right_x, 48, right_w, weight_text(content.weight_grams), 9, align="center"))
+    if content.created is not None:
+        els.append(_text(right_x, 11, right_w, "SHIP DATE", 6, align="center"))
+        els.append(_text(right_x, 19, right_w, day_text(content.created), 9, align="center"))
+    weight_top = 40.0 if content.created is not None else 26.0  # centred in the box when it is alone
+    els.append(_text(right_x, weight_top, right_w, "WEIGHT", 6, align="center"))
+    els.append(_text(right_x, weight_top + 8, right_w, weight_text(content.weight_grams), 9, align="center"))
     els.append(_Box(0, 78, PAGE_WIDTH, 1.5))
 
     ship_to_top = 84.0
@@ -163,8 +166,10 @@ def _layout(content: LabelContent, clean: Callable[[str], str]) -> list[_Element
 
     # Carrier and service band.
     els.append(_Box(0, 236, PAGE_WIDTH, 34))
-    els.append(_text(MARGIN, 244, 112, clean(content.carrier.upper()), 19, reverse=True))
-    service_x = MARGIN + 120
+    carrier = _text(MARGIN, 244, 150, clean(content.carrier.upper()), 19, reverse=True)
+    els.append(carrier)
+    # The service takes whatever the carrier's name leaves of the band.
+    service_x = MARGIN + stringWidth(carrier.text, BOLD, carrier.size) + 14
     service = clean(content.service.upper())
     els.append(_text(service_x, 247, PAGE_WIDTH - MARGIN - service_x, service, 12, align="right", reverse=True))
 

@@ -108,6 +108,26 @@ def spaced_tracking(tracking_number: str) -> str:
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
+# English names of the destinations a US merchant ships to most; carriers want the country spelt
+# out on international labels. Others print as their ISO code, which sorters also read.
+_COUNTRY_NAMES = {
+    "AR": "ARGENTINA", "AT": "AUSTRIA", "AU": "AUSTRALIA", "BE": "BELGIUM", "BR": "BRAZIL",
+    "CA": "CANADA", "CH": "SWITZERLAND", "CL": "CHILE", "CN": "CHINA", "CO": "COLOMBIA",
+    "CZ": "CZECH REPUBLIC", "DE": "GERMANY", "DK": "DENMARK", "ES": "SPAIN", "FI": "FINLAND",
+    "FR": "FRANCE", "GB": "UNITED KINGDOM", "GR": "GREECE", "HK": "HONG KONG", "IE": "IRELAND",
+    "IL": "ISRAEL", "IN": "INDIA", "IT": "ITALY", "JP": "JAPAN", "KR": "SOUTH KOREA",
+    "MX": "MEXICO", "NL": "NETHERLANDS", "NO": "NORWAY", "NZ": "NEW ZEALAND", "PL": "POLAND",
+    "PR": "PUERTO RICO", "PT": "PORTUGAL", "SE": "SWEDEN", "SG": "SINGAPORE", "TW": "TAIWAN",
+    "US": "UNITED STATES", "ZA": "SOUTH AFRICA",
+}  # fmt: skip
+
+
+def country_name(code: str) -> str:
+    """The country's English name in capitals as labels print it, or the code itself when unlisted."""
+    code = code.strip().upper()
+    return _COUNTRY_NAMES.get(code, code)
+
+
 def day_text(day: date | None) -> str:
     """A date written the unambiguous way (2026-03-01), or "" when unknown."""
     return day.isoformat() if day is not None else ""
