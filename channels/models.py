@@ -31,6 +31,20 @@ class Channel(TimeStampedModel):
     kind = models.CharField(max_length=16, choices=ChannelKind.choices, default=ChannelKind.WEB)
     currency = models.CharField(max_length=3, default="USD")
     is_active = models.BooleanField("enabled", default=True)
+    label_rule = models.CharField(
+        "label choice",
+        max_length=16,
+        choices=[
+            ("on_time", "Cheapest that arrives by the promised date"),
+            ("fastest", "Fastest"),
+            ("preferred", "The preferred carrier, when it quotes"),
+        ],
+        default="on_time",
+        help_text="Which live rate the packing bench picks for this channel's orders; staff can change it.",
+    )
+    preferred_carrier = models.CharField(
+        max_length=40, blank=True, help_text='For "preferred carrier": its name as the carrier quotes it, e.g. UPS.'
+    )
 
     class Meta:
         ordering = ["code"]

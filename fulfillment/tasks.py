@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 from celery import shared_task
 from django.db import OperationalError
 
 from carriers.builtin import CarrierUnavailable, carrier_client
+from carriers.connectors import connector_for
+from carriers.connectors.base import BoughtLabel, CarrierError
+from carriers.models import CarrierAccount
 from fulfillment.services.reroute import backorders_retry
 from fulfillment.services.shipping import tracking_refresh
 
@@ -67,6 +71,42 @@ def carrier_label_void(self: Any, *, carrier: str, tracking_number: str) -> None
         carrier_client().void_label(carrier=carrier, tracking_number=tracking_number)
     except CarrierUnavailable as exc:
         raise self.retry(exc=exc, countdown=exc.retry_after or _backoff(self.request.retries)) from exc
+
+
+@shared_task(name="fulfillment.tasks.bought_label_void", bind=True, max_retries=MAX_RETRIES)
+def bought_label_void(
+    self: Any,
+    *,
+    account_id: int | None,
+    carrier: str,
+    tracking_number: str,
+    provider_shipment_id: str = "",
+    provider_label_id: str = "",
+) -> None:
+    """Give back a label bought on a carrier account but not used (the box changed meanwhile)."""
+    if account_id is None:
+        carrier_label_void.run(carrier=carrier, tracking_number=tracking_number)
+        return
+    account = CarrierAccount.objects.filter(pk=account_id).first()
+    if account is None:
+        return
+    label = BoughtLabel(
+        tracking_number=tracking_number,
+        carrier=carrier,
+        service="",
+        amount=Decimal(0),
+        currency="USD",
+        label_format="",
+        label=b"",
+        provider_shipment_id=provider_shipment_id,
+        provider_label_id=provider_label_id,
+    )
+    try:
+        connector_for(account).void(label)
+    except CarrierUnavailable as exc:
+        raise self.retry(exc=exc, countdown=exc.retry_after or _backoff(self.request.retries)) from exc
+    except CarrierError:
+        logger.warning("Voiding unused label %s on %s was refused", tracking_number, account.code)
 
 
 # --- Stores: pickups and ship-from-store ------------------------------------------------------

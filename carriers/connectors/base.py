@@ -177,6 +177,7 @@ class BoughtLabel:
     provider_shipment_id: str = ""
     provider_label_id: str = ""
     tracking_url: str = ""
+    zpl: bytes = b""  # the same label as ZPL, when the carrier gave both (thermal printers)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,15 @@ class Shipment(TimeStampedModel):
     def number(self) -> str:
         return f"SH-{self.pk:06d}" if self.pk else "SH-new"
 
+    @property
+    def packed_grams(self) -> int:
+        """The weight of every box packed (0 before packing); uses prefetched boxes when there are."""
+        return sum(box.weight_grams for box in self.packages.all())
+
+    @property
+    def box_count(self) -> int:
+        return len(self.packages.all())
+
 
 class ShipmentLine(models.Model):
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")

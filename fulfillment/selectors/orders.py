@@ -157,10 +157,11 @@ def order_detail(*, user: AnyUser | object, pk: int) -> Order:
     A constant number of queries, whatever the order holds.
     """
     shipments = (
-        Shipment.objects.select_related("location", "package")
+        Shipment.objects.select_related("location")
         .prefetch_related(
             Prefetch("lines", queryset=ShipmentLine.objects.select_related("sku").order_by("pk")),
             "tracking_events",
+            "packages",
         )
         .order_by("pk")
     )

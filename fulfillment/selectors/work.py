@@ -89,8 +89,10 @@ def work_queue(*, user: AnyUser | object, location: Location | None, tab: str, t
     if location is not None:
         qs = qs.filter(location=location)
     return (
-        qs.select_related("order", "location", "package")
-        .prefetch_related(Prefetch("lines", queryset=ShipmentLine.objects.select_related("sku").order_by("pk")))
+        qs.select_related("order", "location")
+        .prefetch_related(
+            Prefetch("lines", queryset=ShipmentLine.objects.select_related("sku").order_by("pk")), "packages"
+        )
         .order_by(F("ship_by").asc(nulls_last=True), "pk")
     )
 
@@ -99,8 +101,10 @@ def work_shipment_get(*, user: AnyUser | object, pk: int) -> Shipment:
     """A shipment at one of the user's locations, or 404 (another store's shipment does not exist for you)."""
     qs = (
         _work_scope(user)
-        .select_related("order", "location", "package")
-        .prefetch_related(Prefetch("lines", queryset=ShipmentLine.objects.select_related("sku").order_by("pk")))
+        .select_related("order", "location")
+        .prefetch_related(
+            Prefetch("lines", queryset=ShipmentLine.objects.select_related("sku").order_by("pk")), "packages"
+        )
     )
     try:
         return qs.get(pk=pk)

@@ -1,6 +1,7 @@
 """Fulfillment write services: routing, shipments, work at locations, re-routing, cancellation."""
 
 from fulfillment.services.cancel import order_cancel
+from fulfillment.services.packing import BoxInput, shipment_pack
 from fulfillment.services.pickups import (
     PickupLookup,
     pickup_handover,
@@ -43,11 +44,11 @@ from fulfillment.services.work import (
     picklist_create,
     picklist_lines,
     shipment_accept,
-    shipment_pack,
 )
 
 __all__ = [
     "Allocation",
+    "BoxInput",
     "PickLine",
     "PickupLookup",
     "Rejection",

@@ -8,7 +8,6 @@ events and delivers shipments.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,19 +16,16 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from core.errors import Conflict, ValidationFailed
-from core.types import AnyUser
 from carriers.builtin import (
-    Address,
     CarrierClient,
     CarrierError,
     CarrierUnavailable,
-    Label,
-    LabelRequest,
     TrackingUpdate,
     TrackRequest,
     carrier_client,
 )
+from core.errors import Conflict
+from core.types import AnyUser
 from fulfillment.models import (
     OPEN_SHIPMENT_STATUSES,
     Package,
@@ -38,12 +34,11 @@ from fulfillment.models import (
     TrackingEvent,
     TrackingStatus,
 )
-from fulfillment.services.shipments import shipment_ship
+from fulfillment.services.labels import shipment_labels_buy
 from fulfillment.services.work import (
     TRACKING_WINDOW,
     _locked,
     _order_locked,
-    _refuse_if_on_hold,
     _status_label,
 )
 from orders.models import OrderEventKind, OrderStatus
@@ -52,106 +47,15 @@ from orders.services import order_event_add, order_transition
 logger = logging.getLogger(__name__)
 
 
-def _label_request(shipment: Shipment, package: Package) -> LabelRequest:
-    location, order = shipment.location, shipment.order
-    return LabelRequest(
-        carrier=shipment.carrier,
-        service=shipment.service,
-        reference=shipment.number,
-        weight_grams=package.weight_grams,
-        ship_from=Address(
-            name=location.name,
-            line1=location.address_line1,
-            city=location.city,
-            region=location.region,
-            postal_code=location.postal_code,
-            country=location.country,
-        ),
-        ship_to=Address(
-            name=order.customer_name,
-            line1=order.ship_line1,
-            city=order.ship_city,
-            region=order.ship_region,
-            postal_code=order.ship_postal_code,
-            country=order.ship_country,
-        ),
-    )
-
-
-def _void_later(shipment: Shipment, label: Label) -> None:
-    from fulfillment.tasks import carrier_label_void  # noqa: PLC0415 (the tasks module imports this one)
-
-    transaction.on_commit(
-        functools.partial(carrier_label_void.delay, carrier=shipment.carrier, tracking_number=label.tracking_number)
-    )
-
-
 def shipment_label(
     *, shipment: Shipment, actor: AnyUser | None, actor_label: str = "", client: CarrierClient | None = None
 ) -> Package:
-    """Buy the carrier label for a packed shipment and ship it (reserved -> shipped in the ledger).
+    """Buy the labels of a packed shipment with the channel rule's choice and ship it; returns box 1.
 
-    Call it outside any transaction: the carrier is asked before a row is locked (a slow
-    carrier must not hold locks others wait on), then, in one transaction, the label is stored
-    on the package and `shipment_ship` ships the shipment with its tracking number.
-    Idempotent: a shipment that has its label is not
-    charged twice. If the shipment changed while the label was bought (cancelled, put on
-    hold, packed again, or a second click bought another label first), the new label is
-    voided after commit and the request is refused (409) or answered with the first label.
-    A carrier refusal is a 400; a carrier that is down is a 409 "try again".
+    See `fulfillment.services.labels.shipment_labels_buy` (idempotent, never buys twice).
     """
-    current = Shipment.objects.select_related("order", "location").get(pk=shipment.pk)
-    package = Package.objects.filter(shipment=current).first()
-    if package is None:
-        raise Conflict(f"Pack {current.number} before buying its label.")
-    if package.tracking_number and current.status != ShipmentStatus.PACKED:
-        return package
-    if not package.tracking_number:
-        if current.status != ShipmentStatus.PACKED:
-            raise Conflict(f"{current.number} is {_status_label(current)}; only a packed shipment gets a label.")
-        _refuse_if_on_hold(current)
-        try:
-            label: Label | None = (client or carrier_client()).create_label(_label_request(current, package))
-        except CarrierUnavailable as exc:
-            raise Conflict(f"The carrier is not answering ({exc}); try again in a minute.") from exc
-        except CarrierError as exc:
-            raise ValidationFailed(f"The carrier refused the label: {exc}", field="weight_grams") from exc
-    else:
-        label = None  # bought earlier; the shipment still has to be shipped
-    void = adopted = False
-    problem: str | None = None
-    with transaction.atomic():
-        locked = _locked(current)
-        stored = Package.objects.select_for_update().get(pk=package.pk)
-        if label is not None and label.tracking_number != stored.tracking_number:
-            if stored.tracking_number:
-                void = True  # another request labelled it first: that label stands
-            elif locked.status != ShipmentStatus.PACKED or stored.packed_at != package.packed_at:
-                void, problem = True, f"{locked.number} changed while its label was bought; look at it again."
-            else:
-                stored.carrier = locked.carrier
-                stored.service = locked.service
-                stored.tracking_number = label.tracking_number
-                stored.label_format = label.label_format
-                stored.label_data = label.label_data
-                stored.label_rate = label.rate
-                stored.label_created_at = label.created_at
-                adopted = True
-        if problem is None and locked.status == ShipmentStatus.PACKED:
-            if _order_locked(locked.order_id).status == OrderStatus.ON_HOLD:
-                void = void or adopted
-                problem = f"Order {locked.order.number} is on hold; release it before shipping {locked.number}."
-            else:
-                stored.save()
-                shipment_ship(
-                    shipment=locked, actor=actor, tracking_number=stored.tracking_number, actor_label=actor_label
-                )
-    if void and label is not None:
-        # Not inside the block above: a refusal rolls that back, and the void must still happen.
-        _void_later(locked, label)
-    if problem is not None:
-        raise Conflict(problem)
-    return Package.objects.select_related("shipment").get(pk=stored.pk)
+    boxes = shipment_labels_buy(shipment=shipment, actor=actor, actor_label=actor_label, client=client)
+    return boxes[0]
 
 
 # --- Delivery and tracking -------------------------------------------------------------------

@@ -15,28 +15,25 @@ other work on the order.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.types import AnyUser, actor_id
 from fulfillment.models import (
-    Package,
     PickList,
     PickListStatus,
     Shipment,
     ShipmentLine,
     ShipmentStatus,
 )
-from fulfillment.scanning import ScanMatcher
 from fulfillment.services.shipments import shipment_transition
-from inventory.models import SKU, Location
+from inventory.models import Location
 from orders.models import Order, OrderStatus
 
 logger = logging.getLogger(__name__)
@@ -195,125 +192,3 @@ def _picklists_close_if_done(shipment: Shipment) -> None:
             picklist.status = PickListStatus.DONE
             picklist.closed_at = timezone.now()
             picklist.save(update_fields=["status", "closed_at"])
-
-
-# --- Pack ------------------------------------------------------------------------------------
-
-
-def _package_weight(weight_grams: object) -> int:
-    if isinstance(weight_grams, bool) or not isinstance(weight_grams, int):
-        raise ValidationFailed("Enter the package weight in whole grams.", field="weight_grams")
-    if weight_grams <= 0:
-        raise ValidationFailed("Weigh the package: its weight must be more than 0 g.", field="weight_grams")
-    if weight_grams > MAX_PACKAGE_WEIGHT_GRAMS:
-        raise ValidationFailed(
-            f"{weight_grams:,} g is over the {MAX_PACKAGE_WEIGHT_GRAMS:,} g (150 lb) parcel limit; check the scale.",
-            field="weight_grams",
-        )
-    return weight_grams
-
-
-def _verify_scans(shipment: Shipment, codes: Sequence[str]) -> None:
-    """Refuse unless every unit of the shipment was scanned exactly once (by barcode or SKU code)."""
-    expected: Counter[int] = Counter()
-    skus: dict[int, SKU] = {}
-    for line in shipment.lines.select_related("sku"):
-        expected[line.sku_id] += line.quantity
-        skus[line.sku_id] = line.sku
-    matcher = ScanMatcher((sku, sku.pk) for sku in sorted(skus.values(), key=lambda s: s.code))
-    found = matcher.partition(codes)
-    scanned: Counter[int] = Counter(sku_id for _, sku_id in found.matched)
-    unknown: Counter[str] = Counter(found.unknown)
-    problems: list[str] = []
-    named = sorted(unknown.items())[:MAX_UNKNOWN_NAMED]
-    wanted = [code for code, _ in named]
-    others: dict[str, str] = {}
-    for code, barcode in SKU.objects.filter(
-        Q(barcode__in=wanted) | Q(code__in=wanted + [c.upper() for c in wanted])
-    ).values_list("code", "barcode"):
-        others.setdefault(barcode, code)
-        others.setdefault(code, code)
-    for code, times in named:
-        other = others.get(code) or others.get(code.upper())
-        what = f"{code} ({other})" if other and other != code else code
-        problems.append(f"{what} is not in {shipment.number}" + (f" (scanned {times} times)." if times > 1 else "."))
-    if len(unknown) > MAX_UNKNOWN_NAMED:
-        problems.append(f"And {len(unknown) - MAX_UNKNOWN_NAMED} more codes that are not in {shipment.number}.")
-    missing: dict[str, int] = {}
-    extra: dict[str, int] = {}
-    for sku_id, want in sorted(expected.items(), key=lambda item: skus[item[0]].code):
-        got, code = scanned[sku_id], skus[sku_id].code
-        if got < want:
-            missing[code] = want - got
-            problems.append(f"{code}: scanned {got} of {want}, {want - got} missing.")
-        elif got > want:
-            extra[code] = got - want
-            problems.append(f"{code}: scanned {got} but the shipment has {want}, {got - want} extra.")
-    if problems:
-        raise ValidationFailed(
-            f"{shipment.number} cannot be packed: " + " ".join(problems),
-            field="scanned",
-            details={"problems": problems, "missing": missing, "extra": extra, "unknown": sorted(unknown)},
-        )
-
-
-def shipment_pack(
-    *, shipment: Shipment, scanned: Sequence[str], weight_grams: int, actor: AnyUser | None, actor_label: str = ""
-) -> Package:
-    """Pack a shipment being picked: every unit scanned exactly once, the parcel weighed.
-
-    `scanned` holds one barcode (or SKU code) per unit. A missing unit, an extra unit or a
-    code that is not in the shipment is refused with a ValidationFailed naming the SKU and
-    the counts, and nothing changes. The weight must be a whole number of grams, more than 0
-    and at most `MAX_PACKAGE_WEIGHT_GRAMS`. An accepted shipment may be packed straight away
-    (a store without a pick list). Packing again after a re-pick replaces the package and
-    drops its unused label. Closes the pick list once none of its shipments is left to pick.
-    """
-    weight = _package_weight(weight_grams)
-    if isinstance(scanned, str):
-        raise ValidationFailed("Give one scanned code per unit (a list).", field="scanned")
-    codes = [str(code).strip() for code in scanned if str(code).strip()]
-    if len(codes) > MAX_SCANS:
-        raise ValidationFailed(f"At most {MAX_SCANS:,} scans per package.", field="scanned")
-    with transaction.atomic():
-        locked = _locked(shipment)
-        if locked.status not in (ShipmentStatus.ACCEPTED, ShipmentStatus.PICKING):
-            raise Conflict(f"{locked.number} is {_status_label(locked)}; only a shipment being picked can be packed.")
-        _refuse_if_on_hold(locked)
-        _verify_scans(locked, codes)
-        if locked.status == ShipmentStatus.ACCEPTED:
-            shipment_transition(
-                shipment=locked,
-                to=ShipmentStatus.PICKING,
-                actor=actor,
-                actor_label=actor_label,
-                reason="picked to pack",
-            )
-        package, _ = Package.objects.update_or_create(
-            shipment=locked,
-            defaults={
-                "weight_grams": weight,
-                "scanned": codes,
-                "packed_by_id": actor_id(actor),
-                "packed_at": timezone.now(),
-                "carrier": "",
-                "service": "",
-                "tracking_number": "",
-                "label_format": "",
-                "label_data": "",
-                "label_rate": None,
-                "label_created_at": None,
-            },
-        )
-        shipment_transition(
-            shipment=locked,
-            to=ShipmentStatus.PACKED,
-            actor=actor,
-            actor_label=actor_label,
-            reason=f"{len(codes)} units scanned, {weight:,} g",
-        )
-        _picklists_close_if_done(locked)
-    return package
-
-
-# --- Label and ship --------------------------------------------------------------------------

@@ -137,7 +137,8 @@ def test_an_order_walks_from_new_to_delivered_and_the_ledger_follows(web, wareho
         carrier=shipment.carrier, service=shipment.service, reference=shipment.number
     )
     assert tracking_number_valid(shipment.carrier, package.tracking_number)
-    assert package.label_format == "zpl" and package.tracking_number in package.label_data
+    assert package.label_format == "pdf" and package.label_file.read(4) == b"%PDF"
+    assert package.tracking_number in package.label_data  # the ZPL copy for thermal printers
     assert package.label_rate and package.label_rate > 0
     assert status_of(order) == OrderStatus.SHIPPED
     assert levels(warehouse, tee) == (3, 0)
