@@ -8,6 +8,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from reportlab.graphics.barcode.code128 import Code128
@@ -22,6 +23,7 @@ from carriers.documents.pdf import (
     BOLD,
     CELL,
     CELL_BOLD,
+    FRAME_PADDING,
     HEADING,
     REGULAR,
     SMALL,
@@ -190,8 +192,8 @@ def manifest_pdf(content: ManifestContent) -> bytes:
     doc = SimpleDocTemplate(
         buffer,
         pagesize=LETTER,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
+        leftMargin=MARGIN - FRAME_PADDING,
+        rightMargin=MARGIN - FRAME_PADDING,
         topMargin=MARGIN + HEADER_HEIGHT,
         bottomMargin=MARGIN + 6,
         title=ascii_text(f"Manifest {content.number}"),
@@ -217,5 +219,5 @@ def manifest_pdf(content: ManifestContent) -> bytes:
             ]
         ),
     ]
-    doc.build(story, onFirstPage=header, onLaterPages=header, canvasmaker=NumberedCanvas)
+    doc.build(story, onFirstPage=header, onLaterPages=header, canvasmaker=partial(NumberedCanvas, margin=MARGIN))
     return buffer.getvalue()

@@ -11,6 +11,9 @@ from reportlab.platypus import Paragraph
 
 from carriers.documents.text import pdf_text
 
+#: Platypus frames pad their content by 6 pt; page margins are set that much smaller so the
+#: content's edge is the margin, aligned with what is drawn straight on the canvas.
+FRAME_PADDING = 6
 REGULAR = "Helvetica"
 BOLD = "Helvetica-Bold"
 
@@ -33,15 +36,16 @@ def lines_para(lines: list[str], style: ParagraphStyle = BODY) -> Paragraph:
 
 
 class NumberedCanvas(Canvas):
-    """A canvas that writes "Page n of m" at the foot of every page.
+    """A canvas that writes "Page n of m" at the foot of every page, `margin` from the right edge.
 
     The page count is only known once the whole document is laid out, so pages are kept
     until `save` and numbered then.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, margin: float = 36, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
+        self._margin = margin
 
     def showPage(self) -> None:
         """Keep the finished page; it is written out, numbered, in `save`."""
@@ -56,6 +60,6 @@ class NumberedCanvas(Canvas):
             width, _height = self._pagesize
             self.setFont(REGULAR, 8)
             self.setFillGray(0.35)
-            self.drawRightString(width - 36, 22, f"Page {number} of {total}")
+            self.drawRightString(width - self._margin, 22, f"Page {number} of {total}")
             super().showPage()
         super().save()

@@ -32,10 +32,13 @@ class Run:
     x: float
     y: float
     text: str
+    follows: bool = False  # drawn straight after the previous run, on the same line
 
 
 _STREAM = re.compile(rb"\d+ 0 obj\s*<<([^<>]*)>>\s*stream\r?\n(.*?)\s*endstream", re.S)
-_TOKEN = re.compile(rb"/(F\d+) ([\d.]+) Tf|1 0 0 1 (-?[\d.]+) (-?[\d.]+) Tm|\(((?:\\.|[^\\)])*)\) Tj", re.S)
+_TOKEN = re.compile(
+    rb"/(F\d+) ([\d.]+) Tf|1 0 0 1 (-?[\d.]+) (-?[\d.]+) Tm|\(((?:\\.|[^\\)])*)\) Tj|(T\*|\bET\b|\bT[dD]\b)", re.S
+)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
 
@@ -68,21 +71,34 @@ def page_runs(pdf: bytes) -> list[list[Run]]:
             body = zlib.decompress(body)
         if b" Tj" not in body and b"re f" not in body:
             continue  # not a page (an image or font stream)
-        runs, font, size, x, y = [], "", 0.0, 0.0, 0.0
+        runs, font, size, x, y, follows = [], "", 0.0, 0.0, 0.0, False
         for match in _TOKEN.finditer(body):
             if match.group(1):
                 font, size = fonts[match.group(1).decode()], float(match.group(2))
             elif match.group(3):
-                x, y = float(match.group(3)), float(match.group(4))
+                x, y, follows = float(match.group(3)), float(match.group(4)), False
+            elif match.group(6):
+                follows = False
             else:
-                runs.append(Run(font, size, x, y, _unescape(match.group(5))))
+                runs.append(Run(font, size, x, y, _unescape(match.group(5)), follows))
+                follows = True
         pages.append(runs)
     return pages
 
 
 def page_texts(pdf: bytes) -> list[str]:
-    """Each page's text, one drawn string a line."""
-    return ["\n".join(run.text for run in runs) for runs in page_runs(pdf)]
+    """Each page's text, a line per drawn string; pieces drawn one after another on one baseline
+    (a paragraph line with markup in it) are joined back into one line."""
+    texts = []
+    for runs in page_runs(pdf):
+        lines: list[str] = []
+        for run in runs:
+            if run.follows and lines:
+                lines[-1] += run.text
+            else:
+                lines.append(run.text)
+        texts.append("\n".join(lines))
+    return texts
 
 
 def page_count(pdf: bytes) -> int:
