@@ -121,6 +121,9 @@ LOGIN_REDIRECT_URL = "ui:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 # Sender of customer emails (pickup ready, reminders).
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Fulfil orders <orders@fulfil.example.com>")
+# Who the packing slips are from: the shop's name, and its address as lines separated by "|".
+MERCHANT_NAME = os.environ.get("MERCHANT_NAME", "Fulfil Goods")
+MERCHANT_ADDRESS = os.environ.get("MERCHANT_ADDRESS", "100 Commerce St|Dallas, TX 75201|United States")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
