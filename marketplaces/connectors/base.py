@@ -10,7 +10,9 @@ below, so the sync engine (`channels.sync`) decides what to store, retry or show
 - `list_orders(since)`: orders created or updated since a watermark, every page.
 - `get_order(external_id)`: one order, fresh (webhooks are only a trigger).
 - `verify_webhook(headers, body)`: check the signature and parse the event.
-- `confirm_shipment`, `cancel_order`, `refund_create`: tell the channel what happened.
+- `confirm_shipment`, `cancel_order`, `refund_create`: tell the channel what happened. A shipment
+  may leave in several boxes, each with its own tracking number: `parcels.shipment_parcels`
+  says which lines go with which number, for the channels that take one number per call.
 
 One capability is optional and declared rather than inferred from the class: a connector with
 `supports_stock_feeds` can also set many quantities in one asynchronous upload
@@ -23,7 +25,7 @@ import email.utils
 import hmac
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -287,9 +289,24 @@ class Connector(ABC):
 
     @abstractmethod
     def confirm_shipment(
-        self, external_id: str, lines: list[ShipmentLine], *, carrier: str, tracking_number: str, shipped_at: datetime
+        self,
+        external_id: str,
+        lines: list[ShipmentLine],
+        *,
+        carrier: str,
+        tracking_number: str,
+        tracking_numbers: Sequence[str] = (),
+        shipped_at: datetime,
+        parcel_lines: Sequence[Sequence[ShipmentLine]] = (),
     ) -> str:
-        """Mark the lines shipped on the channel with the tracking number; returns the channel's id for it."""
+        """Mark the lines shipped on the channel with every tracking number; returns the channel's id for it.
+
+        `tracking_numbers` are the shipment's boxes in box order (empty: the one `tracking_number`,
+        as confirmations queued before boxes had labels of their own). `parcel_lines`, when known,
+        are the lines in each box, aligned with `tracking_numbers`. Each connector sends all the
+        numbers the way its API takes them (one call with a list, or one call per box, see
+        `parcels.shipment_parcels`), so retrying after a partial failure does not duplicate a box.
+        """
         raise NotImplementedError
 
     @abstractmethod

@@ -8,7 +8,7 @@ resets), which blocks the channel's bucket so no worker keeps calling.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,7 @@ from marketplaces.connectors.base import (
     money,
     parse_time,
 )
+from marketplaces.connectors.parcels import shipment_parcels
 
 
 def parse_order(order: Mapping[str, Any]) -> RemoteOrder:
@@ -152,20 +153,55 @@ class EbayConnector(Connector):
         )
 
     def confirm_shipment(
-        self, external_id: str, lines: list[ShipmentLine], *, carrier: str, tracking_number: str, shipped_at: datetime
+        self,
+        external_id: str,
+        lines: list[ShipmentLine],
+        *,
+        carrier: str,
+        tracking_number: str,
+        tracking_numbers: Sequence[str] = (),
+        shipped_at: datetime,
+        parcel_lines: Sequence[Sequence[ShipmentLine]] = (),
     ) -> str:
-        response = self._request(
-            "POST",
-            f"/sell/fulfillment/v1/order/{quote(external_id, safe='')}/shipping_fulfillment",
-            op="fulfillment",
-            json={
-                "lineItems": [{"lineItemId": line.external_line_id, "quantity": line.quantity} for line in lines],
-                "shippedDate": shipped_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                "shippingCarrierCode": carrier or "Other",
-                "trackingNumber": tracking_number,
-            },
+        """One shipping fulfillment per box: createShippingFulfillment takes a single `trackingNumber`.
+
+        eBay's guide: "For each package, execute this call once", naming the line items and
+        quantities in that package (each quantity above zero). Each box names the scanned contents
+        when known, else the units spread over the boxes so every tracking number is attached to at
+        least one unit and the quantities add up (`shipment_parcels`). The order's fulfillments are
+        read first and a tracking number eBay already has is not sent again, so retrying after a
+        partial failure (or a lost answer) adds no duplicate package.
+        """
+        order_path = f"/sell/fulfillment/v1/order/{quote(external_id, safe='')}/shipping_fulfillment"
+        parcels = shipment_parcels(
+            lines, tracking_number=tracking_number, tracking_numbers=tracking_numbers, parcel_lines=parcel_lines
         )
-        return response.headers.get("Location", "").rsplit("/", 1)[-1]
+        existing = {
+            str(f.get("shipmentTrackingNumber")): str(f.get("fulfillmentId"))
+            for f in self._request("GET", order_path, op="fulfillment").json().get("fulfillments") or []
+            if f.get("shipmentTrackingNumber")
+        }
+        shipped_date = shipped_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        ids = []
+        for parcel in parcels:
+            if parcel.tracking_number and parcel.tracking_number in existing:
+                ids.append(existing[parcel.tracking_number])
+                continue
+            response = self._request(
+                "POST",
+                order_path,
+                op="fulfillment",
+                json={
+                    "lineItems": [
+                        {"lineItemId": line.external_line_id, "quantity": line.quantity} for line in parcel.lines
+                    ],
+                    "shippedDate": shipped_date,
+                    "shippingCarrierCode": carrier or "Other",
+                    "trackingNumber": parcel.tracking_number,
+                },
+            )
+            ids.append(response.headers.get("Location", "").rsplit("/", 1)[-1])
+        return ",".join(ids)
 
     def cancel_order(self, external_id: str, *, reason: str) -> str:
         response = self._request(

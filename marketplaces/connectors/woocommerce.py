@@ -11,7 +11,7 @@ duplicate, a newer state is a new event.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -34,6 +34,8 @@ from marketplaces.connectors.base import (
 )
 
 PREFIX = "/wp-json/wc/v3"
+#: The order meta that holds every tracking number of a shipment (a list), beside the customer note.
+TRACKING_META_KEY = "tracking_numbers"
 
 
 def parse_order(order: Mapping[str, Any]) -> RemoteOrder:
@@ -206,18 +208,37 @@ class WooCommerceConnector(Connector):
         return WebhookEvent(event_id=event_id, topic=topic, resource_id=order.external_id, payload=payload)
 
     def confirm_shipment(
-        self, external_id: str, lines: list[ShipmentLine], *, carrier: str, tracking_number: str, shipped_at: datetime
+        self,
+        external_id: str,
+        lines: list[ShipmentLine],
+        *,
+        carrier: str,
+        tracking_number: str,
+        tracking_numbers: Sequence[str] = (),
+        shipped_at: datetime,
+        parcel_lines: Sequence[Sequence[ShipmentLine]] = (),
     ) -> str:
+        """A customer note listing every tracking number (WooCommerce core has no tracking field),
+        then the order completed with the numbers in its `meta_data` (`tracking_numbers`), where
+        other plugins and the admin's custom fields can read them."""
+        numbers = list(dict.fromkeys(number for number in tracking_numbers if number)) or (
+            [tracking_number] if tracking_number else []
+        )
+        shipper = carrier or "our carrier"
+        if len(numbers) > 1:
+            text = f"Shipped with {shipper} in {len(numbers)} parcels, tracking numbers {', '.join(numbers)}."
+        else:
+            text = f"Shipped with {shipper}, tracking number {numbers[0] if numbers else tracking_number}."
         note = self._call(
             "POST",
             f"/orders/{int(external_id)}/notes",
             op="orders",
-            json={
-                "note": f"Shipped with {carrier or 'our carrier'}, tracking number {tracking_number}.",
-                "customer_note": True,
-            },
+            json={"note": text, "customer_note": True},
         ).json()
-        self._call("PUT", f"/orders/{int(external_id)}", op="orders", json={"status": "completed"})
+        update: dict[str, Any] = {"status": "completed"}
+        if numbers:
+            update["meta_data"] = [{"key": TRACKING_META_KEY, "value": numbers}]
+        self._call("PUT", f"/orders/{int(external_id)}", op="orders", json=update)
         return str(note.get("id", ""))
 
     def cancel_order(self, external_id: str, *, reason: str) -> str:

@@ -7,7 +7,8 @@
   `POST /sell/inventory/v1/bulk_get_inventory_item` reads quantities back (up to 25).
 - `GET /sell/fulfillment/v1/order?filter=lastmodifieddate:[from..]&limit&offset` (offset
   paging with `total`, `next`), `/order/{orderId}`, `POST /order/{orderId}/shipping_fulfillment`
-  (201 + Location), `POST /order/{orderId}/issue_refund`, `POST /post-order/v2/cancellation`.
+  (201 + Location; one package and tracking number per call), `GET` of the same path (the order's
+  fulfillments), `POST /order/{orderId}/issue_refund`, `POST /post-order/v2/cancellation`.
 - eBay meters calls per day per API: past `daily_quota` a call gets 429 (errorId 2001) with
   Retry-After until the quota resets; `burst_per_second` adds a short-term limit.
 There is no published eBay payload in the samples (see samples/README.md); shapes follow the
@@ -47,9 +48,9 @@ class EbaySandbox(SandboxApp):
         self.route("POST", r"/sell/inventory/v1/bulk_get_inventory_item", "inventory", self._bulk_get)
         self.route("GET", r"/sell/fulfillment/v1/order", "fulfillment", self._orders)
         self.route("GET", r"/sell/fulfillment/v1/order/(?P<order_id>[\w-]+)", "fulfillment", self._order)
-        self.route(
-            "POST", r"/sell/fulfillment/v1/order/(?P<order_id>[\w-]+)/shipping_fulfillment", "fulfillment", self._ship
-        )
+        fulfillments = r"/sell/fulfillment/v1/order/(?P<order_id>[\w-]+)/shipping_fulfillment"
+        self.route("POST", fulfillments, "fulfillment", self._ship)
+        self.route("GET", fulfillments, "fulfillment", self._fulfillments)
         self.route("POST", r"/sell/fulfillment/v1/order/(?P<order_id>[\w-]+)/issue_refund", "fulfillment", self._refund)
         self.route("POST", r"/post-order/v2/cancellation", "postorder", self._cancel)
 
@@ -283,22 +284,51 @@ class EbaySandbox(SandboxApp):
         return json_response(200, order)
 
     def _ship(self, request: httpx.Request, order_id: str) -> httpx.Response:
+        """createShippingFulfillment: one package (one tracking number) per call, naming its line items."""
         order = self.state.orders.get(order_id)
         if order is None:
             return self.error(404, f"Order {order_id} was not found.", "fulfillment")
         body = json.loads(request.content)
         known = {li["lineItemId"]: li for li in order["lineItems"]}
-        for line in body["lineItems"]:
+        for line in body.get("lineItems") or []:
             if line["lineItemId"] not in known:
                 return self.error(400, f"Line item {line['lineItemId']} is not in order {order_id}.", "fulfillment")
+            if int(line.get("quantity", 1)) <= 0:
+                return self.error(400, "The quantity of a line item must be greater than zero.", "fulfillment")
         fulfillment_id = uuid.uuid4().hex[:12].upper()
         self.shipping_fulfillments.append({"orderId": order_id, "fulfillmentId": fulfillment_id, **body})
-        for line in body["lineItems"]:
-            known[line["lineItemId"]]["lineItemFulfillmentStatus"] = "FULFILLED"
-        order["orderFulfillmentStatus"] = "FULFILLED"
+        shipped: dict[str, int] = {}
+        for fulfillment in self.shipping_fulfillments:
+            if fulfillment["orderId"] == order_id:
+                for line in fulfillment.get("lineItems") or []:
+                    shipped[line["lineItemId"]] = shipped.get(line["lineItemId"], 0) + int(line.get("quantity", 1))
+        for line_id, item in known.items():
+            if shipped.get(line_id):
+                item["lineItemFulfillmentStatus"] = (
+                    "FULFILLED" if shipped[line_id] >= item["quantity"] else "IN_PROGRESS"
+                )
+        statuses = {item["lineItemFulfillmentStatus"] for item in known.values()}
+        order["orderFulfillmentStatus"] = "FULFILLED" if statuses == {"FULFILLED"} else "IN_PROGRESS"
         order["lastModifiedDate"] = _iso(datetime.now(UTC))
         location = f"https://api.ebay.com/sell/fulfillment/v1/order/{order_id}/shipping_fulfillment/{fulfillment_id}"
         return httpx.Response(201, headers={"Location": location})
+
+    def _fulfillments(self, request: httpx.Request, order_id: str) -> httpx.Response:
+        """getShippingFulfillments: every package of the order with its tracking number."""
+        if order_id not in self.state.orders:
+            return self.error(404, f"Order {order_id} was not found.", "fulfillment")
+        found = [
+            {
+                "fulfillmentId": f["fulfillmentId"],
+                "lineItems": f.get("lineItems") or [],
+                "shipmentTrackingNumber": f.get("trackingNumber"),
+                "shippedDate": f.get("shippedDate"),
+                "shippingCarrierCode": f.get("shippingCarrierCode"),
+            }
+            for f in self.shipping_fulfillments
+            if f["orderId"] == order_id
+        ]
+        return json_response(200, {"fulfillments": found, "total": len(found)})
 
     def _refund(self, request: httpx.Request, order_id: str) -> httpx.Response:
         if order_id not in self.state.orders:

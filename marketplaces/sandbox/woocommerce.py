@@ -6,7 +6,8 @@
   product, or with `{"id", "error": {code, message, data: {status}}}` inside the 200) and
   `POST /products/{parent}/variations/batch`; `GET /products?include=` reads stock back.
 - `GET /orders?modified_after&orderby=modified&order=asc&per_page&page` with `X-WP-Total` and
-  `X-WP-TotalPages`; `GET/PUT /orders/{id}`; `POST /orders/{id}/notes`; `POST /orders/{id}/refunds`.
+  `X-WP-TotalPages`; `GET/PUT /orders/{id}` (status, `meta_data`); `POST /orders/{id}/notes`;
+  `POST /orders/{id}/refunds`.
 - Webhooks `order.created` / `order.updated` carry the order JSON, signed in
   `X-WC-Webhook-Signature` (base64 HMAC-SHA256 of the body with the webhook secret).
 - WooCommerce itself has no rate limit; hosts do: `requests_per_second` answers 429 with
@@ -262,8 +263,22 @@ class WooCommerceSandbox(SandboxApp):
         body = json.loads(request.content)
         if "status" in body:
             order["status"] = body["status"]
+        for entry in body.get("meta_data") or []:
+            self._set_meta(order, entry)
         self._touch(order)
         return json_response(200, order)
+
+    def _set_meta(self, order: dict[str, Any], entry: dict[str, Any]) -> None:
+        """As WooCommerce's REST update does: an entry with an `id` changes that meta, one without
+        changes the meta of that `key` if the order has one, else adds it with a new id."""
+        metas = order.setdefault("meta_data", [])
+        match = next(
+            (m for m in metas if (m["id"] == entry["id"] if entry.get("id") else m["key"] == entry["key"])), None
+        )
+        if match is not None:
+            match["value"] = entry.get("value")
+        else:
+            metas.append({"id": self.new_id(), "key": entry["key"], "value": entry.get("value")})
 
     def _note(self, request: httpx.Request, order_id: str) -> httpx.Response:
         if order_id not in self.state.orders:

@@ -5,7 +5,8 @@ channel accepts (`confirmations_push`), with backoff on failures and a clear err
 channel refuses for good. Rows are written
 - for shipments: when `fulfillment.signals.shipment_shipped` arrives (after commit), and by
   the sweep (`confirmations_sweep`, beat) for any shipped shipment still without one, so a
-  crash between the commit and the signal loses nothing;
+  crash between the commit and the signal loses nothing. A shipment packed into several boxes
+  is confirmed once with every labelled box's tracking number (a voided label is not sent);
 - for cancellations of our orders (not those the channel cancelled itself): by the sweep;
 - for refunds: by `refund_request`, which the returns app calls.
 """
@@ -13,6 +14,7 @@ channel refuses for good. Rows are written
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,7 +24,8 @@ from django.utils import timezone
 
 from core.errors import ValidationFailed
 from core.queueing import queue_or_leave_to_beat
-from fulfillment.models import Shipment, ShipmentStatus
+from fulfillment.models import Package, PackageStatus, Shipment, ShipmentStatus
+from fulfillment.scanning import ScanMatcher
 from marketplaces.connectors import AuthExpired, ConnectorError, ShipmentLine, connector_for
 from marketplaces.connectors.base import parse_time
 from marketplaces.models import (
@@ -66,9 +69,19 @@ def _channel_order(order: Order) -> ChannelOrder | None:
 
 
 def shipment_confirmation_record(*, shipment_id: int) -> ChannelConfirmation | None:
-    """Owe the channel a shipment confirmation with tracking for a shipped shipment of one of its orders."""
+    """Owe the channel a shipment confirmation with tracking for a shipped shipment of one of its orders.
 
-    shipment = Shipment.objects.select_related("order").prefetch_related("lines__order_line").get(pk=shipment_id)
+    The payload carries every labelled box's tracking number in box order (`tracking_numbers`),
+    each box as a parcel (number, carrier, service and, when its scans say so, the order lines in
+    it), and the first number as `tracking_number` too. A shipment with no labelled box (a label
+    bought outside, a built-in flow) is confirmed with its own tracking number.
+    """
+
+    shipment = (
+        Shipment.objects.select_related("order")
+        .prefetch_related("lines__order_line", "lines__sku", "packages")
+        .get(pk=shipment_id)
+    )
     record = _channel_order(shipment.order)
     if record is None:
         return None
@@ -78,11 +91,28 @@ def shipment_confirmation_record(*, shipment_id: int) -> ChannelConfirmation | N
         external = line_map.get(str(shipment_line.order_line.line_number))
         if external:
             lines.append({"external_line_id": external, "quantity": shipment_line.quantity})
+    boxes = sorted(
+        (p for p in shipment.packages.all() if p.status == PackageStatus.LABELLED and p.tracking_number),
+        key=lambda p: p.box_number,
+    )
+    contents = _box_contents(shipment, boxes, line_map, lines)
+    parcels = [
+        {
+            "tracking_number": box.tracking_number,
+            "carrier": box.carrier or shipment.carrier,
+            "service": box.service or shipment.service,
+            "lines": content,
+        }
+        for box, content in zip(boxes, contents, strict=True)
+    ]
+    numbers = [box.tracking_number for box in boxes] or ([shipment.tracking_number] if shipment.tracking_number else [])
     payload = {
         "external_id": record.external_id,
         "lines": lines,
-        "carrier": shipment.carrier,
-        "tracking_number": shipment.tracking_number,
+        "carrier": shipment.carrier or (boxes[0].carrier if boxes else ""),
+        "tracking_number": numbers[0] if numbers else "",
+        "tracking_numbers": numbers,
+        "parcels": parcels,
         "shipped_at": (shipment.shipped_at or timezone.now()).isoformat(),
     }
     confirmation = _record(
@@ -91,6 +121,36 @@ def shipment_confirmation_record(*, shipment_id: int) -> ChannelConfirmation | N
     if confirmation is not None:
         _queue_push()
     return confirmation
+
+
+def _box_contents(
+    shipment: Shipment, boxes: list[Package], line_map: dict[str, str], lines: list[dict[str, Any]]
+) -> list[list[dict[str, Any]]]:
+    """The channel lines scanned into each box, or empty lists when the scans cannot say (a box
+    without scans, a code that is no line, boxes that do not add up to the shipment): the
+    connectors then spread the units over the boxes themselves."""
+    unknown: list[list[dict[str, Any]]] = [[] for _ in boxes]
+    matcher = ScanMatcher((line.sku, line) for line in shipment.lines.all())
+    contents: list[list[dict[str, Any]]] = []
+    for box in boxes:
+        scans = matcher.partition(box.scanned or [])
+        if scans.unknown or not scans.matched:
+            return unknown
+        counts: Counter[str] = Counter()
+        for _code, line in scans.matched:
+            external = line_map.get(str(line.order_line.line_number))
+            if external:
+                counts[external] += 1
+        if not counts:
+            return unknown
+        contents.append([{"external_line_id": e, "quantity": q} for e, q in counts.items()])
+    total: Counter[str] = Counter()
+    for content in contents:
+        for entry in content:
+            total[entry["external_line_id"]] += entry["quantity"]
+    if total != Counter({line["external_line_id"]: line["quantity"] for line in lines}):
+        return unknown
+    return contents
 
 
 def refund_request(
@@ -166,6 +226,19 @@ def _queue_push() -> None:
     queue_or_leave_to_beat(confirmations_push_task)
 
 
+def _shipment_lines(raw: Any) -> list[ShipmentLine]:
+    return [ShipmentLine(str(line["external_line_id"]), int(line["quantity"])) for line in raw or []]
+
+
+def _tracking_numbers(payload: dict[str, Any]) -> list[str]:
+    """Every tracking number of a ship confirmation; a row queued before boxes had their own
+    labels has only `tracking_number`."""
+    numbers = [str(number) for number in payload.get("tracking_numbers") or [] if number]
+    if not numbers and payload.get("tracking_number"):
+        numbers = [str(payload["tracking_number"])]
+    return numbers
+
+
 def confirmations_push(*, limit: int = 200) -> int:
     """Send due confirmations to their channels; returns how many the channels accepted."""
     now = timezone.now()
@@ -180,7 +253,8 @@ def confirmations_push(*, limit: int = 200) -> int:
         if not channel.is_active or channel.sync.credential_status == "expired":
             continue
         payload = confirmation.payload
-        lines = [ShipmentLine(line["external_line_id"], int(line["quantity"])) for line in payload.get("lines", [])]
+        lines = _shipment_lines(payload.get("lines"))
+        numbers = _tracking_numbers(payload) if confirmation.kind == ConfirmationKind.SHIP else []
         connector = connector_for(channel)
         try:
             if confirmation.kind == ConfirmationKind.SHIP:
@@ -189,7 +263,9 @@ def confirmations_push(*, limit: int = 200) -> int:
                     lines,
                     carrier=payload.get("carrier", ""),
                     tracking_number=payload.get("tracking_number", ""),
+                    tracking_numbers=numbers,
                     shipped_at=parse_time(payload.get("shipped_at")),
+                    parcel_lines=[_shipment_lines(parcel.get("lines")) for parcel in payload.get("parcels") or []],
                 )
             elif confirmation.kind == ConfirmationKind.CANCEL:
                 remote_id = connector.cancel_order(payload["external_id"], reason=payload.get("reason", ""))
@@ -238,8 +314,7 @@ def confirmations_push(*, limit: int = 200) -> int:
             channel_id=channel.pk,
             kind=SyncKind.CONFIRM,
             message=f"{confirmation.get_kind_display()} of order {confirmation.order.number} confirmed to "
-            f"{channel.name}"
-            + (f" (tracking {payload.get('tracking_number')})." if payload.get("tracking_number") else "."),
+            f"{channel.name}" + (f" (tracking {', '.join(numbers)})." if numbers else "."),
             calls=connector.calls,
         )
         done += 1

@@ -6,7 +6,7 @@ The Listings Items API has no batch: stock is one `patchListingsItem` per SKU, r
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -22,6 +22,7 @@ from marketplaces.connectors.base import (
     ShipmentLine,
     StockItem,
 )
+from marketplaces.connectors.parcels import shipment_parcels
 
 
 class AmazonConnector(AmazonFeeds):
@@ -118,24 +119,49 @@ class AmazonConnector(AmazonFeeds):
     # Confirmations -----------------------------------------------------------------------
 
     def confirm_shipment(
-        self, external_id: str, lines: list[ShipmentLine], *, carrier: str, tracking_number: str, shipped_at: datetime
+        self,
+        external_id: str,
+        lines: list[ShipmentLine],
+        *,
+        carrier: str,
+        tracking_number: str,
+        tracking_numbers: Sequence[str] = (),
+        shipped_at: datetime,
+        parcel_lines: Sequence[Sequence[ShipmentLine]] = (),
     ) -> str:
-        self._request(
-            "POST",
-            f"/orders/v0/orders/{quote(external_id, safe='')}/shipmentConfirmation",
-            op="confirmShipment",
-            json={
-                "marketplaceId": self.marketplace_id,
-                "packageDetail": {
-                    "packageReferenceId": tracking_number or "1",
-                    "carrierCode": carrier or "Other",
-                    "trackingNumber": tracking_number,
-                    "shipDate": shipped_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "orderItems": [{"orderItemId": line.external_line_id, "quantity": line.quantity} for line in lines],
-                },
-            },
+        """One confirmShipment call per box: `packageDetail` holds a single package.
+
+        Amazon's guide for several tracking numbers: "send multiple requests with the same order ID
+        but different package reference IDs" (positive numbers). Each box is package 1, 2, ... in
+        box order, so a retry after a partial failure re-sends the same reference ids, which Amazon
+        treats as edits of the packages it already has, not new ones. Each package names the items
+        in it (Amazon shows the customer how many to expect per package): the scanned contents when
+        known, else the units spread over the boxes (`shipment_parcels`).
+        """
+        path = f"/orders/v0/orders/{quote(external_id, safe='')}/shipmentConfirmation"
+        ship_date = shipped_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        parcels = shipment_parcels(
+            lines, tracking_number=tracking_number, tracking_numbers=tracking_numbers, parcel_lines=parcel_lines
         )
-        return tracking_number
+        for reference, parcel in enumerate(parcels, start=1):
+            self._request(
+                "POST",
+                path,
+                op="confirmShipment",
+                json={
+                    "marketplaceId": self.marketplace_id,
+                    "packageDetail": {
+                        "packageReferenceId": str(reference),
+                        "carrierCode": carrier or "Other",
+                        "trackingNumber": parcel.tracking_number,
+                        "shipDate": ship_date,
+                        "orderItems": [
+                            {"orderItemId": line.external_line_id, "quantity": line.quantity} for line in parcel.lines
+                        ],
+                    },
+                },
+            )
+        return ",".join(parcel.tracking_number for parcel in parcels)
 
     def cancel_order(self, external_id: str, *, reason: str) -> str:
         raise RequestRejected(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -35,6 +35,13 @@ from marketplaces.connectors.shopify.queries import (
     REFUND_CREATE,
     SET_QUANTITIES,
 )
+
+
+def _tracking_info(carrier: str, tracking_number: str, tracking_numbers: Sequence[str]) -> dict[str, Any]:
+    numbers = list(dict.fromkeys(number for number in tracking_numbers if number))
+    if len(numbers) > 1:
+        return {"company": carrier, "numbers": numbers}
+    return {"company": carrier, "number": numbers[0] if numbers else tracking_number}
 
 
 class ShopifyConnector(Connector):
@@ -201,8 +208,23 @@ class ShopifyConnector(Connector):
     # Confirmations -----------------------------------------------------------------------
 
     def confirm_shipment(
-        self, external_id: str, lines: list[ShipmentLine], *, carrier: str, tracking_number: str, shipped_at: datetime
+        self,
+        external_id: str,
+        lines: list[ShipmentLine],
+        *,
+        carrier: str,
+        tracking_number: str,
+        tracking_numbers: Sequence[str] = (),
+        shipped_at: datetime,
+        parcel_lines: Sequence[Sequence[ShipmentLine]] = (),
     ) -> str:
+        """One fulfillment for the lines, carrying every box's tracking number.
+
+        FulfillmentTrackingInput takes `number` or `numbers`, not both, and one `company` for all
+        of them: a shipment in several boxes sends `numbers`, so the customer's shipping email and
+        the order page list every box; one box keeps sending `number`. Box contents are not sent:
+        a Shopify fulfillment has no per-number items.
+        """
         data = self._graphql(FULFILLMENT_ORDERS, {"id": f"gid://shopify/Order/{external_id}"}, cost=5)
         wanted = {line.external_line_id: line.quantity for line in lines}
         groups = []
@@ -224,7 +246,7 @@ class ShopifyConnector(Connector):
                 "fulfillment": {
                     "lineItemsByFulfillmentOrder": groups,
                     "notifyCustomer": True,
-                    "trackingInfo": {"company": carrier, "number": tracking_number},
+                    "trackingInfo": _tracking_info(carrier, tracking_number, tracking_numbers),
                 }
             },
         )["fulfillmentCreate"]

@@ -1,10 +1,12 @@
-"""Orders v0: orders built from Amazon's sandbox examples, pages of them, and shipment confirmations."""
+"""Orders v0: orders built from Amazon's sandbox examples, pages of them, and shipment confirmations
+(one package per confirmShipment call, several packages per order)."""
 
 from __future__ import annotations
 
 import copy
 import json
 import secrets
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +21,7 @@ class AmazonOrders(AmazonCore):
         super().setup()
         self.items: dict[str, list[dict[str, Any]]] = {}
         self.confirmations: list[dict[str, Any]] = []
+        self.packages: dict[str, dict[str, dict[str, Any]]] = {}  # order id -> packageReferenceId -> package
         self.page_size = 100
         self.next_tokens: dict[str, list[str]] = {}
 
@@ -127,18 +130,50 @@ class AmazonOrders(AmazonCore):
         return json_response(200, {"payload": dict(order["_buyer"], AmazonOrderId=order_id)})
 
     def _confirm(self, request: httpx.Request, order_id: str) -> httpx.Response:
+        """confirmShipment: one package per call. A new packageReferenceId adds a package (an order
+        shipped in several boxes is several calls); the same one again edits that package."""
         order = self._order_or_404(order_id)
         if isinstance(order, httpx.Response):
             return order
         body = json.loads(request.content)
-        detail = body["packageDetail"]
+        detail = dict(body["packageDetail"])
+        packages = self.packages.setdefault(order_id, {})
+        reference = str(detail.get("packageReferenceId") or "").strip()
+        if not reference:
+            reference = detail["packageReferenceId"] = str(max(map(int, packages), default=0) + 1)
+        if not reference.isdigit() or int(reference) <= 0:
+            return self.error(
+                400,
+                f"packageReferenceId {reference!r} is invalid: only positive numeric values are supported.",
+                "confirmShipment",
+            )
+        if not detail.get("trackingNumber"):
+            return self.error(400, "trackingNumber is required.", "confirmShipment")
         known = {item["OrderItemId"] for item in self.items[order_id]}
         for item in detail["orderItems"]:
             if item["orderItemId"] not in known:
                 return self.error(
                     400, f"Order item {item['orderItemId']} is not part of order {order_id}.", "confirmShipment"
                 )
-        self.confirmations.append({"order_id": order_id, **detail})
-        order["OrderStatus"] = "Shipped"
-        order["LastUpdateDate"] = iso_utc(datetime.now(UTC))
+        record = {"order_id": order_id, **detail}
+        if reference in packages:
+            self.confirmations[self.confirmations.index(packages[reference])] = record
+        else:
+            self.confirmations.append(record)
+        packages[reference] = record
+        self._count_shipped(order, order_id)
         return httpx.Response(204)
+
+    def _count_shipped(self, order: dict[str, Any], order_id: str) -> None:
+        shipped: Counter[str] = Counter()
+        for package in self.packages[order_id].values():
+            for item in package["orderItems"]:
+                shipped[item["orderItemId"]] += int(item["quantity"])
+        for item in self.items[order_id]:
+            item["QuantityShipped"] = min(shipped[item["OrderItemId"]], item["QuantityOrdered"])
+        done = sum(item["QuantityShipped"] for item in self.items[order_id])
+        ordered = sum(item["QuantityOrdered"] for item in self.items[order_id])
+        order["NumberOfItemsShipped"] = done
+        order["NumberOfItemsUnshipped"] = ordered - done
+        order["OrderStatus"] = "Shipped" if done >= ordered else "PartiallyShipped"
+        order["LastUpdateDate"] = iso_utc(datetime.now(UTC))

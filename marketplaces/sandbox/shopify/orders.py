@@ -8,6 +8,7 @@ import copy
 import json
 import re
 import uuid
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -204,33 +205,77 @@ class ShopifyOrders(ShopifyCore):
 
     def _fulfillment_create(self, variables: dict[str, Any]) -> dict[str, Any]:
         fulfillment = variables["fulfillment"]
-        records = []
+        tracking = fulfillment.get("trackingInfo") or {}
+        if tracking.get("number") and tracking.get("numbers"):
+            # FulfillmentTrackingInput: "If you provide the number field, you should not provide the numbers field."
+            return self._fulfillment_error(["fulfillment", "trackingInfo"], "Provide number or numbers, not both.")
+        numbers = [str(n) for n in tracking.get("numbers") or ([tracking["number"]] if tracking.get("number") else [])]
+        records: list[dict[str, Any]] = []
         for group in fulfillment["lineItemsByFulfillmentOrder"]:
             order_id = self._legacy(group["fulfillmentOrderId"])
             if order_id not in self.state.orders:
-                return {
-                    "fulfillmentCreate": {
-                        "fulfillment": None,
-                        "userErrors": [{"field": ["fulfillment"], "message": "Fulfillment order does not exist."}],
-                    }
-                }
+                return self._fulfillment_error(["fulfillment"], "Fulfillment order does not exist.")
             for item in group["fulfillmentOrderLineItems"]:
                 records.append(
                     {"order_id": order_id, "line_item_id": self._legacy(item["id"]), "quantity": int(item["quantity"])}
                 )
         self.fulfillments.extend(records)
-        fulfillment_id = f"gid://shopify/Fulfillment/{self.new_id()}"
-        tracking = fulfillment.get("trackingInfo") or {}
+        number = self.new_id()
+        for order_id in dict.fromkeys(record["order_id"] for record in records):
+            self._record_rest_fulfillment(order_id, number, tracking.get("company"), numbers, records)
         return {
             "fulfillmentCreate": {
                 "fulfillment": {
-                    "id": fulfillment_id,
+                    "id": f"gid://shopify/Fulfillment/{number}",
                     "status": "SUCCESS",
-                    "trackingInfo": [{"company": tracking.get("company"), "number": tracking.get("number")}],
+                    "trackingInfo": [{"company": tracking.get("company"), "number": n, "url": None} for n in numbers],
                 },
                 "userErrors": [],
             }
         }
+
+    @staticmethod
+    def _fulfillment_error(field: list[str], message: str) -> dict[str, Any]:
+        return {"fulfillmentCreate": {"fulfillment": None, "userErrors": [{"field": field, "message": message}]}}
+
+    def _record_rest_fulfillment(
+        self, order_id: str, number: int, company: str | None, numbers: list[str], records: list[dict[str, Any]]
+    ) -> None:
+        """What the merchant and the customer see afterwards: the order's `fulfillments[]` (REST shape, from
+        Shopify's sample) with every tracking number, and its `fulfillment_status`."""
+        order = self.state.orders[order_id]
+        template = load_sample("shopify_rest_order_get_response.json")["order"]["fulfillments"][0]
+        shipped = {r["line_item_id"]: r["quantity"] for r in records if r["order_id"] == order_id}
+        rest = copy.deepcopy(template)
+        rest.update(
+            id=number,
+            admin_graphql_api_id=f"gid://shopify/Fulfillment/{number}",
+            created_at=now_iso(),
+            updated_at=now_iso(),
+            name=f"{order['name']}.{len(order['fulfillments']) + 1}",
+            order_id=int(order_id),
+            status="success",
+            tracking_company=company,
+            tracking_number=numbers[0] if numbers else None,
+            tracking_numbers=numbers,
+            tracking_url=None,
+            tracking_urls=[],
+            line_items=[
+                dict(item, quantity=shipped[str(item["id"])])
+                for item in order["line_items"]
+                if str(item["id"]) in shipped
+            ],
+        )
+        order["fulfillments"].append(rest)
+        done: Counter[str] = Counter()
+        for record in self.fulfillments:
+            if record["order_id"] == order_id:
+                done[record["line_item_id"]] += record["quantity"]
+        complete = all(
+            done[str(item["id"])] >= item.get("current_quantity", item["quantity"]) for item in order["line_items"]
+        )
+        order["fulfillment_status"] = "fulfilled" if complete else "partial"
+        order["updated_at"] = now_iso()
 
     def _order_cancel(self, variables: dict[str, Any]) -> dict[str, Any]:
         order_id = self._legacy(variables["orderId"])
