@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("inventory.urls")),
     path("orders/", include("ui.order_urls")),
     path("fulfillment/", include("fulfillment.urls")),
+    path("carriers/", include("carriers.urls")),
     path("channels/", include("marketplaces.urls")),
     path("returns/", include("returns.urls")),
     path("api/", include("config.api_urls")),

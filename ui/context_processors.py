@@ -16,6 +16,7 @@ NAVIGATION = [
     ("Transfers", "inventory:transfer_list", "inventory.view_transfer"),
     ("Channels", "channels:index", "channels.view_channel"),
     ("Routing", "fulfillment:routing", "fulfillment.view_carrier"),
+    ("Carriers", "carriers:account_list", "carriers.manage_carrier_accounts"),
     ("Returns", "returns:index", None),
     ("Pickups", "fulfillment:pickups", "fulfillment.work_shipments"),
 ]
