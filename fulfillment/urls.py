@@ -1,6 +1,7 @@
 from django.urls import path
 
 from fulfillment import views
+from fulfillment.views.drift import rate_drift
 
 app_name = "fulfillment"
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("stores/<slug:code>/full/clear/", views.store_ship_full_clear_view, name="store_ship_full_clear"),
     path("routing/", views.routing_overview, name="routing"),
     path("routing/calculator/", views.rate_calculator, name="rate_calculator"),
+    path("routing/drift/", rate_drift, name="rate_drift"),
     path("routing/carriers/new/", views.carrier_create_view, name="carrier_create"),
     path("routing/carriers/<slug:code>/edit/", views.carrier_edit, name="carrier_edit"),
     path("routing/carriers/<slug:code>/services/new/", views.service_create_view, name="service_create"),
