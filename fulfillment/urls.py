@@ -1,7 +1,9 @@
 from django.urls import path
 
 from fulfillment import views
+from fulfillment.views.carrier_webhooks import carrier_webhook
 from fulfillment.views.drift import rate_drift
+from fulfillment.views.orders.address import order_address_accept_view
 
 app_name = "fulfillment"
 
@@ -24,11 +26,20 @@ urlpatterns = [
     path("routing/carriers/<slug:code>/services/new/", views.service_create_view, name="service_create"),
     path("routing/carriers/<slug:code>/<slug:service>/", views.service_rates, name="service_rates"),
     path("routing/carriers/<slug:code>/<slug:service>/edit/", views.service_edit, name="service_edit"),
+    path("carriers/webhooks/<slug:account_code>/", carrier_webhook, name="carrier_webhook"),
+    path("orders/<int:pk>/address/accept/", order_address_accept_view, name="order_address_accept"),
     path("work/", views.work, name="work"),
     path("work/shipments/<int:pk>/accept/", views.work_accept, name="work_accept"),
     path("work/shipments/<int:pk>/reject/", views.work_reject, name="work_reject"),
     path("work/shipments/<int:pk>/pack/", views.work_pack, name="work_pack"),
     path("work/shipments/<int:pk>/ship/", views.work_ship, name="work_ship"),
+    path("work/shipments/<int:pk>/rates/", views.work_rates, name="work_rates"),
+    path("work/shipments/<int:pk>/packing-slip.pdf", views.packing_slip, name="packing_slip"),
+    path("work/labels/<int:pk>/label.<str:fmt>", views.label_file, name="label_file"),
+    path("work/labels/<int:pk>/print/", views.label_print, name="label_print"),
+    path("work/labels/<int:pk>/void/", views.label_void, name="label_void"),
+    path("work/manifests/", views.manifests, name="manifests"),
+    path("work/manifests/<int:pk>.pdf", views.manifest_document, name="manifest_document"),
     path("work/picklists/new/", views.work_picklist_create, name="work_picklist_create"),
     path("work/picklists/<int:pk>/", views.work_picklist, name="work_picklist"),
 ]

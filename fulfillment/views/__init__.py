@@ -14,6 +14,9 @@ from fulfillment.views.carriers import (
     service_edit,
     service_rates,
 )
+from fulfillment.views.labels import label_file, label_print, label_void, packing_slip, work_rates, work_ship
+from fulfillment.views.manifests import manifest_document, manifests
+from fulfillment.views.packing import work_pack
 from fulfillment.views.pickups import (
     pickup_detail,
     pickup_find,
@@ -29,19 +32,17 @@ from fulfillment.views.stores import (
     store_settings,
     store_ship_full_clear_view,
 )
-from fulfillment.views.work import (
-    work,
-    work_accept,
-    work_pack,
-    work_picklist,
-    work_picklist_create,
-    work_reject,
-    work_ship,
-)
+from fulfillment.views.work import work, work_accept, work_picklist, work_picklist_create, work_reject
 
 __all__ = [
     "carrier_create_view",
     "carrier_edit",
+    "label_file",
+    "label_print",
+    "label_void",
+    "manifest_document",
+    "manifests",
+    "packing_slip",
     "pickup_detail",
     "pickup_find",
     "pickup_handover_view",
@@ -62,6 +63,7 @@ __all__ = [
     "work_pack",
     "work_picklist",
     "work_picklist_create",
+    "work_rates",
     "work_reject",
     "work_ship",
 ]

@@ -8,7 +8,6 @@ page, a named partial of it for htmx, or redirects back to the queue with a mess
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from django import forms
@@ -19,18 +18,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from core.htmx import is_htmx, render_page
-from fulfillment.models import PickList, Shipment, ShipmentStatus
+from core.htmx import render_page
+from fulfillment.models import PickList, ShipmentStatus
 from fulfillment.selectors.order_routing import carrier_service_names
 from fulfillment.selectors.order_routing import service_label as name_service
 from fulfillment.selectors.work import (
     WORK_TABS,
     open_picklists,
-    pack_progress,
     picklist_get,
     work_counts,
     work_location_get,
@@ -43,28 +40,14 @@ from fulfillment.services import (
     picklist_create,
     picklist_lines,
     shipment_accept,
-    shipment_label,
-    shipment_pack,
     shipment_reject,
 )
-from fulfillment.services.work import MAX_PACKAGE_WEIGHT_GRAMS, MAX_SCANS
 from fulfillment.views.orders._shared import safe_next
 from inventory.models import Location
 from orders.models import OrderStatus
 
 QUEUE_PER_PAGE = 50
 WORK = "fulfillment.work_shipments"
-
-
-class PackForm(forms.Form):
-    """The package's weight, as read from the scale."""
-
-    weight_grams = forms.IntegerField(
-        label="Package weight (g)",
-        min_value=1,
-        max_value=MAX_PACKAGE_WEIGHT_GRAMS,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
-    )
 
 
 class ReasonForm(forms.Form):
@@ -187,86 +170,3 @@ def work_picklist(request: HttpRequest, pk: int) -> HttpResponse:
         "picking": ShipmentStatus.PICKING,
     }
     return render_page(request, "fulfillment/work/picklist.html", context)
-
-
-def _scanned(request: HttpRequest) -> list[str]:
-    return [code.strip() for code in request.POST.getlist("scanned")[:MAX_SCANS] if code.strip()]
-
-
-@require_http_methods(["GET", "POST"])
-@permission_required(WORK, raise_exception=True)
-def work_pack(request: HttpRequest, pk: int) -> HttpResponse:
-    """Pack one shipment: scan every unit (barcode or SKU code, Enter), weigh the parcel, pack.
-
-    Each scan is checked against the shipment at once: a unit it does not hold, or one too
-    many, is refused with a clear message and not counted. The scans so far travel with the
-    form, so the page works without JavaScript; htmx swaps just the progress. "Pack" hands
-    the scans and the weight to `shipment_pack`, which checks them again.
-    """
-    shipment: Shipment = work_shipment_get(user=request.user, pk=pk)
-    scanned = _scanned(request) if request.method == "POST" else []
-    action = request.POST.get("action", "scan")
-    if action == "scan" and not request.POST.get("scan", "").strip() and request.POST.get("weight_grams", "").strip():
-        action = "pack"  # Enter in the weight field submits with the form's first button
-    form = PackForm(request.POST if action == "pack" else None, initial={})
-    status = 200
-    last = ""
-    if request.method == "POST" and action == "scan":
-        code = request.POST.get("scan", "").strip()[:100]
-        progress = pack_progress(shipment=shipment, scanned=scanned, add=code)
-        if progress.error:
-            status = 422
-        elif code:
-            last = code
-    elif request.method == "POST":
-        progress = pack_progress(shipment=shipment, scanned=scanned)
-        if form.is_valid():
-            try:
-                package = shipment_pack(
-                    shipment=shipment,
-                    scanned=scanned,
-                    weight_grams=form.cleaned_data["weight_grams"],
-                    actor=request.user,
-                )
-            except DomainError as exc:
-                if exc.field == "weight_grams":
-                    form.add_error("weight_grams", exc.message)
-                else:
-                    progress = dataclasses.replace(progress, error=exc.message)
-            else:
-                messages.success(
-                    request,
-                    f"{shipment.number} packed: {progress.scanned_units} units, {package.weight_grams:,} g. "
-                    "It is in To ship.",
-                )
-                target = _queue_url(shipment.location, "ship")
-                return HttpResponseClientRedirect(target) if is_htmx(request) else redirect(target)
-        status = 422
-    else:
-        progress = pack_progress(shipment=shipment, scanned=[])
-    context = {
-        "shipment": shipment,
-        "service": name_service(carrier_service_names(), shipment.carrier, shipment.service),
-        "progress": progress,
-        "form": form,
-        "last": last,
-        "can_pack": shipment.status in (ShipmentStatus.ACCEPTED, ShipmentStatus.PICKING),
-        "on_hold": shipment.order.status == OrderStatus.ON_HOLD,
-        "queue_url": _queue_url(shipment.location, "pack"),
-    }
-    return render_page(request, "fulfillment/work/pack.html", context, partial="state", status=status)
-
-
-@require_POST
-@permission_required(WORK, raise_exception=True)
-def work_ship(request: HttpRequest, pk: int) -> HttpResponse:
-    """Buy the carrier label for a packed shipment and ship it; the message gives the tracking number."""
-    shipment = work_shipment_get(user=request.user, pk=pk)
-    try:
-        package = shipment_label(shipment=shipment, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect(safe_next(request, _queue_url(shipment.location, "ship")))
-    service = name_service(carrier_service_names(), package.carrier, package.service)
-    messages.success(request, f"{shipment.number} shipped with {service}: tracking {package.tracking_number}.")
-    return redirect(_queue_url(shipment.location, "shipped"))

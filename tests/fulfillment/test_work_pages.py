@@ -366,15 +366,18 @@ def test_pack_then_buy_the_label_and_ship(associate_client, associate, web, stoc
     response = associate_client.post(
         pack_url(shipment), {"action": "pack", "scanned": full, "weight_grams": "1150"}, **HTMX
     )
-    assert response.status_code == 200 and response["HX-Redirect"] == "/fulfillment/work/?tab=ship&location=nyc-store"
-    assert flash(response) == [f"{shipment.number} packed: 3 units, 1,150 g. It is in To ship."]
+    ship_page = reverse("fulfillment:work_ship", args=[shipment.pk])
+    assert response.status_code == 200 and response["HX-Redirect"] == ship_page
+    assert flash(response) == [f"{shipment.number} packed: 3 units. Choose a rate and buy."]
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.PACKED and shipment.packed_grams == 1150
 
     ship_tab = queue(associate_client, tab="ship")
     assert shipment.number in ship_tab and "Buy label &amp; ship" in ship_tab and "1,150 g" in ship_tab
 
-    response = associate_client.post(reverse("fulfillment:work_ship", args=[shipment.pk]))
+    page = associate_client.get(ship_page)
+    assert page.status_code == 200 and "Buy label &amp; ship" in text(page) and "Packing slip" in text(page)
+    response = associate_client.post(ship_page, {"next": "/fulfillment/work/?tab=ship&location=nyc-store"})
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.SHIPPED and shipment.tracking_number
     assert response["Location"] == "/fulfillment/work/?tab=shipped&location=nyc-store"
@@ -382,7 +385,8 @@ def test_pack_then_buy_the_label_and_ship(associate_client, associate, web, stoc
         carrier__code=shipment.carrier, code=shipment.service
     )
     assert flash(response) == [
-        f"{shipment.number} shipped with {service.carrier.name} {service.name}: tracking {shipment.tracking_number}."
+        f"{shipment.number} shipped with {service.carrier.name} {service.name}: tracking {shipment.tracking_number}. "
+        "Print the labels below."
     ]
     shipped_tab = queue(associate_client, tab="shipped")
     assert shipment.tracking_number in shipped_tab
@@ -403,7 +407,7 @@ def test_pack_works_without_javascript(associate_client, associate, web, stock):
     response = associate_client.post(
         pack_url(shipment), {"action": "scan", "scan": "", "scanned": [TEE_BARCODE], "weight_grams": "400"}
     )
-    assert response.status_code == 302 and response["Location"] == "/fulfillment/work/?tab=ship&location=nyc-store"
+    assert response.status_code == 302 and response["Location"] == reverse("fulfillment:work_ship", args=[shipment.pk])
 
 
 def test_a_packed_shipment_is_not_packed_again(associate_client, associate, web, stock):

@@ -39,7 +39,7 @@ from fulfillment.services.shipments import shipment_ship
 from fulfillment.services.work import _locked, _order_locked, _refuse_if_on_hold, _status_label
 from orders.models import OrderStatus
 
-BUYABLE = (PackageStatus.PACKED, PackageStatus.BUYING, PackageStatus.VOIDED)
+BUYABLE = (PackageStatus.PACKED, PackageStatus.BUYING, PackageStatus.VOIDED, PackageStatus.VOID_PENDING)
 
 
 def _key(shipment: Shipment, package: Package) -> str:
@@ -296,6 +296,9 @@ def shipment_labels_buy(
         for package, quote in zip(packages, rate.quotes, strict=True):
             if package.status not in BUYABLE:
                 continue
+            if package.status == PackageStatus.BUYING and "buying" in (package.purchase_quote or {}):
+                # An earlier attempt is open: look up exactly what it was buying, not a new quote.
+                quote = quote_from_dict(package.purchase_quote["buying"])
             _buy_box(
                 current, package, account=account, connector=connector, quote=quote, label_format=account.label_format
             )

@@ -102,15 +102,25 @@ def manifest_candidates(*, location: Location, account: CarrierAccount | None, d
 
 def manifest_create(
     *, location: Location, account: CarrierAccount, day: date | None = None, actor: AnyUser | None = None
-) -> Manifest:
-    """Close the day for one account at one location: the form the driver signs, and labels locked from void.
+) -> list[Manifest]:
+    """Close the day for one account at one location: the forms the driver signs, labels locked from void.
 
-    The provider's own scan form is used when it makes one; otherwise the product prints its own.
+    One manifest per carrier on the account (an aggregator's scan form covers one carrier). The
+    provider's own form is used when it makes one; otherwise the product prints its own.
     """
     day = day or timezone.localdate()
     packages = manifest_candidates(location=location, account=account, day=day)
     if not packages:
         raise ValidationFailed(f"No labels bought on {account.name} at {location.name} on {day:%a %d %b} to manifest.")
+    by_carrier: dict[str, list[Package]] = {}
+    for package in packages:
+        by_carrier.setdefault(package.carrier, []).append(package)
+    return [_manifest_one(location, account, day, group, actor) for _, group in sorted(by_carrier.items())]
+
+
+def _manifest_one(
+    location: Location, account: CarrierAccount, day: date, packages: list[Package], actor: AnyUser | None
+) -> Manifest:
     try:
         document = connector_for(account).manifest([bought_label(p) for p in packages])
     except CarrierUnavailable as exc:
