@@ -14,7 +14,7 @@ from carriers.connectors import connector_for
 from carriers.connectors.base import BoughtLabel, CarrierError
 from carriers.models import CarrierAccount
 from fulfillment.services.reroute import backorders_retry
-from fulfillment.services.shipping import tracking_refresh
+from fulfillment.services.tracking import tracking_refresh
 
 logger = logging.getLogger(__name__)
 

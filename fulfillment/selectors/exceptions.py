@@ -11,7 +11,11 @@ from django.utils import timezone as dj_timezone
 from core.types import AnyUser
 from fulfillment.models import (
     OPEN_SHIPMENT_STATUSES,
+    Package,
+    PackageStatus,
     Shipment,
+    TrackingEvent,
+    TrackingStatus,
 )
 from fulfillment.selectors.orders import DEAD_SHIPMENT_STATUSES, orders_for_staff
 from inventory.models import Location
@@ -22,7 +26,14 @@ EXCEPTION_KINDS: list[tuple[str, str, str]] = [
     ("unroutable", "Unroutable", "No location could take any of it: every unit waits for stock."),
     ("on_hold", "On hold", "Held by staff: nothing is routed, picked or shipped until released."),
     ("late", "Late", "An open shipment should have shipped or arrived before today."),
+    (
+        "delivery_problem",
+        "Delivery problem",
+        "A carrier reported an exception or is returning a parcel to the sender; it is not delivered.",
+    ),
 ]
+#: Carrier statuses that need a person while the parcel is not delivered.
+DELIVERY_PROBLEM_STATUSES = (TrackingStatus.EXCEPTION, TrackingStatus.RETURN_TO_SENDER)
 
 
 _CLOSED = (OrderStatus.CANCELLED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
@@ -48,7 +59,14 @@ def _exception_condition(kind: str, now: datetime) -> Q:
             _overdue_at_location(now)
         )
         return ~Q(status__in=_CLOSED) & Q(Exists(late))
+    if kind == "delivery_problem":
+        return Q(Exists(_problem_boxes().filter(shipment__order=OuterRef("pk"))))
     raise ValueError(kind)
+
+
+def _problem_boxes() -> QuerySet[Package]:
+    """Labelled boxes whose carrier's latest word is a problem (so they are not delivered)."""
+    return Package.objects.filter(status=PackageStatus.LABELLED, tracking_status__in=DELIVERY_PROBLEM_STATUSES)
 
 
 def location_today(location: Location, now: datetime) -> date:
@@ -93,13 +111,20 @@ def order_exception_counts(*, user: AnyUser | object, now: datetime) -> dict[str
 def order_exceptions(*, user: AnyUser | object, kind: str, now: datetime) -> QuerySet[Order]:
     """The orders of one exception kind, oldest first, with lines and shipments for the reasons."""
     shipments = Shipment.objects.select_related("location").order_by("pk")
+    related = [
+        Prefetch("lines", queryset=OrderLine.objects.select_related("sku").order_by("line_number")),
+        Prefetch("shipments", queryset=shipments),
+    ]
+    if kind == "delivery_problem":  # the boxes in trouble and the carrier's latest words about them
+        problems = TrackingEvent.objects.filter(status__in=DELIVERY_PROBLEM_STATUSES).order_by("-occurred_at")
+        related += [
+            Prefetch("shipments__packages", queryset=_problem_boxes().order_by("box_number")),
+            Prefetch("shipments__packages__tracking_events", queryset=problems),
+        ]
     return (
         orders_for_staff(user)
         .filter(_exception_condition(kind, now))
         .select_related("channel")
-        .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.select_related("sku").order_by("line_number")),
-            Prefetch("shipments", queryset=shipments),
-        )
+        .prefetch_related(*related)
         .order_by("placed_at", "id")
     )

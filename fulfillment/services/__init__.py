@@ -29,15 +29,10 @@ from fulfillment.services.shipments import (
     shipment_ship,
     shipment_transition,
 )
-from fulfillment.services.shipping import (
-    TrackingRefresh,
-    shipment_deliver,
-    shipment_label,
-    shipment_tracking_record,
-    tracking_refresh,
-)
+from fulfillment.services.shipping import shipment_deliver, shipment_label
 from fulfillment.services.store_requests import store_request_reject, store_requests_sla_sweep
 from fulfillment.services.stores import StoreSettings, store_settings_update, store_ship_full_clear
+from fulfillment.services.tracking import TrackingRefresh, package_tracking_record, tracking_refresh
 from fulfillment.services.work import (
     PickLine,
     picklist_close,
@@ -64,6 +59,7 @@ __all__ = [
     "order_reroute",
     "order_route",
     "order_status_sync",
+    "package_tracking_record",
     "picklist_close",
     "picklist_create",
     "picklist_lines",
@@ -82,7 +78,6 @@ __all__ = [
     "shipment_pack",
     "shipment_reject",
     "shipment_ship",
-    "shipment_tracking_record",
     "shipment_transition",
     "store_request_reject",
     "store_requests_sla_sweep",

@@ -7,8 +7,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from core.errors import Conflict, ValidationFailed
-from fulfillment import tasks
 from carriers.builtin import (
     CarrierError,
     CarrierSandbox,
@@ -17,6 +15,9 @@ from carriers.builtin import (
     tracking_number_for,
     tracking_number_valid,
 )
+from carriers.connectors.base import TrackingReport
+from core.errors import Conflict, ValidationFailed
+from fulfillment import tasks
 from fulfillment.demo import seed_carriers
 from fulfillment.models import (
     Package,
@@ -31,6 +32,7 @@ from fulfillment.services import (
     TrackingRefresh,
     cost_model_forget,
     order_cancel,
+    package_tracking_record,
     picklist_close,
     picklist_create,
     picklist_lines,
@@ -38,7 +40,6 @@ from fulfillment.services import (
     shipment_deliver,
     shipment_label,
     shipment_pack,
-    shipment_tracking_record,
     shipment_transition,
     tracking_refresh,
 )
@@ -391,8 +392,9 @@ def test_recording_the_same_tracking_twice_writes_nothing_twice(web, warehouse, 
         )
     )
 
-    created = shipment_tracking_record(shipment=shipment, updates=updates)
-    repeated = shipment_tracking_record(shipment=shipment, updates=updates)
+    report = TrackingReport(shipment.tracking_number, updates[-1].status, tuple(updates))
+    created = package_tracking_record(package, report, source="carrier tracking")
+    repeated = package_tracking_record(package, report, source="carrier tracking")
 
     assert (len(created), repeated) == (5, [])
     assert TrackingEvent.objects.filter(shipment=shipment).count() == 5

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.htmx import render_page
-from fulfillment.models import OPEN_SHIPMENT_STATUSES
+from fulfillment.models import OPEN_SHIPMENT_STATUSES, TrackingStatus
 from fulfillment.selectors.exceptions import EXCEPTION_KINDS, location_today, order_exception_counts, order_exceptions
 from fulfillment.services import order_cancel, order_hold, order_release, order_reroute
 from marketplaces.selectors import channel_orders_held
@@ -58,13 +58,27 @@ def _exception_detail(kind: str, order: Order, now: datetime) -> str:
                     f"{shipment.number} at {shipment.location.code} should have shipped {_day(shipment.ship_by)}"
                 )
         return "; ".join(late)
+    if kind == "delivery_problem":
+        return _delivery_problems(order)
     return order.routing_reason
+
+
+def _delivery_problems(order: Order) -> str:
+    """Each box in trouble and what its carrier said, from the prefetched boxes and their events."""
+    problems = []
+    for shipment in order.shipments.all():
+        for box in shipment.packages.all():
+            said = next(iter(box.tracking_events.all()), None)
+            status = TrackingStatus(box.tracking_status).label
+            text = f"{shipment.number} box {box.box_number} ({box.tracking_number}): {status}"
+            problems.append(text + (f": {said.description}" if said and said.description else ""))
+    return "; ".join(problems)
 
 
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
 def exceptions(request: HttpRequest) -> HttpResponse:
-    """Orders that need a person: backordered, unroutable, on hold, late; a tab and a count for each."""
+    """Orders that need a person: backordered, unroutable, on hold, late, delivery problems; a tab and count each."""
     now = timezone.now()
     counts = order_exception_counts(user=request.user, now=now)
     kinds = [
