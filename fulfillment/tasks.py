@@ -13,8 +13,11 @@ from carriers.builtin import CarrierUnavailable, carrier_client
 from carriers.connectors import connector_for
 from carriers.connectors.base import BoughtLabel, CarrierError
 from carriers.models import CarrierAccount
+from core.queueing import queue_or_leave_to_beat
+from fulfillment.services.addresses import order_address_check, orders_to_check
 from fulfillment.services.reroute import backorders_retry
 from fulfillment.services.tracking import tracking_refresh
+from orders.models import Order
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +110,38 @@ def bought_label_void(
         raise self.retry(exc=exc, countdown=exc.retry_after or _backoff(self.request.retries)) from exc
     except CarrierError:
         logger.warning("Voiding unused label %s on %s was refused", tracking_number, account.code)
+
+
+# --- Ship-to addresses -----------------------------------------------------------------------
+
+#: How many unchecked orders one sweep queues (the sweep runs again before long).
+ADDRESS_SWEEP_BATCH = 200
+
+
+@shared_task(name="fulfillment.tasks.order_address_check_task", bind=True, max_retries=MAX_RETRIES)
+def order_address_check_task(self: Any, order_id: int) -> str:
+    """Check a new order's ship-to address with a carrier (queued after the order commits).
+
+    A carrier that is down is retried with backoff (its Retry-After honoured); the order is not
+    held meanwhile. Checking again stores the same verdict. Returns the address status.
+    """
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        return ""
+    try:
+        return order_address_check(order)
+    except (CarrierUnavailable, OperationalError) as exc:
+        retry_after = getattr(exc, "retry_after", None)
+        raise self.retry(exc=exc, countdown=retry_after or _backoff(self.request.retries)) from exc
+
+
+@shared_task(name="fulfillment.tasks.addresses_check_sweep", autoretry_for=(OperationalError,), max_retries=MAX_RETRIES)
+def addresses_check_sweep(limit: int = ADDRESS_SWEEP_BATCH) -> list[int]:
+    """Queue the address check of recent orders whose check was never queued or never finished."""
+    order_ids = orders_to_check(limit=limit)
+    for order_id in order_ids:
+        queue_or_leave_to_beat(order_address_check_task, order_id=order_id)
+    return order_ids
 
 
 # --- Stores: pickups and ship-from-store ------------------------------------------------------

@@ -2,7 +2,6 @@ from django.urls import path
 
 from fulfillment import views
 from fulfillment.views.carrier_webhooks import carrier_webhook
-from fulfillment.views.carrier_webhooks import carrier_webhook
 from fulfillment.views.drift import rate_drift
 from fulfillment.views.orders.address import order_address_accept_view
 
@@ -29,7 +28,6 @@ urlpatterns = [
     path("routing/carriers/<slug:code>/<slug:service>/edit/", views.service_edit, name="service_edit"),
     path("carriers/webhooks/<slug:account_code>/", carrier_webhook, name="carrier_webhook"),
     path("orders/<int:pk>/address/accept/", order_address_accept_view, name="order_address_accept"),
-    path("carriers/webhooks/<slug:account_code>/", carrier_webhook, name="carrier_webhook"),
     path("work/", views.work, name="work"),
     path("work/shipments/<int:pk>/accept/", views.work_accept, name="work_accept"),
     path("work/shipments/<int:pk>/reject/", views.work_reject, name="work_reject"),

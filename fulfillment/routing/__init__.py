@@ -41,7 +41,7 @@ How (`planner._solve_fast`), per priority tier:
    budget: method "milp" when it proves optimality.
 4. If the budget runs out first: the best plan found, improved by local search
    (`heuristic.py`): method "heuristic".
-Ties go to fewer packages, then to locations with lower priority, then code. The same input
+Ties go to fewer packages, then to locations with lower priority, then nearer, then code. The same input
 gives the same plan (HiGHS is deterministic) unless the MILP budget is what stops it.
 
 Also: `solve_exact` (the MILP alone, no time limit: the reference for benchmarks) and

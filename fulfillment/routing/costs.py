@@ -211,16 +211,19 @@ def carrier_costs(
     service: str,
     promised_by: date | None,
     brackets: int,
+    extra_transit_days: int = 0,
 ) -> CarrierCosts:
     """Cheapest card (price + late penalty) per weight bracket for a parcel shipped on a day to a zone.
 
     Cards of the requested level qualify, and faster ones too if the model allows upgrades.
-    Among equal costs the faster card wins, then the card listed first.
+    Among equal costs the faster card wins, then the card listed first. `extra_transit_days`
+    (abroad: customs) lengthen every card's transit alike.
     """
     rank = service_rank(service)
     model = compiled.model
     if not compiled.cards:
         transit = model.fallback_transit_days[min(max(zone, 1), len(model.fallback_transit_days)) - 1]
+        transit += extra_transit_days
         delivery = add_transit_days(shipped_on, transit)
         days_late = late_days(delivery, promised_by)
         penalty = days_late * compiled.late_per_day
@@ -242,7 +245,7 @@ def carrier_costs(
     ]
     usable.sort(key=lambda card: (card.transit[zone], card.index))
     for card in usable:
-        transit = card.transit[zone]
+        transit = card.transit[zone] + extra_transit_days
         delivery = add_transit_days(shipped_on, transit)
         days_late = late_days(delivery, promised_by)
         penalty = days_late * compiled.late_per_day

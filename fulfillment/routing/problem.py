@@ -1,6 +1,7 @@
 """One routing problem in arrays: the eligible sites, what each holds, and what a shipment costs.
 
-Sites are sorted by (priority, code), so a lower site index is the preferred one in ties.
+Sites are sorted by (priority, distance, code), so a lower site index is the preferred one in ties
+(within one zone, or abroad where every site is in the farthest zone, the nearer site wins).
 A solution is `Solution(cost, sites, quantities)`: for each site used, units per SKU (in the
 order of `Problem.skus`); units no site ships are backordered.
 """
@@ -44,7 +45,7 @@ class Solution(NamedTuple):
     quantities: tuple[tuple[int, ...], ...]
 
     def key(self) -> tuple[float, int, tuple[int, ...]]:
-        """Deterministic order: cost, then packages, then preferred sites (priority, code)."""
+        """Deterministic order: cost, then packages, then preferred sites (priority, distance, code)."""
         return (round(self.cost, 4), len(self.sites), self.sites)
 
 
@@ -196,7 +197,7 @@ def build_problem(
     sites: list[Site] = []
     rows: list[list[int]] = []
     for candidate, miles in sorted(
-        zip(pool, miles_all.tolist(), strict=True), key=lambda p: (p[0].priority, p[0].code)
+        zip(pool, miles_all.tolist(), strict=True), key=lambda p: (p[0].priority, p[1], p[0].code)
     ):
         if shipping_reasons(candidate, miles, rules) is not None:
             continue
@@ -215,6 +216,7 @@ def build_problem(
                 service=request.service,
                 promised_by=request.promised_by,
                 brackets=brackets,
+                extra_transit_days=request.extra_transit_days,
             )
             carrier_cache[key] = costs
         if not math.isfinite(float(costs.price[0])):

@@ -43,7 +43,8 @@ class RouteRequest:
     cut-off, the day a location can ship. `promised_by` is the delivery date promised to the
     customer (late days cost `CostModel.late_penalty_per_day`). A request with
     `pickup_location` is collected by the customer there: only that location may serve it,
-    and whatever it lacks is backordered.
+    and whatever it lacks is backordered. `extra_transit_days` are added to every card's transit
+    time (a parcel abroad also waits for customs and the destination's post).
     """
 
     lines: Sequence[Line]
@@ -54,6 +55,7 @@ class RouteRequest:
     promised_by: date | None = None
     channel: str = ""
     pickup_location: str | None = None
+    extra_transit_days: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,12 @@ from django.db import IntegrityError, transaction
 
 from channels.models import Channel
 from core.errors import DomainError
+from core.queueing import queue_on_commit_or_leave_to_beat
 from core.types import AnyUser
 from fulfillment.models import Shipment, ShipmentLine
+from fulfillment.services.addresses import order_hold_if_unplaced
 from fulfillment.services.routing import order_route_new
+from fulfillment.tasks import order_address_check_task
 from orders.models import Order, OrderLine
 from orders.services import (
     OrderCsvReport,
@@ -63,27 +66,32 @@ def order_import(
     try:
         with transaction.atomic():
             created = order_create(channel=channel, data=data, actor=actor, actor_label=actor_label)
-            # The created event is written with the routing's events, in one INSERT and in this order.
-            outcome = order_route_new(
-                order=created.order,
-                lines=created.lines,
-                actor=actor,
-                actor_label=actor_label,
-                timeline=[created.created_event],
-            )
+            timeline = [created.created_event]
+            outcome = None
+            # A destination not on the map is held with the reason, never routed from (0, 0).
+            if not order_hold_if_unplaced(order=created.order, timeline=timeline, actor=actor, actor_label=actor_label):
+                # The created event is written with the routing's events, in one INSERT and in this order.
+                outcome = order_route_new(
+                    order=created.order,
+                    lines=created.lines,
+                    actor=actor,
+                    actor_label=actor_label,
+                    timeline=timeline,
+                )
     except IntegrityError:
         # Another delivery of the same order committed first: answer with that one.
         existing = order_find(channel=channel, external_id=data.external_id)
         if existing is None:
             raise
         return _duplicate(existing, actor=actor, actor_label=actor_label)
+    queue_on_commit_or_leave_to_beat(order_address_check_task, order_id=created.order.pk)
     # `order_route_new` kept the order and its lines as they now are in the database: no re-read.
     return ImportResult(
         order=created.order,
         created=True,
         lines=created.lines,
-        shipments=outcome.shipments,
-        shipment_lines=outcome.shipment_lines,
+        shipments=outcome.shipments if outcome else [],
+        shipment_lines=outcome.shipment_lines if outcome else {},
     )
 
 

@@ -1,4 +1,4 @@
-"""Offline US ZIP geocoding and great-circle distances."""
+"""Offline geocoding (US ZIPs, Canadian postal regions, country centres) and great-circle distances."""
 
 from __future__ import annotations
 
@@ -6,7 +6,17 @@ from decimal import Decimal
 
 import pytest
 
-from core.geo import PostalPlace, geocode_postal_code, haversine_miles, normalize_us_zip
+from core.geo import (
+    CANADA_REGIONS,
+    PostalPlace,
+    country_centroids,
+    geocode_postal_code,
+    haversine_miles,
+    international_transit_days,
+    normalize_ca_postal_code,
+    normalize_us_zip,
+    not_on_map_reason,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,9 +65,82 @@ def test_junk_or_unknown_zip_codes_give_nothing(junk):
     assert geocode_postal_code(junk) is None
 
 
-@pytest.mark.parametrize(("postal_code", "country"), [("M5V 2T6", "CA"), ("10115", "DE"), ("10001", "GB")])
-def test_postal_codes_outside_the_us_give_nothing(postal_code, country):
-    assert geocode_postal_code(postal_code, country) is None
+@pytest.mark.parametrize(
+    ("postal_code", "province", "near"),
+    [
+        ("M5V 2T6", "ON", (43.65, -79.38)),  # Toronto
+        ("h2x1y4", "QC", (45.51, -73.57)),  # Montreal, typed without the space
+        ("V6B 1A1", "BC", (49.28, -123.12)),  # Vancouver
+        ("T2P 1J9", "AB", (51.05, -114.07)),  # Calgary
+        ("A1C 5M2", "NL", (47.56, -52.71)),  # St. John's
+        ("X1A 2P7", "NT", (62.45, -114.37)),  # Yellowknife
+    ],
+)
+def test_a_canadian_postal_code_is_placed_in_its_region_within_a_few_hundred_miles(postal_code, province, near):
+    place = geocode_postal_code(postal_code, "ca")
+
+    assert place is not None and place.region == province
+    assert place.postal_code == postal_code.upper().replace(" ", "")[:3] + " " + postal_code.upper()[-3:]
+    assert haversine_miles(float(place.latitude), float(place.longitude), *near) < 200
+
+
+def test_the_canadian_table_covers_every_region_letter_canada_post_uses():
+    assert "".join(sorted(CANADA_REGIONS)) == "ABCEGHJKLMNPRSTVXY"
+
+
+@pytest.mark.parametrize("junk", ["", "12345", "D5V 2T6", "M5V 2T", "W1A 0AX", "M5V-2T6X"])
+def test_something_that_is_not_a_canadian_postal_code_gives_nothing(junk):
+    assert normalize_ca_postal_code(junk) is None
+    assert geocode_postal_code(junk, "CA") is None
+
+
+@pytest.mark.parametrize(
+    ("country", "city"),
+    [
+        ("GB", (51.51, -0.13)),  # London
+        ("de", (50.11, 8.68)),  # Frankfurt
+        ("FR", (48.86, 2.35)),  # Paris
+        ("JP", (35.68, 139.69)),  # Tokyo
+        ("AU", (-33.87, 151.21)),  # Sydney
+        ("BR", (-23.55, -46.63)),  # Sao Paulo
+        ("MX", (19.43, -99.13)),  # Mexico City
+        ("ZA", (-26.20, 28.05)),  # Johannesburg
+    ],
+)
+def test_another_country_is_placed_at_its_centre_within_its_borders(country, city):
+    place = geocode_postal_code("anything", country)
+
+    assert place is not None and place.timezone
+    assert haversine_miles(float(place.latitude), float(place.longitude), *city) < 600
+
+
+def test_the_country_table_covers_the_countries_that_matter_for_e_commerce():
+    european_union = ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE"]
+    european_union += ["IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"]
+    others = ["GB", "NO", "CH", "AU", "NZ", "JP", "KR", "CN", "HK", "SG", "IN", "MX", "BR", "AR", "CL", "CO"]
+    wanted = [*european_union, *others, "ZA", "AE", "SA", "IL", "TR"]
+    table = country_centroids()
+
+    assert set(wanted) <= set(table)
+    assert len(table) >= 60
+    assert all(-90 <= lat <= 90 and -180 <= lon <= 180 and (lat, lon) != (0, 0) for lat, lon, _ in table.values())
+    assert "US" not in table and "CA" not in table  # placed by their postal codes, never by a centre
+
+
+def test_a_country_nobody_can_place_gives_nothing():
+    assert geocode_postal_code("12345", "XX") is None
+    assert geocode_postal_code("", "QQ") is None
+
+
+def test_the_reason_given_for_a_place_not_on_the_map_names_the_code_and_country():
+    assert not_on_map_reason(" 99 ", "xx") == (
+        "We cannot place postal code 99 in country XX on the map; correct the address or set it manually."
+    )
+
+
+@pytest.mark.parametrize(("country", "days"), [("US", 0), ("pr", 0), ("CA", 2), ("MX", 2), ("GB", 4), ("JP", 4)])
+def test_parcels_abroad_take_extra_days_more_across_an_ocean(country, days):
+    assert international_transit_days(country) == days
 
 
 @pytest.mark.parametrize(

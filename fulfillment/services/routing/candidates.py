@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 
+from core.errors import Conflict
+from core.geo import international_transit_days, not_on_map_reason
 from fulfillment.models import RoutingExclusion
 from fulfillment.routing import Candidate, Line, RouteRequest, Rules
 from fulfillment.selectors.stores import ship_full_today, ship_load_today
@@ -92,6 +94,11 @@ def waiting_lines(order: Order) -> list[OrderLine]:
 
 
 def route_request(order: Order, lines: Sequence[OrderLine]) -> RouteRequest:
+    """What the engine plans from. A parcel whose destination is not on the map is refused (409), never
+    routed as if it went to latitude and longitude 0."""
+    shipping = order.delivery_method != DeliveryMethod.PICKUP
+    if shipping and (order.ship_latitude is None or order.ship_longitude is None):
+        raise Conflict(not_on_map_reason(order.ship_postal_code, order.ship_country))
     return RouteRequest(
         lines=tuple(Line(line.sku.code, line.quantity_backordered, line.sku.weight_grams) for line in lines),
         destination_lat=float(order.ship_latitude or 0),
@@ -101,4 +108,5 @@ def route_request(order: Order, lines: Sequence[OrderLine]) -> RouteRequest:
         promised_by=order.promised_delivery_date,
         channel=order.channel.code,
         pickup_location=order.pickup_location.code if order.pickup_location_id and order.pickup_location else None,
+        extra_transit_days=international_transit_days(order.ship_country) if shipping else 0,
     )
