@@ -14,7 +14,16 @@ from fulfillment.views.carriers import (
     service_edit,
     service_rates,
 )
-from fulfillment.views.labels import label_file, label_print, label_void, packing_slip, work_rates, work_ship
+from fulfillment.views.labels import (
+    label_file,
+    label_print,
+    label_void,
+    packing_slip,
+    return_label,
+    return_label_file,
+    work_rates,
+    work_ship,
+)
 from fulfillment.views.manifests import manifest_document, manifests
 from fulfillment.views.packing import work_pack
 from fulfillment.views.pickups import (
@@ -50,6 +59,8 @@ __all__ = [
     "pickup_transfer",
     "pickups",
     "rate_calculator",
+    "return_label",
+    "return_label_file",
     "routing_overview",
     "service_create_view",
     "service_edit",

@@ -25,7 +25,13 @@ from fulfillment.models import Package, PackageStatus, ShipmentStatus
 from fulfillment.selectors.order_routing import carrier_service_names
 from fulfillment.selectors.order_routing import service_label as name_service
 from fulfillment.selectors.work import work_shipment_get
-from fulfillment.services.labels import is_international, package_void, shipment_labels_buy, shipment_rates
+from fulfillment.services.labels import (
+    is_international,
+    package_void,
+    shipment_labels_buy,
+    shipment_rates,
+    shipment_return_label,
+)
 from fulfillment.views.orders._shared import safe_next
 from fulfillment.views.work import WORK, _queue_url
 from orders.models import OrderStatus
@@ -141,3 +147,30 @@ def packing_slip(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{shipment.number}-packing-slip.pdf"'
     return response
+
+
+@require_POST
+@permission_required(WORK, raise_exception=True)
+def return_label(request: HttpRequest, pk: int) -> HttpResponse:
+    """Buy a prepaid return label to put in the box (once; asking again shows the same one)."""
+    shipment = work_shipment_get(user=request.user, pk=pk)
+    try:
+        package = shipment_return_label(shipment=shipment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Return label {package.return_tracking_number} ready: print it and put it in box 1.")
+    return redirect("fulfillment:work_ship", pk=shipment.pk)
+
+
+@require_GET
+@xframe_options_sameorigin
+@permission_required(WORK, raise_exception=True)
+def return_label_file(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """A box's prepaid return label (PDF or ZPL as the carrier sold it)."""
+    package = _package(request, pk)
+    if not package.return_label_file:
+        raise Http404("This box has no return label.")
+    name = package.return_label_file.name.rsplit("/", 1)[-1]
+    kind = "application/pdf" if name.endswith(".pdf") else "application/x-zpl"
+    return FileResponse(package.return_label_file.open("rb"), content_type=kind, filename=name)

@@ -3,6 +3,7 @@
 from fulfillment.services.labels.buy import label_void_later, shipment_labels_buy
 from fulfillment.services.labels.parcels import box_customs, box_request, is_international
 from fulfillment.services.labels.rates import LiveRate, RateShop, location_accounts, rate_choose, shipment_rates
+from fulfillment.services.labels.returns import shipment_return_label
 from fulfillment.services.labels.void import bought_label, manifest_candidates, manifest_create, package_void
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "rate_choose",
     "shipment_labels_buy",
     "shipment_rates",
+    "shipment_return_label",
 ]
