@@ -1,4 +1,5 @@
-"""Credentials of outside services (channels, carrier accounts), encrypted at rest with Fernet (AES-128-CBC + HMAC-SHA256).
+"""Credentials of outside services (channels, carrier accounts), encrypted at rest with Fernet
+(AES-128-CBC + HMAC-SHA256).
 
 The key comes from `settings.CHANNEL_CREDENTIALS_KEY` (env `CHANNEL_CREDENTIALS_KEY`, a
 urlsafe-base64 32-byte Fernet key). Without it, development and test machines derive one from

@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
-from core.crypto import mask
 from channels.models import ChannelKind
+from core.crypto import mask
 from inventory.models import SKU, Location
 from marketplaces.services.setup import SECRET_FIELDS
 

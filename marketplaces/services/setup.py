@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
-from core.crypto import credentials_decrypt, credentials_encrypt
 from channels.models import Channel
+from core.crypto import credentials_decrypt, credentials_encrypt
 from core.errors import Conflict, ValidationFailed
 from inventory.models import SKU, Location
 from marketplaces.models import CONNECTOR_KINDS, ChannelSync, CredentialStatus, Listing, StockOutbox, StockOverride

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from carriers.builtin import CarrierError, carrier_client
 from core.errors import Conflict, ValidationFailed
 from core.types import AnyUser
-from carriers.builtin import CarrierError, carrier_client
 from inventory.models import Location
 from orders.models import Order
 from returns.models import (

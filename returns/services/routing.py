@@ -20,8 +20,6 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from core.errors import Conflict
-from core.types import AnyUser
 from carriers.builtin import (
     Address,
     CarrierClient,
@@ -33,6 +31,8 @@ from carriers.builtin import (
     TrackRequest,
     carrier_client,
 )
+from core.errors import Conflict
+from core.types import AnyUser
 from fulfillment.routing import add_transit_days, haversine_miles, zone_for_miles
 from fulfillment.services import cost_model_load
 from inventory.models import Location, StockLevel

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from core.roles import WAREHOUSE_OPERATOR
-from fulfillment.models import Package, PackageStatus, Shipment, ShipmentStatus
+from fulfillment.models import Package, PackageStatus, ShipmentStatus
 from fulfillment.services import shipment_accept
 from tests.factories import LocationFactory, SKUFactory, stocked, user_with_role
 from tests.factories.carriers import box_type, carrier_account, sandbox_of
@@ -32,9 +32,21 @@ def dallas(warehouse):
 
 
 @pytest.fixture
-def shipment(web, dallas) -> Shipment:
-    tee = SKUFactory(code="TEE-BLK-M", name="Black tee, M", barcode=TEE, weight_grams=300, price=Decimal("20"))
-    mug = SKUFactory(code="MUG-WHT", name="White mug", barcode=MUG, weight_grams=450, price=Decimal("12"))
+def skus(db):
+    return (
+        SKUFactory(code="TEE-BLK-M", name="Black tee, M", barcode=TEE, weight_grams=300, price=Decimal("20")),
+        SKUFactory(code="MUG-WHT", name="White mug", barcode=MUG, weight_grams=450, price=Decimal("12")),
+    )
+
+
+@pytest.fixture
+def chicago(db):
+    return LocationFactory(code="chi-dc", name="Chicago DC")
+
+
+@pytest.fixture
+def shipment(web, dallas, skus):
+    tee, mug = skus
     stocked(dallas, tee, 10)
     stocked(dallas, mug, 10)
     order = place_order(
@@ -51,7 +63,7 @@ def operator_client(client, dallas):
     return client
 
 
-def pack_in_two_boxes(client, shipment: Shipment, medium_id: int) -> object:
+def pack_in_two_boxes(client, shipment, medium_id):
     url = reverse("fulfillment:work_pack", args=[shipment.pk])
     page = client.post(url, {"action": "scan", "scan": TEE, "scanned": [TEE]})
     assert page.status_code == 200
@@ -170,9 +182,8 @@ def test_end_of_day_manifest_page(operator_client, shipment, dallas):
     assert "can no longer be voided" in text(refused)
 
 
-def test_another_locations_labels_are_not_found(client, shipment, dallas):
+def test_another_locations_labels_are_not_found(client, shipment, dallas, chicago):
     carrier_account("easypost", dallas)
-    other = LocationFactory(code="chi-dc", name="Chicago DC")
-    client.force_login(user_with_role(WAREHOUSE_OPERATOR, username="chi-operator", locations=[other]))
+    client.force_login(user_with_role(WAREHOUSE_OPERATOR, username="chi-operator", locations=[chicago]))
     assert client.get(reverse("fulfillment:work_ship", args=[shipment.pk])).status_code == 404
     assert client.get(reverse("fulfillment:packing_slip", args=[shipment.pk])).status_code == 404

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from core.errors import Conflict, NotFound, ValidationFailed
 from carriers.builtin import tracking_number_valid
+from core.errors import Conflict, NotFound, ValidationFailed
 from orders.models import OrderEvent, OrderStatus
 from returns.models import (
     OutOfWindow,
