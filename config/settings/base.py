@@ -197,6 +197,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
     },
     "fulfillment-tracking-poll": {"task": "fulfillment.tasks.tracking_poll", "schedule": 15 * 60},
+    # Ship-to checks that were never queued or never finished (a worker was down) are queued again.
+    "fulfillment-addresses-check-sweep": {"task": "fulfillment.tasks.addresses_check_sweep", "schedule": 15 * 60},
     # Safety net for receipts whose retry could not be queued: every backordered SKU, hourly.
     "fulfillment-backorders-retry-hourly": {"task": "fulfillment.tasks.backorders_retry_task", "schedule": 60 * 60},
     # Channels: re-drive pending stock pushes and confirmations (nothing lost if a worker or Redis dies),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import models
@@ -39,6 +40,15 @@ class PickList(models.Model):
     def number(self) -> str:
         """The number printed on the list, e.g. PL-000042."""
         return f"PL-{self.pk:06d}" if self.pk else "PL-new"
+
+
+#: Public tracking pages of the national carriers, by the carrier name a label carries.
+PUBLIC_TRACKING_PAGES = {
+    "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
+    "ups": "https://www.ups.com/track?tracknum={}",
+    "fedex": "https://www.fedex.com/fedextrack/?trknbr={}",
+    "dhl": "https://www.dhl.com/en/express/tracking.html?AWB={}",
+}
 
 
 class PackageStatus(models.TextChoices):
@@ -114,6 +124,14 @@ class Package(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment_id}/{self.box_number}: {self.weight_grams} g {self.tracking_number}".strip()
+
+    @property
+    def public_tracking_url(self) -> str:
+        """Where a person follows the parcel: the carrier's link, else its public tracking page."""
+        if self.tracking_url:
+            return self.tracking_url
+        page = PUBLIC_TRACKING_PAGES.get(self.carrier.lower())
+        return page.format(quote(self.tracking_number)) if page and self.tracking_number else ""
 
 
 class TrackingStatus(models.TextChoices):

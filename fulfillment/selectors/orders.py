@@ -20,6 +20,7 @@ from fulfillment.models import (
     Shipment,
     ShipmentLine,
     ShipmentStatus,
+    TrackingEvent,
 )
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from orders.selectors import OrderFilters
@@ -160,7 +161,7 @@ def order_detail(*, user: AnyUser | object, pk: int) -> Order:
         Shipment.objects.select_related("location")
         .prefetch_related(
             Prefetch("lines", queryset=ShipmentLine.objects.select_related("sku").order_by("pk")),
-            "tracking_events",
+            Prefetch("tracking_events", queryset=TrackingEvent.objects.select_related("package")),
             "packages",
         )
         .order_by("pk")

@@ -139,7 +139,7 @@ def test_place_an_order_by_hand_and_walk_it_to_shipped(chromium: Any, live_serve
         assert scan.input_value() == ""
     assert progress.inner_text() == "3 of 3 units scanned"
     assert page.evaluate("window.__sameDocument === true")
-    page.get_by_label("Package weight (g)").fill("1250")
+    page.get_by_label("Box 1 weight (g)").fill("1250")
     page.screenshot(path=str(SCREENSHOTS / "pack-desktop.png"), full_page=True)
     page.get_by_role("button", name=f"Pack {shipment.number}").click()
 

@@ -150,7 +150,7 @@ def test_every_scan_happens_in_order_even_when_delivery_is_due_the_day_the_label
 def test_the_client_comes_from_settings_so_a_real_carrier_replaces_the_sandbox(settings):
     assert isinstance(carrier_client(), CarrierSandbox)
 
-    settings.CARRIER_CLIENT = "tests.fulfillment.test_carrier_sandbox.FrozenSandbox"
+    settings.CARRIER_CLIENT = "tests.carriers.test_builtin.FrozenSandbox"
 
     assert isinstance(carrier_client(), FrozenSandbox)
 
