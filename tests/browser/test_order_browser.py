@@ -143,15 +143,18 @@ def test_place_an_order_by_hand_and_walk_it_to_shipped(chromium: Any, live_serve
     page.screenshot(path=str(SCREENSHOTS / "pack-desktop.png"), full_page=True)
     page.get_by_role("button", name=f"Pack {shipment.number}").click()
 
-    # To ship: buy the label; the tracking number shows.
-    page.wait_for_url("**/fulfillment/work/?tab=ship&location=dal-dc")
-    assert f"{shipment.number} packed: 3 units, 1,250 g" in page.locator("#messages").inner_text()
+    # The shipping page: the built-in carrier's rate is chosen; buy the label; the tracking number shows.
+    page.wait_for_url(f"**/fulfillment/work/shipments/{shipment.pk}/ship/")
+    assert f"{shipment.number} packed: 3 units." in page.locator("#messages").inner_text()
+    page.locator("#live-rates input[name=rate]:checked").wait_for()
     page.screenshot(path=str(SCREENSHOTS / "work-ship-desktop.png"), full_page=True)
-    page.get_by_role("button", name=f"Buy label and ship {shipment.number}").click()
-    page.wait_for_url("**/fulfillment/work/?tab=shipped&location=dal-dc")
+    page.get_by_role("button", name="Buy label & ship").click()
+    page.wait_for_url(f"**/fulfillment/work/shipments/{shipment.pk}/ship/")
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.SHIPPED and shipment.tracking_number
     assert f"tracking {shipment.tracking_number}" in page.locator("#messages").inner_text()
+    assert shipment.tracking_number in page.locator("[data-figure=tracking]").inner_text()
+    page.goto(f"{live_server.url}/fulfillment/work/?tab=shipped&location=dal-dc")
     assert shipment.tracking_number in page.locator("[data-figure=tracking]").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "work-shipped-desktop.png"), full_page=True)
 
