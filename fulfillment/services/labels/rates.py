@@ -22,6 +22,7 @@ from carriers.connectors import connector_for
 from carriers.connectors.base import CarrierError, CarrierUnavailable, RateQuote
 from carriers.models import CarrierAccount
 from fulfillment.models import Package, Shipment
+from fulfillment.selectors.order_routing import carrier_service_names, service_label
 from fulfillment.services.labels.parcels import box_request
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,11 @@ class LiveRate:
     arrives: date | None
     on_time: bool | None
     quotes: tuple[RateQuote, ...]  # one per box, in box order
+    title: str = ""  # how the rate reads on the page (default: carrier and service)
+
+    @property
+    def name(self) -> str:
+        return self.title or f"{self.carrier} {self.service}"
 
 
 @dataclass
@@ -159,6 +165,7 @@ def _builtin_rates(shipment: Shipment, packages: list[Package], client: CarrierC
             arrives=arrives,
             on_time=None if promised is None or arrives is None else arrives <= promised,
             quotes=quotes,
+            title=service_label(carrier_service_names(), shipment.carrier, shipment.service),
         )
     ]
 
