@@ -1,8 +1,9 @@
-"""The /carriers/ pages: accounts and the box catalog (fixed paths before the account codes)."""
+"""The /carriers/ pages: accounts, the box catalog, the sandboxes over HTTP (fixed paths before account codes)."""
 
 from django.urls import path
 
 from carriers import views
+from carriers.sandbox import views as sandbox_views
 
 app_name = "carriers"
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("boxes/new/", views.box_create, name="box_create"),
     path("boxes/<int:pk>/edit/", views.box_edit, name="box_edit"),
     path("boxes/<int:pk>/active/", views.box_toggle, name="box_toggle"),
+    path("sandbox/<str:name>/<path:path>", sandbox_views.carrier_sandbox, name="sandbox"),
     path("<slug:code>/", views.account_edit, name="account_edit"),
     path("<slug:code>/check/", views.account_check_view, name="account_check"),
 ]

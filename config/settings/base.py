@@ -163,6 +163,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Where labels and tracking come from: the in-product sandbox until a real carrier client is configured.
 CARRIER_CLIENT = os.environ.get("CARRIER_CLIENT", "carriers.builtin.CarrierSandbox")
+# The in-product carrier sandboxes served over HTTP at /carriers/sandbox/<name>/ (the demo's accounts point there).
+CARRIER_SANDBOX = env_bool("CARRIER_SANDBOX", True)
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 # --- Marketplace sync ---
 # Fernet key(s) for channel credentials, comma-separated, newest first. Unset: derived from
