@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from carriers.demo import demo_web_address, seed_carrier_accounts
 from fulfillment.demo import seed_carriers, seed_channels, seed_stores
 from inventory.demo import DEFAULT_SEED, DEFAULT_SKU_COUNT, apply_plan, build_plan
 from inventory.models import Location
@@ -22,7 +23,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        """--seed, --skus, --if-empty."""
+        """--seed, --skus, --if-empty, --carrier-accounts."""
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"Random seed (default {DEFAULT_SEED}).")
         parser.add_argument(
             "--skus", type=int, default=DEFAULT_SKU_COUNT, help=f"How many SKUs (default {DEFAULT_SKU_COUNT})."
@@ -30,9 +31,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing if any location exists (safe to run every time)."
         )
+        parser.add_argument(
+            "--carrier-accounts",
+            action="store_true",
+            help="Only add the carrier accounts on the web process's sandboxes, boxes and customs data (safe to "
+            "repeat; run it after the seeds that ship orders, which cannot reach a web process not started yet).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Plan, write, and print what was built and how to log in."""
+        if options["carrier_accounts"]:
+            accounts = seed_carrier_accounts(demo_web_address())
+            self.stdout.write(
+                f"Carrier accounts on the sandboxes: {', '.join(accounts.accounts) or 'already there'}; "
+                f"{accounts.boxes} new boxes, customs data for {accounts.customs} SKUs."
+            )
+            return
         if Location.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("Demo data not loaded: the database already has locations.")
