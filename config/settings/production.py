@@ -17,6 +17,7 @@ if not CHANNEL_CREDENTIALS_KEY:  # noqa: F405
         "print(Fernet.generate_key().decode())') so channel credentials are encrypted with a key of their own."
     )
 MARKETPLACE_SANDBOX = env_bool("MARKETPLACE_SANDBOX", False)
+CARRIER_SANDBOX = env_bool("CARRIER_SANDBOX", False)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
