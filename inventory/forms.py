@@ -166,7 +166,22 @@ STOCK_ACTION_FORMS: dict[str, type[forms.Form]] = {
 
 LOCATION_FORM_FIELDS = list(LOCATION_FIELDS)
 LOCATION_CAPABILITIES = ["ships_orders", "offers_pickup", "accepts_returns", "ship_from_store"]
-SKU_FORM_FIELDS = ["code", "name", "barcode", "price", "currency", "weight_grams", "length_mm", "width_mm", "height_mm"]
+SKU_FORM_FIELDS = [
+    "code",
+    "name",
+    "barcode",
+    "price",
+    "currency",
+    "weight_grams",
+    "length_mm",
+    "width_mm",
+    "height_mm",
+    # Customs, for international labels.
+    "hs_code",
+    "origin_country",
+    "customs_value",
+    "customs_description",
+]
 
 
 class LocationForm(forms.Form):
@@ -231,6 +246,10 @@ class SKUForm(forms.Form):
         self.fields["price"].validators.append(MinValueValidator(0))
         self.fields["price"].widget.attrs["min"] = "0"
         self.fields["currency"].widget.attrs.update({"maxlength": 3, "autocapitalize": "characters"})
+        self.fields["hs_code"].help_text = "Harmonized System tariff code, 6 to 10 digits (needed to ship abroad)."
+        self.fields["origin_country"].help_text = "Where it was made: two-letter country code, e.g. PT."
+        self.fields["origin_country"].widget.attrs.update({"maxlength": 2, "autocapitalize": "characters"})
+        self.fields["customs_value"].help_text = "Declared value per unit; blank uses the price."
         if editing:
             self.fields["code"].disabled = True
             self.fields["code"].help_text = "A SKU's code cannot change; create a new SKU instead."
@@ -241,6 +260,13 @@ class SKUForm(forms.Form):
         if barcode and (not barcode.isdigit() or not 8 <= len(barcode) <= 14):
             raise forms.ValidationError("A barcode has 8 to 14 digits and nothing else.")
         return barcode
+
+    def clean_origin_country(self) -> str:
+        """Country codes are ISO 3166 alpha-2 in capitals."""
+        value = str(self.cleaned_data.get("origin_country") or "").strip().upper()
+        if value and (len(value) != 2 or not value.isalpha()):
+            raise forms.ValidationError("Use the two-letter country code, e.g. US or PT.")
+        return value
 
     def clean_currency(self) -> str:
         """Currencies are ISO 4217 codes in capitals."""

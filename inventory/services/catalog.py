@@ -45,6 +45,10 @@ SKU_FIELDS = (
     "price",
     "currency",
     "is_active",
+    "hs_code",
+    "origin_country",
+    "customs_value",
+    "customs_description",
 )
 
 

@@ -206,3 +206,13 @@ def test_invalid_sku_input_names_the_field_at_fault(data, field):
 
     assert excinfo.value.field == field
     assert not SKU.objects.exists()
+
+
+def test_customs_data_is_kept_and_a_bad_hs_code_is_refused_with_the_field():
+    sku = sku_create(code="TEE-01", name="Tee")
+    sku_update(sku=sku, hs_code="610910", origin_country="PT", customs_value=Decimal("18.00"))
+    sku.refresh_from_db()
+    assert (sku.hs_code, sku.origin_country, sku.customs_value) == ("610910", "PT", Decimal("18.00"))
+    with pytest.raises(ValidationFailed) as refused:
+        sku_update(sku=sku, hs_code="61-09")
+    assert refused.value.field == "hs_code" and "6 to 10 digits" in refused.value.message
