@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "channels.apps.ChannelsConfig",
     "orders.apps.OrdersConfig",
     "fulfillment.apps.FulfillmentConfig",
+    "partners.apps.PartnersConfig",
     "marketplaces.apps.MarketplacesConfig",
     "returns.apps.ReturnsConfig",
     "ui.apps.UiConfig",

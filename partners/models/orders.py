@@ -1,0 +1,146 @@
+"""Dropship purchase orders and what comes back for them: acknowledgments (per line), advance
+ship notices (several, partial) and invoices, matched three ways (PO, ASN, invoice)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from core.models import TimeStampedModel
+from inventory.models import SKU
+from partners.models import Partner
+
+
+class PurchaseOrderStatus(models.TextChoices):
+    SENT = "sent", "Sent"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    PARTIALLY_SHIPPED = "partially_shipped", "Partly shipped"
+    SHIPPED = "shipped", "Shipped"
+    INVOICED = "invoiced", "Invoiced"
+    CLOSED = "closed", "Closed"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PurchaseOrder(TimeStampedModel):
+    """One PO per shipment routed to a dropship supplier: what to ship, where, by when, at what cost."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="purchase_orders")
+    shipment = models.OneToOneField("fulfillment.Shipment", on_delete=models.PROTECT, related_name="purchase_order")
+    status = models.CharField(
+        max_length=20, choices=PurchaseOrderStatus.choices, default=PurchaseOrderStatus.SENT, db_index=True
+    )
+    ship_to = models.JSONField(default=dict, help_text="Name and address, as sent (the partner sees only this).")
+    service_level = models.CharField(max_length=20, blank=True)
+    ship_by = models.DateField(null=True, blank=True)
+    ack_due_at = models.DateTimeField(null=True, blank=True)
+    ship_due_at = models.DateTimeField(null=True, blank=True)
+    total_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    sent_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    match_status = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=[("matched", "Matched"), ("discrepancy", "Discrepancy")],
+        help_text="Three-way match of PO, ship notices and invoices.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["partner", "status"], name="po_partner_status")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"PO-{self.pk:06d}" if self.pk else "PO-new"
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    line_number = models.PositiveSmallIntegerField()
+    sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="+")
+    supplier_sku = models.CharField(max_length=64, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    quantity_accepted = models.PositiveIntegerField(default=0)
+    quantity_rejected = models.PositiveIntegerField(default=0)
+    quantity_shipped = models.PositiveIntegerField(default=0)
+    quantity_invoiced = models.PositiveIntegerField(default=0)
+    reject_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["purchase_order", "line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["purchase_order", "line_number"], name="poline_unique_number"),
+            models.CheckConstraint(
+                condition=Q(quantity_accepted__lte=models.F("quantity"))
+                & Q(quantity_shipped__lte=models.F("quantity")),
+                name="poline_quantities_within_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_order_id}/{self.line_number}"
+
+
+class AdvanceShipNotice(models.Model):
+    """A parcel (or several) the supplier shipped against a PO, with carrier and tracking."""
+
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="ship_notices")
+    reference = models.CharField(max_length=60, help_text="The supplier's shipment id (856 BSN02).")
+    carrier = models.CharField(max_length=60, blank=True)
+    service = models.CharField(max_length=60, blank=True)
+    tracking_numbers = models.JSONField(default=list)
+    shipped_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["purchase_order", "shipped_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["purchase_order", "reference"], name="asn_unique_reference")]
+
+    def __str__(self) -> str:
+        return f"ASN {self.reference}"
+
+
+class AsnLine(models.Model):
+    ship_notice = models.ForeignKey(AdvanceShipNotice, on_delete=models.CASCADE, related_name="lines")
+    po_line = models.ForeignKey(PurchaseOrderLine, on_delete=models.CASCADE, related_name="asn_lines")
+    quantity = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.ship_notice_id}:{self.po_line_id} x{self.quantity}"
+
+
+class Invoice(models.Model):
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="invoices")
+    number = models.CharField(max_length=60)
+    invoiced_at = models.DateField()
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    match_status = models.CharField(max_length=12, blank=True)
+    discrepancies = models.JSONField(default=list, blank=True, help_text="What differs from PO and ship notices.")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["purchase_order", "invoiced_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["purchase_order", "number"], name="invoice_unique_number")]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.number}"
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    po_line = models.ForeignKey(PurchaseOrderLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    supplier_sku = models.CharField(max_length=64, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.supplier_sku} x{self.quantity} @ {self.unit_price}"
