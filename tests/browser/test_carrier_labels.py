@@ -1,6 +1,7 @@
 """End-to-end in headless Chromium: a warehouse operator packs a shipment into two boxes, buys
-live-rated labels from a carrier account, prints one, voids and rebuys the other, closes the day;
-then the carrier's signed webhooks deliver one box and report a problem with the other.
+live-rated labels from a carrier account, prints one, voids the other and closes the day; then
+the carrier's signed webhooks report box 1 undeliverable (the order shows in the exceptions
+queue) and, a day later, delivered (the order page says so and the queue clears).
 
 The carrier is an EasyPost account on the in-process sandbox: the live server runs in a thread
 of this process, so the test and the server share it. Screenshots (desktop and a 390px-wide
