@@ -12,6 +12,7 @@ carrier said), `SignatureInvalid` (a webhook that is not from the carrier).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_CEILING, Decimal
@@ -32,6 +33,19 @@ DELIVERED = "delivered"
 EXCEPTION = "exception"
 RETURN_TO_SENDER = "return_to_sender"
 UNKNOWN = "unknown"
+
+
+_ACRONYMS = frozenset({"UPS", "USPS", "DHL", "AM", "PM", "US", "EU", "UK", "DDP", "DDU", "SMS", "PO"})
+
+
+def service_title(carrier: str, service: str) -> str:
+    """A provider's service code as people read it: ("FedEx", "FEDEX_GROUND") -> "FedEx Ground",
+    ("USPS", "GroundAdvantage") -> "USPS Ground Advantage", ("UPS", "3DaySelect") -> "UPS 3 Day Select"."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z0-9])|(?<=[0-9])(?=[A-Z])", " ", service.replace("_", " ")).split()
+    if words and words[0].lower() == carrier.lower():
+        words = words[1:]
+    pretty = " ".join(w.capitalize() if w.isupper() and w not in _ACRONYMS else w for w in words)
+    return f"{carrier} {pretty}".strip()
 
 
 class CarrierError(Exception):

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from carriers.connectors.base import service_title
 from fulfillment.models import (
     CarrierService,
     RoutingDecision,
@@ -21,7 +22,7 @@ def carrier_service_names() -> dict[tuple[str, str], str]:
 
 def service_label(names: dict[tuple[str, str], str], carrier: str, service: str) -> str:
     """The service's name, or its codes when the carrier no longer has it."""
-    return names.get((carrier, service)) or f"{carrier} {service}".strip()
+    return names.get((carrier, service)) or service_title(carrier, service)
 
 
 COST_LABELS = {

@@ -106,9 +106,15 @@ def _timeline_message(package: Package, boxes: int, update: TrackingUpdate) -> s
 
 
 def _shipment_deliver_if_done(shipment: Shipment, *, source: str) -> bool:
-    """Deliver a shipped shipment once every labelled box of it is delivered, at the last box's time."""
-    boxes = list(Package.objects.filter(shipment=shipment, status=PackageStatus.LABELLED))
+    """Deliver a shipped shipment once every box of it is delivered, at the last box's time.
+
+    A box still waiting for a label (its label was voided and not bought again) keeps the
+    shipment open: its units have not reached the customer.
+    """
+    boxes = list(Package.objects.filter(shipment=shipment))
     if shipment.status != ShipmentStatus.SHIPPED or not boxes:
+        return False
+    if any(box.status != PackageStatus.LABELLED for box in boxes):
         return False
     if any(box.tracking_status != TrackingStatus.DELIVERED for box in boxes):
         return False

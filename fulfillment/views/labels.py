@@ -66,7 +66,8 @@ def work_ship(request: HttpRequest, pk: int) -> HttpResponse:
         "shipment": shipment,
         "boxes": boxes,
         "needs_labels": any(
-            box.status in (PackageStatus.PACKED, PackageStatus.BUYING, PackageStatus.VOIDED) for box in boxes
+            box.status in (PackageStatus.PACKED, PackageStatus.BUYING, PackageStatus.VOIDED, PackageStatus.VOID_PENDING)
+            for box in boxes
         ),
         "can_buy": shipment.status in (ShipmentStatus.PACKED, ShipmentStatus.SHIPPED),
         "on_hold": shipment.order.status == OrderStatus.ON_HOLD,
@@ -114,7 +115,7 @@ def label_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponseBase:
 def label_print(request: HttpRequest, pk: int) -> HttpResponse:
     """The label on its own page; the browser's print dialog opens on it (reprint: open it again)."""
     package = _package(request, pk)
-    if package.status not in (PackageStatus.LABELLED, PackageStatus.VOID_PENDING) or not package.label_file:
+    if package.status != PackageStatus.LABELLED or not package.label_file:
         raise Http404("This box has no label to print.")
     return render(request, "fulfillment/work/label_print.html", {"package": package, "shipment": package.shipment})
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from carriers.builtin import CarrierClient, CarrierSandbox, carrier_client
 from carriers.connectors import connector_for
-from carriers.connectors.base import CarrierError, CarrierUnavailable, RateQuote
+from carriers.connectors.base import CarrierError, CarrierUnavailable, RateQuote, service_title
 from carriers.models import CarrierAccount
 from fulfillment.models import Package, Shipment
 from fulfillment.selectors.order_routing import carrier_service_names, service_label
@@ -50,7 +50,7 @@ class LiveRate:
 
     @property
     def name(self) -> str:
-        return self.title or f"{self.carrier} {self.service}"
+        return self.title or service_title(self.carrier, self.service)
 
 
 @dataclass
