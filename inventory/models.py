@@ -133,10 +133,13 @@ class SKU(TimeStampedModel):
 
 
 class StockLevel(models.Model):
-    """On hand, reserved and in-transit units of one SKU at one location.
+    """On hand, reserved, in-transit and quarantined units of one SKU at one location.
 
     Available-to-promise (ATP) = max(on_hand - reserved - safety_stock, 0).
     `in_transit` counts units shipped by a transfer towards this location, not yet received.
+    `quarantined` counts units set apart by quality control (held for inspection, or failed
+    and waiting for a disposition). They are not part of `on_hand`: quarantining moves units
+    out of on hand, so every ATP formula leaves them out without knowing about them.
     """
 
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stock_levels")
@@ -145,6 +148,7 @@ class StockLevel(models.Model):
     reserved = models.IntegerField(default=0)
     safety_stock = models.IntegerField(default=0)
     in_transit = models.IntegerField(default=0)
+    quarantined = models.IntegerField(default=0, db_default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -155,6 +159,7 @@ class StockLevel(models.Model):
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="stocklevel_on_hand_gte_0"),
             models.CheckConstraint(condition=Q(safety_stock__gte=0), name="stocklevel_safety_stock_gte_0"),
             models.CheckConstraint(condition=Q(in_transit__gte=0), name="stocklevel_in_transit_gte_0"),
+            models.CheckConstraint(condition=Q(quarantined__gte=0), name="stocklevel_quarantined_gte_0"),
         ]
         indexes = [models.Index(fields=["sku", "location"], name="stocklevel_sku_location")]
 
@@ -183,6 +188,11 @@ class MovementKind(models.TextChoices):
     TRANSFER_IN = "transfer_in", "Transfer in"
     RETURN_RESTOCK = "return_restock", "Return restock"
     SAFETY_STOCK = "safety_stock", "Safety stock change"
+    # Quality control: units leave on hand for the quarantine bucket, and leave it by one of three ways.
+    QUARANTINE = "quarantine", "Quarantine"
+    QUARANTINE_RELEASE = "quarantine_release", "Released from quarantine"
+    QUARANTINE_SCRAP = "quarantine_scrap", "Scrapped from quarantine"
+    RETURN_TO_VENDOR = "return_to_vendor", "Returned to vendor"
 
 
 class AdjustmentReason(models.TextChoices):
@@ -196,7 +206,7 @@ class AdjustmentReason(models.TextChoices):
 
 
 class StockMovement(models.Model):
-    """One append-only ledger row: a change of on_hand, reserved or in_transit.
+    """One append-only ledger row: a change of on_hand, reserved, in_transit or quarantined.
 
     Stores the deltas and the resulting levels, so replaying the rows of a (location, SKU)
     in id order reproduces its current level. PostgreSQL refuses UPDATE and DELETE on this
@@ -212,6 +222,8 @@ class StockMovement(models.Model):
     on_hand_after = models.IntegerField()
     reserved_after = models.IntegerField()
     in_transit_after = models.IntegerField(default=0)
+    quarantined_delta = models.IntegerField(default=0, db_default=0)
+    quarantined_after = models.IntegerField(default=0, db_default=0)
     reason_code = models.CharField(max_length=32, blank=True)
     note = models.CharField(max_length=255, blank=True)
     document_type = models.CharField(max_length=32, blank=True)

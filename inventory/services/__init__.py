@@ -5,6 +5,7 @@ from inventory.services.catalog import location_create, location_update, sku_cre
 from inventory.services.imports import ImportReport, stock_export_csv, stock_import_csv
 from inventory.services.ledger import Drift, ledger_verify
 from inventory.services.levels import DocumentRef, StockLine
+from inventory.services.quarantine import stock_quarantine, stock_quarantine_release, stock_quarantine_remove
 from inventory.services.stock import (
     lines_by_sku_code,
     stock_adjust,
@@ -33,6 +34,9 @@ __all__ = [
     "stock_count",
     "stock_export_csv",
     "stock_import_csv",
+    "stock_quarantine",
+    "stock_quarantine_release",
+    "stock_quarantine_remove",
     "stock_receive",
     "stock_release",
     "stock_reserve",

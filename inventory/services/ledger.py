@@ -8,6 +8,9 @@ from django.db.models import Max, Sum
 
 from inventory.models import StockLevel, StockMovement
 
+# The level figures the ledger's deltas reproduce (safety stock is an audit trail, not replayed).
+_REPLAYED = ("on_hand", "reserved", "in_transit", "quarantined")
+
 
 @dataclass(frozen=True)
 class Drift:
@@ -27,7 +30,7 @@ def _last_rows() -> dict[tuple[int, int], StockMovement]:
     """The newest ledger row of every (location, SKU)."""
     last_ids = StockMovement.objects.values("location_id", "sku_id").annotate(last_id=Max("id")).values("last_id")
     rows = StockMovement.objects.filter(id__in=last_ids).only(
-        "location_id", "sku_id", "on_hand_after", "reserved_after", "in_transit_after"
+        "location_id", "sku_id", "on_hand_after", "reserved_after", "in_transit_after", "quarantined_after"
     )
     return {(row.location_id, row.sku_id): row for row in rows}
 
@@ -42,16 +45,19 @@ def ledger_verify() -> list[Drift]:
     sums = {
         (row["location_id"], row["sku_id"]): row
         for row in StockMovement.objects.values("location_id", "sku_id").annotate(
-            on_hand=Sum("on_hand_delta"), reserved=Sum("reserved_delta"), in_transit=Sum("in_transit_delta")
+            on_hand=Sum("on_hand_delta"),
+            reserved=Sum("reserved_delta"),
+            in_transit=Sum("in_transit_delta"),
+            quarantined=Sum("quarantined_delta"),
         )
     }
     last_rows = _last_rows()
     drifts: list[Drift] = []
     levels = StockLevel.objects.select_related("location", "sku").order_by("location__code", "sku__code")
     for level in levels.iterator(chunk_size=2000):
-        replayed = sums.pop((level.location_id, level.sku_id), {"on_hand": 0, "reserved": 0, "in_transit": 0})
+        replayed = sums.pop((level.location_id, level.sku_id), dict.fromkeys(_REPLAYED, 0))
         last = last_rows.get((level.location_id, level.sku_id))
-        for field in ("on_hand", "reserved", "in_transit"):
+        for field in _REPLAYED:
             stored = getattr(level, field)
             recorded = getattr(last, f"{field}_after") if last else 0
             if stored != replayed[field]:
@@ -60,7 +66,7 @@ def ledger_verify() -> list[Drift]:
                 label = f"{field} (as recorded by the last ledger row)"
                 drifts.append(Drift(level.location.code, level.sku.code, label, stored, recorded))
     for (location_id, sku_id), replayed in sums.items():
-        for field in ("on_hand", "reserved", "in_transit"):
+        for field in _REPLAYED:
             if replayed[field]:
                 drifts.append(Drift(f"#{location_id}", f"#{sku_id}", field, 0, replayed[field]))
     return drifts

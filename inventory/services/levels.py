@@ -52,6 +52,7 @@ class LevelChange:
     on_hand: int = 0
     reserved: int = 0
     in_transit: int = 0
+    quarantined: int = 0
     needs_available: int = 0  # units that must be available-to-promise (reserve)
     reason_code: str = ""
     extra_note: str = ""
@@ -121,6 +122,7 @@ class _Counts:
     reserved: int = 0
     in_transit: int = 0
     safety_stock: int = 0
+    quarantined: int = 0
 
 
 def _refusal(change: LevelChange, now: _Counts) -> str | None:
@@ -141,7 +143,9 @@ def _refusal(change: LevelChange, now: _Counts) -> str | None:
         )
     if now.in_transit + change.in_transit < 0:
         return f"only {now.in_transit} in transit."
-    if max(new_on_hand, now.in_transit + change.in_transit) > MAX_UNITS_PER_LEVEL:
+    if now.quarantined + change.quarantined < 0:
+        return f"only {now.quarantined} in quarantine, cannot take {-change.quarantined} out."
+    if max(new_on_hand, now.in_transit + change.in_transit, now.quarantined + change.quarantined) > MAX_UNITS_PER_LEVEL:
         return f"a level cannot hold more than {MAX_UNITS_PER_LEVEL:,} units."
     return None
 
@@ -150,7 +154,7 @@ def _problems(changes: Sequence[LevelChange], levels: dict[tuple[int, int], Stoc
     """Check the changes in order against the locked levels; several changes to one level add up."""
     counts: dict[tuple[int, int], _Counts] = {}
     for key, level in levels.items():
-        counts[key] = _Counts(level.on_hand, level.reserved, level.in_transit, level.safety_stock)
+        counts[key] = _Counts(level.on_hand, level.reserved, level.in_transit, level.safety_stock, level.quarantined)
     problems = []
     for change in changes:
         now = counts.setdefault((change.location_id, change.sku_id), _Counts())
@@ -161,6 +165,7 @@ def _problems(changes: Sequence[LevelChange], levels: dict[tuple[int, int], Stoc
         now.on_hand += change.on_hand
         now.reserved += change.reserved
         now.in_transit += change.in_transit
+        now.quarantined += change.quarantined
     return problems
 
 
@@ -234,12 +239,14 @@ def apply_level_changes(
                 on_hand=F("on_hand") + change.on_hand,
                 reserved=F("reserved") + change.reserved,
                 in_transit=F("in_transit") + change.in_transit,
+                quarantined=F("quarantined") + change.quarantined,
                 updated_at=Now(),
             )
             # The row is locked, so the values read under the lock plus the delta are exact.
             level.on_hand += change.on_hand
             level.reserved += change.reserved
             level.in_transit += change.in_transit
+            level.quarantined += change.quarantined
             movements.append(
                 StockMovement(
                     location_id=change.location_id,
@@ -251,6 +258,8 @@ def apply_level_changes(
                     on_hand_after=level.on_hand,
                     reserved_after=level.reserved,
                     in_transit_after=level.in_transit,
+                    quarantined_delta=change.quarantined,
+                    quarantined_after=level.quarantined,
                     reason_code=change.reason_code,
                     note=(change.extra_note or note)[:255],
                     document_type=document.type,

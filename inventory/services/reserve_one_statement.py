@@ -18,17 +18,17 @@ WITH level AS (
        SET reserved = reserved + %(quantity)s, updated_at = now()
      WHERE location_id = %(location_id)s AND sku_id = %(sku_id)s
        AND on_hand - reserved - safety_stock >= %(quantity)s
- RETURNING location_id, sku_id, on_hand, reserved, in_transit
+ RETURNING location_id, sku_id, on_hand, reserved, in_transit, quarantined
 )
 INSERT INTO {movements} (
     location_id, sku_id, kind, on_hand_delta, reserved_delta, in_transit_delta,
-    on_hand_after, reserved_after, in_transit_after, reason_code, note,
+    on_hand_after, reserved_after, in_transit_after, quarantined_delta, quarantined_after, reason_code, note,
     document_type, document_id, actor_id, created_at
 )
-SELECT location_id, sku_id, %(kind)s, 0, %(quantity)s, 0, on_hand, reserved, in_transit, '', %(note)s,
+SELECT location_id, sku_id, %(kind)s, 0, %(quantity)s, 0, on_hand, reserved, in_transit, 0, quarantined, '', %(note)s,
        %(document_type)s, %(document_id)s, %(actor_id)s, now()
   FROM level
-RETURNING id, on_hand_after, reserved_after, in_transit_after, created_at
+RETURNING id, on_hand_after, reserved_after, in_transit_after, quarantined_after, created_at
 """
 
 # The same statement also appends the change to the stock change feed (INSERT-only), so the feed
@@ -71,7 +71,7 @@ def _reserve_one_in_one_statement(
         row = cursor.fetchone()
     if row is None:
         return None
-    movement_id, on_hand_after, reserved_after, in_transit_after, created_at = row
+    movement_id, on_hand_after, reserved_after, in_transit_after, quarantined_after, created_at = row
     stock_changes_announce_on_commit([(location_id, sku_id)])
     return StockMovement(
         id=movement_id,
@@ -82,6 +82,7 @@ def _reserve_one_in_one_statement(
         on_hand_after=on_hand_after,
         reserved_after=reserved_after,
         in_transit_after=in_transit_after,
+        quarantined_after=quarantined_after,
         note=note[:255],
         document_type=document.type,
         document_id=str(document.id),

@@ -71,7 +71,17 @@ def stock_receive(
     change = LevelChange(location.pk, sku.pk, kind, on_hand=quantity)
     movement = apply_level_changes([change], actor=actor, document=document, note=note, create_missing=True)[0]
     transaction.on_commit(
-        functools.partial(stock_received.send, sender=StockMovement, location_id=location.pk, sku_ids=[sku.pk])
+        functools.partial(
+            stock_received.send,
+            sender=StockMovement,
+            location_id=location.pk,
+            sku_ids=[sku.pk],
+            quantities={sku.pk: quantity},
+            kind=str(kind),
+            document_type=document.type,
+            document_id=str(document.id),
+            source_location_id=None,
+        )
     )
     return movement
 
@@ -215,6 +225,7 @@ def stock_set_safety_stock(
             on_hand_after=level.on_hand,
             reserved_after=level.reserved,
             in_transit_after=level.in_transit,
+            quarantined_after=level.quarantined,
             note=f"Safety stock {level.safety_stock} → {safety_stock}",
             document_type=document.type,
             document_id=str(document.id),

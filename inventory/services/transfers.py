@@ -151,6 +151,11 @@ def transfer_receive(*, transfer: Transfer, actor: Actor) -> Transfer:
                 sender=StockMovement,
                 location_id=locked.destination_id,
                 sku_ids=sorted({change.sku_id for change in changes}),
+                quantities={change.sku_id: change.on_hand for change in changes},
+                kind=MovementKind.TRANSFER_IN.value,
+                document_type="transfer",
+                document_id=str(locked.pk),
+                source_location_id=locked.source_id,
             )
         )
     return locked

@@ -37,6 +37,7 @@ from inventory.services import (
     stock_receive,
     stock_set_safety_stock,
 )
+from inventory.signals import sku_panels
 from inventory.views._shared import level_atp, model_initial
 
 LEDGER_PER_PAGE = 25
@@ -47,7 +48,11 @@ LEDGER_PER_PAGE = 25
 def sku_detail(request: HttpRequest, code: str) -> HttpResponse:
     """A SKU: its details, its levels per location with actions, and its ledger history."""
     sku = sku_get(code=code)
-    return render_page(request, "inventory/sku_detail.html", _sku_context(request, sku), partial="ledger")
+    context = _sku_context(request, sku)
+    if not is_htmx(request):
+        answers = sku_panels.send(sender=SKU, sku=sku, user=request.user)
+        context["panels"] = [panel for _receiver, panel in answers if panel]
+    return render_page(request, "inventory/sku_detail.html", context, partial="ledger")
 
 
 def _sku_context(
@@ -82,6 +87,7 @@ def _sku_context(
             "on_hand": sum(level.on_hand for level in levels),
             "reserved": sum(level.reserved for level in levels),
             "in_transit": sum(level.in_transit for level in levels),
+            "quarantined": sum(level.quarantined for level in levels),
             "atp": sum(level_atp(level) for level in levels),
         },
         "ledger_form": ledger_form,
