@@ -193,6 +193,8 @@ class MovementKind(models.TextChoices):
     QUARANTINE_RELEASE = "quarantine_release", "Released from quarantine"
     QUARANTINE_SCRAP = "quarantine_scrap", "Scrapped from quarantine"
     RETURN_TO_VENDOR = "return_to_vendor", "Returned to vendor"
+    # A dropship supplier tells us what it holds (portal CSV, API, EDI 846): on hand is set to it.
+    SUPPLIER_FEED = "supplier_feed", "Supplier inventory feed"
 
 
 class AdjustmentReason(models.TextChoices):
