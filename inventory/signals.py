@@ -4,7 +4,7 @@
 purchase receipt, a restocked return, a transfer received at its destination), with
 `location_id` (int) and `sku_ids` (a sorted list of ints), and what came in: `quantities`
 ({sku_id: units}), `kind` (the ledger movement kind: receipt, return_restock, transfer_in,
-quarantine_release), `document_type` / `document_id` (the receipt's document) and
+quarantine_release, supplier_feed), `document_type` / `document_id` (the receipt's document) and
 `source_location_id` (where a transfer came from, else None). Receivers run outside any
 transaction the receipt held, so they may queue tasks; they must not assume the
 receipt is the only change since. Receivers take `**kwargs`, so a sender may add more.

@@ -2,6 +2,7 @@
 
 from inventory.services.access import location_access_grant
 from inventory.services.catalog import location_create, location_update, sku_create, sku_update
+from inventory.services.counts import HeldBack, OnHandSet, stock_set_on_hand
 from inventory.services.imports import ImportReport, stock_export_csv, stock_import_csv
 from inventory.services.ledger import Drift, ledger_verify
 from inventory.services.levels import DocumentRef, StockLine
@@ -21,7 +22,9 @@ from inventory.services.transfers import transfer_cancel, transfer_create, trans
 __all__ = [
     "DocumentRef",
     "Drift",
+    "HeldBack",
     "ImportReport",
+    "OnHandSet",
     "StockLine",
     "ledger_verify",
     "lines_by_sku_code",
@@ -40,6 +43,7 @@ __all__ = [
     "stock_receive",
     "stock_release",
     "stock_reserve",
+    "stock_set_on_hand",
     "stock_set_safety_stock",
     "stock_ship",
     "transfer_cancel",
