@@ -157,6 +157,8 @@ class PartnerDocument(models.Model):
     error = models.TextField(blank=True, help_text="What is wrong, e.g. segment and element, or field.")
     control_number = models.CharField(max_length=20, blank=True)
     idempotency_key = models.CharField(max_length=120, blank=True)
+    # What the document says, hashed: the same content for the same PO again is a duplicate.
+    content_hash = models.CharField(max_length=64, blank=True, db_index=True)
     file = models.FileField(upload_to="partners/documents/%Y/%m/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -42,6 +43,7 @@ class PurchaseOrder(TimeStampedModel):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=200, blank=True)
     match_status = models.CharField(
         max_length=12,
         blank=True,
@@ -65,6 +67,10 @@ class PurchaseOrderLine(models.Model):
     purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
     line_number = models.PositiveSmallIntegerField()
     sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="+")
+    # The order line whose units this PO line carries: a rejected unit is released from it.
+    order_line = models.ForeignKey(
+        "orders.OrderLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     supplier_sku = models.CharField(max_length=64, blank=True)
     quantity = models.PositiveIntegerField()
     unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
@@ -125,6 +131,10 @@ class Invoice(models.Model):
     match_status = models.CharField(max_length=12, blank=True)
     discrepancies = models.JSONField(default=list, blank=True, help_text="What differs from PO and ship notices.")
     approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approval_note = models.CharField(max_length=300, blank=True, help_text="Why a discrepancy was approved.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
