@@ -205,3 +205,7 @@ __all__ = [
     "PurchaseOrderLine",
     "PurchaseOrderStatus",
 ]
+
+from partners.models.edi import EdiControlNumber  # noqa: E402  (refers to Partner)
+
+__all__ += ["EdiControlNumber"]
