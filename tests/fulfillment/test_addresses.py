@@ -157,7 +157,8 @@ def test_a_suggestion_is_shown_on_the_order_page_and_staff_can_use_it(
     order.refresh_from_db()
     assert (order.ship_line1, order.ship_postal_code, order.address_status) == ("20 W 34th St", "10001", "verified")
     assert (order.address_suggestion, order.address_note) == ({}, "")
-    assert order.ship_latitude == geocode_postal_code("10001").latitude  # placed again: 10001, not 10002
+    place = geocode_postal_code("10001")
+    assert place is not None and order.ship_latitude == place.latitude  # placed again: 10001, not 10002
     assert "now ships to the address the carrier suggested" in used.content.decode()
     assert OrderEvent.objects.filter(
         order=order, message__startswith="Ship-to changed", actor=back_office_user
@@ -252,7 +253,7 @@ def test_the_check_runs_after_the_order_commits_not_inside_intake(
 @pytest.fixture
 def coasts(db, tee, carriers_seeded):
     """Two warehouses holding the tee: one on the east coast (Newark), one on the west (Los Angeles)."""
-    east = LocationFactory(
+    east: Any = LocationFactory(
         code="z-ewr-dc",
         name="Newark DC",
         kind=LocationKind.WAREHOUSE,
@@ -261,7 +262,7 @@ def coasts(db, tee, carriers_seeded):
         longitude="-74.172400",
         timezone="America/New_York",
     )
-    west = LocationFactory(
+    west: Any = LocationFactory(
         code="a-lax-dc",
         name="Los Angeles DC",
         kind=LocationKind.WAREHOUSE,
