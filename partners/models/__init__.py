@@ -209,3 +209,27 @@ __all__ = [
 from partners.models.edi import EdiControlNumber  # noqa: E402  (refers to Partner)
 
 __all__ += ["EdiControlNumber"]
+
+from partners.models.threepl import (  # noqa: E402  (3PL connector rows refer to Partner)
+    DriftStatus,
+    FulfillmentOrderOutbox,
+    FulfillmentOrderStatus,
+    InventoryDrift,
+    InventorySnapshot,
+    ReceivingOrder,
+    ReceivingOrderStatus,
+    SnapshotStatus,
+    ThreePlEvent,
+)
+
+__all__ += [
+    "DriftStatus",
+    "FulfillmentOrderOutbox",
+    "FulfillmentOrderStatus",
+    "InventoryDrift",
+    "InventorySnapshot",
+    "ReceivingOrder",
+    "ReceivingOrderStatus",
+    "SnapshotStatus",
+    "ThreePlEvent",
+]
