@@ -1,5 +1,12 @@
 """Fulfillment's signals for other apps (its reactions to other apps' signals are in `receivers`).
 
+Sent inside the transaction, synchronously (a receiver's writes commit or roll back with it):
+- `shipments_routed(order, shipments, lines)`: routing just created and reserved these
+  shipments of `order` (`lines`: each shipment's lines by shipment id, SKUs loaded; each
+  shipment's `location` loaded). A receiver runs in routing's hot path: it must return at once
+  for the shipments it has nothing to do with (judge by `shipment.location.kind`, no query), and
+  may raise only to refuse the whole routing. The partners app opens a dropship purchase order here.
+
 Sent by fulfillment, always after the transaction commits (`transaction.on_commit`):
 - `shipment_shipped(shipment_id, order_id)`: a shipment left (or a pickup was handed over).
 - `pickup_completed(pickup_id, order_id)`: the customer collected a pickup order (at least
@@ -8,5 +15,6 @@ Sent by fulfillment, always after the transaction commits (`transaction.on_commi
 
 from django.dispatch import Signal
 
+shipments_routed = Signal()  # kwargs: order, shipments, lines
 shipment_shipped = Signal()  # kwargs: shipment_id, order_id
 pickup_completed = Signal()  # kwargs: pickup_id, order_id

@@ -21,7 +21,7 @@ from django.http import Http404
 from core.types import AnyUser, user_has_perm
 from fulfillment.models import PickList, PickListStatus, Shipment, ShipmentLine, ShipmentStatus
 from fulfillment.scanning import ScanMatcher
-from inventory.models import Location
+from inventory.models import Location, LocationKind
 from inventory.selectors import visible_location_ids
 
 # --- Work at a location: the queue, pick lists, packing ----------------------------------------
@@ -52,14 +52,21 @@ def _work_scope(user: AnyUser | object) -> QuerySet[Shipment]:
     if not user_has_perm(user, "fulfillment.work_shipments"):  # type: ignore[arg-type]
         return Shipment.objects.none()
     ids = _location_ids(user)
-    # Pickups are worked on the store's pickup screens (fulfillment.views.pickups), not shipped.
-    scope = Shipment.objects.exclude(order__delivery_method="pickup")
+    # Pickups are worked on the store's pickup screens (fulfillment.views.pickups), not shipped; a dropship
+    # supplier's shipments are its own work, done against a purchase order (the partners app), not in our queue.
+    scope = Shipment.objects.exclude(order__delivery_method="pickup").exclude(
+        location__kind=LocationKind.DROPSHIP_SUPPLIER
+    )
     return scope if ids is None else scope.filter(location_id__in=ids)
 
 
 def work_locations(*, user: AnyUser | object) -> list[Location]:
     """The active locations whose work the user may see and do, by code."""
-    qs = Location.objects.filter(is_active=True).filter(Q(ships_orders=True) | Q(offers_pickup=True))
+    qs = (
+        Location.objects.filter(is_active=True)
+        .filter(Q(ships_orders=True) | Q(offers_pickup=True))
+        .exclude(kind=LocationKind.DROPSHIP_SUPPLIER)
+    )
     ids = _location_ids(user)
     if ids is not None:
         qs = qs.filter(pk__in=ids)

@@ -38,6 +38,7 @@ from fulfillment.services.shipments import (
     shipments_create,
 )
 from fulfillment.services.stores import store_request_deadline
+from fulfillment.signals import shipments_routed
 from inventory.models import Location, LocationKind
 from orders.models import DeliveryMethod, Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus
 from orders.services import order_event_new, order_lock, order_status_event, order_transition_check
@@ -100,6 +101,9 @@ def _reserve_plan(
             )
         )
     created = shipments_create(order=order, specs=specs, actor=actor)
+    if created.shipments:
+        # Inside this transaction: whatever a receiver writes (a dropship purchase order) rolls back with the plan.
+        shipments_routed.send(sender=Shipment, order=order, shipments=created.shipments, lines=created.lines)
     return created.shipments, created.lines
 
 
