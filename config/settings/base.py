@@ -219,6 +219,7 @@ CELERY_BEAT_SCHEDULE = {
     "fulfillment-pickups-expire": {"task": "fulfillment.tasks.pickups_expire_task", "schedule": 15 * 60},
     "fulfillment-pickups-remind": {"task": "fulfillment.tasks.pickups_remind_task", "schedule": 15 * 60},
     "fulfillment-store-requests-sla": {"task": "fulfillment.tasks.store_requests_sla_task", "schedule": 60},
+    "partners-edi-inbox": {"task": "partners.tasks_edi.edi_inbox_poll", "schedule": 5 * 60},  # EDI drop folders
 }
 
 if REDIS_URL:

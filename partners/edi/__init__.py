@@ -50,6 +50,7 @@ error: the 997 accepts the set and the document is stored rejected with the reas
 """
 
 from partners.edi.envelope import FunctionalGroup, Interchange, TransactionSet, read_interchange
+from partners.edi.outbound import functional_ack_997, purchase_order_850
 from partners.edi.syntax import Delimiters, EdiIssue, Segment, X12SyntaxError, tokenize
 
 __all__ = [
@@ -60,6 +61,8 @@ __all__ = [
     "Segment",
     "TransactionSet",
     "X12SyntaxError",
+    "functional_ack_997",
+    "purchase_order_850",
     "read_interchange",
     "tokenize",
 ]
