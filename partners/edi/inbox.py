@@ -300,8 +300,16 @@ def inbox_process(partner: Partner) -> list[FileResult]:
     lock = f"partners:edi-inbox:{partner.pk}"
     if not cache.add(lock, 1, timeout=LOCK_SECONDS):
         return []  # another worker is reading this inbox now; beat comes back
+    results = []
     try:
-        return [file_process(partner, name) for name in drop.inbox_files(partner)]
+        for name in drop.inbox_files(partner):
+            try:
+                results.append(file_process(partner, name))
+            except Exception:
+                # A file that breaks something unexpected (storage down, a bug) stays in the inbox to be
+                # tried again by the next run; it must not hold back the partner's other files.
+                logger.exception("EDI file %s of %s could not be processed; left in the inbox", name, partner.code)
+        return results
     finally:
         cache.delete(lock)
 

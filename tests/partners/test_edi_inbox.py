@@ -392,3 +392,45 @@ def test_the_850_goes_to_the_outbox_once(supplier, po):
     assert again.pk == document.pk and document.status == DocumentStatus.SENT
     assert listing(partner, "outbox") == [f"850_{po.number}_{document.control_number}.x12"]
     assert stored(f"edi/{partner.code}/outbox/850_{po.number}_{document.control_number}.x12") == document.raw
+
+
+def test_a_997_from_the_partner_is_kept_on_the_trail_and_not_answered(supplier, po):
+    partner, _location = supplier
+    ours = read_interchange(purchase_order_850(po))
+    group = ours.groups[0]
+    rejecting = (
+        "ISA*00*          *00*          *ZZ*ANOTHERMERCH   *ZZ*FULFILBACKOFF  *260310*0900*^*00501*000000400*0*P*>~\n"
+        "GS*FA*ANOTHERMERCH*FULFILBACKOFF*20260310*0900*400*X*005010~\n"
+        "ST*997*0001~\n"
+        f"AK1*PO*{group.control}*005010~\nAK2*850*0001~\nAK3*PO1*12**8~\nAK4*2**6*X~\nAK5*R*5~\nAK9*R*1*1*0~\n"
+        "SE*8*0001~\nGE*1*400~\nIEA*1*000000400~\n"
+    )
+    drop(partner, "fa.edi", rejecting)
+
+    result = file_process(partner, "fa.edi")
+
+    assert result.ok and result.acknowledgments == []
+    kept = PartnerDocument.objects.get(partner=partner, direction="in", kind=DocumentKind.FUNCTIONAL_ACK)
+    assert kept.status == DocumentStatus.APPLIED
+    assert kept.error == (
+        f"Our group was not accepted: group PO {group.control}: rejected; "
+        "850 0001 rejected (AK3 PO1 at 12: 8; AK4 element 2: 6 X)"
+    )
+    assert listing(partner, "outbox") == []
+
+
+def test_a_file_that_breaks_unexpectedly_stays_in_the_inbox_and_the_next_one_is_read(supplier, po, monkeypatch):
+    partner, _location = supplier
+    drop(partner, "a-broken.edi", ack_855_for(po))
+    drop(partner, "b-ack.edi", ack_855_for(po).replace("000001746", "000001747"))
+    real = file_process
+
+    def flaky(partner_, name):
+        if name == "a-broken.edi":
+            raise OSError("storage hiccup")
+        return real(partner_, name)
+
+    monkeypatch.setattr("partners.edi.inbox.file_process", flaky)
+    assert edi_inbox_poll() == {"acme": {"processed": 1, "failed": 0}}
+    assert listing(partner, "inbox") == ["a-broken.edi"]
+    assert listing(partner, "processed") == ["b-ack.edi"]
