@@ -9,6 +9,7 @@ take for a second purchase order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from partners.edi.control import control_numbers_next
 from partners.edi.envelope import FunctionalGroup, Interchange
 from partners.edi.mappers.common import po_digits
 from partners.edi.syntax import EdiIssue
-from partners.edi.writer import EnvelopeIds, interchange
+from partners.edi.writer import GROUP_VERSION, VERSION, EnvelopeIds, interchange
 from partners.edi.x850 import Po850, Po850Line, ShipTo, purchase_order_segments
 from partners.models import (
     DocumentKind,
@@ -133,6 +134,8 @@ def functional_ack_997(
         their_qualifier or partner.edi_qualifier or "ZZ",
         their_id or fallback.receiver_id,
         usage=received.isa_value(15) or "P",
+        version=received.isa_value(12) if re.fullmatch(r"\d{5}", received.isa_value(12)) else VERSION,
+        group_version=group.version if re.fullmatch(r"\d{6}", group.version) else GROUP_VERSION,
     )
     return interchange(
         functional_id="FA",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from partners.edi.syntax import Delimiters
+from partners.edi.syntax import REPETITION_SINCE, Delimiters
 
 DEFAULT_DELIMITERS = Delimiters(element="*", component=">", segment="~", repetition="^")
 VERSION = "00501"  # ISA12
@@ -24,13 +24,19 @@ Elements = Sequence[str]
 
 @dataclass(frozen=True)
 class EnvelopeIds:
-    """Who sends and who receives: ISA05/06 and ISA07/08, also used as GS02/GS03."""
+    """Who sends and who receives: ISA05/06 and ISA07/08, also used as GS02/GS03.
+
+    `version`/`group_version` (ISA12, GS08) default to 5010; a 997 answers in the version the
+    partner wrote in, since a 4010-only translator may refuse a 5010 envelope.
+    """
 
     sender_qualifier: str
     sender_id: str
     receiver_qualifier: str
     receiver_id: str
     usage: str = "P"  # ISA15: P production, T test
+    version: str = VERSION
+    group_version: str = GROUP_VERSION
 
 
 @dataclass(frozen=True)
@@ -79,8 +85,8 @@ def isa(ids: EnvelopeIds, control: int, now: datetime, delimiters: Delimiters = 
         ids.receiver_id.ljust(15)[:15],
         now.strftime("%y%m%d"),
         now.strftime("%H%M"),
-        delimiters.repetition or "U",
-        VERSION,
+        (delimiters.repetition or "U") if ids.version >= REPETITION_SINCE else "U",
+        ids.version,
         f"{control:09d}",
         "0",
         ids.usage,
@@ -116,7 +122,7 @@ def interchange(
                 now.strftime("%H%M"),
                 str(control.group),
                 "X",
-                GROUP_VERSION,
+                ids.group_version,
             ],
             delimiters,
         ),
