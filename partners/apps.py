@@ -5,3 +5,6 @@ class PartnersConfig(AppConfig):
     name = "partners"
     label = "partners"
     verbose_name = "Partners"
+
+    def ready(self) -> None:
+        from partners import receivers  # noqa: F401  (connects the receivers)
