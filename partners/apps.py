@@ -8,3 +8,4 @@ class PartnersConfig(AppConfig):
 
     def ready(self) -> None:
         from partners import receivers  # noqa: F401  (connects the receivers)
+        from partners import receivers_3pl  # noqa: F401  (connects the 3PL connector's receivers, registers its tasks)

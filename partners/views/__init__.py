@@ -1,0 +1,1 @@
+"""Partner pages and endpoints (one module per screen or endpoint)."""
