@@ -57,6 +57,8 @@ def _work_scope(user: AnyUser | object) -> QuerySet[Shipment]:
     scope = Shipment.objects.exclude(order__delivery_method="pickup").exclude(
         location__kind=LocationKind.DROPSHIP_SUPPLIER
     )
+    # A 3PL location whose partner has a connector: the 3PL does the work, sent to it by the partners app.
+    scope = scope.exclude(location__kind=LocationKind.THIRD_PARTY, location__partners__connector__gt="")
     return scope if ids is None else scope.filter(location_id__in=ids)
 
 
