@@ -220,6 +220,14 @@ CELERY_BEAT_SCHEDULE = {
     "fulfillment-pickups-remind": {"task": "fulfillment.tasks.pickups_remind_task", "schedule": 15 * 60},
     "fulfillment-store-requests-sla": {"task": "fulfillment.tasks.store_requests_sla_task", "schedule": 60},
     "partners-edi-inbox": {"task": "partners.tasks_edi.edi_inbox_poll", "schedule": 5 * 60},  # EDI drop folders
+    # 3PLs: send what is owed (a lost task or a dead worker loses nothing), poll orders and receiving orders
+    # (the backstop for webhooks; receiving has none), record each 3PL's stock and its drift against the ledger.
+    "partners-3pl-sync": {"task": "partners.tasks_3pl.threepl_sync_task", "schedule": 60},
+    "partners-3pl-poll": {"task": "partners.tasks_3pl.threepl_poll_task", "schedule": 15 * 60},
+    "partners-3pl-inventory-snapshot": {
+        "task": "partners.tasks_3pl.threepl_inventory_snapshot_task",
+        "schedule": 60 * 60,
+    },
 }
 
 if REDIS_URL:
