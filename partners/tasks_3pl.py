@@ -4,7 +4,7 @@ outbox rows (`next_attempt_at`, ShipBob's `x-retry-after` honoured), which the b
 - `fulfillment_orders_send_task(partner_id)`: queued after a routing that gave a 3PL shipments commits.
 - `threepl_sync_task`: beat, every minute: queue shipments and dispatched transfers that have no
   row yet, send what is due (a worker that died mid-send is taken over once its lease ran out),
-  and send due receiving orders.
+  cancel at the 3PL what we cancelled after sending, and send due receiving orders.
 - `threepl_poll_task`: beat, every 15 minutes: ask ShipBob about orders it holds (the backstop for
   webhooks) and about receiving orders (which have no webhooks), receiving completed transfers.
 - `threepl_inventory_snapshot_task`: beat, hourly: record each connected 3PL's stock and the
@@ -26,6 +26,7 @@ from partners.threepl.services import (
     fulfillment_orders_poll,
     fulfillment_orders_queue_missing,
     fulfillment_orders_send,
+    fulfillment_orders_withdraw,
     receiving_orders_poll,
     receiving_orders_queue,
     receiving_orders_send,
@@ -50,9 +51,16 @@ def threepl_sync_task() -> dict[str, int]:
     sent = 0
     for partner_id in due_partner_ids():
         sent += fulfillment_orders_send(partner=Partner.objects.get(pk=partner_id)).claimed
+    withdrawn = fulfillment_orders_withdraw()
     receiving_queued = receiving_orders_queue()
     receiving = receiving_orders_send().claimed
-    return {"queued": queued, "sent": sent, "receiving_queued": receiving_queued, "receiving_sent": receiving}
+    return {
+        "queued": queued,
+        "sent": sent,
+        "withdrawn": withdrawn,
+        "receiving_queued": receiving_queued,
+        "receiving_sent": receiving,
+    }
 
 
 @shared_task(name="partners.tasks_3pl.threepl_poll_task")

@@ -41,6 +41,8 @@ class LeasedWork(models.Model):
 
 
 class FulfillmentOrderStatus(models.TextChoices):
+    """Where a fulfillment order is: owed, being sent, at the 3PL, shipped, or ended."""
+
     PENDING = "pending", "Waiting to send"
     CLAIMED = "claimed", "Being sent"
     SENT = "sent", "Sent to 3PL"
@@ -88,6 +90,8 @@ class FulfillmentOrderOutbox(TimeStampedModel, LeasedWork):
 
 
 class ReceivingOrderStatus(models.TextChoices):
+    """Where a receiving order is: owed, being sent, expected, arrived, received, or ended."""
+
     PENDING = "pending", "Waiting to send"
     CLAIMED = "claimed", "Being sent"
     SENT = "sent", "Expected at the 3PL"
@@ -146,6 +150,8 @@ class ThreePlEvent(models.Model):
 
 
 class SnapshotStatus(models.TextChoices):
+    """Whether a person has applied a snapshot's corrections."""
+
     RECORDED = "recorded", "Recorded"
     APPLIED = "applied", "Corrections applied"
 
@@ -173,6 +179,8 @@ class InventorySnapshot(models.Model):
 
 
 class DriftStatus(models.TextChoices):
+    """What became of one SKU's drift."""
+
     OPEN = "open", "To review"
     APPLIED = "applied", "Corrected through the ledger"
     SKIPPED = "skipped", "Not corrected"

@@ -213,6 +213,14 @@ class ShipBobConnector:
         """GET /order/{id}: the Order with its shipments, statuses and tracking."""
         return self._object(self._request("GET", self._path(f"order/{order_id}")), f"ShipBob refused order {order_id}")
 
+    def cancel_order(self, order_id: str | int) -> dict[str, Any]:
+        """POST /order/{id}:cancel: ShipBob cancels what has not shipped; the answer says, per shipment."""
+        response = self._request("POST", self._path(f"order/{order_id}:cancel"))
+        body = self._json(response, f"ShipBob refused to cancel order {order_id}")
+        if not isinstance(body, dict):
+            raise ThreePlError(f"ShipBob's answer to cancelling order {order_id} is not an object.")
+        return body
+
     # Inventory ---------------------------------------------------------------------------
 
     def inventory_pages(self, *, page_size: int = 250) -> Iterator[list[dict[str, Any]]]:

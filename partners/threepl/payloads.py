@@ -73,6 +73,7 @@ class RemoteShipment:
 
     @property
     def units(self) -> int:
+        """Units in this shipment, every SKU together."""
         return sum(self.items.values())
 
 
@@ -106,6 +107,7 @@ class RemoteOrder:
         return shipped
 
     def shipped_shipments(self) -> list[RemoteShipment]:
+        """The shipments that left ShipBob, by id (the order their boxes are numbered in)."""
         return sorted((s for s in self.shipments if s.status == COMPLETED), key=lambda s: s.id)
 
 

@@ -236,7 +236,9 @@ def receiving_orders_poll(*, partner: Partner | None = None, limit: int = 100) -
     asked = 0
     connectors: dict[int, ShipBobConnector] = {}
     for row in rows.order_by("last_polled_at", "pk")[:limit]:
-        connector = connectors.setdefault(row.partner_id, threepl_connector_for(row.partner))
+        if row.partner_id not in connectors:
+            connectors[row.partner_id] = threepl_connector_for(row.partner)
+        connector = connectors[row.partner_id]
         try:
             remote = connector.get_receiving(row.external_id)
         except ThreePlUnavailable:

@@ -46,7 +46,7 @@ def inventory_snapshot_latest(*, partner: Partner) -> InventorySnapshot | None:
 
 
 def inventory_drift_rows(*, snapshot: InventorySnapshot | None = None) -> QuerySet[InventoryDrift]:
-    """Drift rows (of one snapshot), largest difference first, with the SKU and correction loaded."""
+    """Drift rows (of one snapshot), the 3PL's largest surplus first and shortfalls last, SKU and correction loaded."""
     qs = InventoryDrift.objects.select_related("sku", "movement").order_by("snapshot", "-drift", "sku_code")
     return qs.filter(snapshot=snapshot) if snapshot is not None else qs
 

@@ -12,7 +12,9 @@ as a ShipBob order whose `reference_id` is our shipment number:
   is rejected, so its units are re-routed without the 3PL (as a store's rejection);
 - the shipment was cancelled meanwhile: nothing is sent; the order on hold: sent once released.
 
-`fulfillment_orders_poll` asks ShipBob about orders it holds (and shipped ones until delivered)
+`fulfillment_orders_withdraw` cancels at ShipBob the orders whose shipment we cancelled (the order
+was cancelled, or staff re-routed it) after it was sent; one ShipBob had already shipped is said
+on the row for staff. `fulfillment_orders_poll` asks ShipBob about orders it holds (and shipped ones until delivered)
 and applies the answer as a webhook would be (`events.fulfillment_order_apply`).
 """
 
@@ -234,11 +236,11 @@ def fulfillment_orders_send(
     counts = {"sent": 0, "adopted": 0, "retried": 0, "failed": 0, "skipped": 0}
     connectors: dict[int, ShipBobConnector] = {}
     for row in rows:
-        if row.partner_id not in connectors:
-            connectors[row.partner_id] = threepl_connector_for(row.partner)
         try:
+            if row.partner_id not in connectors:
+                connectors[row.partner_id] = threepl_connector_for(row.partner)
             outcome = _send_one(row, connectors[row.partner_id], now)
-        except Exception as exc:  # one bad row must not stop the others; its lease lets a later run retry it
+        except Exception as exc:  # one bad row must not stop the others: it is retried with backoff
             logger.exception("Sending fulfillment order %s failed", row.reference)
             retry_later(row, error=f"Could not send: {exc}", now=now)
             outcome = "retried"
@@ -268,7 +270,9 @@ def fulfillment_orders_poll(*, partner: Partner | None = None, limit: int = 200,
     polled = 0
     connectors: dict[int, ShipBobConnector] = {}
     for row in rows.order_by("last_polled_at", "pk")[:limit]:
-        connector = connectors.setdefault(row.partner_id, threepl_connector_for(row.partner))
+        if row.partner_id not in connectors:
+            connectors[row.partner_id] = threepl_connector_for(row.partner)
+        connector = connectors[row.partner_id]
         try:
             body = connector.get_order(row.external_id)
         except ThreePlUnavailable:
@@ -281,3 +285,36 @@ def fulfillment_orders_poll(*, partner: Partner | None = None, limit: int = 200,
         FulfillmentOrderOutbox.objects.filter(pk=row.pk).update(last_polled_at=now)
         polled += 1
     return polled
+
+
+def fulfillment_orders_withdraw(*, partner: Partner | None = None, limit: int = 100) -> int:
+    """Cancel at ShipBob the orders it holds whose shipment we cancelled or re-routed; returns how many.
+
+    ShipBob cancels what has not shipped; what it had shipped already is kept on the row
+    (`last_error`) for staff. ShipBob down: the next run tries again.
+    """
+    rows = FulfillmentOrderOutbox.objects.filter(
+        status__in=[FulfillmentOrderStatus.SENT, FulfillmentOrderStatus.ACCEPTED],
+        shipment__status__in=[ShipmentStatus.CANCELLED, ShipmentStatus.REJECTED],
+    ).exclude(external_id="")
+    if partner is not None:
+        rows = rows.filter(partner=partner)
+    withdrawn = 0
+    for row in rows.select_related("partner").order_by("pk")[:limit]:
+        try:
+            answer = threepl_connector_for(row.partner).cancel_order(row.external_id)
+        except ThreePlUnavailable as exc:
+            logger.warning("Withdrawing %s from %s: %s", row.reference, row.partner.code, exc.message)
+            break
+        except ThreePlError as exc:
+            FulfillmentOrderOutbox.objects.filter(pk=row.pk).update(last_error=exc.message[:500])
+            continue
+        refused = [r for r in answer.get("canceled_shipment_results") or [] if not r.get("is_success")]
+        fields: dict[str, Any] = {"remote_state": answer.get("order") or row.remote_state}
+        if refused:
+            fields["last_error"] = f"{row.partner.name} could not cancel: {refused[0].get('reason') or 'refused'}"[:500]
+        else:
+            fields.update(status=FulfillmentOrderStatus.CANCELLED, last_error="")
+            withdrawn += 1
+        FulfillmentOrderOutbox.objects.filter(pk=row.pk).update(**fields)
+    return withdrawn

@@ -2,7 +2,8 @@
 
 - Fulfillment orders: `fulfillment_order_queue` (in the routing transaction),
   `fulfillment_orders_queue_missing` (the sweep), `fulfillment_orders_send` (claims, leases,
-  retries, duplicates adopted), `fulfillment_orders_poll` (the backstop for webhooks),
+  retries, duplicates adopted), `fulfillment_orders_withdraw` (ours cancelled after sending),
+  `fulfillment_orders_poll` (the backstop for webhooks),
   `fulfillment_order_apply` (what ShipBob says, applied to our shipment).
 - Webhooks: `threepl_webhook_receive` (signature, once per webhook id, applied).
 - Inventory: `threepl_reconcile(partner=, apply=)` and `inventory_snapshot_apply` (staff's button).
@@ -19,7 +20,13 @@ from partners.threepl.receiving import (
     receiving_orders_send,
 )
 from partners.threepl.reconcile import inventory_snapshot_apply, inventory_snapshot_record, threepl_reconcile
-from partners.threepl.sending import SendReport, fulfillment_orders_poll, fulfillment_orders_send, order_payload
+from partners.threepl.sending import (
+    SendReport,
+    fulfillment_orders_poll,
+    fulfillment_orders_send,
+    fulfillment_orders_withdraw,
+    order_payload,
+)
 from partners.threepl.webhooks import WebhookAnswer, threepl_webhook_receive
 
 __all__ = [
@@ -31,6 +38,7 @@ __all__ = [
     "fulfillment_orders_poll",
     "fulfillment_orders_queue_missing",
     "fulfillment_orders_send",
+    "fulfillment_orders_withdraw",
     "inventory_snapshot_apply",
     "inventory_snapshot_record",
     "order_payload",

@@ -12,12 +12,13 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from fulfillment.models import Package, RoutingExclusion, ShipmentStatus, TrackingEvent, TrackingStatus
+from fulfillment.services.cancel import order_cancel
 from inventory.models import LocationKind
 from partners.models import FulfillmentOrderStatus, PartnerDocument, ThreePlEvent
 from partners.threepl.connector import threepl_connector_for
 from partners.threepl.outbox import fulfillment_orders_claim, lease_seconds
 from partners.threepl.payloads import order_from_json
-from partners.threepl.sending import _mark_sent, fulfillment_orders_send, order_payload
+from partners.threepl.sending import _mark_sent, fulfillment_orders_send, fulfillment_orders_withdraw, order_payload
 from partners.views.threepl_webhooks import threepl_webhook
 from tests.factories import LocationFactory, SKUFactory, stocked
 from tests.factories.orders import ChannelFactory, place_order
@@ -229,3 +230,32 @@ def test_a_webhook_with_a_bad_signature_is_401_and_stored_nowhere(partner, shipm
     )
     assert threepl_webhook(genuine, partner_code=partner.code).status_code == 200
     assert status_of(shipment) == ShipmentStatus.SHIPPED
+
+
+# --- Cancelled on our side ------------------------------------------------------------------------
+
+
+def test_an_order_cancelled_after_it_was_sent_is_cancelled_at_shipbob_and_not_shipped(partner, shipment, sandbox):
+    fulfillment_orders_send(partner=partner)
+    order_cancel(order=shipment.order, actor=None, reason="customer changed their mind")
+
+    assert fulfillment_orders_withdraw(partner=partner) == 1
+
+    assert outbox_of(shipment).status == FulfillmentOrderStatus.CANCELLED
+    remote = sandbox.find(shipment.number)
+    assert remote["status"] == "Cancelled" and {s["status"] for s in remote["shipments"]} == {"Cancelled"}
+    sandbox.advance(sandbox.ship_after * 2)  # nothing left for ShipBob to ship
+    assert all(s["status"] == "Cancelled" for s in sandbox.find(shipment.number)["shipments"])
+    assert fulfillment_orders_withdraw(partner=partner) == 0  # asked once
+
+
+def test_an_order_cancelled_too_late_says_so_for_staff(partner, shipment, sandbox):
+    fulfillment_orders_send(partner=partner)
+    sandbox.ship(shipment.number)  # ShipBob shipped; its webhook has not come yet
+    order_cancel(order=shipment.order, actor=None, reason="customer changed their mind")
+
+    assert fulfillment_orders_withdraw(partner=partner) == 0
+
+    row = outbox_of(shipment)
+    assert row.status == FulfillmentOrderStatus.SENT
+    assert "could not cancel: Shipment already shipped." in row.last_error

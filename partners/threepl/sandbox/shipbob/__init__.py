@@ -7,7 +7,7 @@ Knobs beyond the shared ones (`fail_next`, `timeout_next`, `latency`, `revoked`)
 `add_product()`, `arrive()`, `complete_receiving()`, `receive_after`, `subscribed_topics`,
 `webhook_secret`; `take_webhooks(duplicate=, shuffle=)` hands out the deliveries owed, signed.
 
-Operations (for `fail_next` / `timeout_next`): "order_create", "orders", "order", "inventory",
+Operations (for `fail_next` / `timeout_next`): "order_create", "orders", "order", "order_cancel", "inventory",
 "receiving_create", "receiving", "channels", "webhooks".
 
 Modules: `core` (account, clock, limiter, errors, webhooks), `orders` (the order API),

@@ -144,6 +144,7 @@ class ShipBobCore(HttpSandbox):
         return json_response(status, body, headers={"Content-Type": "application/problem+json"})
 
     def not_found(self) -> httpx.Response:
+        """An unknown path or id, in the shape of ShipBob's one published error body."""
         return json_response(404, {"statusCode": 404, "message": "Resource not found."})
 
     def authenticate(self, request: httpx.Request, op: str) -> httpx.Response | None:
@@ -188,6 +189,7 @@ class ShipBobCore(HttpSandbox):
 
     @staticmethod
     def body(request: httpx.Request) -> dict[str, Any]:
+        """The request's JSON object (ValueError, a 400, for anything else)."""
         data = json.loads(request.content or b"{}")
         if not isinstance(data, dict):
             raise ValueError("the body must be a JSON object")

@@ -2,7 +2,8 @@
 
 Routes (`{v}` is 2025-07, 2026-01 or 2026-07): `POST /{v}/order` (the `shipbob_channel_id`
 header required; 400 with field errors; 422 for a reference_id the account has already),
-`GET /{v}/order?ReferenceIds=&IDs=&PageSize=&Cursor=` (a cursor page) and `GET /{v}/order/{id}`.
+`GET /{v}/order?ReferenceIds=&IDs=&PageSize=&Cursor=` (a cursor page), `GET /{v}/order/{id}` and
+`POST /{v}/order/{id}:cancel` (what has not shipped; the answer says per shipment).
 Orders are the published Order object (`shipbob_order_create_response_example.json`) filled in.
 
 Life of an order: created "Processing" with one shipment "Processing"; after `ship_after` (the
@@ -13,7 +14,7 @@ Knobs: `ship(ref, boxes=, short={sku: units})` (missing units go to a "Cancelled
 `order.shipment.cancelled`), `deliver(ref)`, `exception(ref)` (out of stock:
 `order.shipment.exception`), `cancel(ref)`; `strict_inventory` ships only what the sandbox's
 stock holds (else the shipment goes to exception when it is due).
-Operations for faults: "order_create", "orders", "order".
+Operations for faults: "order_create", "orders", "order", "order_cancel".
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class ShipBobOrders(ShipBobCore):
         self.route("POST", rf"/{VERSIONS}/order", "order_create", self._create)
         self.route("GET", rf"/{VERSIONS}/order", "orders", self._list)
         self.route("GET", rf"/{VERSIONS}/order/(?P<order_id>\d+)", "order", self._get)
+        self.route("POST", rf"/{VERSIONS}/order/(?P<order_id>\d+):cancel", "order_cancel", self._cancel)
 
     # Catalogue -----------------------------------------------------------------------------
 
@@ -145,6 +147,44 @@ class ShipBobOrders(ShipBobCore):
             return refusal
         order = self.orders.get(int(order_id))
         return json_response(200, order) if order is not None else self.not_found()
+
+    def _cancel(self, request: httpx.Request, version: str, order_id: str) -> httpx.Response:
+        """POST /{v}/order/{id}:cancel: every open shipment cancelled; a shipped one cannot be.
+
+        No `order.shipment.cancelled` webhook follows (ShipBob sends none for cancellations made
+        by the merchant); the answer says what became of each shipment.
+        """
+        refusal = self.channel_refusal(request, required=True)
+        if refusal is not None:
+            return refusal
+        order = self.orders.get(int(order_id))
+        if order is None:
+            return self.not_found()
+        results = []
+        for shipment in order["shipments"]:
+            cancellable = shipment["status"] in OPEN
+            if cancellable:
+                for product in shipment["products"]:
+                    item = self.inventory[product["reference_id"]]
+                    units = sum(int(i["quantity"]) for i in product["inventory_items"])
+                    item["committed"] = max(0, item["committed"] - units)
+                shipment.update(status="Cancelled", status_details=[], last_update_at=stamp(self.now()))
+            results.append(
+                {
+                    "action": "Cancel",
+                    "is_success": cancellable or shipment["status"] == "Cancelled",
+                    "reason": None if cancellable or shipment["status"] == "Cancelled" else "Shipment already shipped.",
+                    "shipment_id": shipment["id"],
+                }
+            )
+        self._set_order_status(order)
+        body = {
+            "canceled_shipment_results": results,
+            "order": order,
+            "order_id": order["id"],
+            "status": order["status"],
+        }
+        return json_response(200, body)
 
     # Building orders -----------------------------------------------------------------------
 
@@ -275,6 +315,7 @@ class ShipBobOrders(ShipBobCore):
 
     @staticmethod
     def ordered(order: dict[str, Any]) -> dict[str, int]:
+        """Units per SKU an order asked for."""
         items: dict[str, int] = {}
         for product in order["products"]:
             items[product["reference_id"]] = items.get(product["reference_id"], 0) + int(product["quantity"])
