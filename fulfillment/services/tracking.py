@@ -38,6 +38,7 @@ from fulfillment.models import Package, PackageStatus, Shipment, ShipmentStatus,
 from fulfillment.selectors.exceptions import DELIVERY_PROBLEM_STATUSES
 from fulfillment.services.shipping import shipment_deliver
 from fulfillment.services.work import TRACKING_WINDOW, _locked
+from inventory.models import LocationKind
 from orders.models import OrderEventKind
 from orders.services import order_event_add
 
@@ -217,7 +218,11 @@ def _asker(account: CarrierAccount | None, client: CarrierClient | None) -> Call
 
 
 def boxes_to_track(*, limit: int) -> list[Package]:
-    """Labelled boxes still on their way that shipped within `TRACKING_WINDOW`, oldest first."""
+    """Labelled boxes still on their way that shipped within `TRACKING_WINDOW`, oldest first.
+
+    Boxes a partner shipped (a dropship supplier or a 3PL) on no account of ours are left out:
+    the partner reports their tracking, and the built-in carrier would only make scans up.
+    """
     since = timezone.now() - TRACKING_WINDOW
     return list(
         Package.objects.filter(
@@ -226,6 +231,10 @@ def boxes_to_track(*, limit: int) -> list[Package]:
             shipment__shipped_at__gte=since,
         )
         .exclude(tracking_number="")
+        .exclude(
+            account__isnull=True,
+            shipment__location__kind__in=[LocationKind.DROPSHIP_SUPPLIER, LocationKind.THIRD_PARTY],
+        )
         .exclude(tracking_status=TrackingStatus.DELIVERED)
         .select_related("shipment__location", "shipment__order", "account")
         .order_by("shipment__shipped_at", "shipment_id", "box_number")[:limit]

@@ -393,3 +393,13 @@ def test_an_easypost_webhook_delivers_the_box_once_and_an_exception_lands_in_the
     html = page.content.decode()
     assert troubled.order.number in html and "Address not found" in html
     assert shipment.order.number not in html
+
+
+def test_boxes_a_partner_shipped_are_not_polled_on_the_built_in_carrier(web, warehouse, tee):
+    from fulfillment.services.tracking import boxes_to_track
+    from inventory.models import LocationKind
+
+    shipment, (box,) = shipped(web, warehouse)
+    assert box in boxes_to_track(limit=10)
+    type(warehouse).objects.filter(pk=warehouse.pk).update(kind=LocationKind.DROPSHIP_SUPPLIER)
+    assert box not in boxes_to_track(limit=10)  # the supplier reports its tracking
