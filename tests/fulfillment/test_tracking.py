@@ -399,7 +399,7 @@ def test_boxes_a_partner_shipped_are_not_polled_on_the_built_in_carrier(web, war
     from fulfillment.services.tracking import boxes_to_track
     from inventory.models import LocationKind
 
-    shipment, (box,) = shipped(web, warehouse)
+    _, (box,) = shipped(web, warehouse)
     assert box in boxes_to_track(limit=10)
     type(warehouse).objects.filter(pk=warehouse.pk).update(kind=LocationKind.DROPSHIP_SUPPLIER)
     assert box not in boxes_to_track(limit=10)  # the supplier reports its tracking
