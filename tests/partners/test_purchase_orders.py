@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from core.errors import Conflict, ValidationFailed
@@ -16,9 +18,18 @@ from fulfillment.models import RoutingExclusion, ShipmentStatus
 from fulfillment.selectors.work import work_counts, work_locations
 from inventory.models import LocationKind, StockLevel
 from orders.models import OrderStatus
-from partners.models import DocumentKind, DocumentStatus, Exchange, PartnerDocument, PurchaseOrder, PurchaseOrderStatus
+from partners.models import (
+    DocumentKind,
+    DocumentStatus,
+    Exchange,
+    PartnerDocument,
+    PartnerUser,
+    PurchaseOrder,
+    PurchaseOrderStatus,
+)
+from partners.selectors import SLA_ACK_LATE, SLA_ON_TIME, partner_health, purchase_order_detail, purchase_order_list
 from partners.services import purchase_order_cancel, purchase_order_transmit, purchase_orders_transmit_sweep
-from tests.factories import LocationFactory, SKUFactory, stocked, user_with_role
+from tests.factories import LocationFactory, SKUFactory, UserFactory, stocked, user_with_role
 from tests.factories.orders import ChannelFactory, place_order
 from tests.factories.partners import dropship_supplier, equal_handling, po_of, sku_cost
 
@@ -195,3 +206,46 @@ def test_a_shipped_po_cannot_be_cancelled(web, tee, supplier):
 
     with pytest.raises(Conflict, match="can no longer be cancelled"):
         purchase_order_cancel(purchase_order=po, actor=None, reason="too late")
+
+
+def test_lists_filter_by_sla_and_each_partner_sees_only_its_own(web, tee, supplier):
+    partner, _location = supplier
+    late = po_of(place_order(web, [("TEE-BLK-M", 1)], external_id="A-1").order)
+    fresh = po_of(place_order(web, [("TEE-BLK-M", 1)], external_id="A-2").order)
+    PurchaseOrder.objects.filter(pk=late.pk).update(ack_due_at=timezone.now() - timedelta(hours=1))
+    rival, rival_location = dropship_supplier("rival", priority=0)
+    stocked(rival_location, tee, 3)
+    theirs = po_of(place_order(web, [("TEE-BLK-M", 1)], external_id="A-3").order)
+    assert theirs.partner == rival
+    manager = user_with_role("Back office", username="buyer")
+    manager.user_permissions.add(Permission.objects.get(codename="manage_partners"))
+    supplier_user: Any = UserFactory(username="acme-clerk")
+    PartnerUser.objects.create(user=supplier_user, partner=partner)
+
+    assert [po.pk for po in purchase_order_list(user=manager, sla=SLA_ACK_LATE)] == [late.pk]
+    assert {po.pk for po in purchase_order_list(user=manager, sla=SLA_ON_TIME)} == {fresh.pk, theirs.pk}
+    assert {po.pk for po in purchase_order_list(user=supplier_user)} == {late.pk, fresh.pk}
+    assert [po.pk for po in purchase_order_list(user=manager, search=theirs.number)] == [theirs.pk]
+    assert list(purchase_order_list(user=user_with_role("Warehouse operator", username="op"))) == []
+    with pytest.raises(Http404):
+        purchase_order_detail(user=supplier_user, pk=theirs.pk)
+    detail: Any = purchase_order_detail(user=supplier_user, pk=late.pk)
+    assert detail.sla_status == SLA_ACK_LATE
+
+
+def test_partner_health_counts_open_late_and_last_contact(web, tee, supplier):
+    partner, _location = supplier
+    pos = [po_of(place_order(web, [("TEE-BLK-M", 1)], external_id=f"A-{n}").order) for n in range(3)]
+    past = timezone.now() - timedelta(hours=1)
+    PurchaseOrder.objects.filter(pk=pos[0].pk).update(ack_due_at=past)
+    PurchaseOrder.objects.filter(pk=pos[1].pk).update(ship_due_at=past)
+    purchase_order_cancel(purchase_order=pos[2], actor=None, reason="not needed")
+
+    health = partner_health(partner=partner)
+
+    assert (health.open_pos, health.late_acks, health.late_shipments) == (2, 1, 1)
+    assert health.defect_rate == Decimal("0")
+    assert health.last_contact_at is None  # nothing heard from the partner yet
+    partner.last_contact_at = timezone.now()
+    partner.save(update_fields=["last_contact_at"])
+    assert partner_health(partner=partner).last_contact_at == partner.last_contact_at
