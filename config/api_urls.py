@@ -2,10 +2,18 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
+
+from core.api import JSONParser
 
 urlpatterns = [
-    path("v1/auth/token", obtain_auth_token, name="api-token"),
+    # DRF's token view names its own parsers: give it the JSON parser with a nesting limit.
+    path(
+        "v1/auth/token",
+        ObtainAuthToken.as_view(parser_classes=[FormParser, MultiPartParser, JSONParser]),
+        name="api-token",
+    ),
     path("v1/", include("inventory.api_urls")),
     path("v1/", include("returns.api_urls")),
     path("v1/", include("fulfillment.api_urls")),

@@ -15,3 +15,9 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Django's error pages; under /api/ they answer the API's JSON error body instead (core.api).
+handler400 = "core.api.bad_request"
+handler403 = "core.api.permission_denied"
+handler404 = "core.api.page_not_found"
+handler500 = "core.api.server_error"

@@ -6,13 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
-from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase, QueryDict
+from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase, JsonResponse, QueryDict
+
+from core.api import API_PREFIX
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
     """Django's login-required default, except for the API, which answers 401/403 itself."""
 
-    exempt_prefixes = ("/api/",)
+    exempt_prefixes = (API_PREFIX,)
 
     def process_view(
         self,
@@ -38,7 +40,10 @@ class RejectNullBytesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if "\x00" in request.path or self._has_nul(request.GET) or self._form_has_nul(request):
-            return HttpResponseBadRequest("The request contains a NUL character, which is not allowed.")
+            message = "The request contains a NUL character, which is not allowed."
+            if request.path.startswith(API_PREFIX):  # the API answers its own JSON error body
+                return JsonResponse({"detail": message, "code": "invalid"}, status=400)
+            return HttpResponseBadRequest(message)
         return self.get_response(request)
 
     @staticmethod

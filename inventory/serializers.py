@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.http import Http404
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from core.api import LocalTimeField, QuerySerializer
 from inventory.models import SKU, AdjustmentReason, Location, LocationKind, MovementKind, StockLevel, StockMovement
 from inventory.selectors import location_get, sku_get, sku_search
 from inventory.services.catalog import LOCATION_FIELDS, SKU_FIELDS
@@ -48,20 +50,28 @@ class ErrorSerializer(serializers.Serializer):
 class LocationSerializer(serializers.ModelSerializer):
     """A location as the API shows it and accepts it (create, PUT, PATCH)."""
 
+    # Times of day (the order cut-off) are local to the location: one with a UTC offset is refused.
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.TimeField: LocalTimeField,
+    }
+
     class Meta:
         model = Location
         fields = [*LOCATION_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 
-class LocationFilterSerializer(serializers.Serializer):
+class LocationFilterSerializer(QuerySerializer):
     """Query parameters of the location list."""
 
     kind = serializers.ChoiceField(choices=LocationKind.choices, required=False, help_text="Only this kind.")
     active = serializers.BooleanField(
-        required=False, allow_null=True, default=None, help_text="true: active only; false: inactive only."
+        required=False, default=None, help_text="true: active only; false: inactive only."
     )
-    q = serializers.CharField(required=False, default="", max_length=100, help_text="Code, name, city or ZIP.")
+    q = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=100, help_text="Code, name, city or ZIP."
+    )
 
 
 class SKUSerializer(serializers.ModelSerializer):
@@ -73,13 +83,15 @@ class SKUSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class SKUFilterSerializer(serializers.Serializer):
+class SKUFilterSerializer(QuerySerializer):
     """Query parameters of the SKU list."""
 
     active = serializers.BooleanField(
-        required=False, allow_null=True, default=None, help_text="true: active only; false: inactive only."
+        required=False, default=None, help_text="true: active only; false: inactive only."
     )
-    q = serializers.CharField(required=False, default="", max_length=100, help_text="Code, name fragment or barcode.")
+    q = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=100, help_text="Code, name fragment or barcode."
+    )
 
 
 # --- Availability -------------------------------------------------------------------------
@@ -120,7 +132,7 @@ class LocationCodeField(serializers.CharField):
         return value.code if isinstance(value, Location) else str(value)
 
 
-class AvailabilityQuerySerializer(serializers.Serializer):
+class AvailabilityQuerySerializer(QuerySerializer):
     """Query parameters of the availability endpoint."""
 
     sku = SKUCodeField(max_length=64, help_text="SKU code.")

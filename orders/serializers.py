@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
+from core.api import QuerySerializer
 from orders.models import DeliveryMethod, Order, ServiceLevel
 from orders.services import MAX_LINE_QUANTITY, MAX_LINES, LineInput, OrderInput
+
+#: How far a promised delivery date may be from the day the order was placed.
+PROMISE_DAYS_BEFORE = 1
+PROMISE_DAYS_AHEAD = 366
 
 
 class CustomerSerializer(serializers.Serializer):
@@ -38,6 +45,25 @@ class DeliverySerializer(serializers.Serializer):
         return attrs
 
 
+def promised_date_problem(promised: date | None, placed_at: datetime | None) -> str:
+    """Why a promised delivery date cannot be taken, or "" when it can.
+
+    It may not be more than `PROMISE_DAYS_BEFORE` day before the order was placed (time zones:
+    the channel's today may be our yesterday) nor more than `PROMISE_DAYS_AHEAD` days after:
+    anything else (1900-01-01, a typo of the year) is a mistake, and routing would backorder
+    an order whose promise has already passed.
+    """
+    if promised is None:
+        return ""
+    placed = (placed_at or timezone.now()).astimezone(UTC).date()
+    earliest, latest = placed - timedelta(days=PROMISE_DAYS_BEFORE), placed + timedelta(days=PROMISE_DAYS_AHEAD)
+    if promised < earliest:
+        return f"The promised date {promised} is before the order was placed ({placed}); give {earliest} or later."
+    if promised > latest:
+        return f"The promised date {promised} is more than a year after the order ({placed}); give {latest} or earlier."
+    return ""
+
+
 class LineInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
@@ -56,6 +82,14 @@ class OrderCreateSerializer(serializers.Serializer):
     lines = serializers.ListField(child=LineInputSerializer(), allow_empty=False, max_length=MAX_LINES)
     shipping_total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=Decimal("0.00"))
     tax_total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=Decimal("0.00"))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """A promised date must be one the order can keep: refuse one out of range by name."""
+        delivery = attrs.get("delivery") or {}
+        problem = promised_date_problem(delivery.get("promised_date"), attrs.get("placed_at"))
+        if problem:
+            raise serializers.ValidationError({"delivery": {"promised_date": [problem]}})
+        return attrs
 
     def to_order_input(self) -> OrderInput:
         """The validated body as the service's plain input."""
@@ -166,8 +200,9 @@ class OrderOutSerializer(serializers.Serializer):
         ]
 
 
-class OrderListQuerySerializer(serializers.Serializer):
-    updated_since = serializers.DateTimeField(required=False, allow_null=True, default=None)
+class OrderListQuerySerializer(QuerySerializer):
+    # No allow_null: `?updated_since=` (empty) or `=null` is a 400, not "since the beginning".
+    updated_since = serializers.DateTimeField(required=False, default=None)
     status = serializers.ChoiceField(choices=Order._meta.get_field("status").choices, required=False)  # type: ignore[arg-type]
 
 

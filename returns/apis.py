@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channels.auth import ChannelPrincipal
-from core.errors import NotFound
+from core.errors import NotFound, ValidationFailed
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.types import user_has_perm
 from fulfillment.selectors.orders import orders_visible_to
@@ -70,16 +70,19 @@ class ReturnListCreateView(GenericAPIView):
 
     @extend_schema(
         summary="List returns",
-        parameters=[OpenApiParameter("status", str, description="Only returns in this status.")],
-        responses={200: ReturnOutSerializer(many=True)},
+        parameters=[
+            OpenApiParameter("status", str, enum=list(ReturnStatus.values), description="Only returns in this status.")
+        ],
+        responses={200: ReturnOutSerializer(many=True), 400: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
         """The caller's returns, newest first, paginated."""
         qs = _returns_for(request.user).order_by("-created_at", "-id")
-        wanted = request.query_params.get("status", "")
-        if wanted:
+        if "status" in request.query_params:
+            # A status the list cannot filter by (even an empty one) is bad input, not "all returns".
+            wanted = request.query_params["status"]
             if wanted not in ReturnStatus.values:
-                raise NotFound(f"Status is one of {', '.join(ReturnStatus.values)}.", field="status")
+                raise ValidationFailed(f"Status is one of {', '.join(ReturnStatus.values)}.", field="status")
             qs = qs.filter(status=wanted)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(ReturnOutSerializer(page, many=True, context={"request": request}).data)

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channels.auth import ChannelPrincipal
+from core.api import QuerySerializer
 from core.geo import geocode_postal_code
 from core.types import user_has_perm
 from fulfillment.selectors.stores import (
@@ -35,7 +36,7 @@ MAX_BASKET_LINES = 50
 MAX_LINE_QUANTITY = 10_000
 
 
-class PickupOptionsQuerySerializer(serializers.Serializer):
+class PickupOptionsQuerySerializer(QuerySerializer):
     """The query string: where the customer is and what is in the basket."""
 
     postal_code = serializers.CharField(max_length=20, help_text="US ZIP code of the customer, e.g. 10001.")

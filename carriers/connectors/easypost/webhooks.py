@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 from carriers.connectors.base import CarrierError, SignatureInvalid, TrackingReport
 from carriers.connectors.easypost.parsing import parse_tracker
+from core.safe_json import loads_clean
 
 SIGNATURE_HEADER = "X-Hmac-Signature"
 SIGNATURE_PREFIX = "hmac-sha256-hex="
@@ -46,7 +46,8 @@ def verify_signature(secret: str, headers: Mapping[str, str], body: bytes) -> No
 def parse_event(body: bytes) -> TrackingReport | None:
     """The tracking report of a tracker Event (None for any other Event). Signature already checked."""
     try:
-        event: Any = json.loads(body)
+        # Bounded nesting, and strings made storable (NUL, lone surrogates) before anything is kept.
+        event: Any = loads_clean(body)
     except ValueError as exc:
         raise CarrierError("The EasyPost webhook is not JSON.", code="malformed") from exc
     if not isinstance(event, Mapping) or event.get("object") != "Event":

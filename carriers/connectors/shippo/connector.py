@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -36,6 +35,7 @@ from carriers.connectors.shippo.parsing import (
     track_event_id,
 )
 from carriers.connectors.shippo.payloads import LABEL_FILE_TYPES, address_payload, carrier_token, shipment_payload
+from core.safe_json import loads_clean
 
 SIGNATURE_HEADER = "X-Shippo-Signature"
 
@@ -270,7 +270,8 @@ class ShippoConnector:
             if not given or not hmac.compare_digest(given.strip().lower().encode(), expected.encode()):
                 raise SignatureInvalid(f"{SIGNATURE_HEADER} is missing or does not match the body.")
         try:
-            payload = json.loads(body)
+            # Bounded nesting, and strings made storable (NUL, lone surrogates) before anything is kept.
+            payload = loads_clean(body)
         except ValueError:
             raise CarrierError("The Shippo webhook body is not JSON.", code="invalid") from None
         if not isinstance(payload, Mapping):
