@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from core.safe_json import PayloadError, as_decimal
 from marketplaces import ratelimit
 from marketplaces.connectors.data import (
     PushResult,
@@ -93,22 +94,29 @@ class WebhookRejected(Exception):
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def parse_time(value: Any) -> datetime:
-    """An ISO-8601 time from a marketplace ("Z", offsets, or WooCommerce's naive *_gmt) as aware UTC."""
+def parse_time(value: Any, field: str = "") -> datetime:
+    """An ISO-8601 time from a marketplace ("Z", offsets, or WooCommerce's naive *_gmt) as aware UTC.
+
+    Anything else is a `PayloadError` (a ValueError) naming `field`.
+    """
     text = str(value or "").strip()
     if not text:
         return datetime(1970, 1, 1, tzinfo=UTC)
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise PayloadError(f"expected a date and time, got {text[:40]!r}.", field=field) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
 
 
-def money(value: Any) -> Decimal:
-    """A price that may be a string ("199.00"), a number (WooCommerce's `price`: 3) or missing."""
-    if value is None or value == "":
-        return Decimal("0.00")
-    return Decimal(str(value)).quantize(Decimal("0.01"))
+def money(value: Any, field: str = "") -> Decimal:
+    """A price that may be a string ("199.00"), a number (WooCommerce's `price`: 3) or missing.
+
+    Anything else ("abc", NaN, a list) is a `PayloadError` (a ValueError) naming `field`.
+    """
+    return as_decimal(value, field)
 
 
 def signature_matches(secret: str, body: bytes, presented: str | None) -> bool:

@@ -10,7 +10,6 @@ duplicate, a newer state is a new event.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from core.safe_json import PayloadError, as_identifier, as_int, as_object, as_objects, as_text, loads
 from marketplaces.connectors.base import (
     Connector,
     PushResult,
@@ -39,54 +39,73 @@ TRACKING_META_KEY = "tracking_numbers"
 
 
 def parse_order(order: Mapping[str, Any]) -> RemoteOrder:
-    """A WooCommerce order (REST answer or webhook body)."""
+    """A WooCommerce order (REST answer or webhook body).
+
+    A value of a shape WooCommerce does not send is a `PayloadError` (a ValueError) naming the
+    field, such as `line_items[0].price` or `shipping`, so a webhook answers 400 with it.
+    """
+    order = as_object(order, "body", optional=False)
     if "id" not in order or "line_items" not in order:
         raise ValueError("not a WooCommerce order: no id or line_items")
-    shipping = order.get("shipping") or {}
-    billing = order.get("billing") or {}
-    address = shipping if shipping.get("postcode") or shipping.get("address_1") else billing
-    name = " ".join(filter(None, [address.get("first_name"), address.get("last_name")])) or address.get("company") or ""
+    order_id = as_identifier(order["id"], "id")
+    shipping = as_object(order.get("shipping"), "shipping")
+    billing = as_object(order.get("billing"), "billing")
+    address, part = (
+        (shipping, "shipping") if shipping.get("postcode") or shipping.get("address_1") else (billing, "billing")
+    )
+    name = " ".join(
+        filter(
+            None,
+            [
+                as_text(address.get("first_name"), f"{part}.first_name"),
+                as_text(address.get("last_name"), f"{part}.last_name"),
+            ],
+        )
+    ) or as_text(address.get("company"), f"{part}.company")
     lines = []
-    for item in order["line_items"]:
-        quantity = int(item.get("quantity") or 0)
+    for index, item in enumerate(as_objects(order["line_items"], "line_items")):
+        field = f"line_items[{index}]"
+        quantity = as_int(item.get("quantity"), f"{field}.quantity")
         if quantity <= 0:
             continue
-        variation = int(item.get("variation_id") or 0)
-        product = f"{item.get('product_id')}:{variation}" if variation else str(item.get("product_id") or "")
+        variation = as_int(item.get("variation_id"), f"{field}.variation_id")
+        product_id = as_text(item.get("product_id") or None, f"{field}.product_id")
+        product = f"{product_id}:{variation}" if variation else product_id
         # `price` is a number (3 or 12.5); `total` a string. Use the number, as the line's unit price.
         price = item.get("price")
-        unit = (
-            money(price) if price not in (None, "") else (money(item.get("total")) / quantity).quantize(Decimal("0.01"))
-        )
+        if price not in (None, ""):
+            unit = money(price, f"{field}.price")
+        else:
+            unit = (money(item.get("total"), f"{field}.total") / quantity).quantize(Decimal("0.01"))
         lines.append(
             RemoteLine(
-                external_line_id=str(item["id"]),
-                sku=str(item.get("sku") or ""),
+                external_line_id=as_identifier(item.get("id"), f"{field}.id"),
+                sku=as_text(item.get("sku"), f"{field}.sku"),
                 product_id=product,
                 quantity=quantity,
                 unit_price=unit,
-                title=str(item.get("name") or ""),
+                title=as_text(item.get("name"), f"{field}.name"),
             )
         )
     modified = order.get("date_modified_gmt") or order.get("date_modified")
     return RemoteOrder(
-        external_id=str(order["id"]),
-        name=f"#{order.get('number') or order['id']}",
-        updated_at=parse_time(modified),
-        placed_at=parse_time(order.get("date_created_gmt") or order.get("date_created")),
+        external_id=order_id,
+        name=f"#{as_text(order.get('number'), 'number') or order_id}",
+        updated_at=parse_time(modified, "date_modified_gmt"),
+        placed_at=parse_time(order.get("date_created_gmt") or order.get("date_created"), "date_created_gmt"),
         cancelled=order.get("status") in ("cancelled", "refunded", "failed", "trash"),
-        customer_name=(name or billing.get("email") or "WooCommerce customer").strip(),
-        customer_email=str(billing.get("email") or ""),
-        customer_phone=str(billing.get("phone") or shipping.get("phone") or ""),
-        line1=str(address.get("address_1") or ""),
-        line2=str(address.get("address_2") or ""),
-        city=str(address.get("city") or ""),
-        region=str(address.get("state") or ""),
-        postal_code=str(address.get("postcode") or ""),
-        country=str(address.get("country") or "US"),
-        currency=str(order.get("currency") or "USD"),
-        shipping_total=money(order.get("shipping_total")),
-        tax_total=money(order.get("total_tax")),
+        customer_name=(name or as_text(billing.get("email"), "billing.email") or "WooCommerce customer").strip(),
+        customer_email=as_text(billing.get("email"), "billing.email"),
+        customer_phone=as_text(billing.get("phone") or shipping.get("phone"), "billing.phone"),
+        line1=as_text(address.get("address_1"), f"{part}.address_1"),
+        line2=as_text(address.get("address_2"), f"{part}.address_2"),
+        city=as_text(address.get("city"), f"{part}.city"),
+        region=as_text(address.get("state"), f"{part}.state"),
+        postal_code=as_text(address.get("postcode"), f"{part}.postcode"),
+        country=as_text(address.get("country"), f"{part}.country") or "US",
+        currency=as_text(order.get("currency"), "currency") or "USD",
+        shipping_total=money(order.get("shipping_total"), "shipping_total"),
+        tax_total=money(order.get("total_tax"), "total_tax"),
         lines=lines,
     )
 
@@ -193,9 +212,11 @@ class WooCommerceConnector(Connector):
         ):
             raise WebhookRejected("The X-WC-Webhook-Signature signature does not match the body.", status=401)
         try:
-            payload = json.loads(body)
+            payload = loads(body)  # bounded nesting; strings are made storable when it is stored
+            if not isinstance(payload, dict):
+                raise PayloadError("expected a JSON object.", field="body")
             order = parse_order(payload) if topic.startswith("order.") else None
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as exc:
             raise WebhookRejected(f"Malformed {topic or 'webhook'} body: {exc}", status=400) from exc
         if order is None:
             return WebhookEvent(

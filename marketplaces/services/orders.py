@@ -31,6 +31,7 @@ from django.utils import timezone
 from channels.models import Channel
 from core.errors import DomainError
 from core.queueing import queue_on_commit_or_leave_to_beat
+from core.safe_json import clean, clean_text
 from fulfillment.services import order_cancel
 from fulfillment.services.intake import order_import
 from marketplaces.connectors import AuthExpired, ConnectorError, RemoteOrder, WebhookRejected, connector_for
@@ -89,7 +90,7 @@ def webhook_receive(*, channel: Channel, headers: Mapping[str, str], body: bytes
                 channel_id=channel.pk,
                 kind=SyncKind.WEBHOOK,
                 level=SyncLevel.WARNING,
-                message=f"Refused a malformed webhook (400): {exc.message}",
+                message=f"Refused a malformed webhook (400): {clean_text(exc.message)}",
                 action="Check the webhook's topic and format in the marketplace's settings.",
             )
         return WebhookAnswer(exc.status, exc.message)
@@ -97,16 +98,22 @@ def webhook_receive(*, channel: Channel, headers: Mapping[str, str], body: bytes
         connector.close()
     if event.topic == "ping":  # WooCommerce's unsigned check when a webhook is saved: answer, store nothing
         return WebhookAnswer(200, "Ping received.")
+    # PostgreSQL refuses NUL (and lone surrogates) in text and jsonb: store what can be stored.
+    event_id, resource_id = clean_text(event.event_id)[:120], clean_text(event.resource_id)[:100]
     with transaction.atomic():
         delivery, created = WebhookDelivery.objects.get_or_create(
             channel=channel,
-            event_id=event.event_id[:120],
-            defaults={"topic": event.topic[:60], "resource_id": event.resource_id[:100], "payload": event.payload},
+            event_id=event_id,
+            defaults={
+                "topic": clean_text(event.topic)[:60],
+                "resource_id": resource_id,
+                "payload": clean(event.payload),
+            },
         )
         if not created:
             WebhookDelivery.objects.filter(pk=delivery.pk).update(duplicates=F("duplicates") + 1)
             return WebhookAnswer(200, "Duplicate delivery: already received.")
-        if not event.resource_id:
+        if not resource_id:
             WebhookDelivery.objects.filter(pk=delivery.pk).update(
                 status=DeliveryStatus.IGNORED, processed_at=timezone.now()
             )

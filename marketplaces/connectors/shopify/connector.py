@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from core.safe_json import PayloadError, loads
 from marketplaces.connectors.base import (
     Connector,
     PushResult,
@@ -195,9 +196,11 @@ class ShopifyConnector(Connector):
         topic = headers.get("X-Shopify-Topic", "")
         event_id = headers.get("X-Shopify-Event-Id") or headers.get("X-Shopify-Webhook-Id") or ""
         try:
-            payload = json.loads(body)
+            payload = loads(body)  # bounded nesting; strings are made storable when it is stored
+            if not isinstance(payload, dict):
+                raise PayloadError("expected a JSON object.", field="body")
             order = parse_rest_order(payload) if topic.startswith("orders/") else None
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as exc:
             raise WebhookRejected(f"Malformed {topic or 'webhook'} body: {exc}", status=400) from exc
         if not event_id:
             raise WebhookRejected("No X-Shopify-Event-Id or X-Shopify-Webhook-Id header.", status=400)
