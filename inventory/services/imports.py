@@ -11,13 +11,13 @@ checked first; if any row is bad, nothing is written and every bad row is report
 
 from __future__ import annotations
 
-import csv
 import uuid
 from dataclasses import dataclass, field
 from typing import IO
 
 from django.db import transaction
 
+from core.csv_safe import csv_unescape, csv_writer
 from core.csv_upload import csv_upload_rows
 from core.errors import ValidationFailed
 from core.types import Actor
@@ -65,9 +65,11 @@ class _Row:
 
 
 def _read(stream: IO[str] | IO[bytes] | str) -> list[dict[str, str]]:
-    return csv_upload_rows(
+    rows = csv_upload_rows(
         stream, required=REQUIRED_COLUMNS, header="location,sku,on_hand[,safety_stock]", max_rows=MAX_ROWS
     )
+    # Our own export escapes codes that would start a formula: an exported file imports as it is.
+    return [{key: csv_unescape(value) for key, value in row.items()} for row in rows]
 
 
 def _parse_int(value: str, column: str, line: int, errors: list[RowError], *, required: bool) -> int | None:
@@ -182,8 +184,12 @@ def stock_import_csv(*, stream: IO[str] | IO[bytes] | str, actor: Actor) -> Impo
 
 
 def stock_export_csv(*, levels: object, out: IO[str]) -> None:
-    """Write levels (an iterable of StockLevel with location and sku loaded) as CSV."""
-    writer = csv.writer(out)
+    """Write levels (an iterable of StockLevel with location and sku loaded) as spreadsheet-safe CSV.
+
+    A code that would start a formula (`=HYPERLINK(...)`) is written with a leading apostrophe;
+    the import reads it back as the code it is.
+    """
+    writer = csv_writer(out)
     writer.writerow(["location", "sku", "on_hand", "safety_stock", "reserved", "available", "in_transit"])
     for level in levels:  # type: ignore[attr-defined]
         writer.writerow(
