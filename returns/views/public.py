@@ -1,7 +1,8 @@
 """Customer self-service, no login: find the order by number and email, choose what comes back, see the label.
 
 The look-up answers an unknown order and a wrong email with the same words, and failed
-look-ups are rate-limited per client and per order number (`returns.ratelimit`). A found
+look-ups are rate-limited per client and per order number from that client, with growing
+waits (`returns.ratelimit`), so nobody can lock a customer out of their order. A found
 order is remembered in the session for half an hour; a return's page is reached by its
 private link (a random token), which shows that return only.
 """
