@@ -17,7 +17,10 @@ from django.http import HttpRequest
 from fulfillment.models import (
     Carrier,
     CarrierService,
+    ConsolidationHold,
+    ConsolidationHub,
     CostSettings,
+    LinehaulLane,
     RateCardRow,
     RoutingDecision,
     RoutingPolicy,
@@ -104,7 +107,7 @@ class CostSettingsAdmin(ForgetsCostModel):
 
 @admin.register(RoutingPolicy)
 class RoutingPolicyAdmin(ForgetsCostModel):
-    list_display = ("__str__", "max_packages", "ship_from_store_radius_miles")
+    list_display = ("__str__", "max_packages", "ship_from_store_radius_miles", "allow_consolidation")
     list_select_related = ("channel",)
     filter_horizontal = ("excluded_locations",)
 
@@ -131,3 +134,30 @@ class RoutingDecisionAdmin(ReadOnlyAdmin):
     list_display = ("order", "created_at", "trigger", "method", "total_cost", "reason")
     list_filter = ("trigger", "method")
     list_select_related = ("order",)
+
+
+@admin.register(LinehaulLane)
+class LinehaulLaneAdmin(ForgetsCostModel):
+    """The linehaul table consolidation prices legs with: per unit and per kg, transit days."""
+
+    list_display = ("origin", "destination", "cost_per_unit", "cost_per_kg", "transit_days", "is_active")
+    list_filter = ("is_active", "destination")
+    list_select_related = ("origin", "destination")
+    search_fields = ("origin__code", "destination__code")
+
+
+@admin.register(ConsolidationHub)
+class ConsolidationHubAdmin(ForgetsCostModel):
+    """Warehouses flagged as consolidation hubs, with their handling per unit and processing days."""
+
+    list_display = ("location", "handling_per_unit", "processing_days", "is_active")
+    list_select_related = ("location",)
+
+
+@admin.register(ConsolidationHold)
+class ConsolidationHoldAdmin(ReadOnlyAdmin):
+    """Parcels held at a node (read-only: they change through the consolidation services)."""
+
+    list_display = ("shipment", "order", "node", "status", "saving", "created_at", "released_at")
+    list_filter = ("status", "node")
+    list_select_related = ("shipment", "order", "node")

@@ -2,6 +2,7 @@ from django.urls import path
 
 from fulfillment import views
 from fulfillment.views.carrier_webhooks import carrier_webhook
+from fulfillment.views.consolidation import consolidation
 from fulfillment.views.drift import rate_drift
 from fulfillment.views.orders.address import order_address_accept_view
 
@@ -29,6 +30,7 @@ urlpatterns = [
     path("carriers/webhooks/<slug:account_code>/", carrier_webhook, name="carrier_webhook"),
     path("orders/<int:pk>/address/accept/", order_address_accept_view, name="order_address_accept"),
     path("work/", views.work, name="work"),
+    path("consolidation/", consolidation, name="consolidation"),
     path("work/shipments/<int:pk>/accept/", views.work_accept, name="work_accept"),
     path("work/shipments/<int:pk>/reject/", views.work_reject, name="work_reject"),
     path("work/shipments/<int:pk>/pack/", views.work_pack, name="work_pack"),

@@ -205,6 +205,15 @@ class CostSettings(models.Model):
     package_cost = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.85"))
     late_penalty_per_day = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("5.00"))
     backorder_penalty_per_unit = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("25.00"))
+    consolidation_handling_per_unit = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0.50"),
+        help_text="Handling of an inbound unit at a consolidation node that is not a hub (hubs have their own).",
+    )
+    consolidation_processing_days = models.PositiveSmallIntegerField(
+        default=1, help_text="Days from the last inbound arrival at such a node until the parcel leaves."
+    )
 
     class Meta:
         verbose_name_plural = "cost settings"
@@ -230,6 +239,11 @@ class RoutingPolicy(models.Model):
         default=list, blank=True, help_text='SKU groups, e.g. [["BED-FRAME","BED-SLATS"]].'
     )
     ship_from_store_radius_miles = models.PositiveIntegerField(null=True, blank=True)
+    allow_consolidation = models.BooleanField(
+        default=False,
+        help_text="Instead of a split shipment, routing may transfer the missing units to one node and ship one "
+        "parcel from there, when that is cheaper and keeps the promise.",
+    )
 
     class Meta:
         verbose_name_plural = "routing policies"
@@ -260,8 +274,18 @@ class RoutingExclusion(models.Model):
         return f"{self.order_id} not from {self.location_id}"
 
 
-# Store fulfillment (pickups, opening hours, ship-from-store settings) lives in its own module;
-# imported last because it refers to the models above.
+# Store fulfillment (pickups, opening hours, ship-from-store settings), packing and package
+# consolidation (lanes, hubs, parcels waiting at a node) live in their own modules; imported last
+# because they refer to the models above.
+from fulfillment.models.consolidation import (  # noqa: E402
+    ConsolidationHold,
+    ConsolidationHub,
+    ConsolidationLeg,
+    ConsolidationLegLine,
+    HoldStatus,
+    LegStatus,
+    LinehaulLane,
+)
 from fulfillment.models.packing import (  # noqa: E402
     Package,
     PackageStatus,
@@ -284,7 +308,14 @@ __all__ = [
     "SHIPMENT_TRANSITIONS",
     "Carrier",
     "CarrierService",
+    "ConsolidationHold",
+    "ConsolidationHub",
+    "ConsolidationLeg",
+    "ConsolidationLegLine",
     "CostSettings",
+    "HoldStatus",
+    "LegStatus",
+    "LinehaulLane",
     "OpeningHours",
     "Package",
     "PackageStatus",

@@ -3,7 +3,8 @@
 Entry point::
 
     plan(request: RouteRequest, candidates: Sequence[Candidate], cost_model: CostModel,
-         rules: Rules | None = None, *, time_budget_ms: float = 30.0) -> Plan
+         rules: Rules | None = None, *, time_budget_ms: float = 40.0,
+         consolidation: Consolidation | None = None) -> Plan
 
 `request` holds the lines (SKU, quantity, unit weight), the destination's coordinates, the
 service level (standard, express, next_day, same_day), when the order was placed (aware
@@ -44,6 +45,16 @@ How (`planner._solve_fast`), per priority tier:
 Ties go to fewer packages, then to locations with lower priority, then nearer, then code. The same input
 gives the same plan (HiGHS is deterministic) unless the MILP budget is what stops it.
 
+Consolidation (`consolidate.py`, only with `consolidation`, for a plan of two or more
+shipments): each node (the hubs nearest the destination, and the location holding most of the
+order) is priced as the linehaul of the units it lacks from the plan's other locations (a lane
+per pair: per unit and per kg, transit days) + handling of those units at the node + one parcel
+from the node, shipped once the slowest leg has arrived and the node has processed it (its late
+penalty included). The cheapest node replaces the split only if it costs less and delivers no
+later than the promise; the plan then has one shipment and `legs` (the transfers to make), and
+its reason says so ("Consolidated at cmh-dc: one box instead of two, $3.40 cheaper, arrives
+Thu 10 Dec, within the promise; ...").
+
 Also: `solve_exact` (the MILP alone, no time limit: the reference for benchmarks) and
 `greedy_plan` (line by line from the nearest location in stock, as Magento's source
 selection does: the baseline). `presets` has demo carriers and the Jasin & Sinha model.
@@ -58,9 +69,13 @@ from .types import (
     SERVICE_LEVELS,
     Alternative,
     Candidate,
+    Consolidation,
     CostModel,
+    Hub,
     Line,
+    LinehaulLane,
     Plan,
+    PlannedLeg,
     PlannedShipment,
     RateCard,
     RouteRequest,
@@ -75,9 +90,13 @@ __all__ = [
     "SERVICE_LEVELS",
     "Alternative",
     "Candidate",
+    "Consolidation",
     "CostModel",
+    "Hub",
     "Line",
+    "LinehaulLane",
     "Plan",
+    "PlannedLeg",
     "PlannedShipment",
     "RateCard",
     "RouteRequest",

@@ -11,13 +11,24 @@ from decimal import Decimal
 
 import numpy as np
 
+from .consolidate import consolidate
 from .costs import cents_to_decimal, compile_cost_model, haversine_miles, late_days, service_rank, ship_date
 from .heuristic import greedy_cover, improve
 from .milp import solve_milp
 from .problem import EPS, Problem, Solution, build_problem, merge_lines, merged_groups
 from .report import Stage, alternatives, build_shipment, day_label, plan_costs, reason
 from .search import Singles, enumerate_plans, unit_floor, unsafe_skus
-from .types import LOCATION_KINDS, Alternative, Candidate, CostModel, Plan, PlannedShipment, RouteRequest, Rules
+from .types import (
+    LOCATION_KINDS,
+    Alternative,
+    Candidate,
+    Consolidation,
+    CostModel,
+    Plan,
+    PlannedShipment,
+    RouteRequest,
+    Rules,
+)
 
 DEFAULT_TIME_BUDGET_MS = 40.0
 _METHOD_ORDER = ("single", "exact", "milp", "heuristic")
@@ -34,14 +45,24 @@ def plan(
     rules: Rules | None = None,
     *,
     time_budget_ms: float = DEFAULT_TIME_BUDGET_MS,
+    consolidation: Consolidation | None = None,
 ) -> Plan:
-    """Route an order: the cheapest plan within the rules (see the package docstring)."""
-    started = _time.perf_counter()
+    """Route an order: the cheapest plan within the rules (see the package docstring).
+
+    With `consolidation` (the channel allows it), a plan that splits may become one parcel
+    from a node the other locations send their units to first (`consolidate`).
+    """
+    deadline = _time.perf_counter() + time_budget_ms / 1000.0
 
     def solve(problem: Problem) -> tuple[Solution, str, list[Solution]]:
-        return _solve_fast(problem, started + time_budget_ms / 1000.0)
+        return _solve_fast(problem, deadline)
 
-    return _route(request, candidates, cost_model, rules or Rules(), solve)
+    rules = rules or Rules()
+    found = _route(request, candidates, cost_model, rules, solve)
+    if consolidation is None or len(found.shipments) < 2:
+        return found
+    compiled = compile_cost_model(cost_model)
+    return consolidate(request, candidates, compiled, rules, consolidation, found, deadline=deadline)
 
 
 def solve_exact(

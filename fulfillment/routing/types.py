@@ -170,6 +170,88 @@ class Rules:
 
 
 @dataclass(frozen=True, slots=True)
+class LinehaulLane:
+    """Moving units between two of the merchant's locations (a truck run, a pallet service).
+
+    A leg of `units` units weighing `grams` costs `cost_per_unit x units + cost_per_kg x grams / 1000`
+    dollars and arrives `transit_days` delivery days (Monday to Saturday) after the origin's
+    ship date. A pair of locations with no lane cannot send units to each other for consolidation.
+    """
+
+    origin: str
+    destination: str
+    transit_days: int
+    cost_per_unit: Decimal = Decimal("0")
+    cost_per_kg: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True, slots=True)
+class Hub:
+    """A location flagged as a consolidation node: what handling an inbound unit costs there, and
+    how many days it takes from the last inbound arrival until the parcel leaves."""
+
+    code: str
+    handling_per_unit: Decimal = Decimal("0")
+    processing_days: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Consolidation:
+    """How the router may turn a split plan into one parcel (the channel allows it).
+
+    Nodes: every hub (the nearest `max_hubs` to the destination) and the location holding most
+    of the order (the plan's largest shipment, or the candidate with the most of the order's
+    units) if its kind is in `node_kinds`. A hub must be among the candidates, even with no stock.
+    Units the node holds ship from its stock; the rest come from the plan's other locations
+    (kinds in `origin_kinds`) over `lanes`. At a node that is not a hub, inbound units cost
+    `handling_per_unit` each and the parcel leaves `processing_days` after the last arrival.
+    """
+
+    lanes: Sequence[LinehaulLane] = ()
+    hubs: Sequence[Hub] = ()
+    handling_per_unit: Decimal = Decimal("0")
+    processing_days: int = 1
+    node_kinds: frozenset[str] = frozenset({"warehouse"})
+    origin_kinds: frozenset[str] = frozenset({"warehouse", "store", "3pl"})
+    max_hubs: int = 8
+
+    @property
+    def hub_codes(self) -> frozenset[str]:
+        """The hubs' location codes."""
+        return frozenset(hub.code for hub in self.hubs)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedLeg:
+    """Units moved from one location to the consolidation node before the parcel leaves it.
+
+    `cost` is the linehaul (lane) price of these units; `arrives` the day they reach the node.
+    """
+
+    origin: str
+    destination: str
+    lines: Mapping[str, int]
+    weight_grams: int
+    cost: Decimal
+    ship_date: date
+    arrives: date
+    transit_days: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (dates ISO, money as strings)."""
+        return {
+            "origin": self.origin,
+            "destination": self.destination,
+            "lines": dict(self.lines),
+            "weight_grams": self.weight_grams,
+            "cost": str(self.cost),
+            "ship_date": self.ship_date.isoformat(),
+            "arrives": self.arrives.isoformat(),
+            "transit_days": self.transit_days,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class PlannedShipment:
     """One package from one location: its lines, carrier, cost and dates.
 
@@ -237,6 +319,9 @@ class Plan:
     plan was found: "single" (one location, proven cheapest), "exact" (a split, proven
     cheapest by enumeration and bounds), "milp" (proven by the MILP), "heuristic" (the MILP's
     budget ran out: best plan found) or "greedy" (the `greedy_plan` baseline).
+
+    A consolidated plan has one shipment (from the node) and `legs`: the units other locations
+    send to the node first; its `cost_breakdown` adds the keys linehaul and hub_handling.
     """
 
     shipments: tuple[PlannedShipment, ...]
@@ -246,6 +331,12 @@ class Plan:
     reason: str
     alternatives: tuple[Alternative, ...]
     method: str
+    legs: tuple[PlannedLeg, ...] = ()
+
+    @property
+    def consolidated_at(self) -> str | None:
+        """The node's code when the plan consolidates (has legs), else None."""
+        return self.legs[0].destination if self.legs else None
 
     @property
     def packages(self) -> int:
@@ -259,7 +350,7 @@ class Plan:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form, to store with the order."""
-        return {
+        found: dict[str, Any] = {
             "shipments": [shipment.as_dict() for shipment in self.shipments],
             "backorders": dict(self.backorders),
             "total_cost": str(self.total_cost),
@@ -268,3 +359,6 @@ class Plan:
             "alternatives": [alternative.as_dict() for alternative in self.alternatives],
             "method": self.method,
         }
+        if self.legs:
+            found["legs"] = [leg.as_dict() for leg in self.legs]
+        return found

@@ -19,7 +19,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from core.types import AnyUser, user_has_perm
-from fulfillment.models import PickList, PickListStatus, Shipment, ShipmentLine, ShipmentStatus
+from fulfillment.models import HoldStatus, PickList, PickListStatus, Shipment, ShipmentLine, ShipmentStatus
 from fulfillment.scanning import ScanMatcher
 from inventory.models import Location, LocationKind
 from inventory.selectors import visible_location_ids
@@ -59,6 +59,8 @@ def _work_scope(user: AnyUser | object) -> QuerySet[Shipment]:
     )
     # A 3PL location whose partner has a connector: the 3PL does the work, sent to it by the partners app.
     scope = scope.exclude(location__kind=LocationKind.THIRD_PARTY, location__partners__connector__gt="")
+    # A parcel waiting at a consolidation node for inbound units is on the consolidation page until they arrive.
+    scope = scope.exclude(consolidation_hold__status=HoldStatus.WAITING)
     return scope if ids is None else scope.filter(location_id__in=ids)
 
 

@@ -125,6 +125,8 @@ def shipments_create(*, order: Order, specs: Sequence[ShipmentSpec], actor: AnyU
     if not specs:
         return CreatedShipments([], {})
     for spec in specs:
+        if not spec.allocations:  # a consolidation node's parcel whose units all come by transfer: none here yet
+            continue
         stock_reserve(
             location=spec.location,
             lines=_sku_lines(spec.allocations),
@@ -221,13 +223,14 @@ def shipment_cancel(
             raise Conflict(f"Shipment {locked.number} is {locked.get_status_display().lower()} and cannot be {to}.")
         _check_transition(locked, to)
         allocations = _allocations_of(locked)
-        stock_release(
-            location=locked.location,
-            lines=_sku_lines(allocations),
-            actor=actor,
-            document=order_document(locked.order),
-            note=f"{locked.number} {to}",
-        )
+        if allocations:  # a consolidation node's parcel still waiting for all of its units holds no stock
+            stock_release(
+                location=locked.location,
+                lines=_sku_lines(allocations),
+                actor=actor,
+                document=order_document(locked.order),
+                note=f"{locked.number} {to}",
+            )
         for allocation in allocations:
             order_line_deallocate(line=allocation.line, quantity=allocation.quantity, cancel=cancel_units)
         locked.status = to

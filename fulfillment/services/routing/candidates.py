@@ -28,8 +28,13 @@ def with_exclusions(rules: Rules, order: Order) -> Rules:
     return dataclasses.replace(rules, excluded_locations=rules.excluded_locations | frozenset(rejected))
 
 
-def candidates_and_locations(*, sku_codes: dict[int, str], order: Order) -> tuple[list[Candidate], dict[str, Location]]:
+def candidates_and_locations(
+    *, sku_codes: dict[int, str], order: Order, hubs: frozenset[str] = frozenset()
+) -> tuple[list[Candidate], dict[str, Location]]:
     """Locations that could serve the order, with their ATP of its SKUs and capacity left today.
+
+    A location with none of the order's SKUs is left out, unless it is one of `hubs` (the
+    consolidation hubs, which may gather units they do not hold).
 
     Three queries whatever the network size: locations, stock levels, today's ship orders at
     the locations with a daily cap (`fulfillment.selectors.stores.ship_load_today`: since each
@@ -84,7 +89,7 @@ def candidates_and_locations(*, sku_codes: dict[int, str], order: Order) -> tupl
             ship_from_store=location.ship_from_store,
         )
         for location in locations
-        if available[location.pk] or is_pickup
+        if available[location.pk] or is_pickup or location.code in hubs
     ]
     return candidates, {location.code: location for location in locations}
 

@@ -30,8 +30,11 @@ from fulfillment.services.routing.candidates import (
     waiting_lines,
     with_exclusions,
 )
+from fulfillment.services.routing.consolidated import consolidated_reserve
+from fulfillment.services.routing.linehaul import consolidation_options
 from fulfillment.services.shipments import (
     Allocation,
+    CreatedShipments,
     ShipmentSpec,
     order_status_sync,
     order_status_target,
@@ -73,6 +76,7 @@ class _Reserved:
     shipments: list[Shipment]
     shipment_lines: dict[int, list[ShipmentLine]]
     elapsed_ms: float
+    notes: list[str] = field(default_factory=list)
 
 
 def _reserve_plan(
@@ -81,8 +85,29 @@ def _reserve_plan(
     chosen: Plan,
     actor: AnyUser | None,
     locations: dict[str, Location],
+    notes: list[str],
 ) -> tuple[list[Shipment], dict[int, list[ShipmentLine]]]:
-    """Create (and reserve) the planned shipments; a store asked to ship gets an accept deadline (SLA)."""
+    """Create (and reserve) the planned shipments; a store asked to ship gets an accept deadline (SLA).
+
+    A consolidated plan (with legs) reserves its node's shipment, transfers and hold instead
+    (`consolidated_reserve`), and adds a timeline note to `notes`.
+    """
+    if chosen.legs:
+        reservation = consolidated_reserve(order=order, lines=lines, chosen=chosen, locations=locations, actor=actor)
+        notes.append(reservation.note)
+        created = CreatedShipments([reservation.shipment], {reservation.shipment.pk: reservation.lines})
+    else:
+        created = shipments_create(order=order, specs=_specs(order, lines, chosen, locations), actor=actor)
+    if created.shipments:
+        # Inside this transaction: whatever a receiver writes (a dropship purchase order) rolls back with the plan.
+        shipments_routed.send(sender=Shipment, order=order, shipments=created.shipments, lines=created.lines)
+    return created.shipments, created.lines
+
+
+def _specs(
+    order: Order, lines: Sequence[OrderLine], chosen: Plan, locations: dict[str, Location]
+) -> list[ShipmentSpec]:
+    """One shipment spec per planned shipment."""
     specs = []
     for planned in chosen.shipments:
         location = locations[planned.location]
@@ -100,11 +125,7 @@ def _reserve_plan(
                 accept_by=store_request_deadline(location=location) if is_store_request else None,
             )
         )
-    created = shipments_create(order=order, specs=specs, actor=actor)
-    if created.shipments:
-        # Inside this transaction: whatever a receiver writes (a dropship purchase order) rolls back with the plan.
-        shipments_routed.send(sender=Shipment, order=order, shipments=created.shipments, lines=created.lines)
-    return created.shipments, created.lines
+    return specs
 
 
 def _plan_and_reserve(order: Order, lines: Sequence[OrderLine], rules: Rules, actor: AnyUser | None) -> _Reserved:
@@ -113,32 +134,37 @@ def _plan_and_reserve(order: Order, lines: Sequence[OrderLine], rules: Rules, ac
     in memory too (they are changed only once a plan is reserved)."""
     request = route_request(order, lines)
     cost_model = cost_model_load()
+    consolidation = consolidation_options(channel=order.channel, cost_model=cost_model)
+    hubs = consolidation.hub_codes if consolidation is not None else frozenset()
     sku_codes = {line.sku_id: line.sku.code for line in lines}
     started = monotonic.perf_counter()
     shipments: list[Shipment] = []
     shipment_lines: dict[int, list[ShipmentLine]] = {}
+    notes: list[str] = []
     for attempt in range(1, MAX_ATTEMPTS + 1):
-        candidates, locations = candidates_and_locations(sku_codes=sku_codes, order=order)
-        chosen = plan(request, candidates, cost_model, rules)
+        candidates, locations = candidates_and_locations(sku_codes=sku_codes, order=order, hubs=hubs)
+        chosen = plan(request, candidates, cost_model, rules, consolidation=consolidation)
+        notes = []
         try:
-            if len(chosen.shipments) <= 1:
+            if len(chosen.shipments) <= 1 and not chosen.legs:
                 # One location: its reservation is the first write and is all or nothing
                 # (`stock_reserve`), so a plan that no longer fits has written nothing: no savepoint.
-                shipments, shipment_lines = _reserve_plan(order, lines, chosen, actor, locations)
+                shipments, shipment_lines = _reserve_plan(order, lines, chosen, actor, locations, notes)
             else:
-                # Several: a later location's shortage rolls back the earlier reservations, then re-plans.
+                # Several writes (locations, or a node and its transfers): a later shortage rolls back
+                # the earlier reservations, then re-plans.
                 with transaction.atomic():
-                    shipments, shipment_lines = _reserve_plan(order, lines, chosen, actor, locations)
+                    shipments, shipment_lines = _reserve_plan(order, lines, chosen, actor, locations, notes)
             break
         except InsufficientStock:
             if attempt == MAX_ATTEMPTS:
                 chosen = plan(request, [], cost_model, rules)  # everything waits for stock
-                shipments, shipment_lines = [], {}
+                shipments, shipment_lines, notes = [], {}, []
     for shipment in shipments:
         for shipment_line in shipment_lines[shipment.pk]:
             shipment_line.order_line.quantity_allocated += shipment_line.quantity
     elapsed_ms = (monotonic.perf_counter() - started) * 1000
-    return _Reserved(chosen, shipments, shipment_lines, elapsed_ms)
+    return _Reserved(chosen, shipments, shipment_lines, elapsed_ms, notes)
 
 
 def order_route(
@@ -229,6 +255,7 @@ def _record(
             "shipments": [shipment.as_dict() for shipment in chosen.shipments],
             "backorders": dict(chosen.backorders),
             "cost_breakdown": {key: str(value) for key, value in chosen.cost_breakdown.items()},
+            **({"legs": [leg.as_dict() for leg in chosen.legs]} if chosen.legs else {}),
         },
         alternatives=[alternative.as_dict() for alternative in chosen.alternatives],
         elapsed_ms=Decimal(f"{reserved.elapsed_ms:.2f}"),
@@ -243,6 +270,10 @@ def _record(
             actor_label=actor_label,
             data={"decision": decision.pk, "total_cost": str(chosen.total_cost)},
         )
+    ]
+    events += [
+        order_event_new(order=order, kind=OrderEventKind.SHIPMENT, message=note, actor=actor, actor_label=actor_label)
+        for note in reserved.notes
     ]
     if chosen.backorders and chosen.shipments:
         waiting = ", ".join(f"{sku} x{qty}" for sku, qty in sorted(chosen.backorders.items()))
