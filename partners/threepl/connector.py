@@ -27,7 +27,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from core import safe_json
 from core.crypto import credentials_decrypt
 from partners.threepl.payloads import (
     API_VERSION,
@@ -298,9 +298,9 @@ def webhook_verify(
     if abs((now if now is not None else time.time()) - sent_at) > WEBHOOK_TOLERANCE_SECONDS:
         raise SignatureInvalid("The webhook's timestamp is too far from now (a replay?).")
     try:
-        payload = json.loads(body)
+        payload = safe_json.loads_clean(body)  # depth-limited; NUL and lone surrogates cleaned before storing
     except ValueError as exc:
-        raise ThreePlError("The webhook body is not JSON.") from exc
+        raise ThreePlError(f"The webhook body is not usable JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise ThreePlError("The webhook body is not a JSON object.")
     topic = lowered.get("x-webhook-topic") or lowered.get("shipbob-topic", "")
