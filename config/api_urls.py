@@ -17,6 +17,7 @@ urlpatterns = [
     path("v1/", include("inventory.api_urls")),
     path("v1/", include("returns.api_urls")),
     path("v1/", include("fulfillment.api_urls")),
+    path("v1/", include("partners.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

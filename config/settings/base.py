@@ -234,6 +234,9 @@ CELERY_BEAT_SCHEDULE = {
     "fulfillment-pickups-expire": {"task": "fulfillment.tasks.pickups_expire_task", "schedule": 15 * 60},
     "fulfillment-pickups-remind": {"task": "fulfillment.tasks.pickups_remind_task", "schedule": 15 * 60},
     "fulfillment-store-requests-sla": {"task": "fulfillment.tasks.store_requests_sla_task", "schedule": 60},
+    # Dropship POs: send what a lost task left unsent, send elsewhere the lines unanswered past the
+    # partner's acknowledgment SLA, cancel open POs whose order was cancelled on our side.
+    "partners-purchase-orders-sweep": {"task": "partners.tasks.purchase_orders_sweep_task", "schedule": 5 * 60},
     "partners-edi-inbox": {"task": "partners.tasks_edi.edi_inbox_poll", "schedule": 5 * 60},  # EDI drop folders
     # 3PLs: send what is owed (a lost task or a dead worker loses nothing), poll orders and receiving orders
     # (the backstop for webhooks; receiving has none), record each 3PL's stock and its drift against the ledger.

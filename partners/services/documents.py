@@ -38,10 +38,22 @@ class DocumentRefused(ValidationFailed):
     transaction rolled the row back (a REST view's idempotency record) stores it after.
     """
 
-    def __init__(self, message: str, *, field: str | None, document_id: int, rejection: dict[str, Any]):
-        super().__init__(message, field=field, details={"document": document_id})
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None,
+        document_id: int,
+        rejection: dict[str, Any],
+        errors: dict[str, list[str]] | None = None,
+    ):
+        details: dict[str, Any] = {"document": document_id}
+        if errors:
+            details["errors"] = errors  # every field at fault, not only the first
+        super().__init__(message, field=field, details=details)
         self.document_id = document_id
         self.rejection = rejection
+        self.errors = errors
 
 
 def _plain(value: Any) -> Any:
@@ -129,6 +141,47 @@ def document_record_out(
         raw=raw,
         parsed=parsed,
         error=error[:2000],
+    )
+
+
+def document_refuse_input(
+    *,
+    partner: Partner,
+    kind: str,
+    via: str,
+    raw: str,
+    errors: dict[str, list[str]],
+    purchase_order: PurchaseOrder | None = None,
+) -> DocumentRefused:
+    """A body that could not be read (a bad JSON or CSV): store it rejected with every field's error and
+    return the exception to raise (`ValidationFailed`, 400, naming the fields)."""
+    error = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
+    rejection: dict[str, Any] = {
+        "partner": partner,
+        "kind": kind,
+        "via": via,
+        "raw": raw,
+        "error": error,
+        "purchase_order": purchase_order,
+    }
+    stored = document_reject(**rejection)
+    return DocumentRefused(
+        "Invalid input.", field=next(iter(errors), None), document_id=stored.pk, rejection=rejection, errors=errors
+    )
+
+
+def document_refusal_kept(refused: DocumentRefused) -> DocumentRefused:
+    """The refusal to raise once the caller's own transaction is over: if that transaction took the rejected
+    document with it (a REST view's idempotency record rolls back on an error), it is stored again."""
+    if PartnerDocument.objects.filter(pk=refused.document_id).exists():
+        return refused
+    stored = document_reject(**refused.rejection)
+    return DocumentRefused(
+        refused.message,
+        field=refused.field,
+        document_id=stored.pk,
+        rejection=refused.rejection,
+        errors=refused.errors,
     )
 
 
