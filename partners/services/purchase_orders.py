@@ -12,19 +12,17 @@ sends whatever a lost task left unsent.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from core.errors import Conflict, ValidationFailed
+from core.errors import Conflict, DomainError, ValidationFailed
 from core.queueing import queue_on_commit_or_leave_to_beat
 from core.sweeps import sweep_each
 from core.types import AnyUser
@@ -33,6 +31,7 @@ from fulfillment.services.dropship import PARTNER_OPEN_STATUSES
 from inventory.models import LocationKind
 from orders.models import Order, OrderEventKind
 from orders.services import order_event_add
+from partners.edi.outbound import purchase_order_send_edi
 from partners.models import (
     DocumentKind,
     DocumentStatus,
@@ -171,13 +170,22 @@ def purchase_order_payload(po: PurchaseOrder, lines: Sequence[PurchaseOrderLine]
     }
 
 
-def _edi_sender() -> Callable[..., PartnerDocument] | None:
-    """`partners.edi.outbound.purchase_order_send_edi` (the 850 numbered, kept and put in the partner's
-    outbox folder exactly once), looked up when needed: the EDI package is written alongside this one."""
-    if importlib.util.find_spec("partners.edi.outbound") is None:
+def _failed_once(po: PurchaseOrder, payload: dict[str, Any], error: str) -> PartnerDocument | None:
+    """Keep on the trail, once per reason, that the PO could not be sent; None if that was said already."""
+    if PartnerDocument.objects.filter(
+        purchase_order=po, direction="out", status=DocumentStatus.FAILED, error=error
+    ).exists():
         return None
-    sender = getattr(importlib.import_module("partners.edi.outbound"), "purchase_order_send_edi", None)
-    return cast("Callable[..., PartnerDocument] | None", sender)
+    return document_record_out(
+        partner=po.partner,
+        kind=DocumentKind.PURCHASE_ORDER,
+        via=po.partner.exchange,
+        raw=json.dumps(payload, indent=2),
+        parsed=payload,
+        purchase_order=po,
+        status=DocumentStatus.FAILED,
+        error=error,
+    )
 
 
 def purchase_order_transmit(*, purchase_order_id: int) -> PartnerDocument | None:
@@ -186,8 +194,8 @@ def purchase_order_transmit(*, purchase_order_id: int) -> PartnerDocument | None
     Portal and API: nothing to push (the partner fetches it), so it is marked sent and the PO
     kept as the out-document. EDI: the 850 (`partners.edi.purchase_order_850`) is kept as the
     out-document and written to the partner's outbox folder on storage, once per PO, before the
-    PO's row is locked (no storage call under a lock); until the EDI package can, the PO waits
-    for the sweep. A 3PL connector takes no dropship POs: recorded once as failed.
+    PO's row is locked (no storage call under a lock). A 3PL connector takes no dropship POs, and
+    a partner without EDI ids gets no 850: recorded once as failed (the sweep tries again).
     """
     po = PurchaseOrder.objects.select_related("partner").get(pk=purchase_order_id)
     if po.sent_at is not None or po.status != S.SENT:
@@ -196,25 +204,17 @@ def purchase_order_transmit(*, purchase_order_id: int) -> PartnerDocument | None
     payload = purchase_order_payload(po, po_lines(po))
     document: PartnerDocument | None = None
     if partner.exchange == Exchange.CONNECTOR:
-        if PartnerDocument.objects.filter(purchase_order=po, direction="out", status=DocumentStatus.FAILED).exists():
-            return None
-        return document_record_out(
-            partner=partner,
-            kind=DocumentKind.PURCHASE_ORDER,
-            via=partner.exchange,
-            raw=json.dumps(payload, indent=2),
-            parsed=payload,
-            purchase_order=po,
-            status=DocumentStatus.FAILED,
-            error="A 3PL connector takes no dropship purchase orders: "
-            "set the partner's exchange to portal, API or EDI.",
+        return _failed_once(
+            po,
+            payload,
+            "A 3PL connector takes no dropship purchase orders: set the partner's exchange to portal, API or EDI.",
         )
     if partner.exchange == Exchange.EDI:
-        sender = _edi_sender()
-        if sender is None:
-            logger.warning("%s waits for the EDI 850 writer (partners.edi).", po.number)
-            return None
-        document = sender(purchase_order=po)  # exactly once per PO: a retry finds the same file and document
+        try:
+            # Exactly once per PO: a retry finds the same document and file, never a second interchange.
+            document = purchase_order_send_edi(purchase_order=po)
+        except DomainError as exc:  # the partner's EDI ids are not set: said once, tried again by the sweep
+            return _failed_once(po, payload, f"The 850 could not be written: {exc.message}")
     with transaction.atomic():
         locked = PurchaseOrder.objects.select_for_update(of=("self",)).get(pk=po.pk)
         if locked.sent_at is not None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -149,6 +150,38 @@ def test_a_po_whose_task_was_lost_is_sent_by_the_sweep(web, tee, supplier, djang
 
     assert purchase_orders_transmit_sweep() == [po.pk]
     assert PurchaseOrder.objects.get(pk=po.pk).sent_at is not None
+
+
+def test_an_edi_partner_gets_an_850_in_its_outbox_once(web, tee, db, django_capture_on_commit_callbacks):
+    equal_handling()
+    _partner, location = dropship_supplier(
+        "edi-co", exchange=Exchange.EDI, edi_our_id="FULFILGOODS", edi_their_id="EDICO"
+    )
+    stocked(location, tee, 5)
+    with django_capture_on_commit_callbacks(execute=True):
+        po = po_of(place_order(web, [("TEE-BLK-M", 2)]).order)
+
+    out = PartnerDocument.objects.get(purchase_order=po, direction="out")
+    assert (out.kind, out.via, out.status) == (DocumentKind.PURCHASE_ORDER, Exchange.EDI, DocumentStatus.SENT)
+    assert out.raw.startswith("ISA") and "BEG*00*DS*" in out.raw and "PO1*" in out.raw
+    _dirs, files = default_storage.listdir("edi/edi-co/outbox")
+    assert len(files) == 1 and po.number in files[0]
+    assert PurchaseOrder.objects.get(pk=po.pk).sent_at is not None
+    assert purchase_order_transmit(purchase_order_id=po.pk) is None  # sent once
+    assert len(default_storage.listdir("edi/edi-co/outbox")[1]) == 1
+
+
+def test_an_edi_partner_without_ids_is_said_once_and_waits(web, tee, db, django_capture_on_commit_callbacks):
+    equal_handling()
+    _partner, location = dropship_supplier("no-ids", exchange=Exchange.EDI)
+    stocked(location, tee, 5)
+    with django_capture_on_commit_callbacks(execute=True):
+        po = po_of(place_order(web, [("TEE-BLK-M", 1)]).order)
+
+    failed = PartnerDocument.objects.get(purchase_order=po, direction="out")
+    assert failed.status == DocumentStatus.FAILED and "no EDI ids" in failed.error
+    assert purchase_order_transmit(purchase_order_id=po.pk) is None
+    assert PurchaseOrder.objects.get(pk=po.pk).sent_at is None
 
 
 def test_a_partner_on_a_3pl_connector_gets_no_po_and_it_is_said_once(web, tee, db, django_capture_on_commit_callbacks):
