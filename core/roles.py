@@ -98,6 +98,7 @@ ADMIN_APP_LABELS = (
     "fulfillment",
     "marketplaces",
     "returns",
+    "webhooks",
 )
 
 

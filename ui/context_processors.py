@@ -19,6 +19,7 @@ NAVIGATION = [
     ("Carriers", "carriers:account_list", "carriers.manage_carrier_accounts"),
     ("Returns", "returns:index", None),
     ("Pickups", "fulfillment:pickups", "fulfillment.work_shipments"),
+    ("Webhooks", "webhooks:endpoint_list", "webhooks.manage_webhooks"),
 ]
 
 

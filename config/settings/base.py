@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "partners.apps.PartnersConfig",
     "marketplaces.apps.MarketplacesConfig",
     "returns.apps.ReturnsConfig",
+    "webhooks.apps.WebhooksConfig",
     "ui.apps.UiConfig",
 ]
 
@@ -208,6 +209,10 @@ RETURNS_REFUND_CONNECTOR = os.environ.get(
 RETURNS_PUBLIC_BASE_URL = os.environ.get("RETURNS_PUBLIC_BASE_URL", "http://localhost:8000")
 # Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR). See docs/operations.md.
 TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+# Outbound webhooks (the merchant's systems): failed attempts in a row before an endpoint is disabled, and
+# seconds after which a delivery claimed by a worker that never finished is sent again. See webhooks/conf.py.
+WEBHOOKS_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOKS_DISABLE_AFTER_FAILURES", "20"))
+WEBHOOKS_CLAIM_LEASE_SECONDS = float(os.environ.get("WEBHOOKS_CLAIM_LEASE_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "core-idempotency-purge-hourly": {"task": "core.tasks.idempotency_purge", "schedule": 60 * 60},
     "inventory-verify-ledger-nightly": {
@@ -230,6 +235,8 @@ CELERY_BEAT_SCHEDULE = {
     "channels-sandbox-orders": {"task": "marketplaces.tasks.sandbox_orders_generate", "schedule": 2 * 60},
     # Returns: scans of return parcels on their way (and labels the carrier could not sell yet).
     "returns-tracking-poll": {"task": "returns.tasks.return_tracking_poll", "schedule": 15 * 60},
+    # Webhooks: publish what is left, queue due retries and deliveries whose worker died (the rows are the truth).
+    "webhooks-sweep": {"task": "webhooks.tasks.sweep_task", "schedule": 30},
     # Stores: expire uncollected pickups, remind customers, re-route requests past their accept SLA.
     "fulfillment-pickups-expire": {"task": "fulfillment.tasks.pickups_expire_task", "schedule": 15 * 60},
     "fulfillment-pickups-remind": {"task": "fulfillment.tasks.pickups_remind_task", "schedule": 15 * 60},
