@@ -21,6 +21,15 @@ Run with `make bench-routing` (or `.venv/bin/python bench/routing.py --help`). N
    p50/p95 of `plan` in ms, and exact_share = share of orders whose plan costs what
    `solve_exact` (MILP, no time limit) costs, to the cent; `worst_gap` is the largest excess
    over the optimum among the others.
+3. Consolidation, on one random US network of 50 locations with thin assortments (warehouses
+   carry a SKU with probability 0.3, stores 0.15, 3PLs 0.25: orders often split) and orders of
+   2-5 lines: each order
+   is planned twice on the same stock, without and with consolidation (every warehouse may be
+   the node, 4 of them are hubs; linehaul $0.35 per unit + $0.15 per kg from every warehouse and
+   store, 1-4 days by distance; $0.45 handling per inbound unit, one day at the node).
+   packages_per_order_split / _consolidated are the mean parcels per order; cost_ratio = total
+   cost with consolidation / without (both include linehaul, handling, late and backorder
+   penalties); consolidated_share = share of the split orders that became one box.
 """
 
 from __future__ import annotations
@@ -46,7 +55,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.routing_networks import PLACED, make_catalog, random_network, random_order, us_places  # noqa: E402
+from bench.routing_networks import (  # noqa: E402
+    CARRY_FRAGMENTED,
+    PLACED,
+    consolidation_network,
+    make_catalog,
+    random_network,
+    random_order,
+    us_places,
+)
 from fulfillment.routing import (  # noqa: E402
     Candidate,
     CostModel,
@@ -302,23 +319,71 @@ def latency(args: argparse.Namespace) -> None:
             sys.stdout.flush()
 
 
+def consolidation(args: argparse.Namespace) -> None:
+    """Print packages per order and total cost with and without consolidation, on the same orders."""
+    places = us_places()
+    cost_model = demo_cost_model()
+    rules = Rules(ship_from_store_radius_miles=250)
+    rng = random.Random(f"{args.seed}-consolidation")
+    catalog = make_catalog(rng)
+    network = random_network(rng, 50, places, catalog, carry=CARRY_FRAGMENTED)
+    options = consolidation_network(network)
+    orders = [random_order(rng, places, catalog, rng.choice((2, 3, 4, 5))) for _ in range(args.consolidation_orders)]
+    for order in orders[:3]:  # warm caches (cost model compilation, lane index, time zones)
+        plan(order, network, cost_model, rules, consolidation=options)
+    packages = {"split": 0, "consolidated": 0}
+    cost = {"split": Decimal("0"), "consolidated": Decimal("0")}
+    timings: dict[str, list[float]] = {"split": [], "consolidated": []}
+    split_orders = became_one = 0
+    for order in orders:
+        for name, extra in (("split", None), ("consolidated", options)):
+            started = time.perf_counter()
+            found = plan(order, network, cost_model, rules, consolidation=extra)
+            timings[name].append((time.perf_counter() - started) * 1000)
+            packages[name] += found.packages
+            cost[name] += found.total_cost
+            if name == "split" and found.packages > 1:
+                split_orders += 1
+            if name == "consolidated" and found.legs:
+                became_one += 1
+    count = len(orders)
+    print(
+        f"# consolidation: random US network, locations=50 hubs={len(options.hubs)} lanes={len(options.lanes)} "
+        f"orders={count} seed={args.seed}"
+    )
+    print(f"packages_per_order_split={packages['split'] / count:.3f}")
+    print(f"packages_per_order_consolidated={packages['consolidated'] / count:.3f}")
+    print(f"cost_split={cost['split']:.2f} cost_consolidated={cost['consolidated']:.2f}")
+    print(f"cost_ratio={cost['consolidated'] / cost['split']:.4f}")
+    print(f"consolidated_share={became_one / split_orders if split_orders else 0:.3f} split_orders={split_orders}")
+    print(
+        f"p50_ms_split={statistics.median(timings['split']):.2f} "
+        f"p50_ms_consolidated={statistics.median(timings['consolidated']):.2f}"
+    )
+
+
 def main() -> None:
     """Parse arguments and run the parts asked for."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=10_000, help="orders per quality instance (T)")
     parser.add_argument("--instances", type=int, default=3, help="quality instances")
     parser.add_argument("--latency-orders", type=int, default=100, help="orders per latency cell")
+    parser.add_argument("--consolidation-orders", type=int, default=1000, help="orders of the consolidation scenario")
     parser.add_argument("--seed", type=int, default=2015)
-    parser.add_argument("--quick", action="store_true", help="about 30 s: T=1500, 1 instance, 25 orders per cell")
-    parser.add_argument("--only", choices=("quality", "latency"))
+    parser.add_argument(
+        "--quick", action="store_true", help="about 30 s: T=1500, 1 instance, 25 orders per cell, 200 to consolidate"
+    )
+    parser.add_argument("--only", choices=("quality", "latency", "consolidation"))
     args = parser.parse_args()
     if args.quick:
-        args.orders, args.instances, args.latency_orders = 1500, 1, 25
+        args.orders, args.instances, args.latency_orders, args.consolidation_orders = 1500, 1, 25, 200
     print(f"# cpus={os.cpu_count()} load={' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.only in (None, "quality"):
         quality(args)
     if args.only in (None, "latency"):
         latency(args)
+    if args.only in (None, "consolidation"):
+        consolidation(args)
 
 
 if __name__ == "__main__":
