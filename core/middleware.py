@@ -1,4 +1,5 @@
-"""Every staff page needs a login; the REST API authenticates itself (tokens)."""
+"""Every staff page needs a login; the REST API authenticates itself (tokens); a supplier's session
+reaches the supplier portal and nothing else of the back office."""
 
 from __future__ import annotations
 
@@ -6,13 +7,27 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase, JsonResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
 
 from core.api import API_PREFIX
+from core.roles import is_supplier_session
+
+#: The supplier portal's home (a URL name: core imports no app). Signed-in suppliers land there.
+SUPPLIER_PORTAL = "partners:portal_home"
+#: Sign-in, sign-out and password pages stay open to a supplier.
+ACCOUNT_PREFIX = "/accounts/"
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
-    """Django's login-required default, except for the API, which answers 401/403 itself."""
+    """Django's login-required default, except for the API, which answers 401/403 itself.
+
+    A supplier's session (`core.roles.is_supplier_session`) may use only the supplier portal,
+    the account pages and public pages: the dashboard sends it to the portal, any other
+    back-office page is a 403, whatever permissions the user was given by mistake.
+    """
 
     exempt_prefixes = (API_PREFIX,)
 
@@ -25,7 +40,26 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
     ) -> HttpResponseBase | None:
         if request.path.startswith(self.exempt_prefixes):
             return None
-        return super().process_view(request, view_func, view_args, view_kwargs)
+        refused = super().process_view(request, view_func, view_args, view_kwargs)
+        if refused is not None or not getattr(view_func, "login_required", True):
+            return refused  # a sign-in redirect, or a public page (public to everyone)
+        if is_supplier_session(request):
+            return _supplier_scope(request)
+        return None
+
+
+def _supplier_scope(request: HttpRequest) -> HttpResponseBase | None:
+    try:
+        portal = reverse(SUPPLIER_PORTAL)
+    except NoReverseMatch:
+        portal = None  # no portal mounted: a supplier has nowhere to go
+    if portal is not None and request.path.startswith(portal):
+        return None
+    if request.path.startswith(ACCOUNT_PREFIX):
+        return None
+    if portal is not None and request.path == "/":
+        return redirect(portal)  # where a supplier lands after signing in
+    raise PermissionDenied("A supplier account may use the supplier portal only.")
 
 
 class RejectNullBytesMiddleware:

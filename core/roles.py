@@ -10,11 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest
 
 ADMINISTRATOR = "Administrator"
 BACK_OFFICE = "Back office"
 WAREHOUSE_OPERATOR = "Warehouse operator"
 STORE_ASSOCIATE = "Store associate"
+#: A supplier's person: the supplier portal and nothing else (see `user_is_supplier`).
+SUPPLIER = "Supplier"
+#: Set at sign-in: whether this session is a supplier's, so every request is scoped without a query.
+SUPPLIER_SESSION_KEY = "supplier_portal"
 
 _VIEW_INVENTORY = [
     "inventory.view_location",
@@ -63,6 +70,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | None] = {
         "returns.counter_return",
         "returns.manage_refunds",
         "returns.manage_return_policies",
+        "partners.manage_partners",
     ],
     WAREHOUSE_OPERATOR: [
         *_VIEW_INVENTORY,
@@ -85,6 +93,9 @@ ROLE_PERMISSIONS: dict[str, list[str] | None] = {
         "returns.receive_return",
         "returns.counter_return",
     ],
+    # No permission at all: the supplier portal is open to users linked to a partner (partners.PartnerUser)
+    # and scopes them to that partner; core.middleware keeps a supplier's session out of every other page.
+    SUPPLIER: [],
 }
 
 ADMIN_APP_LABELS = (
@@ -99,6 +110,7 @@ ADMIN_APP_LABELS = (
     "marketplaces",
     "returns",
     "webhooks",
+    "partners",
 )
 
 
@@ -115,3 +127,35 @@ def roles_sync(**_: Any) -> None:
                 app_label, codename = code.split(".")
                 perms.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
         group.permissions.set(perms)
+
+
+def user_is_supplier(user: Any) -> bool:
+    """True for a supplier's person: in the Supplier role, or linked to a partner (partners.PartnerUser).
+
+    The link counts on its own so that a supplier user someone forgot to put in the role is
+    still kept out of the back office. The reverse name is read, not imported: core imports no app.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.groups.filter(name=SUPPLIER).exists():
+        return True
+    return hasattr(user, "partner_membership")
+
+
+@receiver(user_logged_in, dispatch_uid="core.roles.supplier_session_mark")
+def supplier_session_mark(sender: Any, request: HttpRequest | None, user: Any, **_: Any) -> None:
+    """Remember in the session whether a supplier signed in (the scoping then costs no query a request)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SUPPLIER_SESSION_KEY] = user_is_supplier(user)
+
+
+def is_supplier_session(request: HttpRequest) -> bool:
+    """True when the request's session is a supplier's (marked at sign-in; older sessions are marked now)."""
+    session = getattr(request, "session", None)
+    user = getattr(request, "user", None)
+    if session is None or user is None or not user.is_authenticated:
+        return False
+    marked = session.get(SUPPLIER_SESSION_KEY)
+    if marked is None:  # a session from before the mark existed
+        marked = session[SUPPLIER_SESSION_KEY] = user_is_supplier(user)
+    return bool(marked)

@@ -7,6 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from core.roles import is_supplier_session
+
 NAVIGATION = [
     ("Dashboard", "ui:dashboard", None),
     ("Orders", "orders:index", "orders.view_order"),
@@ -20,6 +22,13 @@ NAVIGATION = [
     ("Returns", "returns:index", None),
     ("Pickups", "fulfillment:pickups", "fulfillment.work_shipments"),
     ("Webhooks", "webhooks:endpoint_list", "webhooks.manage_webhooks"),
+    ("Partners", "partners:partner_list", "partners.manage_partners"),
+    ("Purchase orders", "partners:po_list", "partners.manage_partners"),
+]
+#: A supplier's session sees its portal only (the middleware refuses it every other page).
+SUPPLIER_NAVIGATION = [
+    ("Purchase orders", "partners:portal_home", None),
+    ("Inventory", "partners:portal_inventory", None),
 ]
 
 
@@ -28,11 +37,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = []
-    for label, url_name, perm in NAVIGATION:
+    items: list[dict[str, Any]] = []
+    for label, url_name, perm in SUPPLIER_NAVIGATION if is_supplier_session(request) else NAVIGATION:
         if perm and not user.has_perm(perm):
             continue
         url = reverse(url_name)
-        active = request.path == url if url == "/" else request.path.startswith(url)
-        items.append({"label": label, "url": url, "active": active})
+        matches = request.path == url if url == "/" else request.path.startswith(url)
+        items.append({"label": label, "url": url, "active": matches})
+    # Only the most specific link is current (/partners/ and /partners/purchase-orders/ both match the latter).
+    longest = max((len(item["url"]) for item in items if item["active"]), default=0)
+    for item in items:
+        item["active"] = item["active"] and len(item["url"]) == longest
     return {"nav_items": items}
