@@ -70,6 +70,9 @@ ROLE_PERMISSIONS: dict[str, list[str] | None] = {
         "returns.counter_return",
         "returns.manage_refunds",
         "returns.manage_return_policies",
+        "quality.inspect",
+        "quality.photograph",
+        "quality.manage_quality",
         "partners.manage_partners",
     ],
     WAREHOUSE_OPERATOR: [
@@ -81,6 +84,8 @@ ROLE_PERMISSIONS: dict[str, list[str] | None] = {
         "fulfillment.work_shipments",
         "returns.view_returnauthorization",
         "returns.receive_return",
+        "quality.inspect",
+        "quality.photograph",
     ],
     STORE_ASSOCIATE: [
         "inventory.view_location",
@@ -111,6 +116,7 @@ ADMIN_APP_LABELS = (
     "returns",
     "webhooks",
     "partners",
+    "quality",
 )
 
 

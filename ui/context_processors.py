@@ -20,6 +20,8 @@ NAVIGATION = [
     ("Routing", "fulfillment:routing", "fulfillment.view_carrier"),
     ("Carriers", "carriers:account_list", "carriers.manage_carrier_accounts"),
     ("Returns", "returns:index", None),
+    ("QC", "quality:queue", "quality.inspect"),
+    ("Photos", "quality:photo_queue", "quality.photograph"),
     ("Pickups", "fulfillment:pickups", "fulfillment.work_shipments"),
     ("Webhooks", "webhooks:endpoint_list", "webhooks.manage_webhooks"),
     ("Partners", "partners:partner_list", "partners.manage_partners"),

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "carriers.apps.CarriersConfig",
     "channels.apps.ChannelsConfig",
     "orders.apps.OrdersConfig",
+    # Before fulfillment (it sits above it): its stock receipt receiver holds a receipt's sample for
+    # inspection before fulfillment's receivers give the units to waiting orders.
+    "quality.apps.QualityConfig",
     "fulfillment.apps.FulfillmentConfig",
     "partners.apps.PartnersConfig",
     "marketplaces.apps.MarketplacesConfig",
@@ -241,6 +244,8 @@ CELERY_BEAT_SCHEDULE = {
     "fulfillment-pickups-expire": {"task": "fulfillment.tasks.pickups_expire_task", "schedule": 15 * 60},
     "fulfillment-pickups-remind": {"task": "fulfillment.tasks.pickups_remind_task", "schedule": 15 * 60},
     "fulfillment-store-requests-sla": {"task": "fulfillment.tasks.store_requests_sla_task", "schedule": 60},
+    # Quality: partner locations above the defect policy's rate are kept out of routing (and let back in).
+    "quality-defect-exclusions": {"task": "quality.tasks.defect_exclusions_task", "schedule": 60 * 60},
     # Dropship POs: send what a lost task left unsent, send elsewhere the lines unanswered past the
     # partner's acknowledgment SLA, cancel open POs whose order was cancelled on our side.
     "partners-purchase-orders-sweep": {"task": "partners.tasks.purchase_orders_sweep_task", "schedule": 5 * 60},
