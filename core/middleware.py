@@ -12,8 +12,11 @@ from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase, J
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 
-from core.api import API_PREFIX
 from core.roles import is_supplier_session
+
+#: Where the REST API answers for itself (`core.api.API_PREFIX`). Not imported from there: core.api loads
+#: DRF, whose settings import core.api back, and this module is loaded before anything else imports DRF.
+API_PREFIX = "/api/"
 
 #: The supplier portal's home (a URL name: core imports no app). Signed-in suppliers land there.
 SUPPLIER_PORTAL = "partners:portal_home"
