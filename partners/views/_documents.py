@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 from partners.models import PartnerDocument
@@ -9,6 +11,7 @@ from partners.models import PartnerDocument
 #: Items of a list shown before "and N more".
 MAX_ITEMS = 12
 MAX_TEXT = 160
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def _label(key: str) -> str:
@@ -17,6 +20,14 @@ def _label(key: str) -> str:
 
 def _short(value: Any) -> str:
     text = str(value)
+    if ISO_MOMENT.match(text):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:  # a time as people read it, in UTC (the raw document keeps the original)
+            moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+            return moment.strftime("%-d %b %Y, %H:%M UTC")
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 

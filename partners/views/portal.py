@@ -51,6 +51,13 @@ PER_PAGE = 20
 #: A PO takes an invoice once something shipped, until it is closed.
 INVOICEABLE = (S.PARTIALLY_SHIPPED, S.SHIPPED, S.INVOICED)
 FEED_ROW = re.compile(r"rows\[(\d+)\]")
+#: What a supplier calls the documents it sent (the EDI numbers mean nothing on the portal).
+DOCUMENT_LABELS: dict[str, str] = {
+    DocumentKind.ACKNOWLEDGMENT: "Your answer",
+    DocumentKind.SHIP_NOTICE: "Shipment",
+    DocumentKind.INVOICE: "Invoice",
+    DocumentKind.INVENTORY: "Inventory",
+}
 
 
 def _partner(request: HttpRequest) -> Partner:
@@ -114,7 +121,10 @@ def _po_page(
         "ack_form": ack_form if ack_form is not None and ack_form.lines else None,
         "can_ship": is_open and any(line_left_to_ship(line) for line in lines),
         "can_invoice": po.status in INVOICEABLE,
-        "documents": list(po.documents.all()),
+        "documents": [
+            {"document": document, "label": DOCUMENT_LABELS.get(document.kind, document.get_kind_display())}
+            for document in po.documents.all()
+        ],
     }
     return render(request, "partners/portal/po.html", context, status=status)
 
@@ -297,7 +307,7 @@ def portal_inventory(request: HttpRequest) -> HttpResponse:
             else:
                 skus = (document.parsed.get("result") or {}).get("skus_set", 0)
                 messages.success(request, f"Stock updated for {skus} SKU{'s' if skus != 1 else ''}.")
-                return redirect(f"{reverse('partners:portal_inventory')}?feed={document.pk}#feeds")
+                return redirect(f"{reverse('partners:portal_inventory')}?feed={document.pk}")
     feeds = _feed_rows(portal_inventory_feeds(partner=partner))
     context = {
         "partner": partner,

@@ -232,6 +232,13 @@ def test_the_po_list_filters_by_partner_status_and_late(back_office_client, net,
     assert 'data-sla="ship_late"' in page and 'data-sla="on_time"' in page
 
 
+def test_filtering_with_htmx_answers_only_the_results(back_office_client, po):
+    response = back_office_client.get(reverse("partners:po_list") + "?sla=on_time", HTTP_HX_REQUEST="true")
+
+    page = response.content.decode()
+    assert page.lstrip().startswith('<div id="po-results"') and po.number in page and "<html" not in page
+
+
 def test_the_po_list_takes_the_same_queries_however_many_pos(back_office_client, net, po, django_assert_num_queries):
     path = reverse("partners:po_list")
     back_office_client.get(path)

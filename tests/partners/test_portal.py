@@ -10,7 +10,7 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from core.roles import BACK_OFFICE, SUPPLIER
+from core.roles import BACK_OFFICE, SUPPLIER, SUPPLIER_SESSION_KEY
 from fulfillment.models import Package, ShipmentStatus
 from inventory.models import MovementKind, StockLevel, StockMovement
 from inventory.services import ledger_verify
@@ -108,6 +108,33 @@ def test_a_supplier_reaches_no_back_office_page_even_with_permissions(client, ne
 
     assert client.get(path).status_code == 403
     assert client.get("/").url == reverse("partners:portal_home")
+
+
+def test_a_session_from_before_the_mark_is_scoped_too(client, net):
+    client.force_login(supplier_user(net.partner))
+    session = client.session
+    del session[SUPPLIER_SESSION_KEY]  # signed in before suppliers were marked at sign-in
+    session.save()
+
+    assert client.get("/orders/").status_code == 403
+    assert client.session[SUPPLIER_SESSION_KEY] is True
+
+
+def test_a_user_linked_to_a_partner_is_a_supplier_even_outside_the_role(client, net):
+    user = user_with_role(BACK_OFFICE, username="linked")
+    PartnerUser.objects.create(user=user, partner=net.partner)
+    client.force_login(user)
+
+    assert client.get("/orders/").status_code == 403
+    assert client.get(reverse("partners:portal_home")).status_code == 200
+
+
+def test_a_suspended_partners_people_are_refused(sam, net, po):
+    Partner.objects.filter(pk=net.partner.pk).update(is_active=False)
+
+    response = sam.get(url("portal_po", po))
+
+    assert response.status_code == 403
 
 
 def test_another_partners_po_is_a_404_by_every_url(sam, po, rival):
