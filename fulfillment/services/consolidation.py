@@ -299,7 +299,8 @@ def _call_off(hold: ConsolidationHold, reason: str) -> None:
         .order_by("pk")
     )
     for leg in legs:
-        (coming if _stop_transfer(leg.transfer, actor=None) else stopped).append(leg.transfer.number)
+        _stop_transfer(leg.transfer, actor=None)
+        (stopped if leg.transfer.status == TransferStatus.CANCELLED else coming).append(leg.transfer.number)
         for line in leg.lines.select_related("order_line").order_by("pk"):
             order_line_deallocate(line=line.order_line, quantity=line.quantity - line.quantity_received)
         leg.status = LegStatus.CANCELLED
@@ -312,7 +313,7 @@ def _call_off(hold: ConsolidationHold, reason: str) -> None:
     if stopped:
         parts.append(f"{', '.join(stopped)} cancelled")
     if coming:
-        parts.append(f"{', '.join(coming)} already on the way (its units become {hold.node.code} stock)")
+        parts.append(f"{', '.join(coming)} already on the way or there (its units become {hold.node.code} stock)")
     _note(
         hold.order,
         f"Consolidation at {hold.node.code} called off ({reason})" + (f": {'; '.join(parts)}." if parts else "."),

@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from core.errors import ValidationFailed
 from core.roles import STORE_ASSOCIATE, WAREHOUSE_OPERATOR
+from fulfillment.demo.consolidation import seed_consolidation
 from fulfillment.models import (
     ConsolidationHold,
     ConsolidationHub,
@@ -30,6 +32,8 @@ from fulfillment.models import (
 from fulfillment.selectors.work import work_queue
 from fulfillment.services import order_cancel, order_reroute, shipment_accept
 from fulfillment.services.consolidation import consolidation_leg_fail, consolidation_sweep
+from fulfillment.services.routing import consolidation_options, cost_model_load
+from fulfillment.services.routing.network import consolidation_allow, consolidation_hub_set, linehaul_lane_set
 from inventory.models import LocationKind, StockLevel, Transfer, TransferStatus
 from inventory.services import stock_adjust, transfer_cancel, transfer_receive, transfer_ship
 from orders.models import OrderStatus
@@ -286,7 +290,8 @@ def test_a_staff_reroute_while_the_transfer_travels_lets_it_arrive_as_node_stock
     leg.refresh_from_db()
     assert leg.status == LegStatus.CANCELLED
     assert any(
-        f"{leg.transfer.number} already on the way (its units become cmh-dc stock)" in m for m in timeline(order)
+        f"{leg.transfer.number} already on the way or there (its units become cmh-dc stock)" in m
+        for m in timeline(order)
     )
     [new_hold] = ConsolidationHold.objects.filter(order=order, status=HoldStatus.WAITING)  # routed again, consolidated
     with django_capture_on_commit_callbacks(execute=True):
@@ -349,3 +354,42 @@ def test_marking_a_leg_lost_on_the_page_routes_its_units_and_another_nodes_leg_i
     leg.refresh_from_db()
     assert (leg.status, leg.failure_reason) == (LegStatus.FAILED, "no truck today")
     assert f"{leg.transfer.number} from dal-dc to cmh-dc failed: no truck today." in timeline(order)
+
+
+# --- Settings and the demo ---------------------------------------------------------------------
+
+
+def test_lane_and_hub_settings_are_checked_and_routing_sees_them(web, cmh, dal, store):
+    with pytest.raises(ValidationFailed):
+        consolidation_hub_set(location=store)
+    with pytest.raises(ValidationFailed):
+        linehaul_lane_set(origin=cmh, destination=cmh, transit_days=1)
+    with pytest.raises(ValidationFailed):
+        consolidation_allow(allow=True, channel=web)  # the web shop follows the default rules
+    lane = linehaul_lane_set(origin=dal, destination=cmh, transit_days=2, cost_per_unit=Decimal("0.40"))
+    assert linehaul_lane_set(origin=dal, destination=cmh, transit_days=3).pk == lane.pk
+    consolidation_hub_set(location=cmh, handling_per_unit=Decimal("0.25"), processing_days=0)
+    assert consolidation_options(channel=web, cost_model=cost_model_load()) is None
+    consolidation_allow(allow=True)
+
+    options = consolidation_options(channel=web, cost_model=cost_model_load(fresh=True))
+
+    assert options is not None
+    assert [(lane.origin, lane.destination, lane.transit_days) for lane in options.lanes] == [("dal-dc", "cmh-dc", 3)]
+    assert [(hub.code, hub.handling_per_unit, hub.processing_days) for hub in options.hubs] == [
+        ("cmh-dc", Decimal("0.25"), 0)
+    ]
+
+
+def test_the_demo_seed_adds_lanes_between_warehouses_a_hub_and_the_permission_once(cmh, dal):
+    LocationFactory(code="rno-dc", kind=LocationKind.WAREHOUSE, latitude=Decimal("39.53"), longitude=Decimal("-119.81"))
+    RoutingPolicy.objects.create(channel=None)
+
+    first = seed_consolidation()
+    again = seed_consolidation()
+
+    assert (first.lanes, first.hubs, first.allowed) == (6, 1, True)
+    assert (again.lanes, again.hubs, again.allowed) == (0, 0, False)
+    assert LinehaulLane.objects.get(origin=dal, destination=cmh).transit_days == 3  # 920 miles by truck
+    assert ConsolidationHub.objects.get().location == cmh
+    assert RoutingPolicy.objects.get(channel=None).allow_consolidation

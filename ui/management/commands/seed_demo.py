@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from carriers.demo import demo_web_address, seed_carrier_accounts
 from fulfillment.demo import seed_carriers, seed_channels, seed_stores
+from fulfillment.demo.consolidation import seed_consolidation
 from inventory.demo import DEFAULT_SEED, DEFAULT_SKU_COUNT, apply_plan, build_plan
 from inventory.models import Location
 from marketplaces.demo import seed_channel_sync
@@ -63,6 +64,7 @@ class Command(BaseCommand):
         stores = seed_stores()
 
         marketplaces = seed_channel_sync()
+        consolidation = seed_consolidation()
         transfers = ", ".join(f"{count} {status}" for status, count in sorted(result.transfers.items()))
         self.stdout.write(
             self.style.SUCCESS(
@@ -82,6 +84,10 @@ class Command(BaseCommand):
             f"Channels: {', '.join(channels.channels) or 'already there'}."
         )
         self.stdout.write(f"Stores: opening hours and pickup settings for {stores.stores} stores.")
+        self.stdout.write(
+            f"Consolidation: {consolidation.lanes} linehaul lanes, {consolidation.hubs} hub"
+            + (", allowed by the default routing rules." if consolidation.allowed else ".")
+        )
         self.stdout.write(
             f"Marketplaces on the sandboxes: {', '.join(marketplaces.channels) or 'already connected'}, "
             f"{marketplaces.listings} listings."
