@@ -23,34 +23,34 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
         "Order created",
         "An order was taken from a channel (REST, marketplace webhook or poll, CSV import, an exchange), "
         "once per order: a channel sending the same order again sends nothing.",
-        "`order`: the order with its lines as it stands when the event is published (usually already routed).",
+        "order: the order with its lines as it stands when the event is published (usually already routed).",
     ),
     EventSpec(
         EventType.ORDER_ROUTED,
         "Order routed",
         "The router reserved stock for some or all of an order's waiting units: at creation, after a "
         "re-route, a store's rejection, or stock arriving for a backorder. Not sent when every unit waits.",
-        "`order`, and `routing`: the trigger, the method, the reason in words, the total cost, each planned "
+        "order, and routing: the trigger, the method, the reason in words, the total cost, each planned "
         "shipment (location code, carrier, service, lines) and what stays backordered.",
     ),
     EventSpec(
         EventType.ORDER_SHIPPED,
         "Order shipped",
         "A shipment of the order left its location (or a pickup was handed over): once per shipment, so a "
-        "split order sends one per parcel group. `order.status` says whether it is partially_shipped or shipped.",
-        "`order`, and `shipment`: location, carrier, service, tracking number, lines and boxes with tracking.",
+        "split order sends one per parcel group. order.status says whether it is partially_shipped or shipped.",
+        "order, and shipment: location, carrier, service, tracking number, lines and boxes with tracking.",
     ),
     EventSpec(
         EventType.ORDER_CANCELLED,
         "Order cancelled",
         "The whole order was cancelled (an order that had shipped in part becomes shipped, not cancelled).",
-        "`order`, every line's units cancelled.",
+        "order, every line's units cancelled.",
     ),
     EventSpec(
         EventType.SHIPMENT_DELIVERED,
         "Shipment delivered",
         "The carrier scanned the last box of a shipment as delivered (or staff marked it delivered).",
-        "`order` and `shipment`, with `delivered_at`.",
+        "order and shipment, with delivered_at.",
     ),
     EventSpec(
         EventType.STOCK_CHANGED,
@@ -58,26 +58,25 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
         "On hand or reserved changed for a SKU at a location. Changes of one (location, SKU) within a few "
         "seconds make one event, and the quantities are absolute (as they are when it is published): if you "
         "missed one, the next is still right. Treat it as 'read these numbers', not as a delta.",
-        "`location`, `sku`, `on_hand`, `reserved`, `available` (to promise), `safety_stock`, `in_transit`, "
-        "`quarantined`.",
+        "location, sku, on_hand, reserved, available (to promise), safety_stock, in_transit, quarantined.",
     ),
     EventSpec(
         EventType.RETURN_RECEIVED,
         "Return received",
         "A return's parcel (or the customer, at a store counter) arrived at its return location.",
-        "`return`: order, status, return location, lines with units received.",
+        "return: order, status, return location, lines with units received.",
     ),
     EventSpec(
         EventType.RETURN_REFUNDED,
         "Return refunded",
         "The refund of a return was executed (by the channel or recorded by staff), or the return needed none.",
-        "`return`, with `refund`: amount, items, tax, fees, label cost, the channel's reference.",
+        "return, with refund: amount, items, tax, fees, label cost, the channel's reference.",
     ),
     EventSpec(
         PING,
         "Test ping",
         "Only when someone presses Send test ping on the endpoint's page; never subscribed to.",
-        "`endpoint`: its id and name, and a `message`.",
+        "endpoint: its id and name, and a message.",
     ),
 )
 
