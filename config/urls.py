@@ -12,6 +12,7 @@ urlpatterns = [
     path("carriers/", include("carriers.urls")),
     path("channels/", include("marketplaces.urls")),
     path("returns/", include("returns.urls")),
+    path("notifications/", include("notifications.urls")),
     path("quality/", include("quality.urls")),
     path("partners/", include("partners.urls")),
     path("settings/webhooks/", include("webhooks.urls")),

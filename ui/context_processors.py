@@ -17,6 +17,7 @@ NAVIGATION = [
     ("Locations", "inventory:location_list", "inventory.view_location"),
     ("Transfers", "inventory:transfer_list", "inventory.view_transfer"),
     ("Channels", "channels:index", "channels.view_channel"),
+    ("Emails", "notifications:index", "notifications.manage_notifications"),
     ("Routing", "fulfillment:routing", "fulfillment.view_carrier"),
     ("Carriers", "carriers:account_list", "carriers.manage_carrier_accounts"),
     ("Returns", "returns:index", None),

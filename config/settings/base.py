@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "partners.apps.PartnersConfig",
     "marketplaces.apps.MarketplacesConfig",
     "returns.apps.ReturnsConfig",
+    "notifications.apps.NotificationsConfig",
     "webhooks.apps.WebhooksConfig",
     "ui.apps.UiConfig",
 ]
@@ -210,6 +211,9 @@ RETURNS_REFUND_CONNECTOR = os.environ.get(
 )
 # Where customers reach the site: the host of links in return emails (status page, label).
 RETURNS_PUBLIC_BASE_URL = os.environ.get("RETURNS_PUBLIC_BASE_URL", "http://localhost:8000")
+# Customer notifications (order confirmation, shipped, delayed, cancelled, refund): off on a server that
+# must not email customers (a staging copy of production data); nothing is recorded or sent then.
+NOTIFICATIONS_ENABLED = env_bool("NOTIFICATIONS_ENABLED", True)
 # Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR). See docs/operations.md.
 TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
 # Outbound webhooks (the merchant's systems): failed attempts in a row before an endpoint is disabled, and
@@ -240,6 +244,10 @@ CELERY_BEAT_SCHEDULE = {
     "returns-tracking-poll": {"task": "returns.tasks.return_tracking_poll", "schedule": 15 * 60},
     # Webhooks: publish what is left, queue due retries and deliveries whose worker died (the rows are the truth).
     "webhooks-sweep": {"task": "webhooks.tasks.sweep_task", "schedule": 30},
+    # Customer notifications: send what is due (a lost task or a dead worker loses nothing), record what a
+    # lost change missed, and find shipments newly at risk of missing their promise.
+    "notifications-sweep": {"task": "notifications.tasks.notifications_sweep_task", "schedule": 60},
+    "notifications-delays": {"task": "notifications.tasks.shipment_delays_task", "schedule": 15 * 60},
     # Stores: expire uncollected pickups, remind customers, re-route requests past their accept SLA.
     "fulfillment-pickups-expire": {"task": "fulfillment.tasks.pickups_expire_task", "schedule": 15 * 60},
     "fulfillment-pickups-remind": {"task": "fulfillment.tasks.pickups_remind_task", "schedule": 15 * 60},
