@@ -307,7 +307,8 @@ def test_sku_page_ledger_filters_and_htmx_partial(back_office_client, warehouse,
     assert backwards.status_code == 200 and "The end date is before the start date." in text(backwards)
 
 
-SKU_PAGE_QUERIES = 9  # session, user, 2 permissions, the SKU, levels, locations, ledger count, ledger page
+SKU_PAGE_QUERIES = 11  # session, user, 2 permissions, the SKU, levels, locations, ledger count, ledger page,
+# and the photo gallery panel (its photos, its open photo requests)
 LOCATION_PAGE_QUERIES = 8  # session, user, 2 permissions, the location, level count, level page, movements
 
 
