@@ -252,8 +252,6 @@ CELERY_BEAT_SCHEDULE = {
     "fulfillment-pickups-expire": {"task": "fulfillment.tasks.pickups_expire_task", "schedule": 15 * 60},
     "fulfillment-pickups-remind": {"task": "fulfillment.tasks.pickups_remind_task", "schedule": 15 * 60},
     "fulfillment-store-requests-sla": {"task": "fulfillment.tasks.store_requests_sla_task", "schedule": 60},
-    # Quality: partner locations above the defect policy's rate are kept out of routing (and let back in).
-    "quality-defect-exclusions": {"task": "quality.tasks.defect_exclusions_task", "schedule": 60 * 60},
     # Dropship POs: send what a lost task left unsent, send elsewhere the lines unanswered past the
     # partner's acknowledgment SLA, cancel open POs whose order was cancelled on our side.
     "partners-purchase-orders-sweep": {"task": "partners.tasks.purchase_orders_sweep_task", "schedule": 5 * 60},
@@ -266,6 +264,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partners.tasks_3pl.threepl_inventory_snapshot_task",
         "schedule": 60 * 60,
     },
+    # Quality: partner locations above the defect policy's rate are kept out of routing (and let back in).
+    "quality-defect-exclusions": {"task": "quality.tasks.defect_exclusions_task", "schedule": 60 * 60},
 }
 
 if REDIS_URL:
@@ -306,6 +306,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Choice sets that share a field name ("kind", "status") across apps get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "LocationKindEnum": "inventory.models.LocationKind",
+        "PartnerDocumentKindEnum": "partners.models.DocumentKind",
+        "PartnerDocumentStatusEnum": "partners.models.DocumentStatus",
+        "PurchaseOrderStatusEnum": "partners.models.orders.PurchaseOrderStatus",
+    },
 }
 
 LOGGING = {
