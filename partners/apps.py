@@ -7,5 +7,8 @@ class PartnersConfig(AppConfig):
     verbose_name = "Partners"
 
     def ready(self) -> None:
-        from partners import receivers  # noqa: F401  (connects the receivers)
-        from partners import receivers_3pl  # noqa: F401  (connects the 3PL connector's receivers, registers its tasks)
+        from partners import (
+            receivers,  # noqa: F401  (connects the receivers)
+            receivers_3pl,  # noqa: F401  (connects the 3PL connector's receivers, registers its tasks)
+            tasks_edi,  # noqa: F401  (registers the EDI inbox task: autodiscovery reads tasks.py only)
+        )
