@@ -3,9 +3,11 @@ switch, resends, and nothing lost when a task or a worker is."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from channels.models import ChannelKind
@@ -26,7 +28,7 @@ from notifications.services.sending import SENDING_LEASE
 from notifications.tasks import notification_send_task
 from orders.models import OrderEvent
 from tests.factories.orders import ChannelFactory
-from tests.factories.returns import ship_order
+from tests.factories.returns import return_network, ship_order
 from tests.notifications.conftest import place, rows
 
 pytestmark = pytest.mark.django_db
@@ -58,19 +60,29 @@ def test_the_same_event_reported_twice_sends_one_email(net, mailoutbox, django_c
     assert len(sent_events(order)) == 1
 
 
-def test_an_event_whose_report_was_lost_is_recorded_by_the_sweep_once(
+def test_events_whose_rows_were_lost_are_recorded_by_the_sweep_once(
     net, mailoutbox, django_capture_on_commit_callbacks
 ):
-    order = place(net)
-    Notification.objects.filter(order=order).delete()  # as if the change had been written without its save hook
+    shipped = place(net, external_id="W-1")
+    ship_order(shipped, delivered_days_ago=None)
+    cancelled = place(net, external_id="W-2")
+    order_cancel(order=cancelled, actor=None)
+    Notification.objects.all().delete()  # as if the changes had been written without their save hooks
 
     with django_capture_on_commit_callbacks(execute=True):
         caught = notifications_catch_up()
         again = notifications_catch_up()
 
-    assert (caught.confirmations, again.confirmations) == (1, 0)
-    [email] = mailoutbox
-    assert email.subject == f"Your Fulfil Goods order {order.number} is confirmed"
+    assert (caught.confirmations, caught.shipped, caught.cancellations) == (2, 1, 1)
+    assert (again.confirmations, again.shipped, again.cancellations) == (0, 0, 0)
+    assert sorted(email.subject for email in mailoutbox) == sorted(
+        [
+            f"Your Fulfil Goods order {shipped.number} is confirmed",
+            f"Your Fulfil Goods order {shipped.number} has shipped",
+            f"Your Fulfil Goods order {cancelled.number} is confirmed",
+            f"Your Fulfil Goods order {cancelled.number} was cancelled",
+        ]
+    )
 
 
 def test_a_cancellation_reported_again_after_the_fact_sends_nothing_more(
@@ -231,3 +243,39 @@ def test_a_server_told_not_to_email_customers_records_and_sends_nothing(
         order = place(net)
         notifications_catch_up()
     assert mailoutbox == [] and rows(order) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_workers_racing_for_the_same_due_email_send_it_once(mailoutbox):
+    """Six workers (a retry, the redrive, a duplicate task...) take the same due row at once: one sends."""
+    net = return_network()
+    order = place(net)  # committed: its confirmation went out at once
+    key = f"order_confirmation:{order.pk}"
+    assert len(mailoutbox) == 1
+    Notification.objects.filter(dedupe_key=key).update(state=NotificationState.PENDING)  # due again
+    mailoutbox.clear()
+    barrier = threading.Barrier(6)
+    states: list[str] = []
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            barrier.wait()
+            states.append(notification_send(key=key))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert len(mailoutbox) == 1
+    assert states.count(NotificationState.SENT) >= 1  # the others answer what they found: sending or sent
+    assert set(states) <= {NotificationState.SENT, NotificationState.SENDING}
+    assert len(sent_events(order)) == 2
