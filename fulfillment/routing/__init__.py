@@ -46,14 +46,14 @@ Ties go to fewer packages, then to locations with lower priority, then nearer, t
 gives the same plan (HiGHS is deterministic) unless the MILP budget is what stops it.
 
 Consolidation (`consolidate.py`, only with `consolidation`, for a plan of two or more
-shipments): each node (the hubs nearest the destination, and the location holding most of the
-order) is priced as the linehaul of the units it lacks from the plan's other locations (a lane
-per pair: per unit and per kg, transit days) + handling of those units at the node + one parcel
-from the node, shipped once the slowest leg has arrived and the node has processed it (its late
-penalty included). The cheapest node replaces the split only if it costs less and delivers no
-later than the promise; the plan then has one shipment and `legs` (the transfers to make), and
-its reason says so ("Consolidated at cmh-dc: one box instead of two, $3.40 cheaper, arrives
-Thu 10 Dec, within the promise; ...").
+shipments): each node (the hubs nearest the destination, the plan's own locations and the
+location holding most of the order) is priced as the linehaul of the units it lacks from the
+plan's other locations (a lane per pair: per unit and per kg, transit days) + handling of those
+units at the node + one parcel from the node, shipped once the slowest leg has arrived and the
+node has processed it (its late penalty included). The cheapest node replaces the split only if
+it costs less and delivers no later than the promise; the plan then has one shipment and `legs`
+(the transfers to make), and its reason says so ("Consolidated at cmh-dc: one box instead of
+two, $3.40 cheaper, arrives Thu 10 Dec, within the promise; ...").
 
 Also: `solve_exact` (the MILP alone, no time limit: the reference for benchmarks) and
 `greedy_plan` (line by line from the nearest location in stock, as Magento's source

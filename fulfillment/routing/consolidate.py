@@ -1,7 +1,7 @@
 """Consolidation: one parcel from a node instead of a split shipment.
 
 For a plan that ships from two or more locations, each node (the hubs nearest the destination,
-and the location holding most of the order) is priced as
+the plan's own locations, and the location holding most of the order) is priced as
 
     linehaul of the units the node lacks, from the plan's other locations, over the lanes
   + handling of those inbound units at the node
@@ -11,8 +11,8 @@ and the location holding most of the order) is priced as
 
 The cheapest node replaces the split plan only if it costs less in total and delivers no later
 than the promise (when the split is already late: no later than the split). Each node is a
-handful of arithmetic operations and at most `Consolidation.max_hubs` + 2 nodes are tried, in
-code order, so the answer is the same for the same input; the loop stops at the caller's
+handful of arithmetic operations and at most `Consolidation.max_hubs` + the plan's locations + 1
+nodes are tried, in code order, so the answer is the same for the same input; the loop stops at the caller's
 deadline only once one node has been priced (the only way timing can change the result).
 """
 
@@ -107,7 +107,8 @@ def _nodes(
     split: Plan,
     wanted: Mapping[str, int],
 ) -> list[_Node]:
-    """The hubs nearest the destination, plus the location holding most of the order, by code."""
+    """The hubs nearest the destination, every location of the split plan, and the candidate holding
+    most of the order (those two of a kind in `node_kinds`), by code."""
     hubs = [hub for hub in options.hubs if hub.code in by_code]
     hubs.sort(
         key=lambda hub: (
@@ -121,14 +122,11 @@ def _nodes(
         hub.code: _Node(hub.code, cents(hub.handling_per_unit), max(0, hub.processing_days))
         for hub in hubs[: max(0, options.max_hubs)]
     }
-    largest = min(
-        range(len(split.shipments)), key=lambda i: (-sum(split.shipments[i].lines.values()), i)
-    )  # the plan's biggest shipment, the first of equals
     holder = max(
         sorted(by_code.values(), key=lambda c: c.code),
         key=lambda c: sum(min(q, max(0, int(c.available.get(sku, 0)))) for sku, q in wanted.items()),
     )  # the candidate with most of the order's units, the first code of equals
-    for code in (split.shipments[largest].location, holder.code):
+    for code in (*(shipment.location for shipment in split.shipments), holder.code):
         if code not in nodes and by_code[code].kind in options.node_kinds:
             nodes[code] = _Node(code, cents(options.handling_per_unit), max(0, options.processing_days))
     return [nodes[code] for code in sorted(nodes)]

@@ -199,9 +199,9 @@ class Hub:
 class Consolidation:
     """How the router may turn a split plan into one parcel (the channel allows it).
 
-    Nodes: every hub (the nearest `max_hubs` to the destination) and the location holding most
-    of the order (the plan's largest shipment, or the candidate with the most of the order's
-    units) if its kind is in `node_kinds`. A hub must be among the candidates, even with no stock.
+    Nodes: every hub (the nearest `max_hubs` to the destination), and the split plan's own
+    locations and the candidate holding most of the order's units if their kind is in
+    `node_kinds`. A hub must be among the candidates, even with no stock.
     Units the node holds ship from its stock; the rest come from the plan's other locations
     (kinds in `origin_kinds`) over `lanes`. At a node that is not a hub, inbound units cost
     `handling_per_unit` each and the parcel leaves `processing_days` after the last arrival.

@@ -79,6 +79,20 @@ def test_a_split_is_consolidated_at_the_largest_location_when_one_box_is_cheaper
     assert found.alternatives[0].summary == "Split: cmh-dc + dal-dc: 2 packages, $27.20, arrives Sat 5 Dec"
 
 
+def test_the_smaller_location_of_the_split_is_the_node_when_the_lanes_lead_there():
+    """Dallas ships more units (two tees) but only Columbus can receive a truck: Columbus consolidates."""
+    two_tees = RouteRequest(
+        lines=(Line("MUG", 1, 500), Line("TEE", 2, 250)),
+        destination_lat=NEW_YORK[0],
+        destination_lon=NEW_YORK[1],
+        placed_at=PLACED,
+        promised_by=date(2026, 12, 10),
+    )
+    found = plan(two_tees, [CMH, DAL], MODEL, consolidation=OPTIONS)
+    assert found.consolidated_at == "cmh-dc"
+    assert [(leg.origin, dict(leg.lines)) for leg in found.legs] == [("dal-dc", {"TEE": 2})]
+
+
 def test_the_explanation_names_the_node_the_saving_the_arrival_and_the_promise():
     found = plan(order(), [CMH, DAL], MODEL, consolidation=OPTIONS)
     assert found.reason == (
@@ -109,8 +123,9 @@ def test_no_consolidation_when_the_linehaul_costs_more_than_the_second_box_saves
 
 
 def test_no_lane_no_consolidation_and_no_options_no_consolidation():
-    reverse_only = Consolidation(lanes=(LinehaulLane("cmh-dc", "dal-dc", 2),))
-    assert plan(order(), [CMH, DAL], MODEL, consolidation=reverse_only).packages == 2
+    elsewhere = Consolidation(lanes=(LinehaulLane("cmh-dc", "pit-hub", 1), LinehaulLane("dal-dc", "pit-hub", 2)))
+    assert plan(order(), [CMH, DAL], MODEL, consolidation=elsewhere).packages == 2  # pit-hub is no candidate
+    assert plan(order(), [CMH, DAL], MODEL, consolidation=Consolidation()).packages == 2
     assert plan(order(), [CMH, DAL], MODEL).packages == 2
 
 
