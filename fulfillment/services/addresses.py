@@ -154,7 +154,10 @@ def _store_verdict(order: Order, address: PostalAddress, verdict: AddressVerdict
         locked.address_status = status
         locked.address_note = note.strip()[:300]
         locked.address_suggestion = _suggestion_dict(suggestion) if suggestion is not None else {}
-        locked.save(update_fields=["address_status", "address_note", "address_suggestion", "updated_at"])
+        # A verified address changes nothing a client of the order API sees, so the order's
+        # updated_at (the API's change cursor) moves only for a suggestion or a hold.
+        fields = ["address_status", "address_note", "address_suggestion"]
+        locked.save(update_fields=fields if status == AddressStatus.VERIFIED else [*fields, "updated_at"])
         order_event_add(
             order=locked,
             kind=OrderEventKind.NOTE,
