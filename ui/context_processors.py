@@ -9,10 +9,13 @@ from django.urls import reverse
 
 from core.roles import is_supplier_session
 
+#: The links people use all day come first; the rest go under "More" once there are too many
+#: for one line (see `PRIMARY`).
 NAVIGATION = [
     ("Dashboard", "ui:dashboard", None),
     ("Orders", "orders:index", "orders.view_order"),
     ("Work queue", "fulfillment:work", "fulfillment.work_shipments"),
+    ("Consolidation", "fulfillment:consolidation", "fulfillment.work_shipments"),
     ("Inventory", "inventory:grid", "inventory.view_stocklevel"),
     ("Locations", "inventory:location_list", "inventory.view_location"),
     ("Transfers", "inventory:transfer_list", "inventory.view_transfer"),
@@ -28,6 +31,9 @@ NAVIGATION = [
     ("Partners", "partners:partner_list", "partners.manage_partners"),
     ("Purchase orders", "partners:po_list", "partners.manage_partners"),
 ]
+#: Shown on the bar itself; every other allowed link goes under "More" when more than `BAR_LIMIT` are allowed.
+PRIMARY = frozenset({"Dashboard", "Orders", "Work queue", "Inventory", "Returns", "Pickups", "Partners", "QC"})
+BAR_LIMIT = 8
 #: A supplier's session sees its portal only (the middleware refuses it every other page).
 SUPPLIER_NAVIGATION = [
     ("Purchase orders", "partners:portal_home", None),
@@ -51,4 +57,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     longest = max((len(item["url"]) for item in items if item["active"]), default=0)
     for item in items:
         item["active"] = item["active"] and len(item["url"]) == longest
-    return {"nav_items": items}
+    if len(items) <= BAR_LIMIT or is_supplier_session(request):
+        return {"nav_items": items, "nav_more": [], "nav_more_active": False}
+    more = [item for item in items if item["label"] not in PRIMARY]
+    return {
+        "nav_items": [item for item in items if item["label"] in PRIMARY],
+        "nav_more": more,
+        "nav_more_active": any(item["active"] for item in more),
+    }
