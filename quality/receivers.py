@@ -13,12 +13,15 @@ from typing import Any
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.urls import reverse
 
 from core.types import user_has_perm
+from fulfillment.models import Shipment
+from fulfillment.signals import pack_checks
 from inventory.models import SKU
 from inventory.signals import sku_panels, stock_received
 from quality.models import PhotoReason
-from quality.selectors import sku_gallery
+from quality.selectors import qc_required_before_ship, sku_gallery
 from quality.services import inspections_open_for_receipt, photo_request_create
 
 logger = logging.getLogger(__name__)
@@ -71,3 +74,14 @@ def photo_request_for_new_sku(sender: Any, *, instance: SKU, created: bool, raw:
     """A new item needs photos before it can be listed: the photo station gets a request."""
     if created and not raw:
         photo_request_create(sku=instance, reason=PhotoReason.NEW_ITEM, actor=None, note="New item")
+
+
+@receiver(pack_checks, dispatch_uid="quality.before_ship_check")
+def before_ship_check(sender: Any, *, shipment: Shipment, **kwargs: Any) -> str:
+    """A shipment with units a before-ship rule covers packs only once they passed inspection."""
+    if not qc_required_before_ship(shipment):
+        return ""
+    return (
+        f"{shipment.number} has units that must pass a quality check before they ship: "
+        f"inspect them at {reverse('quality:shipment_check', args=[shipment.pk])}, then pack."
+    )

@@ -35,6 +35,7 @@ from fulfillment.services.work import (
     _refuse_if_on_hold,
     _status_label,
 )
+from fulfillment.signals import pack_checks
 from inventory.models import SKU
 
 MAX_BOXES = 50
@@ -119,6 +120,13 @@ def _verify_scans(shipment: Shipment, codes: Sequence[str]) -> None:
         )
 
 
+def _refuse_if_checks_say_so(shipment: Shipment) -> None:
+    """Apps above may hold a shipment back from packing (quality: an inspection before it ships)."""
+    problems = [str(answer) for _, answer in pack_checks.send(sender=Shipment, shipment=shipment) if answer]
+    if problems:
+        raise Conflict(" ".join(problems))
+
+
 def _void_labels_later(packages: Sequence[Package]) -> None:
     for package in packages:
         if package.tracking_number:
@@ -166,6 +174,7 @@ def shipment_pack(
             raise Conflict(f"{locked.number} is {_status_label(locked)}; only a shipment being picked can be packed.")
         _refuse_if_on_hold(locked)
         _verify_scans(locked, every_code)
+        _refuse_if_checks_say_so(locked)
         if locked.status == ShipmentStatus.ACCEPTED:
             shipment_transition(
                 shipment=locked,

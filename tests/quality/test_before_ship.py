@@ -95,3 +95,20 @@ def test_a_unit_failing_before_shipping_is_quarantined_and_its_replacement_inspe
     assert not qc_required_before_ship(shipment)
     assert Inspection.objects.filter(shipment=shipment, status=InspectionStatus.OPEN).count() == 0
     ledger_clean()
+
+
+def test_the_packing_bench_refuses_a_shipment_until_its_inspection_passed(order_of, operator_user) -> None:
+    from fulfillment.models import ShipmentStatus
+    from fulfillment.services import shipment_accept, shipment_pack
+
+    shipment = order_of([("WATCH-GLD", 1)])
+    shipment_accept(shipment=shipment, actor=operator_user)
+    with pytest.raises(Conflict, match="must pass a quality check before they ship"):
+        shipment_pack(shipment=shipment, scanned=["WATCH-GLD"], weight_grams=300, actor=operator_user)
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.ACCEPTED
+
+    shipment_qc_pass(shipment=shipment, actor=operator_user, note="serial checked")
+    shipment_pack(shipment=shipment, scanned=["WATCH-GLD"], weight_grams=300, actor=operator_user)
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.PACKED
