@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
 
-from core.api import JSONParser
+from core.parsers import JSONParser
 
 urlpatterns = [
     # DRF's token view names its own parsers: give it the JSON parser with a nesting limit.

@@ -9,23 +9,21 @@ any path under /api/ (`page_not_found`, `server_error`, ... are the project's ha
 Input is read strictly: every list pages with `StrictLimitOffsetPagination` (at most
 `MAX_PAGE_SIZE` rows, a bad `limit` or `offset` is a 400 naming it), query parameters are
 validated by `QuerySerializer`s (a parameter given empty is a value to check, not an absent
-one), JSON bodies are parsed with a nesting limit (`JSONParser`), and a time of day with a UTC
+one), JSON bodies are parsed with a nesting limit (`core.parsers.JSONParser`), and a time of day with a UTC
 offset is refused rather than silently stripped of it (`LocalTimeField`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import time
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.views import defaults
-from rest_framework import parsers, serializers, status
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.fields import empty
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
@@ -33,7 +31,6 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError
-from core.safe_json import PayloadError, loads
 
 API_PREFIX = "/api/"
 #: The largest page any list answers; `limit` beyond it is a 400, not the whole table.
@@ -154,17 +151,6 @@ class LocalTimeField(serializers.TimeField):
                 self.fail("offset")
         return super().to_internal_value(value)
 
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser with a nesting limit: a `[[[[...]]]]` body is a 400, not a RecursionError."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
-        """The body as JSON, or a ParseError (400) saying why it is not acceptable."""
-        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
-        try:
-            return loads(stream.read().decode(encoding))
-        except (PayloadError, UnicodeDecodeError) as exc:
-            raise ParseError(f"JSON parse error - {exc}") from None
 
 
 # --- Django's error pages under /api/ ----------------------------------------------------------
