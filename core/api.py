@@ -152,7 +152,6 @@ class LocalTimeField(serializers.TimeField):
         return super().to_internal_value(value)
 
 
-
 # --- Django's error pages under /api/ ----------------------------------------------------------
 
 
