@@ -9,6 +9,7 @@ from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
 import inventory.tasks  # noqa: F401  (registers the shared task on every app, this one included)
+from config.celery import app as suite_app
 from inventory.models import StockLevel
 from tests.factories import stocked
 
@@ -26,6 +27,10 @@ def redis_app():
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield app
     app.close()
+    # The test worker makes its app the current one; the tests after this one queue their tasks on
+    # the suite's eager app again (otherwise they would go to this Redis queue and never run).
+    suite_app.set_current()
+    suite_app.set_default()
 
 
 @pytest.mark.redis
