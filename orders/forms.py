@@ -7,6 +7,7 @@ Forms only shape input. The services decide what is allowed; their refusals come
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
@@ -17,6 +18,7 @@ from channels.models import Channel
 from inventory.models import Location
 from orders.models import DeliveryMethod, OrderStatus, ServiceLevel
 from orders.selectors import OrderFilters
+from orders.serializers import promised_date_problem
 
 MIN_LINE_ROWS = 3
 MAX_LINE_ROWS = 200
@@ -148,6 +150,14 @@ class ManualOrderForm(forms.Form):
         ]
         self.fields["postal_code"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "postal-code"})
         self.fields["country"].widget.attrs.update({"autocapitalize": "characters", "size": 2})
+
+    def clean_promised_delivery_date(self) -> date | None:
+        """The same range the API takes: not before the order (less a day for time zones), at most a year ahead."""
+        promised = self.cleaned_data.get("promised_delivery_date")
+        problem = promised_date_problem(promised, None)
+        if problem:
+            raise forms.ValidationError(problem)
+        return promised
 
     def clean_country(self) -> str:
         return str(self.cleaned_data["country"]).strip().upper()

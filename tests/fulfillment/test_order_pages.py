@@ -395,6 +395,13 @@ def order_form(**overrides) -> dict:
     return data
 
 
+def test_a_manual_order_promised_for_1900_is_refused_and_nothing_is_placed(back_office_client, web, stock):
+    response = back_office_client.post(reverse("orders:create"), order_form(promised_delivery_date="1900-01-01"))
+    assert response.status_code == 422
+    assert "The promised date 1900-01-01 is before the order was placed" in text(response)
+    assert not Order.objects.exists()
+
+
 def test_manual_order_is_placed_routed_and_says_where(back_office_client, back_office_user, web, market, stock):
     page = back_office_client.get(reverse("orders:create"))
     assert page.status_code == 200
