@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
-from inventory.forms import (
+from inventory.forms.transfers import (
     TRANSFER_STATUS_TABS,
     LineRow,
     TransferForm,

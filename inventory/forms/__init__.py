@@ -1,18 +1,19 @@
-"""Forms for the inventory staff pages: they parse and check input; the services do the writing."""
+"""Forms for the inventory staff pages: they parse and check input; the services do the writing.
+
+The transfer pages' forms are in `inventory.forms.transfers`.
+"""
 
 from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms.models import fields_for_model
-from django.http import QueryDict
 
-from inventory.models import SKU, AdjustmentReason, Location, LocationKind, MovementKind, TransferStatus
+from inventory.models import SKU, AdjustmentReason, Location, LocationKind, MovementKind
 from inventory.services.catalog import LOCATION_FIELDS
 
 PER_PAGE_CHOICES = (25, 50, 100)
@@ -275,108 +276,6 @@ class SKUForm(forms.Form):
     def service_data(self) -> dict[str, Any]:
         """The cleaned values to hand to the service (a disabled code is not sent)."""
         return {k: v for k, v in self.cleaned_data.items() if not self.fields[k].disabled}
-
-
-# --- Transfers -------------------------------------------------------------------------------
-
-MIN_LINE_ROWS = 5
-MAX_LINE_ROWS = 200
-
-
-class TransferForm(forms.Form):
-    """Where a transfer goes from and to; its lines are parsed by `parse_transfer_lines`."""
-
-    source = forms.ChoiceField(label="From", help_text="Units are reserved here as soon as you create the transfer.")
-    destination = forms.ChoiceField(label="To")
-    note = forms.CharField(label="Note", required=False, max_length=255)
-
-    def __init__(
-        self, *args: Any, sources: Iterable[Location] = (), destinations: Iterable[Location] = (), **kwargs: Any
-    ) -> None:
-        """Sources are the user's locations; destinations are every active location."""
-        super().__init__(*args, **kwargs)
-        self.fields["source"].choices = _location_choices(sources, "Choose a location…")  # type: ignore[attr-defined]
-        self.fields["destination"].choices = _location_choices(  # type: ignore[attr-defined]
-            destinations, "Choose a location…"
-        )
-
-    def clean(self) -> dict[str, Any]:
-        """A transfer needs two different locations."""
-        data = super().clean() or {}
-        if data.get("source") and data.get("source") == data.get("destination"):
-            self.add_error("destination", "Choose a destination other than the source.")
-        return data
-
-
-@dataclass
-class LineRow:
-    """One row of the transfer lines table, as typed, with its error if any."""
-
-    sku: str = ""
-    quantity: str = ""
-    error: str = ""
-
-    @property
-    def blank(self) -> bool:
-        """Nothing typed in this row."""
-        return not self.sku and not self.quantity
-
-
-@dataclass
-class ParsedLines:
-    """The line rows to show again and the (sku_code, quantity) pairs they make."""
-
-    rows: list[LineRow] = field(default_factory=list)
-    pairs: list[tuple[str, int]] = field(default_factory=list)
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """Every row is usable and there is at least one line."""
-        return not self.error and not any(row.error for row in self.rows)
-
-
-def blank_line_rows(count: int = MIN_LINE_ROWS) -> list[LineRow]:
-    """Empty rows for a new transfer."""
-    return [LineRow() for _ in range(count)]
-
-
-def parse_transfer_lines(data: QueryDict, *, extra_rows: int = 0) -> ParsedLines:
-    """Read the repeated `line_sku` / `line_qty` inputs into checked rows.
-
-    Blank rows are ignored; a half-filled row or a quantity that is not a whole number of at
-    least 1 gets an error on that row.
-    """
-    skus = [str(s).strip() for s in data.getlist("line_sku")][:MAX_LINE_ROWS]
-    quantities = [str(q).strip() for q in data.getlist("line_qty")][:MAX_LINE_ROWS]
-    width = max(len(skus), len(quantities))
-    skus += [""] * (width - len(skus))
-    quantities += [""] * (width - len(quantities))
-    parsed = ParsedLines(rows=[LineRow(sku, qty) for sku, qty in zip(skus, quantities, strict=True)])
-    for row in parsed.rows:
-        if row.blank:
-            continue
-        if not row.sku:
-            row.error = "Enter the SKU code."
-            continue
-        try:
-            quantity = int(row.quantity)
-        except ValueError:
-            row.error = "Enter a whole number of units." if row.quantity else "Enter a quantity."
-            continue
-        if quantity < 1:
-            row.error = "The quantity must be at least 1."
-            continue
-        parsed.pairs.append((row.sku, quantity))
-    if not parsed.pairs and parsed.ok:
-        parsed.error = "Add at least one line: a SKU code and a quantity."
-    filled = [row for row in parsed.rows if not row.blank]
-    padding = max(MIN_LINE_ROWS - len(filled), 0) + extra_rows
-    parsed.rows = filled + blank_line_rows(padding)
-    return parsed
-
-
-TRANSFER_STATUS_TABS = [("", "All"), *TransferStatus.choices]
 
 
 class ImportForm(forms.Form):
