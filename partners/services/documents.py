@@ -129,19 +129,34 @@ def document_record_out(
     purchase_order: PurchaseOrder | None = None,
     status: str = DocumentStatus.SENT,
     error: str = "",
+    control_number: str = "",
+    idempotency_key: str = "",
 ) -> PartnerDocument:
-    """Keep a message we sent (or could not send) on the trail."""
-    return PartnerDocument.objects.create(
-        partner=partner,
-        purchase_order=purchase_order,
-        direction="out",
-        via=via,
-        kind=kind,
-        status=status,
-        raw=raw,
-        parsed=parsed,
-        error=error[:2000],
-    )
+    """Keep a message we sent (or could not send) on the trail.
+
+    With an `idempotency_key` the message is kept once, however often a retry records it: a
+    second call returns the row already there.
+    """
+    fields = {
+        "partner": partner,
+        "purchase_order": purchase_order,
+        "direction": "out",
+        "via": via,
+        "kind": kind,
+        "status": status,
+        "raw": raw,
+        "parsed": parsed,
+        "error": error[:2000],
+        "control_number": control_number[:20],
+        "idempotency_key": idempotency_key,
+    }
+    if not idempotency_key:
+        return PartnerDocument.objects.create(**fields)
+    try:
+        with transaction.atomic():
+            return PartnerDocument.objects.create(**fields)
+    except IntegrityError:
+        return PartnerDocument.objects.get(partner=partner, direction="out", idempotency_key=idempotency_key)
 
 
 def document_refuse_input(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ValidationFailed
@@ -31,13 +31,12 @@ from inventory.models import AdjustmentReason, LocationKind, Transfer, TransferS
 from inventory.services import DocumentRef, stock_adjust, transfer_receive
 from partners.models import (
     DocumentKind,
-    DocumentStatus,
     Exchange,
     Partner,
-    PartnerDocument,
     ReceivingOrder,
     ReceivingOrderStatus,
 )
+from partners.services.documents import document_record_out
 from partners.threepl.connector import (
     ShipBobConnector,
     ThreePlError,
@@ -140,21 +139,16 @@ def _mark(row: ReceivingOrder, **fields: Any) -> bool:
 
 
 def _trail(row: ReceivingOrder, remote: RemoteReceiving, payload: dict[str, Any]) -> None:
-    try:
-        with transaction.atomic():
-            PartnerDocument.objects.create(
-                partner=row.partner,
-                direction="out",
-                via=Exchange.CONNECTOR,
-                kind=DocumentKind.RECEIVING_ORDER,
-                status=DocumentStatus.SENT,
-                raw=json.dumps(payload, indent=2),
-                parsed={"transfer": row.reference, "receiving_id": remote.id},
-                control_number=str(remote.id)[:20],
-                idempotency_key=f"receiving-order:{row.reference}",
-            )
-    except IntegrityError:
-        pass  # already in the trail
+    """The receiving order in the partner's document trail (once, whatever the retries)."""
+    document_record_out(
+        partner=row.partner,
+        kind=DocumentKind.RECEIVING_ORDER,
+        via=Exchange.CONNECTOR,
+        raw=json.dumps(payload, indent=2),
+        parsed={"transfer": row.reference, "receiving_id": remote.id},
+        control_number=str(remote.id),
+        idempotency_key=f"receiving-order:{row.reference}",
+    )
 
 
 def receiving_orders_send(

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -35,13 +35,12 @@ from fulfillment.services.dropship import PARTNER_OPEN_STATUSES, shipment_partne
 from orders.models import OrderStatus, ServiceLevel
 from partners.models import (
     DocumentKind,
-    DocumentStatus,
     Exchange,
     FulfillmentOrderOutbox,
     FulfillmentOrderStatus,
     Partner,
-    PartnerDocument,
 )
+from partners.services.documents import document_record_out
 from partners.threepl.connector import (
     DuplicateReference,
     ShipBobConnector,
@@ -124,21 +123,15 @@ def order_payload(shipment: Shipment) -> dict[str, Any]:
 
 def _trail(row: FulfillmentOrderOutbox, payload: dict[str, Any], remote: RemoteOrder, adopted: bool) -> None:
     """The fulfillment order in the partner's document trail (once, whatever the retries)."""
-    try:
-        with transaction.atomic():
-            PartnerDocument.objects.create(
-                partner=row.partner,
-                direction="out",
-                via=Exchange.CONNECTOR,
-                kind=DocumentKind.FULFILLMENT_ORDER,
-                status=DocumentStatus.SENT,
-                raw=json.dumps(payload, indent=2),
-                parsed={"shipment": row.reference, "order_id": remote.id, "adopted": adopted},
-                control_number=str(remote.id)[:20],
-                idempotency_key=f"fulfillment-order:{row.reference}",
-            )
-    except IntegrityError:
-        pass  # already in the trail
+    document_record_out(
+        partner=row.partner,
+        kind=DocumentKind.FULFILLMENT_ORDER,
+        via=Exchange.CONNECTOR,
+        raw=json.dumps(payload, indent=2),
+        parsed={"shipment": row.reference, "order_id": remote.id, "adopted": adopted},
+        control_number=str(remote.id),
+        idempotency_key=f"fulfillment-order:{row.reference}",
+    )
 
 
 def _mark_sent(row: FulfillmentOrderOutbox, remote: RemoteOrder, payload: dict[str, Any], *, adopted: bool) -> bool:
