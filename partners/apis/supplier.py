@@ -154,6 +154,24 @@ class PartnerPurchaseOrderListView(SupplierView):
         return self.get_paginated_response(PurchaseOrderSerializer(page, many=True).data)
 
 
+def _apply_to_po(
+    view: SupplierView,
+    request: Request,
+    pk: int,
+    body_class: type[Body],
+    kind: str,
+    apply: Callable[[Partner, Any, str, str], PartnerDocument],
+) -> Response:
+    """A supplier's document about one of its POs: read it (a bad body is kept as rejected), apply it
+    (`apply(partner, document, raw, idempotency key)`), answer the document and the PO as they are now."""
+    partner = view.partner()
+    po = purchase_order_of_partner(partner=partner, pk=pk)
+    raw, body = _read(request, body_class, partner=partner, kind=kind, po=po)
+    incoming: Any = body  # each document serializer has `to_document(po_number)`
+    document = apply(partner, incoming.to_document(po.number), raw, request.headers.get(HEADER, ""))
+    return _answer(document, partner, po)
+
+
 class PartnerPurchaseOrderDetailView(SupplierView):
     @extend_schema(
         summary="Get one of your purchase orders",
@@ -175,17 +193,16 @@ class PartnerAcknowledgmentView(SupplierView):
     @rejected_documents_kept
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
-        partner = self.partner()
-        po = purchase_order_of_partner(partner=partner, pk=pk)
-        raw, body = _read(request, AcknowledgmentSerializer, partner=partner, kind=DocumentKind.ACKNOWLEDGMENT, po=po)
-        document = acknowledgment_apply(
-            partner=partner,
-            ack=body.to_document(po.number),
-            via=Exchange.API,
-            raw=raw,
-            idempotency_key=request.headers.get(HEADER, ""),
+        return _apply_to_po(
+            self,
+            request,
+            pk,
+            AcknowledgmentSerializer,
+            DocumentKind.ACKNOWLEDGMENT,
+            lambda partner, document, raw, key: acknowledgment_apply(
+                partner=partner, ack=document, via=Exchange.API, raw=raw, idempotency_key=key
+            ),
         )
-        return _answer(document, partner, po)
 
 
 class PartnerShipNoticeView(SupplierView):
@@ -200,17 +217,16 @@ class PartnerShipNoticeView(SupplierView):
     @rejected_documents_kept
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
-        partner = self.partner()
-        po = purchase_order_of_partner(partner=partner, pk=pk)
-        raw, body = _read(request, ShipNoticeInSerializer, partner=partner, kind=DocumentKind.SHIP_NOTICE, po=po)
-        document = ship_notice_apply(
-            partner=partner,
-            notice=body.to_document(po.number),
-            via=Exchange.API,
-            raw=raw,
-            idempotency_key=request.headers.get(HEADER, ""),
+        return _apply_to_po(
+            self,
+            request,
+            pk,
+            ShipNoticeInSerializer,
+            DocumentKind.SHIP_NOTICE,
+            lambda partner, document, raw, key: ship_notice_apply(
+                partner=partner, notice=document, via=Exchange.API, raw=raw, idempotency_key=key
+            ),
         )
-        return _answer(document, partner, po)
 
 
 class PartnerInvoiceView(SupplierView):
@@ -224,17 +240,16 @@ class PartnerInvoiceView(SupplierView):
     @rejected_documents_kept
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
-        partner = self.partner()
-        po = purchase_order_of_partner(partner=partner, pk=pk)
-        raw, body = _read(request, InvoiceInSerializer, partner=partner, kind=DocumentKind.INVOICE, po=po)
-        document = invoice_apply(
-            partner=partner,
-            invoice=body.to_document(po.number),
-            via=Exchange.API,
-            raw=raw,
-            idempotency_key=request.headers.get(HEADER, ""),
+        return _apply_to_po(
+            self,
+            request,
+            pk,
+            InvoiceInSerializer,
+            DocumentKind.INVOICE,
+            lambda partner, document, raw, key: invoice_apply(
+                partner=partner, invoice=document, via=Exchange.API, raw=raw, idempotency_key=key
+            ),
         )
-        return _answer(document, partner, po)
 
 
 class PartnerInventoryView(SupplierView):
