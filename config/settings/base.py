@@ -59,10 +59,14 @@ INSTALLED_APPS = [
     "quality.apps.QualityConfig",
     "fulfillment.apps.FulfillmentConfig",
     "partners.apps.PartnersConfig",
+    "planning.apps.PlanningConfig",
     "marketplaces.apps.MarketplacesConfig",
     "returns.apps.ReturnsConfig",
     "notifications.apps.NotificationsConfig",
     "webhooks.apps.WebhooksConfig",
+    "analytics.apps.AnalyticsConfig",
+    "audit.apps.AuditConfig",
+    "accounts.apps.AccountsConfig",
     "ui.apps.UiConfig",
 ]
 

@@ -1,0 +1,10 @@
+"""The accounts app's configuration."""
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    """Users and roles in the back office: invitations, roles, location grants, two-factor sign-in."""
+
+    name = "accounts"
+    verbose_name = "Accounts"

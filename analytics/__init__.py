@@ -1,0 +1,1 @@
+"""Fulfillment KPIs: daily facts refreshed incrementally and the dashboard that reads them."""

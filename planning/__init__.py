@@ -1,0 +1,1 @@
+"""Demand forecasts, replenishment and rebalancing proposals, and the shadow prices that let routing look ahead."""
