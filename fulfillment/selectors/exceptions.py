@@ -19,7 +19,7 @@ from fulfillment.models import (
 )
 from fulfillment.selectors.orders import DEAD_SHIPMENT_STATUSES, orders_for_staff
 from inventory.models import Location
-from orders.models import OPEN_STATUSES, Order, OrderLine, OrderStatus
+from orders.models import OPEN_STATUSES, Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus
 
 EXCEPTION_KINDS: list[tuple[str, str, str]] = [
     ("backordered", "Backordered", "Part of the order waits for stock; the rest is routed."),
@@ -121,6 +121,9 @@ def order_exceptions(*, user: AnyUser | object, kind: str, now: datetime) -> Que
             Prefetch("shipments__packages", queryset=_problem_boxes().order_by("box_number")),
             Prefetch("shipments__packages__tracking_events", queryset=problems),
         ]
+    if kind == "on_hold":  # the "-> On hold" entries, latest first: the first one says why it is held now
+        holds = OrderEvent.objects.filter(kind=OrderEventKind.STATUS, data__to=OrderStatus.ON_HOLD).order_by("-pk")
+        related.append(Prefetch("events", queryset=holds, to_attr="hold_events"))
     return (
         orders_for_staff(user)
         .filter(_exception_condition(kind, now))

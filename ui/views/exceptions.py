@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from core.htmx import render_page
 from fulfillment.models import OPEN_SHIPMENT_STATUSES, TrackingStatus
 from fulfillment.selectors.exceptions import EXCEPTION_KINDS, location_today, order_exception_counts, order_exceptions
+from fulfillment.selectors.stores import hold_reason_of
 from fulfillment.services import order_cancel, order_hold, order_release, order_reroute
 from marketplaces.selectors import channel_orders_held
 from orders.models import Order
@@ -60,6 +61,9 @@ def _exception_detail(kind: str, order: Order, now: datetime) -> str:
         return "; ".join(late)
     if kind == "delivery_problem":
         return _delivery_problems(order)
+    if kind == "on_hold":
+        reason = hold_reason_of(next(iter(getattr(order, "hold_events", [])), None))
+        return f"Held: {reason}" if reason else "Held without a reason given"
     return order.routing_reason
 
 

@@ -195,6 +195,11 @@ def order_hold_reason(order: Order) -> str:
         .order_by("-pk")
         .first()
     )
+    return hold_reason_of(event)
+
+
+def hold_reason_of(event: OrderEvent | None) -> str:
+    """The reason typed with a "-> On hold" timeline entry ("" without one): its text after "status: "."""
     if event is None:
         return ""
     _, _, reason = event.message.partition(": ")
