@@ -277,6 +277,7 @@ class RoutingExclusion(models.Model):
 # Store fulfillment (pickups, opening hours, ship-from-store settings), packing and package
 # consolidation (lanes, hubs, parcels waiting at a node) live in their own modules; imported last
 # because they refer to the models above.
+from fulfillment.models.capacity import LOAD_SLOTS, LocationDayLoad  # noqa: E402
 from fulfillment.models.consolidation import (  # noqa: E402
     ConsolidationHold,
     ConsolidationHub,
@@ -304,6 +305,7 @@ from fulfillment.models.stores import (  # noqa: E402
 )
 
 __all__ = [
+    "LOAD_SLOTS",
     "OPEN_SHIPMENT_STATUSES",
     "SHIPMENT_TRANSITIONS",
     "Carrier",
@@ -316,6 +318,7 @@ __all__ = [
     "HoldStatus",
     "LegStatus",
     "LinehaulLane",
+    "LocationDayLoad",
     "OpeningHours",
     "Package",
     "PackageStatus",

@@ -20,6 +20,7 @@ from django.utils import timezone
 from core.errors import Conflict
 from core.types import AnyUser
 from fulfillment.models import OPEN_SHIPMENT_STATUSES, SHIPMENT_TRANSITIONS, Shipment, ShipmentLine, ShipmentStatus
+from fulfillment.services.capacity import location_day_load_add
 from fulfillment.signals import shipment_shipped
 from inventory.models import Location
 from inventory.services import DocumentRef, StockLine, stock_release, stock_reserve, stock_ship
@@ -157,6 +158,7 @@ def shipments_create(*, order: Order, specs: Sequence[ShipmentSpec], actor: AnyU
         for shipment, spec in zip(shipments, specs, strict=True)
     ]
     ShipmentLine.objects.bulk_create([line for lines in per_shipment for line in lines])
+    location_day_load_add(order=order, shipments=shipments, delta=1)
     order_lines_allocate(allocations=[(a.line, a.quantity) for spec in specs for a in spec.allocations])
     return CreatedShipments(
         shipments, {shipment.pk: lines for shipment, lines in zip(shipments, per_shipment, strict=True)}
@@ -236,6 +238,7 @@ def shipment_cancel(
         locked.status = to
         locked.status_reason = reason[:255]
         locked.save(update_fields=["status", "status_reason", "updated_at"])
+        location_day_load_add(order=locked.order, shipments=[locked], delta=-1)
         order_event_add(
             order=locked.order,
             kind=OrderEventKind.SHIPMENT,

@@ -12,10 +12,18 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
-from fulfillment.models import OpeningHours, Pickup, PickupStatus, Shipment, ShipmentStatus, StoreClosure, StoreProfile
+from fulfillment.models import (
+    LocationDayLoad,
+    OpeningHours,
+    Pickup,
+    PickupStatus,
+    ShipmentStatus,
+    StoreClosure,
+    StoreProfile,
+)
 from fulfillment.models.stores import (
     DEFAULT_ACCEPT_SLA_MINUTES,
     DEFAULT_HOLD_DAYS,
@@ -24,7 +32,6 @@ from fulfillment.models.stores import (
 )
 from fulfillment.store_hours import HORIZON_DAYS, StoreClock, local
 from inventory.models import Location, LocationKind
-from orders.models import DeliveryMethod
 
 #: Shipments that no longer count against a location's day (turned down or called off).
 DEAD_STATUSES = (ShipmentStatus.REJECTED, ShipmentStatus.CANCELLED)
@@ -51,20 +58,21 @@ def local_day_start(location: Location, now: datetime) -> datetime:
 def ship_load_today(locations: Sequence[Location], *, now: datetime | None = None) -> dict[int, int]:
     """Ship orders each location took on since its own local midnight (pickups and rejected work excluded).
 
-    One query whatever the number of locations; what routing compares with `daily_order_capacity`.
+    One query whatever the number of locations, and whatever the day's volume: it reads the
+    counter the shipment services keep (`fulfillment.models.LocationDayLoad`), a few rows per
+    location and day. What routing compares with `daily_order_capacity`. Locations with none are left out.
     """
     if not locations:
         return {}
     now = now or timezone.now()
-    since = Q()
+    today = Q()
     for location in locations:
-        since |= Q(location_id=location.pk, created_at__gte=local_day_start(location, now))
+        today |= Q(location_id=location.pk, day=local(now, location.timezone).date())
     rows = (
-        Shipment.objects.filter(since)
-        .exclude(status__in=DEAD_STATUSES)
-        .exclude(order__delivery_method=DeliveryMethod.PICKUP)
+        LocationDayLoad.objects.filter(today)
         .values("location_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("ship_orders"))
+        .filter(n__gt=0)
         .values_list("location_id", "n")
     )
     return dict(rows)
