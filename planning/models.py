@@ -1,1 +1,132 @@
-"""Models of the planning app."""
+"""Models of the planning app: demand forecasts and the runs that compute them.
+
+A `DemandForecast` is the latest forecast of one daily series: a SKU's units shipped from one
+location (`scope=location`), or a SKU's units ordered to one ship-to region (`scope=region`,
+regions from `planning.regions`). A recompute replaces the rows of the series it covers, so
+readers (`planning.selectors`) always see one forecast per series. `ForecastRun` records each
+recompute (nightly or from the page) with its progress, so the page can show it live.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ForecastScope(models.TextChoices):
+    LOCATION = "location", "SKU x location (shipped from)"
+    REGION = "region", "SKU x ship-to region"
+
+
+class ForecastRunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ForecastRun(models.Model):
+    """One recompute of every forecast: who asked, how far it got, how long it took."""
+
+    status = models.CharField(
+        max_length=16, choices=ForecastRunStatus.choices, default=ForecastRunStatus.QUEUED, db_index=True
+    )
+    trigger = models.CharField(max_length=16, default="nightly", help_text="nightly or manual.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    as_of = models.DateField(null=True, blank=True, help_text="Last day of history used.")
+    horizon_days = models.PositiveSmallIntegerField(default=28)
+    series_total = models.PositiveIntegerField(default=0)
+    series_done = models.PositiveIntegerField(default=0)
+    fallback_series = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [("run_forecasts", "Can recompute demand forecasts")]
+
+    def __str__(self) -> str:
+        return f"forecast run {self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        """How far the run is, 0-100, for the progress bar."""
+        if self.status == ForecastRunStatus.DONE:
+            return 100
+        if not self.series_total:
+            return 0
+        return min(100, int(100 * self.series_done / self.series_total))
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (ForecastRunStatus.QUEUED, ForecastRunStatus.RUNNING)
+
+
+class DemandForecast(models.Model):
+    """The latest daily demand forecast of one series, with its prediction interval and model.
+
+    `points` holds one `[mean, lower, upper]` triple per day after `as_of` (units per day;
+    the interval is `interval_level` percent). `daily_mean` is the mean of the horizon, kept as a
+    column so lists sort and selectors read it without decoding JSON. `error_sd` is the standard
+    deviation of one day's forecast error measured in the backtest (safety stock grows with it).
+    """
+
+    scope = models.CharField(max_length=16, choices=ForecastScope.choices, db_index=True)
+    sku = models.ForeignKey("inventory.SKU", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(
+        "inventory.Location", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    region = models.CharField(max_length=16, blank=True, help_text="Ship-to region code (planning.regions).")
+    run = models.ForeignKey(ForecastRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="forecasts")
+    as_of = models.DateField(help_text="Last day of history used; day 1 of the forecast is the day after.")
+    horizon_days = models.PositiveSmallIntegerField()
+    model_name = models.CharField(max_length=32, help_text="The model the backtest chose, or the fallback.")
+    is_fallback = models.BooleanField(default=False)
+    note = models.CharField(max_length=255, blank=True, help_text="Why this model, or why a fallback.")
+    daily_mean = models.FloatField()
+    error_sd = models.FloatField(default=0.0)
+    interval_level = models.PositiveSmallIntegerField(default=80)
+    points = models.JSONField(default=list)
+    history_days = models.PositiveIntegerField(default=0)
+    censored_days = models.PositiveIntegerField(default=0)
+    history_units = models.PositiveIntegerField(default=0)
+    backtest_mae = models.FloatField(null=True, blank=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sku_id", "scope", "location_id", "region"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sku", "location"],
+                condition=Q(scope="location"),
+                name="demandforecast_unique_sku_location",
+            ),
+            models.UniqueConstraint(
+                fields=["sku", "region"],
+                condition=Q(scope="region"),
+                name="demandforecast_unique_sku_region",
+            ),
+            models.CheckConstraint(
+                condition=(Q(scope="location", location__isnull=False) | Q(scope="region", location__isnull=True)),
+                name="demandforecast_scope_matches_key",
+            ),
+            models.CheckConstraint(condition=Q(daily_mean__gte=0), name="demandforecast_mean_not_negative"),
+        ]
+        indexes = [models.Index(fields=["scope", "sku"], name="demandforecast_scope_sku")]
+
+    def __str__(self) -> str:
+        where = f"@{self.location_id}" if self.scope == ForecastScope.LOCATION else f"->{self.region}"
+        return f"{self.sku_id}{where}: {self.daily_mean:.2f}/day ({self.model_name})"
+
+    def mean_over(self, days: int) -> float:
+        """Expected units per day over the first `days` days (the stored mean beyond the stored points)."""
+        if days <= 0 or not self.points:
+            return self.daily_mean
+        head = [float(point[0]) for point in self.points[:days]]
+        return sum(head) / len(head)
