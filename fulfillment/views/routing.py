@@ -7,6 +7,7 @@ One screen, three small forms (costs, rules, zones). Each posts back here with i
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -39,9 +40,14 @@ def _level_rank(level: str) -> int:
     return SERVICE_LEVELS.index(level) if level in SERVICE_LEVELS else len(SERVICE_LEVELS)
 
 
+CENTS = Decimal("0.01")
+
+
 def _cost_form(data: Any = None) -> CostSettingsForm:
     current = cost_settings_get()
-    return CostSettingsForm(data, initial={name: getattr(current, name) for name in COST_SETTINGS_FIELDS})
+    # In cents whatever the database returns (SQLite hands back 6 and 14.5 for 6.00 and 14.50).
+    initial = {name: Decimal(getattr(current, name)).quantize(CENTS) for name in COST_SETTINGS_FIELDS}
+    return CostSettingsForm(data, initial=initial)
 
 
 def _policy_form(data: Any = None) -> RoutingPolicyForm:
