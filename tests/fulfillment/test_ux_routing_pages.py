@@ -39,6 +39,7 @@ def as_sqlite_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
     def carriers() -> list[Any]:
         rows = list(real_carriers())
         for carrier in rows:
+            service: Any
             for service in carrier.services.all():
                 if service.lowest_price is not None:
                     service.lowest_price = Decimal("9.05000000000000")
