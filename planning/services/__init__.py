@@ -1,0 +1,1 @@
+"""Writes of the planning app; import the services from their modules."""
