@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("ui.urls")),
+    path("accounts/", include("accounts.signin_urls")),  # sign-in with a second factor; before Django's
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("inventory.urls")),
     path("orders/", include("ui.order_urls")),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("quality/", include("quality.urls")),
     path("partners/", include("partners.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
+    path("settings/", include("accounts.urls")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -121,6 +121,7 @@ ADMIN_APP_LABELS = (
     "webhooks",
     "partners",
     "quality",
+    "accounts",  # accounts.manage_users: the users pages and sign-in rules
 )
 
 

@@ -30,6 +30,7 @@ NAVIGATION = [
     ("Webhooks", "webhooks:endpoint_list", "webhooks.manage_webhooks"),
     ("Partners", "partners:partner_list", "partners.manage_partners"),
     ("Purchase orders", "partners:po_list", "partners.manage_partners"),
+    ("Users", "accounts:people", "accounts.manage_users"),
 ]
 #: Shown on the bar itself; every other allowed link goes under "More" when more than `BAR_LIMIT` are allowed.
 PRIMARY = frozenset({"Dashboard", "Orders", "Work queue", "Inventory", "Returns", "Pickups", "Partners", "QC"})

@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    # Two-factor sign-in (TOTP apps) and failed sign-in throttling, used by the accounts app.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "core.apps.CoreConfig",
     "inventory.apps.InventoryConfig",
     "carriers.apps.CarriersConfig",
@@ -82,6 +86,11 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.RejectNullBytesMiddleware",
     "core.middleware.LoginRequiredMiddleware",
+    # After sign-in: whether this session passed its second factor, then the lockout page and the
+    # "enrol first" redirect of roles that require two-factor sign-in (accounts).
+    "django_otp.middleware.OTPMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,6 +137,19 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
+# Axes first: it refuses a locked-out username+address before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Failed sign-ins: after AXES_FAILURE_LIMIT wrong passwords or codes for one username from one address, that
+# pair waits AXES_COOLOFF_MINUTES (an administrator can unlock it from the users page). See accounts.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = int(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60  # Axes reads a float as hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # last_login says who signed in; only failures are kept
+AXES_LOCKOUT_CALLABLE = "accounts.views.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
+# The name sign-in apps show next to the six-digit code.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Fulfil")
 LOGIN_REDIRECT_URL = "ui:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 # Sender of customer emails (pickup ready, reminders).

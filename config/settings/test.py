@@ -10,6 +10,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests of other apps do not expect customer notifications; tests/notifications switch them on.
 NOTIFICATIONS_ENABLED = False
+# Sign-in throttling needs a request at every authenticate(); test clients' login() gives none.
+# tests/accounts switch it on.
+AXES_ENABLED = False
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = "memory://"
