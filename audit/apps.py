@@ -8,3 +8,6 @@ class AuditConfig(AppConfig):
 
     name = "audit"
     verbose_name = "Audit"
+
+    def ready(self) -> None:
+        from audit import receivers  # noqa: F401 (connects the SKU and location History panels)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("quality/", include("quality.urls")),
     path("partners/", include("partners.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
+    path("audit/", include("audit.urls")),
     path("settings/", include("accounts.urls")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),

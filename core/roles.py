@@ -77,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | None] = {
         "quality.photograph",
         "quality.manage_quality",
         "partners.manage_partners",
+        "audit.view_audit_trail",
     ],
     WAREHOUSE_OPERATOR: [
         *_VIEW_INVENTORY,
@@ -121,6 +122,7 @@ ADMIN_APP_LABELS = (
     "webhooks",
     "partners",
     "quality",
+    "audit",
     "accounts",  # accounts.manage_users: the users pages and sign-in rules
 )
 

@@ -61,7 +61,11 @@ def _credentials(kind: str) -> dict[str, str]:
             "client_secret": sandbox.client_secret,
         }
     if kind == "ebay":
-        return {"access_token": sandbox.access_token}
+        return {
+            "client_id": sandbox.client_id,
+            "client_secret": sandbox.client_secret,
+            "refresh_token": sandbox.refresh_token,
+        }
     return {
         "consumer_key": sandbox.consumer_key,
         "consumer_secret": sandbox.consumer_secret,

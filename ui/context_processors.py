@@ -31,6 +31,7 @@ NAVIGATION = [
     ("Partners", "partners:partner_list", "partners.manage_partners"),
     ("Purchase orders", "partners:po_list", "partners.manage_partners"),
     ("Users", "accounts:people", "accounts.manage_users"),
+    ("Audit trail", "audit:list", "audit.view_audit_trail"),
 ]
 #: Shown on the bar itself; every other allowed link goes under "More" when more than `BAR_LIMIT` are allowed.
 PRIMARY = frozenset({"Dashboard", "Orders", "Work queue", "Inventory", "Returns", "Pickups", "Partners", "QC"})

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "notifications.apps.NotificationsConfig",
     "webhooks.apps.WebhooksConfig",
     "analytics.apps.AnalyticsConfig",
+    # History tables of the audited models; all registered from the audit app (audit/models.py).
+    "simple_history",
     "audit.apps.AuditConfig",
     "accounts.apps.AccountsConfig",
     "ui.apps.UiConfig",
@@ -81,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Keeps the request for the audit trail: a change is recorded with who made it (API tokens too).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING
 
 import httpx
@@ -28,6 +30,7 @@ from marketplaces.connectors.ebay import EbayConnector
 from marketplaces.connectors.shopify import ShopifyConnector
 from marketplaces.connectors.woocommerce import WooCommerceConnector
 from marketplaces.sandbox import SandboxTransport
+from marketplaces.services.credentials import channel_token_store
 
 if TYPE_CHECKING:
     from channels.models import Channel
@@ -60,13 +63,20 @@ def connector_for(channel: Channel, *, max_wait: float = 60.0) -> Connector:
     if not sync.base_url:
         raise ConnectorError(f"{channel.name} has no API base URL: set it on the channel's connection form.")
     bucket_key = f"{channel.pk}-{int(channel.created_at.timestamp() * 1000)}"
-    return kind_class(
+    connector = kind_class(
         base_url=sync.base_url,
         credentials=credentials_decrypt(sync.credentials_encrypted),
         bucket_key=bucket_key,
         transport=transport_for(sync.base_url),
         max_wait=max_wait,
     )
+    if isinstance(connector, EbayConnector):  # its access tokens outlive one connector: keep them
+        connector.token_store = partial(_token_store, channel.pk)
+    return connector
+
+
+def _token_store(channel_id: int, token: Mapping[str, str]) -> None:
+    channel_token_store(channel_id=channel_id, token=token)
 
 
 __all__ = [

@@ -1,5 +1,8 @@
 """eBay through the Sell APIs: Inventory (bulk quantity), Fulfillment (orders), Post-Order (cancel).
 
+Every call carries a User access token that `ebay_oauth.EbaySession` keeps fresh with the
+seller's refresh token.
+
 Stock goes out 25 SKUs per `bulk_update_price_quantity` call; a 207 answer carries a status
 per SKU, so only the SKUs that failed are retried. Orders are read with offset paging on
 `lastmodifieddate`. eBay meters calls per day: a 429 carries Retry-After (until the quota
@@ -15,7 +18,6 @@ from typing import Any
 from urllib.parse import quote
 
 from marketplaces.connectors.base import (
-    Connector,
     PushResult,
     RemoteLine,
     RemoteOrder,
@@ -25,6 +27,7 @@ from marketplaces.connectors.base import (
     money,
     parse_time,
 )
+from marketplaces.connectors.ebay_oauth import EbaySession
 from marketplaces.connectors.parcels import shipment_parcels
 
 
@@ -77,13 +80,15 @@ def parse_order(order: Mapping[str, Any]) -> RemoteOrder:
     )
 
 
-class EbayConnector(Connector):
+class EbayConnector(EbaySession):
     kind = "ebay"
     batch_size = 25
-    limits = {"inventory": (25.0, 50.0), "fulfillment": (10.0, 20.0), "postorder": (5.0, 5.0)}
-
-    def auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.credentials.get('access_token', '')}", "Content-Language": "en-US"}
+    limits = {
+        "inventory": (25.0, 50.0),
+        "fulfillment": (10.0, 20.0),
+        "postorder": (5.0, 5.0),
+        "identity": (1.0, 5.0),
+    }
 
     def push_stock(self, items: list[StockItem]) -> list[PushResult]:
         body = {
@@ -208,7 +213,6 @@ class EbayConnector(Connector):
             "POST",
             "/post-order/v2/cancellation",
             op="postorder",
-            headers={"Authorization": f"IAF {self.credentials.get('access_token', '')}"},
             json={"legacyOrderId": external_id, "cancelReason": "OUT_OF_STOCK_OR_CANNOT_FULFILL", "buyerPaid": True},
         )
         return str(response.json().get("cancelId", ""))

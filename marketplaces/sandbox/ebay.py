@@ -1,7 +1,8 @@
 """eBay Sell APIs sandbox: Inventory bulk updates, Fulfillment orders, Post-Order cancellations.
 
-- `Authorization: Bearer <user token>` (Post-Order: `IAF <token>`); a bad or revoked token
-  gets 401 with eBay's error envelope (`errorId` 1001, domain OAuth).
+- `Authorization: Bearer <user token>` (Post-Order: `IAF <token>`); an unknown, expired or
+  revoked token gets 401 with eBay's error envelope (`errorId` 1001, domain OAuth). Tokens come
+  from `POST /identity/v1/oauth2/token` and expire (see `ebay_oauth`).
 - `POST /sell/inventory/v1/bulk_update_price_quantity` (up to 25 requests): 200 when every
   item succeeds, 207 when some fail, each response with its own `statusCode` and `errors`;
   `POST /sell/inventory/v1/bulk_get_inventory_item` reads quantities back (up to 25).
@@ -26,17 +27,18 @@ from typing import Any
 import httpx
 
 from marketplaces.sandbox.base import Bucket, SandboxApp, json_response
+from marketplaces.sandbox.ebay_oauth import EbayIdentity
 
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-class EbaySandbox(SandboxApp):
+class EbaySandbox(EbayIdentity, SandboxApp):
     kind = "ebay"
 
     def setup(self) -> None:
-        self.access_token = "v^1.1#i^1#sandbox-user-token"  # noqa: S105 (the sandbox's own, public)
+        self.identity_setup()
         self.daily_quota = {"inventory": 2_000_000, "fulfillment": 100_000, "postorder": 10_000}
         self.used: dict[str, int] = {}
         self.burst = Bucket(50.0, 100.0)
@@ -44,6 +46,7 @@ class EbaySandbox(SandboxApp):
         self.shipping_fulfillments: list[dict[str, Any]] = []
         self.refunds: list[dict[str, Any]] = []
         self.cancellations: list[dict[str, Any]] = []
+        self.route("POST", r"/identity/v1/oauth2/token", "identity", self._token)
         self.route("POST", r"/sell/inventory/v1/bulk_update_price_quantity", "inventory", self._bulk_update)
         self.route("POST", r"/sell/inventory/v1/bulk_get_inventory_item", "inventory", self._bulk_get)
         self.route("GET", r"/sell/fulfillment/v1/order", "fulfillment", self._orders)
@@ -78,11 +81,11 @@ class EbaySandbox(SandboxApp):
         )
 
     def authenticate(self, request: httpx.Request, op: str) -> httpx.Response | None:
+        if op == "identity":  # the token endpoint checks the client and the refresh token itself
+            return None
         scheme = "IAF" if op == "postorder" else "Bearer"
-        if self.revoked or request.headers.get("Authorization") != f"{scheme} {self.access_token}":
-            return self.error(
-                401, "Invalid access token. Check the value of the Authorization HTTP request header.", op
-            )
+        if not self.token_valid(request.headers.get("Authorization", ""), scheme):
+            return self.token_refused()
         return None
 
     def rate_limit(self, request: httpx.Request, op: str) -> httpx.Response | None:

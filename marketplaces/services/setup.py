@@ -17,11 +17,13 @@ from marketplaces.services.stock_sync import channel_resync
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     "shopify": ("access_token", "webhook_secret", "location_id"),
     "amazon": ("seller_id", "marketplace_id", "refresh_token", "client_id", "client_secret", "lwa_url"),
-    "ebay": ("access_token",),
+    # eBay: the app's keys and the seller's refresh token; access tokens are minted from them.
+    "ebay": ("client_id", "client_secret", "refresh_token", "scopes"),
     "woocommerce": ("consumer_key", "consumer_secret", "webhook_secret"),
 }
-#: May be left empty (Login with Amazon defaults to https://api.amazon.com/auth/o2/token).
-OPTIONAL_FIELDS = {"lwa_url"}
+#: May be left empty (Login with Amazon defaults to https://api.amazon.com/auth/o2/token; eBay's
+#: scopes default to what the connector calls).
+OPTIONAL_FIELDS = {"lwa_url", "scopes"}
 SECRET_FIELDS = {"access_token", "webhook_secret", "refresh_token", "client_secret", "consumer_secret", "consumer_key"}
 
 
@@ -58,6 +60,10 @@ def channel_connection_update(
         ]
         if missing:
             raise ValidationFailed(f"Enter the {missing[0].replace('_', ' ')}.", field=missing[0])
+        if changed and "access_token" not in CREDENTIAL_FIELDS[channel.kind]:
+            # A token minted from the old keys or grant: the connector mints one from the new.
+            stored.pop("access_token", None)
+            stored.pop("access_token_expires_at", None)
         sync.base_url = base_url
         sync.credentials_encrypted = credentials_encrypt(stored)
         resume_stock = sync_stock and not sync.sync_stock

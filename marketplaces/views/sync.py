@@ -131,7 +131,9 @@ def connection_view(request: HttpRequest, code: str) -> HttpResponse:
                 messages.success(request, f"Connection of {channel.name} saved.")
                 return redirect("channels:detail", code=channel.code)
         status = 422
-    return render(request, "channels/connection_form.html", {"channel": channel, "form": form}, status=status)
+    return render(
+        request, "channels/connection_form.html", {"channel": channel, "form": form, "sync": sync}, status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -32,7 +32,7 @@ def sandbox_credentials(kind: str, sandbox: SandboxApp) -> dict[str, str]:
             "client_secret": s.client_secret,
         }
     if kind == "ebay":
-        return {"access_token": s.access_token}
+        return {"client_id": s.client_id, "client_secret": s.client_secret, "refresh_token": s.refresh_token}
     return {"consumer_key": s.consumer_key, "consumer_secret": s.consumer_secret, "webhook_secret": s.webhook_secret}
 
 
