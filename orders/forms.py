@@ -42,6 +42,7 @@ class OrderFilterForm(forms.Form):
     location = forms.ChoiceField(required=False, label="Ships from")
     placed_from = forms.DateField(required=False, label="Placed from", widget=forms.DateInput(attrs={"type": "date"}))
     placed_to = forms.DateField(required=False, label="Placed to", widget=forms.DateInput(attrs={"type": "date"}))
+    kpi = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)  # a KPI drill-down
 
     def __init__(self, *args: Any, channels: list[Channel], locations: list[Location], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,6 +66,7 @@ class OrderFilterForm(forms.Form):
             location_id=location.pk if location else None,
             placed_from=data.get("placed_from"),
             placed_to=data.get("placed_to"),
+            kpi=data.get("kpi") or "",
         )
 
 

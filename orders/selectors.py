@@ -23,11 +23,13 @@ class OrderFilters:
     location_id: int | None = None
     placed_from: date | None = None
     placed_to: date | None = None
+    #: Only the orders behind a KPI figure (`fulfillment.selectors.kpi_conditions`), from the KPI dashboard.
+    kpi: str = ""
 
     @property
     def active(self) -> bool:
         """True when anything but the status tab narrows the list."""
-        return bool(self.query or self.channel_id or self.location_id or self.placed_from or self.placed_to)
+        return bool(self.query or self.channel_id or self.location_id or self.placed_from or self.placed_to or self.kpi)
 
 
 def order_filter_choices() -> dict[str, list[Any]]:

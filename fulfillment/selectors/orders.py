@@ -22,6 +22,7 @@ from fulfillment.models import (
     ShipmentStatus,
     TrackingEvent,
 )
+from fulfillment.selectors.kpi_conditions import KPI_LABELS, order_kpi_condition
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from orders.selectors import OrderFilters
 
@@ -111,6 +112,8 @@ def _filtered(user: AnyUser | object, filters: OrderFilters, *, with_status: boo
         qs = qs.filter(placed_at__date__gte=filters.placed_from)
     if filters.placed_to:
         qs = qs.filter(placed_at__date__lte=filters.placed_to)
+    if filters.kpi in KPI_LABELS:  # unknown values are ignored, like every other filter
+        qs = qs.filter(order_kpi_condition(filters.kpi, location_id=filters.location_id))
     if with_status and filters.status:
         qs = qs.filter(status=filters.status)
     return qs

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.htmx import render_page
+from fulfillment.selectors.kpi_conditions import KPI_LABELS
 from fulfillment.selectors.orders import order_search, order_status_counts, orders_by_ids
 from fulfillment.services import order_cancel, order_hold, order_release, order_reroute
 from fulfillment.views.orders._shared import refusal, safe_next
@@ -59,6 +60,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "can_route": request.user.has_perm("orders.route_order"),
         "can_cancel": request.user.has_perm("orders.cancel_order"),
         "can_add": request.user.has_perm("orders.add_order"),
+        "kpi_label": KPI_LABELS.get(filters.kpi, ""),
     }
     return render_page(request, "orders/list.html", context, partial="results")
 
