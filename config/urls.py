@@ -14,6 +14,7 @@ urlpatterns = [
     path("channels/", include("marketplaces.urls")),
     path("returns/", include("returns.urls")),
     path("notifications/", include("notifications.urls")),
+    path("analytics/", include("analytics.urls")),
     path("quality/", include("quality.urls")),
     path("partners/", include("partners.urls")),
     path("settings/webhooks/", include("webhooks.urls")),

@@ -77,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | None] = {
         "quality.photograph",
         "quality.manage_quality",
         "partners.manage_partners",
+        "analytics.view_kpis",
         "audit.view_audit_trail",
     ],
     WAREHOUSE_OPERATOR: [
@@ -122,6 +123,7 @@ ADMIN_APP_LABELS = (
     "webhooks",
     "partners",
     "quality",
+    "analytics",
     "audit",
     "accounts",  # accounts.manage_users: the users pages and sign-in rules
 )

@@ -14,6 +14,7 @@ from core.roles import is_supplier_session
 NAVIGATION = [
     ("Dashboard", "ui:dashboard", None),
     ("Orders", "orders:index", "orders.view_order"),
+    ("KPIs", "analytics:dashboard", "analytics.view_kpis"),
     ("Work queue", "fulfillment:work", "fulfillment.work_shipments"),
     ("Consolidation", "fulfillment:consolidation", "fulfillment.work_shipments"),
     ("Inventory", "inventory:grid", "inventory.view_stocklevel"),

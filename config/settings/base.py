@@ -296,6 +296,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Quality: partner locations above the defect policy's rate are kept out of routing (and let back in).
     "quality-defect-exclusions": {"task": "quality.tasks.defect_exclusions_task", "schedule": 60 * 60},
+    # KPI dashboard: rewrite the daily facts of the days whose orders changed since the last run.
+    "analytics-facts-refresh": {"task": "analytics.tasks.facts_refresh_task", "schedule": 5 * 60},
 }
 
 if REDIS_URL:
