@@ -7,3 +7,7 @@ class UiConfig(AppConfig):
     name = "ui"
     label = "ui"
     verbose_name = "Pages"
+
+    def ready(self) -> None:
+        """Connect the sign-in receiver that marks whether the person works at a store."""
+        from ui import store_access  # noqa: F401

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from core.roles import is_supplier_session
+from ui.store_access import works_a_store
 
 #: The links people use all day come first; the rest go under "More" once there are too many
 #: for one line (see `PRIMARY`).
@@ -37,6 +38,8 @@ NAVIGATION = [
 #: Shown on the bar itself; every other allowed link goes under "More" when more than `BAR_LIMIT` are allowed.
 PRIMARY = frozenset({"Dashboard", "Orders", "Work queue", "Inventory", "Returns", "Pickups", "Partners", "QC"})
 BAR_LIMIT = 8
+#: Links to the stores' queues: shown only to people who work at a store (see `ui.store_access`).
+NEEDS_A_STORE = frozenset({"fulfillment:pickups"})
 #: A supplier's session sees its portal only (the middleware refuses it every other page).
 SUPPLIER_NAVIGATION = [
     ("Purchase orders", "partners:portal_home", None),
@@ -52,6 +55,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     for label, url_name, perm in SUPPLIER_NAVIGATION if is_supplier_session(request) else NAVIGATION:
         if perm and not user.has_perm(perm):
+            continue
+        if url_name in NEEDS_A_STORE and not works_a_store(request):
             continue
         url = reverse(url_name)
         matches = request.path == url if url == "/" else request.path.startswith(url)
