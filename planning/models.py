@@ -130,3 +130,75 @@ class DemandForecast(models.Model):
             return self.daily_mean
         head = [float(point[0]) for point in self.points[:days]]
         return sum(head) / len(head)
+
+
+class ProposalKind(models.TextChoices):
+    TRANSFER = "transfer", "Move between locations"
+    PURCHASE = "purchase", "Order from a supplier"
+
+
+class ProposalStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    APPLIED = "applied", "Applied"
+    STALE = "stale", "Stale: stock changed"
+
+
+class ReplenishmentProposal(models.Model):
+    """One proposed move of stock: a transfer between our locations or a purchase from a supplier.
+
+    Carries the numbers that justify it (forecast, lead time, service level, the policy's reorder
+    point and order-up-to level, the stock position, and for a transfer what it saves against
+    what it costs) and `stock_snapshot`, the stock levels it was computed on: applying it when
+    they have changed since is refused (the proposal turns stale and asks for a recompute).
+    """
+
+    kind = models.CharField(max_length=16, choices=ProposalKind.choices, db_index=True)
+    status = models.CharField(max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.OPEN, db_index=True)
+    sku = models.ForeignKey("inventory.SKU", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("inventory.Location", on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(
+        "inventory.Location", null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text="Transfers."
+    )
+    partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Purchases."
+    )
+    suggested_quantity = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField()
+    daily_mean = models.FloatField()
+    error_sd = models.FloatField(default=0.0)
+    lead_time_days = models.FloatField()
+    service_level = models.FloatField()
+    safety_stock = models.PositiveIntegerField(default=0)
+    reorder_point = models.PositiveIntegerField(default=0)
+    order_up_to = models.PositiveIntegerField(default=0)
+    position = models.IntegerField(help_text="Available + in transit at the location when computed.")
+    source_position = models.IntegerField(null=True, blank=True)
+    source_order_up_to = models.PositiveIntegerField(null=True, blank=True)
+    value = models.JSONField(default=dict, blank=True, help_text="Transfers: savings, avoided lost sales, cost, net.")
+    explanation = models.TextField()
+    stock_snapshot = models.JSONField(default=dict, help_text='"location:sku" -> [on hand, reserved, in transit].')
+    transfer = models.ForeignKey(
+        "inventory.Transfer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["kind", "location__code", "sku__code", "id"]
+        permissions = [("manage_proposals", "Can compute and approve replenishment and rebalancing proposals")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="purchase") | Q(source__isnull=False), name="proposal_transfer_has_source"
+            ),
+            models.CheckConstraint(condition=~Q(source=models.F("location")), name="proposal_source_not_location"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.get_kind_display()} {self.quantity} x {self.sku_id} -> {self.location_id}"
+
+    @property
+    def number(self) -> str:
+        return f"RP-{self.pk:05d}" if self.pk else "RP-new"

@@ -79,7 +79,8 @@ def test_a_new_location_falls_back_to_the_network_average_and_says_so(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     sku: Any = SKUFactory()
-    old, new = LocationFactory(), LocationFactory()
+    old: Any = LocationFactory()
+    new: Any = LocationFactory()
     channel = ChannelFactory()
     stock_out_between(
         location=old,
