@@ -55,6 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import routing_lookahead as lookahead  # noqa: E402
 from bench.routing_networks import (  # noqa: E402
     CARRY_FRAGMENTED,
     PLACED,
@@ -81,6 +82,7 @@ from fulfillment.routing.presets import demo_cost_model, jasin_sinha_cost_model 
 DATA = ROOT / "bench" / "data" / "jasin-sinha-warmup"
 PACKAGE, PER_UNIT, PER_MILE = 8.759, 0.423, 0.000541
 ITEMS, TYPES_PER_SIZE, SIZES = 20, 5, (1, 2, 3, 4, 5)
+LOOKAHEAD_PACKAGE_SHARE = 1.0  # share of a package the look-ahead LP charges per unit
 
 
 # --- Quality: Jasin & Sinha warm-up ------------------------------------------------------------
@@ -209,11 +211,18 @@ def simulate(inst: Instance, orders: list[tuple[int, int]], policy: str) -> tupl
     models: dict[int, CostModel] = {
         c: jasin_sinha_cost_model(Decimal(repr(float(inst.lost[c])))) for c in range(len(inst.cities))
     }
-    solvers: dict[str, Callable[..., Plan]] = {"greedy": greedy_plan, "router": plan, "exact": solve_exact}
-    solver = solvers[policy]
+    solvers: dict[str, Callable[..., Plan]] = {"greedy": greedy_plan, "exact": solve_exact}
+    solver = solvers.get(policy, plan)
     total = 0.0
     packages = 0
-    for city, type_index in orders:
+    future: list[dict[str, Decimal]] = [{} for _ in inst.centres]
+    resolve = max(1, int(lookahead.RESOLVE_EVERY * len(orders)))
+    learn = int(lookahead.LEARN_SHARE * len(orders)) if policy == "lookahead-learned" else 0
+    unit_cost = PACKAGE * LOOKAHEAD_PACKAGE_SHARE + PER_UNIT + PER_MILE * inst.miles
+    for number, (city, type_index) in enumerate(orders):
+        if policy.startswith("lookahead") and number >= learn and (number - learn) % resolve == 0:
+            rates = lookahead.true_rates(inst) if not learn else lookahead.learned_rates(inst, orders[:learn])
+            future = lookahead.prices(inst, inventory, rates, len(orders) - number, unit_cost)
         items = inst.types[type_index]
         place = inst.cities[city]
         request = RouteRequest(
@@ -229,6 +238,7 @@ def simulate(inst: Instance, orders: list[tuple[int, int]], policy: str) -> tupl
                 lat=centre.lat,
                 lon=centre.lon,
                 available={f"item-{i}": int(inventory[f, i]) for i in items if inventory[f, i] > 0},
+                future_costs=future[f],
             )
             for f, centre in enumerate(inst.centres)
         ]
@@ -251,7 +261,7 @@ def quality(args: argparse.Namespace) -> None:
     """Print one line per policy: mean cost over the LP bound, mean packages per instance."""
     cities, centres = load_places()
     rng = random.Random(args.seed)
-    results: dict[str, list[tuple[float, int]]] = {"greedy": [], "router": [], "exact": []}
+    results: dict[str, list[tuple[float, int]]] = {name: [] for name in args.policies.split(",")}
     started = time.perf_counter()
     for _ in range(args.instances):
         inst = make_instance(rng, cities, centres, args.orders)
@@ -370,6 +380,11 @@ def main() -> None:
     parser.add_argument("--latency-orders", type=int, default=100, help="orders per latency cell")
     parser.add_argument("--consolidation-orders", type=int, default=1000, help="orders of the consolidation scenario")
     parser.add_argument("--seed", type=int, default=2015)
+    parser.add_argument(
+        "--policies",
+        default="greedy,router,exact,lookahead,lookahead-learned",
+        help="quality policies to run, comma-separated",
+    )
     parser.add_argument(
         "--quick", action="store_true", help="about 30 s: T=1500, 1 instance, 25 orders per cell, 200 to consolidate"
     )

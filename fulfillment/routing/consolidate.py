@@ -253,6 +253,7 @@ def _price(
         "packages": cents_to_decimal(compiled.package),
         "late_penalty": cents_to_decimal(late),
     }
+    parcel.update(_own_terms(site, own, sent, by_code))
     inbound = sum(sum(leg.lines.values()) for leg in legs)
     breakdown = {
         **parcel,
@@ -274,6 +275,26 @@ def _price(
         distance_miles=miles,
     )
     return _Option(node.code, shipment, tuple(legs), breakdown, sum(breakdown.values(), ZERO), days_late)
+
+
+def _own_terms(
+    node: Candidate, own: dict[str, int], sent: Mapping[str, Mapping[str, int]], by_code: Mapping[str, Candidate]
+) -> dict[str, Decimal]:
+    """The locations' own terms and future costs of the units a consolidated parcel takes from each
+    (the node's fee and its own units, the origins' units), under the keys a shipment has them."""
+    terms = cents(node.fixed_cost)
+    future = 0.0
+    sources = [(node, own), *((by_code[origin], lines) for origin, lines in sent.items())]
+    for source, lines in sources:
+        for sku, count in lines.items():
+            terms += cents(source.unit_costs.get(sku, 0)) * count
+            future += cents(source.future_costs.get(sku, 0)) * count
+    found = {}
+    if terms:
+        found["partner_terms"] = cents_to_decimal(terms)
+    if future:
+        found["future_cost"] = cents_to_decimal(future)
+    return found
 
 
 def _promise_words(delivery: date, promised_by: date | None, days_late: int) -> str:

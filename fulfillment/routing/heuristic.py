@@ -49,7 +49,7 @@ def _top_up(problem: Problem, assignment: dict[int, list[int]]) -> None:
         missing = int(p.qty[sku] - shipped[sku])
         if missing <= 0:
             continue
-        for site in sorted(assignment, key=lambda s: (float(p.unit[s]), s)):
+        for site in sorted(assignment, key=lambda s: (float(p.unit[s] + p.extra[s, sku]), s)):
             g = sku_group.get(sku)
             if g is not None and owner.get(g, site) != site:
                 continue

@@ -170,7 +170,7 @@ def solve_milp(
                 entries.append((weight_row, float(p.weight[s])))
             if s in group_of:
                 entries.append((group_links[group_of[s]][s], 1.0))
-            xs.append((s, model.col(float(p.unit[site]), 0.0, float(avail[s]), True, entries)))
+            xs.append((s, model.col(float(p.unit[site] + p.extra[site, s]), 0.0, float(avail[s]), True, entries)))
         for g, rows in group_links.items():
             model.col(
                 0.0, 0.0, 1.0, True, [(group_rows[g], 1.0)] + [(row, -float(avail[s])) for s, row in rows.items()]

@@ -14,6 +14,7 @@ import numpy as np
 from .consolidate import consolidate
 from .costs import cents_to_decimal, compile_cost_model, haversine_miles, late_days, service_rank, ship_date
 from .heuristic import greedy_cover, improve
+from .lookahead import explain_future_costs
 from .milp import solve_milp
 from .problem import EPS, Problem, Solution, build_problem, merge_lines, merged_groups
 from .report import Stage, alternatives, build_shipment, day_label, plan_costs, reason
@@ -53,16 +54,22 @@ def plan(
     from a node the other locations send their units to first (`consolidate`).
     """
     deadline = _time.perf_counter() + time_budget_ms / 1000.0
+    rules = rules or Rules()
 
     def solve(problem: Problem) -> tuple[Solution, str, list[Solution]]:
         return _solve_fast(problem, deadline)
 
-    rules = rules or Rules()
-    found = _route(request, candidates, cost_model, rules, solve)
-    if consolidation is None or len(found.shipments) < 2:
-        return found
-    compiled = compile_cost_model(cost_model)
-    return consolidate(request, candidates, compiled, rules, consolidation, found, deadline=deadline)
+    def route(offered: Sequence[Candidate]) -> Plan:
+        found = _route(request, offered, cost_model, rules, solve)
+        if consolidation is None or len(found.shipments) < 2:
+            return found
+        return consolidate(
+            request, offered, compile_cost_model(cost_model), rules, consolidation, found, deadline=deadline
+        )
+
+    chosen = route(candidates)  # then a little more budget to say whether future costs moved it
+    deadline = max(deadline, _time.perf_counter() + time_budget_ms / 4000.0)
+    return explain_future_costs(chosen, candidates, [line.sku for line in request.lines], route)
 
 
 def solve_exact(
@@ -147,6 +154,8 @@ def _validate(request: RouteRequest, candidates: Sequence[Candidate]) -> None:
             raise ValueError(f"candidate {candidate.code} appears twice")
         if candidate.kind not in LOCATION_KINDS:
             raise ValueError(f"candidate {candidate.code}: unknown kind {candidate.kind!r}")
+        if candidate.fixed_cost < 0:
+            raise ValueError(f"candidate {candidate.code}: fixed_cost must not be negative")
         codes.add(candidate.code)
 
 
@@ -223,7 +232,7 @@ def _route(
         backorders=backorders,
         total_cost=total,
         cost_breakdown=breakdown,
-        reason=reason(stages=stages, shipments=shipments, backorders=backorders, items=len(skus)),
+        reason=reason(stages=stages, shipments=shipments, backorders=backorders, items=len(skus), rules=rules),
         alternatives=runner_ups,
         method=method,
     )

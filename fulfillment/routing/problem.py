@@ -12,11 +12,20 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import NamedTuple
 
 import numpy as np
 
-from .costs import CarrierCosts, CompiledCostModel, carrier_costs, haversine_miles_many, ship_date, zone_for_miles
+from .costs import (
+    CarrierCosts,
+    CompiledCostModel,
+    carrier_costs,
+    cents,
+    haversine_miles_many,
+    ship_date,
+    zone_for_miles,
+)
 from .types import Candidate, RouteRequest, Rules
 
 EPS = 1e-6  # cents: costs closer than this are equal
@@ -32,9 +41,13 @@ class Site:
     miles: float
     zone: int
     ship_date: date
-    fixed: float  # handling + package, cents
+    fixed: float  # handling + package + the location's own per-shipment terms, cents
     unit_cost: float  # cents per unit (linear terms)
     carrier: CarrierCosts
+    terms_label: str = ""  # whose terms they are ("Acme Supply terms")
+    terms_fixed: float = 0.0  # the location's own per-shipment fee (part of `fixed`), cents
+    terms_unit: np.ndarray | None = None  # per SKU: the location's own price per unit, cents
+    future_unit: np.ndarray | None = None  # per SKU: expected future cost of one unit (shadow price), cents
 
 
 class Solution(NamedTuple):
@@ -60,6 +73,7 @@ class Problem:
     avail: np.ndarray  # sites x SKUs, capped at qty
     fixed: np.ndarray  # per site, cents
     unit: np.ndarray  # per site, cents per unit
+    extra: np.ndarray  # sites x SKUs: cents per unit of that SKU from that site (own terms + future cost)
     price: np.ndarray  # sites x brackets: carrier price + late penalty, inf if it cannot carry
     breaks: np.ndarray  # upper weight of each bracket (grams)
     backorder: float  # cents per unit not shipped
@@ -70,6 +84,16 @@ class Problem:
     def total_units(self) -> int:
         """Units wanted."""
         return int(self.qty.sum())
+
+    @property
+    def rates(self) -> np.ndarray:
+        """Sites x SKUs: everything one more unit of a SKU costs at a site besides the carrier price (cents)."""
+        return self.unit[:, None] + self.extra
+
+    def extra_cost(self, site: int, quantities: Sequence[int]) -> float:
+        """The per-SKU unit terms (own prices, future costs) of these units from a site, cents."""
+        row = self.extra[site]
+        return float(sum(float(row[sku]) * count for sku, count in enumerate(quantities) if count))
 
     def bracket(self, weight: float) -> int:
         """Bracket index for a parcel weight (len(breaks) if too heavy for every card)."""
@@ -86,7 +110,9 @@ class Problem:
         k = self.bracket(weight)
         if k >= self.price.shape[1]:
             return math.inf
-        return float(self.fixed[site] + self.price[site, k] + self.unit[site] * units)
+        return float(self.fixed[site] + self.price[site, k] + self.unit[site] * units) + self.extra_cost(
+            site, quantities
+        )
 
     def solution(self, assignment: Mapping[int, Sequence[int]]) -> Solution:
         """Cost a site -> units assignment (empty shipments dropped)."""
@@ -152,6 +178,8 @@ def shipping_reasons(candidate: Candidate, miles: float, rules: Rules) -> str | 
         return "excluded"
     if candidate.kind in rules.excluded_kinds:
         return f"{candidate.kind} excluded"
+    if rules.location_pool is not None and candidate.code not in rules.location_pool:
+        return "not in the channel's pool"
     if candidate.capacity_left is not None and candidate.capacity_left <= 0:
         return "no capacity left today"
     if not candidate.ships_orders:
@@ -163,6 +191,25 @@ def shipping_reasons(candidate: Candidate, miles: float, rules: Rules) -> str | 
         if radius is not None and miles > radius:
             return "store beyond ship-from-store radius"
     return None
+
+
+def _per_sku(amounts: Mapping[str, Decimal], skus: Sequence[str]) -> np.ndarray | None:
+    """Dollars per SKU code as cents in the order of `skus` (None if all zero); a negative amount is refused."""
+    if not amounts:
+        return None
+    row = np.array([cents(amounts.get(sku, 0)) for sku in skus], dtype=float)
+    if (row < 0).any():
+        raise ValueError("per-unit costs and future costs must not be negative")
+    return row if row.any() else None
+
+
+def _site_extra(site: Site, count: int) -> np.ndarray:
+    row = np.zeros(count, dtype=float)
+    if site.terms_unit is not None:
+        row += site.terms_unit
+    if site.future_unit is not None:
+        row += site.future_unit
+    return row
 
 
 def build_problem(
@@ -221,6 +268,7 @@ def build_problem(
             carrier_cache[key] = costs
         if not math.isfinite(float(costs.price[0])):
             continue
+        terms_fixed = cents(candidate.fixed_cost)
         sites.append(
             Site(
                 code=candidate.code,
@@ -229,9 +277,13 @@ def build_problem(
                 miles=miles,
                 zone=zone,
                 ship_date=shipped_on,
-                fixed=compiled.handling.get(candidate.kind, 0.0) + compiled.package,
+                fixed=compiled.handling.get(candidate.kind, 0.0) + compiled.package + terms_fixed,
                 unit_cost=compiled.per_unit_base + compiled.per_unit_per_mile * miles,
                 carrier=costs,
+                terms_label=candidate.cost_terms,
+                terms_fixed=terms_fixed,
+                terms_unit=_per_sku(candidate.unit_costs, skus),
+                future_unit=_per_sku(candidate.future_costs, skus),
             )
         )
         rows.append(row)
@@ -244,6 +296,9 @@ def build_problem(
         avail=np.asarray(rows, dtype=np.int64).reshape(count, len(skus)),
         fixed=np.array([s.fixed for s in sites], dtype=float),
         unit=np.array([s.unit_cost for s in sites], dtype=float),
+        extra=(
+            np.vstack([_site_extra(s, len(skus)) for s in sites]) if sites else np.zeros((0, len(skus)), dtype=float)
+        ),
         price=(np.vstack([s.carrier.price for s in sites]) if sites else np.zeros((0, brackets))),
         breaks=compiled.breaks[:brackets],
         backorder=compiled.backorder,

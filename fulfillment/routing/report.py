@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
+
 from .costs import CompiledCostModel, cents_to_decimal
 from .problem import Problem, Solution
-from .types import COST_KEYS, Alternative, PlannedShipment
+from .types import COST_KEYS, Alternative, PlannedShipment, Rules
 
 ZERO = Decimal("0.00")
 
@@ -44,6 +46,12 @@ def build_shipment(
         "packages": cents_to_decimal(compiled.package),
         "late_penalty": cents_to_decimal(late),
     }
+    terms = site.terms_fixed + _per_unit(site.terms_unit, quantities)
+    if terms:
+        breakdown["partner_terms"] = cents_to_decimal(terms)
+    future = _per_unit(site.future_unit, quantities)
+    if future:
+        breakdown["future_cost"] = cents_to_decimal(future)
     return PlannedShipment(
         location=site.code,
         lines=lines,
@@ -59,12 +67,20 @@ def build_shipment(
     )
 
 
+def _per_unit(rates: np.ndarray | None, quantities: Sequence[int]) -> float:
+    """Cents of per-SKU rates times the units taken."""
+    if rates is None:
+        return 0.0
+    return float(sum(float(rates[sku]) * int(q) for sku, q in enumerate(quantities) if q))
+
+
 def plan_costs(shipments: Sequence[PlannedShipment], backorder_cents: float) -> tuple[Decimal, dict[str, Decimal]]:
-    """Total and breakdown (keys `COST_KEYS`) of shipments plus the backorder penalty."""
+    """Total and breakdown (keys `COST_KEYS`, and `EXTRA_COST_KEYS` a shipment has) of shipments plus the
+    backorder penalty."""
     breakdown = dict.fromkeys(COST_KEYS, ZERO)
     for shipment in shipments:
         for key, value in shipment.cost_breakdown.items():
-            breakdown[key] += value
+            breakdown[key] = breakdown.get(key, ZERO) + value
     breakdown["backorder_penalty"] = cents_to_decimal(backorder_cents)
     return sum(breakdown.values(), ZERO), breakdown
 
@@ -99,6 +115,13 @@ def describe_solution(problem: Problem, compiled: CompiledCostModel, solution: S
         summary += f", arrives {day_label(max(s.estimated_delivery for s in shipments))}"
     if backordered:
         summary += f", {_units(backordered)} backordered"
+    terms = sum((s.cost_breakdown.get("partner_terms", ZERO) for s in shipments), ZERO)
+    if terms:
+        labels = sorted({problem.sites[s].terms_label for s in solution.sites if problem.sites[s].terms_label})
+        summary += f", incl. {' and '.join(labels) or 'partner terms'} ${terms}"
+    future = sum((s.cost_breakdown.get("future_cost", ZERO) for s in shipments), ZERO)
+    if future:
+        summary += f", incl. ${future} expected future cost"
     return Alternative(
         locations=tuple(problem.sites[s].code for s in solution.sites),
         total_cost=total,
@@ -124,14 +147,52 @@ def alternatives(
     return tuple(found)
 
 
+def pool_words(rules: Rules) -> str:
+    """The channel's pool rule as the reason says it ("" without a pool)."""
+    if rules.location_pool is None:
+        return ""
+    codes = sorted(rules.location_pool)
+    listed = ", ".join(codes[:4]) + (" and more" if len(codes) > 4 else "")
+    name = f"{rules.pool_name} " if rules.pool_name else "the channel's "
+    return f"{name}pool only ({listed or 'no location'})"
+
+
+def terms_words(stages: Sequence[Stage], shipments: Sequence[PlannedShipment]) -> str:
+    """The partner terms the plan pays, by whose they are ("" when none)."""
+    labels = {site.code: site.terms_label for stage in stages for site in stage.problem.sites}
+    parts = [
+        f"{labels.get(s.location) or s.location + ' terms'} ${s.cost_breakdown['partner_terms']}"
+        for s in shipments
+        if s.cost_breakdown.get("partner_terms")
+    ]
+    return f"incl. {', '.join(parts)}" if parts else ""
+
+
 def reason(
     *,
     stages: Sequence[Stage],
     shipments: Sequence[PlannedShipment],
     backorders: dict[str, int],
     items: int,
+    rules: Rules | None = None,
 ) -> str:
-    """One line a person can read: where from, why, packages, cost, arrival, backorders."""
+    """One line a person can read: where from, why, packages, cost, arrival, backorders; the
+    channel's pool and the partner terms paid when they apply."""
+    rules = rules or Rules()
+    text = _reason(stages=stages, shipments=shipments, backorders=backorders, items=items)
+    for words in (pool_words(rules), terms_words(stages, shipments)):
+        if words:
+            text += f"; {words}"
+    return text
+
+
+def _reason(
+    *,
+    stages: Sequence[Stage],
+    shipments: Sequence[PlannedShipment],
+    backorders: dict[str, int],
+    items: int,
+) -> str:
     first = stages[0].problem if stages else None
     backordered = sum(backorders.values())
     if not shipments:

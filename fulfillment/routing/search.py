@@ -42,7 +42,7 @@ class Singles:
         rows = np.arange(len(p.sites))
         price = p.price[rows, np.minimum(bracket, width - 1)] if width else np.zeros(len(p.sites))
         price = np.where(bracket < width, price, math.inf)
-        self.shipment = p.fixed + price + p.unit * self.units
+        self.shipment = p.fixed + price + p.unit * self.units + (fill * p.extra).sum(axis=1)
         self.cost = np.where(self.units > 0, self.shipment + p.backorder * (p.total_units - self.units), math.inf)
         self.base = np.where(self.units > 0, p.fixed + (p.price[:, 0] if width else 0.0), math.inf)
         self.first = float(p.breaks[0]) if width and math.isfinite(float(p.breaks[0])) else 0.0
@@ -93,7 +93,9 @@ def unsafe_skus(problem: Problem, singles: Singles) -> list[int] | None:
         return None
     everyone = np.flatnonzero(shipping)
     heaviest = np.where(p.avail[everyone] > 0, p.weight[None, :], 0).max(axis=1).astype(float)
-    if p.backorder >= float((p.unit[everyone] + _largest_step(p, singles, everyone, heaviest)).max(initial=0.0)) - EPS:
+    rates = p.rates
+    dearest = p.unit[everyone] + (p.extra[everyone].max(axis=1) if p.extra.size else 0.0)
+    if p.backorder >= float((dearest + _largest_step(p, singles, everyone, heaviest)).max(initial=0.0)) - EPS:
         return []
     unsafe = []
     for sku in range(len(p.skus)):
@@ -101,7 +103,7 @@ def unsafe_skus(problem: Problem, singles: Singles) -> list[int] | None:
         if not len(holders):
             continue
         step = _largest_step(p, singles, holders, np.full(len(holders), float(p.weight[sku])))
-        if p.backorder < float((p.unit[holders] + step).max()) - EPS:
+        if p.backorder < float((rates[holders, sku] + step).max()) - EPS:
             unsafe.append(sku)
     return unsafe
 
@@ -115,11 +117,12 @@ def unit_floor(problem: Problem, singles: Singles | None = None) -> float:
     """
     p = problem
     total = 0.0
+    rates = p.rates
     for sku in range(len(p.skus)):
         holders = p.avail[:, sku] > 0
         can = min(int(p.qty[sku]), int(p.avail[:, sku].sum()))
         if can:
-            cheapest = float(p.unit[holders].min())
+            cheapest = float(rates[holders, sku].min())
             if singles is not None:
                 cheapest += float(singles.slope[holders].min()) * float(p.weight[sku])
             total += can * min(cheapest, p.backorder)
@@ -139,7 +142,8 @@ def pair_lower_bounds(problem: Problem, singles: Singles, sites: np.ndarray) -> 
     """Lower bound of each two-site plan among `sites` (matrix; only i < j is meaningful).
 
     The larger of: each site's price at the weight only it can carry; or the smaller slope of
-    the two times the weight shipped. Plus per-unit rates and backordered units.
+    the two times the weight shipped. Plus per-unit rates (per SKU: the unit's cheaper holder for
+    what both hold) and backordered units.
     """
     p = problem
     a = p.avail[sites]
@@ -147,8 +151,6 @@ def pair_lower_bounds(problem: Problem, singles: Singles, sites: np.ndarray) -> 
     only_i = np.maximum(0, both - a[None, :, :])
     only_j = np.maximum(0, both - a[:, None, :])
     filled = both.sum(axis=2)
-    units_i = only_i.sum(axis=2)
-    units_j = only_j.sum(axis=2)
     width = p.price.shape[1]
     bracket_i = np.minimum(np.searchsorted(p.breaks, only_i @ p.weight, side="left"), width - 1)
     bracket_j = np.minimum(np.searchsorted(p.breaks, only_j @ p.weight, side="left"), width - 1)
@@ -157,15 +159,18 @@ def pair_lower_bounds(problem: Problem, singles: Singles, sites: np.ndarray) -> 
     forced = price[idx[:, None], bracket_i] + price[idx[None, :], bracket_j] - price[:, :1] - price[:, 0][None, :]
     slope = np.minimum(singles.slope[sites][:, None], singles.slope[sites][None, :])
     by_slope = slope * ((both @ p.weight) - 2 * singles.first)
-    unit = p.unit[sites]
-    shared = filled - units_i - units_j
+    rate = p.rates[sites]  # sites x SKUs
+    shared = both - only_i - only_j
+    units = (
+        (only_i * rate[:, None, :]).sum(axis=2)
+        + (only_j * rate[None, :, :]).sum(axis=2)
+        + (shared * np.minimum(rate[:, None, :], rate[None, :, :])).sum(axis=2)
+    )
     bound = (
         singles.base[sites][:, None]
         + singles.base[sites][None, :]
         + np.maximum(forced, by_slope)
-        + unit[:, None] * units_i
-        + unit[None, :] * units_j
-        + np.minimum(unit[:, None], unit[None, :]) * shared
+        + units
         + p.backorder * (p.total_units - filled)
     )
     return np.asarray(bound)
@@ -247,7 +252,7 @@ def set_lower_bounds(problem: Problem, singles: Singles, sets: np.ndarray) -> np
     bracket = np.minimum(np.searchsorted(p.breaks, (only @ p.weight).ravel(), side="left"), width - 1)
     members = sets.ravel()
     forced = (p.price[members, bracket] - p.price[members, 0]).reshape(sets.shape).sum(axis=1)
-    holder_unit = np.where(held > 0, p.unit[sets][:, :, None], np.inf).min(axis=1)
+    holder_unit = np.where(held > 0, p.rates[sets], np.inf).min(axis=1)
     units = (covered * np.where(covered > 0, holder_unit, 0.0)).sum(axis=1)
     return np.asarray(
         singles.base[sets].sum(axis=1)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .knapsack import split_pair_by_sku
 from .milp import solve_milp
 from .problem import EPS, Problem, Solution
 
@@ -56,8 +57,9 @@ def evaluate_set(problem: Problem, sites: tuple[int, ...], cutoff: float = math.
         holders = tuple(site for site in sites if p.avail[site, list(group)].any())
         options.append(holders or (sites[0],))
     exact = math.prod(len(o) for o in options) <= MAX_GROUP_ASSIGNMENTS
-    units = p.unit[list(sites)]
-    mixed = len(sites) > 2 and float(units.max() - units.min()) > 1e-12
+    rates = p.rates[list(sites)]
+    # three or more sites whose per-unit rates differ for some SKU: the bracket search assumes equal rates
+    mixed = len(sites) > 2 and float((rates.max(axis=0) - rates.min(axis=0)).max(initial=0.0)) > 1e-12
     best: Solution | None = None
     for assignment in itertools.islice(itertools.product(*options), MAX_GROUP_ASSIGNMENTS):
         x = {site: [0] * len(p.skus) for site in sites}
@@ -133,8 +135,9 @@ def _distribute(
     if not flex:
         return True
     if _flat(p, sites, x, flex):
+        rates = p.rates
         for sku, count, holders in flex:
-            for site, most in sorted(holders, key=lambda h: (float(p.unit[h[0]]), h[0])):
+            for site, most in sorted(holders, key=lambda h: (float(rates[h[0], sku]), h[0])):
                 take = min(most, count)
                 x[site][sku] += take
                 count -= take
@@ -154,8 +157,13 @@ def _split_by_brackets(
     base = [_weight(p, x[site]) for site in sites]
     flex_units = sum(count for _, count, _ in flex)
     shipped = sum(sum(x[site]) for site in sites) + flex_units
-    # everything but the carrier prices is fixed for this set: fixed costs, per-unit costs, backorders
-    constant = sum(float(p.fixed[site]) for site in sites) + float(p.unit[sites[0]]) * shipped
+    # everything but the carrier prices is fixed for this set: fixed costs, per-unit costs (equal at
+    # every site of the set, SKU by SKU), backorders
+    rate = p.rates[sites[0]]
+    counts = np.sum([x[site] for site in sites], axis=0).astype(float)
+    for sku, count, _ in flex:
+        counts[sku] += count
+    constant = sum(float(p.fixed[site]) for site in sites) + float(counts @ rate)
     constant += p.backorder * (p.total_units - shipped)
     allowance = cutoff - constant - EPS
     extra = [0] * len(sites)
@@ -300,16 +308,23 @@ def split_pair(problem: Problem, i: int, j: int, x_i: list[int], x_j: list[int],
     base_j = _weight(p, x_j)
     shared_weight = sum(int(w[s]) * count for s, count in shared)
     units = sum(count for _, count in shared)
+    rates = p.rates
+    rate_i = sum(float(rates[i, sku]) * count for sku, count in shared)
+    rate_j = sum(float(rates[j, sku]) * count for sku, count in shared)
 
     def give_all(to_i: bool) -> None:
         for sku, count in shared:
             (x_i if to_i else x_j)[sku] += count
 
     if units > MAX_SPLIT_UNITS:
-        cost_i = price_at(p, i, base_i + shared_weight) + price_at(p, j, base_j) + float(p.unit[i]) * units
-        cost_j = price_at(p, i, base_i) + price_at(p, j, base_j + shared_weight) + float(p.unit[j]) * units
+        cost_i = price_at(p, i, base_i + shared_weight) + price_at(p, j, base_j) + rate_i
+        cost_j = price_at(p, i, base_i) + price_at(p, j, base_j + shared_weight) + rate_j
         give_all(cost_i <= cost_j)
         return False
+    deltas = {float(rates[i, sku] - rates[j, sku]) for sku, _ in shared}
+    if max(deltas) - min(deltas) > 1e-9:
+        # the rates differ SKU by SKU (own terms, future costs): a cheapest-cost-per-weight knapsack
+        return split_pair_by_sku(p, i, j, x_i, x_j, shared)
     # binary-split each SKU's shared units into chunks (1, 2, 4, ..., rest): each chunk goes whole to i or j
     chunks: list[tuple[int, int, int]] = []  # (sku, units, weight)
     for sku, count in shared:
@@ -319,8 +334,8 @@ def split_pair(problem: Problem, i: int, j: int, x_i: list[int], x_j: list[int],
             chunks.append((sku, take, take * int(w[sku])))
             count -= take
             size *= 2
-    same_rate = abs(float(p.unit[i]) - float(p.unit[j])) <= 1e-12
-    delta_unit = float(p.unit[i]) - float(p.unit[j])
+    delta_unit = deltas.pop()
+    same_rate = abs(delta_unit) <= 1e-12
     width = p.price.shape[1]
     first = p.bracket(base_i)
     last = min(p.bracket(base_i + shared_weight), width - 1)
@@ -358,7 +373,7 @@ def split_pair(problem: Problem, i: int, j: int, x_i: list[int], x_j: list[int],
             if best is None or cost < best[0] - EPS:
                 best = (cost, given, n)
     if best is None:
-        give_all(float(p.unit[i]) <= float(p.unit[j]))
+        give_all(rate_i <= rate_j)
         return True
     _, given, n = best
     for (sku, chunk_units, chunk_weight), before in zip(reversed(chunks), reversed(history), strict=True):

@@ -24,6 +24,9 @@ DEFAULT_ZONE_BANDS: tuple[tuple[float, int], ...] = (
 #: Transit days by zone (1-8) used when the cost model has no rate cards at all.
 DEFAULT_TRANSIT_DAYS: tuple[int, ...] = (1, 2, 3, 3, 4, 5, 5, 6)
 COST_KEYS: tuple[str, ...] = ("shipping", "handling", "packages", "late_penalty", "backorder_penalty")
+#: Breakdown keys a shipment has only when they are not zero: a location's own terms (a partner's
+#: fees and unit prices) and the expected future cost of the units it takes (shadow prices).
+EXTRA_COST_KEYS: tuple[str, ...] = ("partner_terms", "future_cost")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,13 @@ class Candidate:
     can take today (None: no limit; one order uses at most 1). `priority`: lower is preferred
     when costs tie. `cutoff_local` is the local time after which orders ship the next day
     (None: ships the day the order is placed). A store ships orders only if `ship_from_store`.
+
+    Costs of this location on top of the cost model (dollars): `fixed_cost` per shipment (a
+    partner's per-order fee), `unit_costs[sku]` per unit (a 3PL's pick fee, a dropship
+    supplier's price of the SKU), named `cost_terms` in the explanation ("Acme terms"); and
+    `future_costs[sku]`, the expected future cost of using one unit here now (a shadow price:
+    the stock may be worth more to later orders), with `future_regions[sku]` naming the demand
+    it is kept for.
     """
 
     code: str
@@ -79,6 +89,11 @@ class Candidate:
     timezone: str = "UTC"
     ships_orders: bool = True
     ship_from_store: bool = False
+    fixed_cost: Decimal = Decimal("0")
+    unit_costs: Mapping[str, Decimal] = field(default_factory=dict)
+    cost_terms: str = ""
+    future_costs: Mapping[str, Decimal] = field(default_factory=dict)
+    future_regions: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +174,8 @@ class Rules:
     - `max_packages`: at most this many shipments for the order.
     - `keep_together`: each group of SKUs ships from one location (overlapping groups merge).
     - `ship_from_store_radius_miles`: stores ship only to destinations this close.
+    - `location_pool`: when set, only these locations may serve the order (the channel's pool,
+      named `pool_name` in the explanation); a unit none of them can ship is backordered.
     """
 
     excluded_locations: frozenset[str] = frozenset()
@@ -167,6 +184,8 @@ class Rules:
     max_packages: int | None = None
     keep_together: Sequence[frozenset[str]] = ()
     ship_from_store_radius_miles: float | None = None
+    location_pool: frozenset[str] | None = None
+    pool_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
