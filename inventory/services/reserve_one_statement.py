@@ -6,6 +6,8 @@ runs and explains the refusal.
 
 from __future__ import annotations
 
+import functools
+
 from django.db import connection
 
 from inventory.models import MovementKind, StockLevel, StockMovement
@@ -41,6 +43,16 @@ _RESERVE_ONE_WITH_FEED_SQL = (
 )
 
 
+@functools.cache
+def _reserve_one_sql() -> str:
+    """The statement with its table names filled in, built once per process (it runs on every reservation)."""
+    return _RESERVE_ONE_WITH_FEED_SQL.format(
+        levels=connection.ops.quote_name(StockLevel._meta.db_table),
+        movements=connection.ops.quote_name(StockMovement._meta.db_table),
+        feed=feed_table(),
+    )
+
+
 def _reserve_one_in_one_statement(
     *, location_id: int, sku_id: int, quantity: int, actor_id: int | None, document: DocumentRef, note: str
 ) -> StockMovement | None:
@@ -51,11 +63,7 @@ def _reserve_one_in_one_statement(
     transaction, and the row is locked for one round trip only. Returns None when the
     level is missing or short; the caller then takes the general path, which explains why.
     """
-    sql = _RESERVE_ONE_WITH_FEED_SQL.format(
-        levels=connection.ops.quote_name(StockLevel._meta.db_table),
-        movements=connection.ops.quote_name(StockMovement._meta.db_table),
-        feed=feed_table(),
-    )
+    sql = _reserve_one_sql()
     params: dict[str, int | str | None] = {
         "quantity": quantity,
         "location_id": location_id,
