@@ -8,3 +8,7 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        """Connect the sign-in receiver that remembers in the session whether a second factor is due."""
+        from accounts import receivers  # noqa: F401

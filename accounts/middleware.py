@@ -5,10 +5,7 @@ a session signed in some other way (Django's admin sign-in asks no code) types a
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -32,13 +29,6 @@ def session_requires_two_factor(request: HttpRequest) -> bool:
     required = user_uses_two_factor(request.user)
     request.session[SESSION_KEY] = [required, version]
     return required
-
-
-@receiver(user_logged_in, dispatch_uid="accounts.two_factor_session_mark")
-def two_factor_session_mark(sender: Any, request: HttpRequest | None, user: Any, **_: Any) -> None:
-    """Answer at sign-in, so a request of a signed-in person costs no query for it."""
-    if request is not None and hasattr(request, "session"):
-        request.session[SESSION_KEY] = [user_uses_two_factor(user), two_factor_rules_version()]
 
 
 class TwoFactorRequiredMiddleware:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 
 from axes.helpers import get_cool_off
@@ -14,13 +15,18 @@ from django.utils import timezone
 from returns.ratelimit import client_address
 
 
-def client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str | None:
     """The address that counts for throttling: the same rule as every other limiter of the product.
 
     REMOTE_ADDR, or behind `settings.TRUSTED_PROXY_HOPS` proxies the address they saw, so a client
-    cannot dodge a lockout by writing its own X-Forwarded-For.
+    cannot dodge a lockout by writing its own X-Forwarded-For. None when there is no valid one (a
+    request built in code): Axes stores addresses in an IP column.
     """
-    return client_address(request)
+    address = client_address(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 def locked_usernames(usernames: list[str] | None = None) -> set[str]:
