@@ -287,6 +287,7 @@ from fulfillment.models.consolidation import (  # noqa: E402
     LegStatus,
     LinehaulLane,
 )
+from fulfillment.models.pack_scans import PackScan  # noqa: E402
 from fulfillment.models.packing import (  # noqa: E402
     Package,
     PackageStatus,
@@ -320,6 +321,7 @@ __all__ = [
     "LinehaulLane",
     "LocationDayLoad",
     "OpeningHours",
+    "PackScan",
     "Package",
     "PackageStatus",
     "PickList",

@@ -19,7 +19,15 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from core.types import AnyUser, user_has_perm
-from fulfillment.models import HoldStatus, PickList, PickListStatus, Shipment, ShipmentLine, ShipmentStatus
+from fulfillment.models import (
+    HoldStatus,
+    PackScan,
+    PickList,
+    PickListStatus,
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+)
 from fulfillment.scanning import ScanMatcher
 from inventory.models import Location, LocationKind
 from inventory.selectors import visible_location_ids
@@ -250,3 +258,21 @@ def work_location_get(*, user: AnyUser | object, code: str) -> Location:
         if location.code == code:
             return location
     raise Http404("No such location.")
+
+
+def pack_bench(*, shipment: Shipment) -> tuple[list[str], list[int]]:
+    """The units scanned so far at the packing bench, in order, and where each box after the first starts.
+
+    One query. A break `b` means box n+1 starts at the b-th scan (the page's `breaks`).
+    """
+    codes: list[str] = []
+    breaks: list[int] = []
+    box = 1
+    for code, box_number in (
+        PackScan.objects.filter(shipment_id=shipment.pk).order_by("pk").values_list("code", "box_number")
+    ):
+        if box_number != box and codes:
+            breaks.append(len(codes))
+        box = box_number
+        codes.append(code)
+    return codes, breaks

@@ -25,6 +25,7 @@ from core.types import AnyUser, actor_id
 from fulfillment.models import Package, PackageStatus, Shipment, ShipmentStatus
 from fulfillment.scanning import ScanMatcher
 from fulfillment.services.labels import bought_label, label_void_later
+from fulfillment.services.pack_scans import pack_scans_clear
 from fulfillment.services.shipments import shipment_transition
 from fulfillment.services.work import (
     MAX_PACKAGE_WEIGHT_GRAMS,
@@ -186,6 +187,7 @@ def shipment_pack(
         old = list(Package.objects.select_for_update().filter(shipment=locked))
         _void_labels_later([p for p in old if p.status in (PackageStatus.LABELLED, PackageStatus.BUYING)])
         Package.objects.filter(pk__in=[p.pk for p in old]).delete()
+        pack_scans_clear(shipment=locked)  # the boxes keep the codes now
         now = timezone.now()
         created = Package.objects.bulk_create(
             [

@@ -29,8 +29,9 @@ from core.htmx import is_htmx, render_page
 from fulfillment.models import Shipment, ShipmentStatus
 from fulfillment.selectors.order_routing import carrier_service_names
 from fulfillment.selectors.order_routing import service_label as name_service
-from fulfillment.selectors.work import pack_progress, work_shipment_get
+from fulfillment.selectors.work import pack_bench, pack_progress, work_shipment_get
 from fulfillment.services import shipment_pack
+from fulfillment.services.pack_scans import pack_scan_add
 from fulfillment.services.packing import MAX_BOXES, BoxInput, boxes_from_breaks
 from fulfillment.services.work import MAX_PACKAGE_WEIGHT_GRAMS, MAX_SCANS
 from fulfillment.views.work import WORK, _queue_url
@@ -63,13 +64,21 @@ class BoxRow:
     current: bool
 
 
-def _scanned(request: HttpRequest) -> list[str]:
-    return [code.strip() for code in request.POST.getlist("scanned")[:MAX_SCANS] if code.strip()]
+def _posted_breaks(request: HttpRequest) -> list[int]:
+    return sorted({int(b) for b in request.POST.getlist("breaks")[:MAX_BOXES] if b.strip().isdigit() and int(b) > 0})
 
 
-def _breaks(request: HttpRequest, scanned: list[str]) -> list[int]:
-    found = {int(b) for b in request.POST.getlist("breaks")[:MAX_BOXES] if b.strip().isdigit()}
-    return sorted(b for b in found if 0 < b <= len(scanned))
+def _shown(request: HttpRequest) -> list[tuple[str, int]]:
+    """The scans the page showed, each with its box (from the page's breaks)."""
+    codes = [code.strip() for code in request.POST.getlist("scanned")[:MAX_SCANS] if code.strip()]
+    breaks = _posted_breaks(request)
+    return [(code, 1 + sum(1 for b in breaks if b <= index)) for index, code in enumerate(codes)]
+
+
+def _breaks(request: HttpRequest, scanned: list[str], kept: list[int]) -> list[int]:
+    """Where boxes start: as kept with the scans, plus a box just started and still empty (the page's last break)."""
+    opened = len(scanned) in _posted_breaks(request) and bool(scanned) and (not kept or kept[-1] < len(scanned))
+    return [*kept, len(scanned)] if opened else list(kept)
 
 
 def _rows(request: HttpRequest, scanned: list[str], breaks: list[int]) -> list[BoxRow]:
@@ -106,17 +115,25 @@ def _boxes(request: HttpRequest, scanned: list[str], breaks: list[int], catalog:
 def work_pack(request: HttpRequest, pk: int) -> HttpResponse:
     """Pack one shipment into one or more boxes: scan every unit, weigh each box, pack."""
     shipment: Shipment = work_shipment_get(user=request.user, pk=pk)
-    scanned = _scanned(request) if request.method == "POST" else []
-    breaks = _breaks(request, scanned) if request.method == "POST" else []
-    catalog = box_types_for(shipment.location)
     action = request.POST.get("action", "scan")
     if action == "scan" and not request.POST.get("scan", "").strip() and request.POST.get("weight_grams", "").strip():
         action = "pack"  # Enter in the weight field submits with the form's first button
+    code = request.POST.get("scan", "").strip()[:100] if action == "scan" else ""
+    if request.method == "POST":  # scans live on the server: a reload or another device resumes from them
+        scan_result = pack_scan_add(
+            shipment=shipment,
+            code=code,
+            box_number=len(_posted_breaks(request)) + 1,
+            actor=request.user,
+            shown=_shown(request),
+        )
+    scanned, kept = pack_bench(shipment=shipment)
+    breaks = _breaks(request, scanned, kept) if request.method == "POST" else kept
+    catalog = box_types_for(shipment.location)
     form = PackForm(request.POST if action == "pack" else None, initial={})
     status, last, note = 200, "", ""
     if request.method == "POST" and action == "scan":
-        code = request.POST.get("scan", "").strip()[:100]
-        progress = pack_progress(shipment=shipment, scanned=scanned, add=code)
+        progress = scan_result
         if progress.error:
             status = 422
         elif code:
@@ -150,7 +167,7 @@ def work_pack(request: HttpRequest, pk: int) -> HttpResponse:
                 return HttpResponseClientRedirect(target) if is_htmx(request) else redirect(target)
         status = 422
     else:
-        progress = pack_progress(shipment=shipment, scanned=[])
+        progress = pack_progress(shipment=shipment, scanned=scanned)
     context = {
         "shipment": shipment,
         "service": name_service(carrier_service_names(), shipment.carrier, shipment.service),
