@@ -32,6 +32,12 @@ class EventType(models.TextChoices):
     STOCK_CHANGED = "stock.changed", "Stock changed"
     RETURN_RECEIVED = "return.received", "Return received"
     RETURN_REFUNDED = "return.refunded", "Return refunded"
+    PURCHASE_ORDER_CREATED = "purchase_order.created", "Purchase order created"
+    PURCHASE_ORDER_SENT = "purchase_order.sent", "Purchase order sent"
+    PURCHASE_ORDER_ACKNOWLEDGED = "purchase_order.acknowledged", "Purchase order acknowledged"
+    PURCHASE_ORDER_SHIPPED = "purchase_order.shipped", "Purchase order shipped (per ship notice)"
+    PURCHASE_ORDER_INVOICED = "purchase_order.invoiced", "Purchase order invoiced (per invoice)"
+    PURCHASE_ORDER_CANCELLED = "purchase_order.cancelled", "Purchase order cancelled"
 
 
 #: Sent only by the "Send test ping" button, to the one endpoint it was pressed for.

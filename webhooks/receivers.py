@@ -8,6 +8,9 @@ after-commit signals (`fulfillment.signals.shipment_shipped`) would leave a gap 
 and the receiver in which a crash loses the event. A save that repeats a status makes no second
 event (the event key is unique).
 
+Purchase orders: the partners app's signals (`partners.signals`), sent in the transaction of the change;
+importing them connects partners' translation of its own saves into those signals.
+
 Stock: inventory's `stock_levels_changed`, after commit, with the pairs of its stock change feed. The
 feed itself is consumed (and deleted) by the marketplace sync engine, so this app keeps its own
 coalescing rows. A crash between inventory's commit and this receiver loses the notification of
@@ -30,6 +33,15 @@ from django.dispatch import receiver
 from fulfillment.models import RoutingDecision, Shipment, ShipmentStatus
 from inventory.signals import stock_levels_changed
 from orders.models import Order, OrderStatus
+from partners.models import PurchaseOrder
+from partners.signals import (
+    purchase_order_acknowledged,
+    purchase_order_cancelled,
+    purchase_order_created,
+    purchase_order_invoiced,
+    purchase_order_sent,
+    purchase_order_shipped,
+)
 from returns.models import ReturnAuthorization, ReturnStatus
 from webhooks.models import EventType, Subscription
 from webhooks.services.outbox import event_record, stock_changes_note
@@ -128,3 +140,52 @@ def subscription_changed(sender: Any, **kwargs: Any) -> None:
     """An endpoint changed (its page, the admin, an automatic disable): the cached subscribed types are stale."""
     subscribed_types_forget()
     transaction.on_commit(subscribed_types_forget)
+
+
+# --- Purchase orders: partners' signals, sent in the transaction of the change -------------------------------
+
+
+def _purchase_order_event(event_type: str, step: str, purchase_order: PurchaseOrder, **extra: int) -> None:
+    """One event per step of a PO (or per ship notice / invoice: their id is in the key)."""
+    detail = "".join(f":{name}:{value}" for name, value in extra.items())
+    event_record(
+        event_type=event_type,
+        key=f"purchase_order:{purchase_order.pk}:{step}{detail}",
+        subject={"purchase_order": purchase_order.pk, **extra},
+    )
+
+
+@receiver(purchase_order_created, dispatch_uid="webhooks.purchase_order_created")
+def purchase_order_opened(sender: Any, purchase_order: PurchaseOrder, **kwargs: Any) -> None:
+    """Routing opened a PO for a dropship supplier (`purchase_order.created`)."""
+    _purchase_order_event(EventType.PURCHASE_ORDER_CREATED, "created", purchase_order)
+
+
+@receiver(purchase_order_sent, dispatch_uid="webhooks.purchase_order_sent")
+def purchase_order_went_out(sender: Any, purchase_order: PurchaseOrder, **kwargs: Any) -> None:
+    """The PO went out through the partner's exchange (`purchase_order.sent`)."""
+    _purchase_order_event(EventType.PURCHASE_ORDER_SENT, "sent", purchase_order)
+
+
+@receiver(purchase_order_acknowledged, dispatch_uid="webhooks.purchase_order_acknowledged")
+def purchase_order_answered(sender: Any, purchase_order: PurchaseOrder, **kwargs: Any) -> None:
+    """The partner answered every line (`purchase_order.acknowledged`)."""
+    _purchase_order_event(EventType.PURCHASE_ORDER_ACKNOWLEDGED, "acknowledged", purchase_order)
+
+
+@receiver(purchase_order_shipped, dispatch_uid="webhooks.purchase_order_shipped")
+def purchase_order_ship_notice(sender: Any, purchase_order: PurchaseOrder, ship_notice: Any, **kwargs: Any) -> None:
+    """A ship notice arrived (`purchase_order.shipped`, one per notice)."""
+    _purchase_order_event(EventType.PURCHASE_ORDER_SHIPPED, "shipped", purchase_order, ship_notice=ship_notice.pk)
+
+
+@receiver(purchase_order_invoiced, dispatch_uid="webhooks.purchase_order_invoiced")
+def purchase_order_invoice(sender: Any, purchase_order: PurchaseOrder, invoice: Any, **kwargs: Any) -> None:
+    """An invoice was recorded (`purchase_order.invoiced`, one per invoice)."""
+    _purchase_order_event(EventType.PURCHASE_ORDER_INVOICED, "invoiced", purchase_order, invoice=invoice.pk)
+
+
+@receiver(purchase_order_cancelled, dispatch_uid="webhooks.purchase_order_cancelled")
+def purchase_order_withdrawn(sender: Any, purchase_order: PurchaseOrder, **kwargs: Any) -> None:
+    """The PO was cancelled (`purchase_order.cancelled`)."""
+    _purchase_order_event(EventType.PURCHASE_ORDER_CANCELLED, "cancelled", purchase_order)

@@ -73,6 +73,52 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
         "return, with refund: amount, items, tax, fees, label cost, the channel's reference.",
     ),
     EventSpec(
+        EventType.PURCHASE_ORDER_CREATED,
+        "Purchase order created",
+        "Routing sent units of an order to a dropship supplier and opened a purchase order for them (in the "
+        "same transaction as the routing), once per purchase order.",
+        "purchase_order: number, status, partner, the order and shipment it serves, ship-to, service level, "
+        "due dates (acknowledge_by, ship_due_at), total_cost and lines (sku, supplier_sku, quantity, unit_cost, "
+        "accepted, rejected, shipped, invoiced).",
+    ),
+    EventSpec(
+        EventType.PURCHASE_ORDER_SENT,
+        "Purchase order sent",
+        "The purchase order went out through the supplier's exchange, once: made available on the portal or "
+        "the supplier API, or its EDI 850 written. A supplier whose exchange cannot take it yet sends nothing.",
+        "purchase_order, with sent_at.",
+    ),
+    EventSpec(
+        EventType.PURCHASE_ORDER_ACKNOWLEDGED,
+        "Purchase order acknowledged",
+        "The supplier has answered every line (portal, API or EDI 855), once per purchase order. "
+        "status is acknowledged when it accepted some units and rejected when it accepted none; "
+        "rejected units are routed elsewhere.",
+        "purchase_order, with acknowledged_at and each line's accepted, rejected and reject_reason.",
+    ),
+    EventSpec(
+        EventType.PURCHASE_ORDER_SHIPPED,
+        "Purchase order shipped",
+        "A ship notice (ASN, EDI 856) arrived: once per notice, so a supplier shipping in two parcels sends two. "
+        "purchase_order.status says whether it is partially_shipped or shipped.",
+        "purchase_order, and ship_notice: the supplier's reference, carrier, service, tracking_numbers, "
+        "shipped_at and units per PO line.",
+    ),
+    EventSpec(
+        EventType.PURCHASE_ORDER_INVOICED,
+        "Purchase order invoiced",
+        "The supplier's invoice (portal, API or EDI 810) was recorded and matched against the purchase order "
+        "and its ship notices: once per invoice.",
+        "purchase_order, and invoice: number, invoiced_at, total, match_status (matched or discrepancy), "
+        "discrepancies and lines.",
+    ),
+    EventSpec(
+        EventType.PURCHASE_ORDER_CANCELLED,
+        "Purchase order cancelled",
+        "The purchase order was cancelled, by staff or because its order was cancelled, once.",
+        "purchase_order, with cancelled_at and cancel_reason.",
+    ),
+    EventSpec(
         PING,
         "Test ping",
         "Only when someone presses Send test ping on the endpoint's page; never subscribed to.",
@@ -80,9 +126,5 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     ),
 )
 
-#: Not sent yet: the partners app sends no signal for its purchase orders to hang these on.
-FUTURE_EVENT_TYPES: tuple[tuple[str, str], ...] = (
-    ("purchase_order.created", "A dropship purchase order was sent to a supplier."),
-    ("purchase_order.acknowledged", "The supplier accepted or changed the lines of a purchase order."),
-    ("purchase_order.shipped", "The supplier's ship notice arrived."),
-)
+#: Event types announced before they are sent (shown under "Coming later" while any is listed).
+FUTURE_EVENT_TYPES: tuple[tuple[str, str], ...] = ()

@@ -17,6 +17,7 @@ from inventory.models import SKU, Location, StockLevel
 from orders.models import Order, OrderLine
 from returns.models import Refund, ReturnAuthorization, ReturnLine, ReturnReason
 from webhooks.models import PING, EventType
+from webhooks.payloads.purchase_orders import PURCHASE_ORDER_EVENT_TYPES, purchase_order_example
 from webhooks.payloads.render import envelope
 from webhooks.payloads.shapes import (
     order_shape,
@@ -188,6 +189,8 @@ def example_data(event_type: str) -> dict[str, Any]:
         return _return("received")
     if event_type == EventType.RETURN_REFUNDED:
         return _return("refunded")
+    if event_type in PURCHASE_ORDER_EVENT_TYPES:
+        return purchase_order_example(event_type)
     if event_type == PING:
         return ping_shape(subscription_id=7, name="ERP (production)")
     raise ValueError(f"unknown event type {event_type!r}")

@@ -21,6 +21,7 @@ from orders.models import Order, OrderLine
 from returns.models import Refund, ReturnAuthorization
 from webhooks.conf import API_VERSION
 from webhooks.models import Event, EventType
+from webhooks.payloads.purchase_orders import PURCHASE_ORDER_EVENT_TYPES, purchase_order_events
 from webhooks.payloads.shapes import iso, order_shape, return_shape, routing_shape, shipment_shape, stock_shape
 
 
@@ -128,6 +129,7 @@ _RENDERERS: dict[str, Callable[[Sequence[Event]], dict[int, dict[str, Any]]]] = 
     EventType.RETURN_RECEIVED: _return_events,
     EventType.RETURN_REFUNDED: _return_events,
     EventType.STOCK_CHANGED: _stock_events,
+    **dict.fromkeys(PURCHASE_ORDER_EVENT_TYPES, purchase_order_events),
 }
 
 
