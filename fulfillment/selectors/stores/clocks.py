@@ -65,9 +65,16 @@ def ship_load_today(locations: Sequence[Location], *, now: datetime | None = Non
     if not locations:
         return {}
     now = now or timezone.now()
-    today = Q()
+    # Locations share a handful of time zones, hence of local dates: one condition per date, not per location.
+    by_day: dict[date, list[int]] = defaultdict(list)
+    zones: dict[str, date] = {}
     for location in locations:
-        today |= Q(location_id=location.pk, day=local(now, location.timezone).date())
+        if location.timezone not in zones:
+            zones[location.timezone] = local(now, location.timezone).date()
+        by_day[zones[location.timezone]].append(location.pk)
+    today = Q()
+    for day, ids in by_day.items():
+        today |= Q(day=day, location_id__in=ids)
     rows = (
         LocationDayLoad.objects.filter(today)
         .values("location_id")
