@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.services import two_factor_rules_version, user_uses_two_factor
 from core.roles import is_supplier_session
@@ -16,8 +17,11 @@ from core.roles import is_supplier_session
 #: The session's answer and the rules' version it was computed under.
 SESSION_KEY = "accounts_two_factor_required"
 #: Open to a session that has not passed its second factor: sign-in and sign-out, the enrolment page
-#: itself, the API (it authenticates each request itself) and static files.
-OPEN_PREFIXES = ("/accounts/", "/settings/security/", "/api/", "/static/", "/media/")
+#: itself, and the styles those pages use.
+OPEN_PREFIXES = ("/accounts/", "/settings/security/", "/static/")
+#: The REST API answers for itself: token clients are not signed in here (DRF authenticates them in the
+#: view), and a session that owes a code gets the API's JSON error body instead of a redirect.
+API_PREFIX = "/api/"
 
 
 def session_requires_two_factor(request: HttpRequest) -> bool:
@@ -46,7 +50,12 @@ class TwoFactorRequiredMiddleware:
             and session_requires_two_factor(request)
             and not user.is_verified()
         ):
+            if request.path.startswith(API_PREFIX):
+                detail = "Two-factor sign-in is required: set it up or type a code at /settings/security/ first."
+                return JsonResponse({"detail": detail, "code": "two_factor_required"}, status=403)
             # A supplier's session may only reach /accounts/ and the portal: it enrols on the same page there.
-            name = "accounts_security" if is_supplier_session(request) else "accounts:security"
-            return redirect(reverse(name))
+            url = reverse("accounts_security" if is_supplier_session(request) else "accounts:security")
+            if getattr(request, "htmx", False):
+                return HttpResponseClientRedirect(url)  # the whole page goes, not a fragment of it
+            return redirect(url)
         return self.get_response(request)

@@ -10,8 +10,11 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import RoleSecurity
-from core.roles import ADMINISTRATOR, WAREHOUSE_OPERATOR
+from core.roles import ADMINISTRATOR, SUPPLIER, WAREHOUSE_OPERATOR
+from partners.models import PartnerUser
 from tests.accounts.support import PASSWORD, code_for, enrolled, text
+from tests.factories import user_with_role
+from tests.factories.partners import PartnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +23,15 @@ pytestmark = pytest.mark.django_db
 def _no_device_wait(settings: Any) -> None:
     """A wrong code makes django-otp wait a second before the next; these tests type the next at once."""
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
+
+
+@pytest.fixture
+def supplier_person(db: Any) -> Any:
+    """A supplier's person, linked to their partner (the portal's only users)."""
+    partner = PartnerFactory(code="acme", name="Acme Supplies")
+    person = user_with_role(SUPPLIER, username="sam@acme.example")
+    PartnerUser.objects.create(user=person, partner=partner)
+    return person
 
 
 def _sign_in(client: Client, username: str, password: str = PASSWORD, **extra: Any) -> Any:
@@ -145,3 +157,25 @@ def test_an_administrator_removes_a_lost_app(admin_user, back_office_user):
     assert "authenticator app is removed" in text(answer)
     assert not TOTPDevice.objects.filter(user=back_office_user).exists()
     assert _sign_in(Client(), "backoffice")["Location"] == reverse("ui:dashboard")
+
+
+def test_a_session_that_owes_a_code_gets_the_api_error_and_htmx_a_full_page_redirect(back_office_user):
+    enrolled(back_office_user)
+    browser = Client()
+    browser.force_login(back_office_user)
+    api = browser.get("/api/v1/locations/")
+    assert api.status_code == 403 and api.json()["code"] == "two_factor_required"
+    partial = browser.get(reverse("inventory:location_list"), headers={"HX-Request": "true"})
+    assert partial["HX-Redirect"] == reverse("accounts:security")
+
+
+def test_a_supplier_enrols_on_the_security_page_under_accounts(supplier_person):
+    device = enrolled(supplier_person)
+    browser = Client()
+    browser.force_login(supplier_person)  # Django's admin sign-in, say: no code asked
+    portal = browser.get(reverse("partners:portal_home"))
+    assert portal.status_code == 302 and portal["Location"] == reverse("accounts_security")
+    page = browser.get(reverse("accounts_security"))
+    assert page.status_code == 200 and "Confirm it is you" in text(page)
+    browser.post(reverse("accounts_security"), {"action": "verify", "token": code_for(device)})
+    assert browser.get(reverse("partners:portal_home")).status_code == 200
