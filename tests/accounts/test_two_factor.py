@@ -28,7 +28,7 @@ def _no_device_wait(settings: Any) -> None:
 @pytest.fixture
 def supplier_person(db: Any) -> Any:
     """A supplier's person, linked to their partner (the portal's only users)."""
-    partner = PartnerFactory(code="acme", name="Acme Supplies")
+    partner: Any = PartnerFactory(code="acme", name="Acme Supplies")
     person = user_with_role(SUPPLIER, username="sam@acme.example")
     PartnerUser.objects.create(user=person, partner=partner)
     return person
