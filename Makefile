@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: demo test venv lint typecheck checks pytest bench-reserve bench-routing bench-orders bench-sync clean
+.PHONY: demo test venv lint typecheck checks pytest bench-reserve bench-routing bench-orders bench-sync bench-forecast clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,9 @@ bench-orders: venv
 
 bench-sync: venv
 	$(PY) bench/sync.py $(BENCH_ARGS)
+
+bench-forecast: venv
+	$(PY) bench/forecast.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/*.sqlite3 var/celery-broker var/staticfiles

@@ -17,6 +17,7 @@ urlpatterns = [
     path("analytics/", include("analytics.urls")),
     path("quality/", include("quality.urls")),
     path("partners/", include("partners.urls")),
+    path("planning/", include("planning.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
     path("audit/", include("audit.urls")),
     path("settings/", include("accounts.urls")),

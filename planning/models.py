@@ -97,6 +97,9 @@ class DemandForecast(models.Model):
     censored_days = models.PositiveIntegerField(default=0)
     history_units = models.PositiveIntegerField(default=0)
     backtest_mae = models.FloatField(null=True, blank=True)
+    recent = models.JSONField(
+        default=list, blank=True, help_text="The last weeks of history as [units, censored] per day, for the chart."
+    )
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

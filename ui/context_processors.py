@@ -32,6 +32,7 @@ NAVIGATION = [
     ("Webhooks", "webhooks:endpoint_list", "webhooks.manage_webhooks"),
     ("Partners", "partners:partner_list", "partners.manage_partners"),
     ("Purchase orders", "partners:po_list", "partners.manage_partners"),
+    ("Planning", "planning:index", "planning.view_demandforecast"),
     ("Users", "accounts:people", "accounts.manage_users"),
     ("Audit trail", "audit:list", "audit.view_audit_trail"),
 ]

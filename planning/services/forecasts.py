@@ -16,8 +16,8 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -36,7 +36,8 @@ from planning.services.history import DemandHistory, demand_history
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-PROGRESS_EVERY = 25  # series between progress writes: frequent enough for the bar, cheap enough
+PROGRESS_EVERY = 25
+RECENT_DAYS = 56  # series between progress writes: frequent enough for the bar, cheap enough
 
 
 def forecast_run_request(*, actor: Actor | None, trigger: str = "manual") -> ForecastRun:
@@ -63,13 +64,13 @@ def _progress(run: ForecastRun, **fields: object) -> None:
 
 def _forecast_scope(
     run: ForecastRun,
-    units: dict[tuple[int, Hashable], list[float]],
-    censored: dict[tuple[int, Hashable], list[bool]],
+    units: dict[tuple[int, Any], list[float]],
+    censored: dict[tuple[int, Any], list[bool]],
     done_before: int,
-) -> dict[tuple[int, Hashable], SeriesForecast]:
+) -> dict[tuple[int, Any], SeriesForecast]:
     """Forecast every series of one scope: long ones by the engine, then short ones by fallback."""
-    results: dict[tuple[int, Hashable], SeriesForecast] = {}
-    short: list[tuple[int, Hashable]] = []
+    results: dict[tuple[int, Any], SeriesForecast] = {}
+    short: list[tuple[int, Any]] = []
     done = done_before
     for key, values in units.items():
         flags = censored.get(key) or [False] * len(values)
@@ -104,11 +105,18 @@ def _trim(items: Sequence[T], censored: Sequence[bool]) -> list[T]:
     return list(items[first:]) if first < len(censored) else list(items)
 
 
+def _recent(values: list[float], censored: list[bool]) -> list[list[float | bool]]:
+    """The last `RECENT_DAYS` days as [units, censored], for the page's chart."""
+    flags = censored or [False] * len(values)
+    return [[v, c] for v, c in zip(values[-RECENT_DAYS:], flags[-RECENT_DAYS:], strict=True)]
+
+
 def _rows(
     run: ForecastRun,
     scope: str,
-    results: dict[tuple[int, Hashable], SeriesForecast],
-    units: dict[tuple[int, Hashable], list[float]],
+    results: dict[tuple[int, Any], SeriesForecast],
+    units: dict[tuple[int, Any], list[float]],
+    censored: dict[tuple[int, Any], list[bool]],
 ) -> list[DemandForecast]:
     rows = []
     for (sku_id, where), result in results.items():
@@ -116,7 +124,7 @@ def _rows(
             DemandForecast(
                 scope=scope,
                 sku_id=sku_id,
-                location_id=int(where) if scope == ForecastScope.LOCATION else None,  # type: ignore[call-overload]
+                location_id=int(where) if scope == ForecastScope.LOCATION else None,
                 region=str(where) if scope == ForecastScope.REGION else "",
                 run=run,
                 as_of=run.as_of or timezone.now().date(),
@@ -131,6 +139,7 @@ def _rows(
                 history_days=result.history_days,
                 censored_days=result.censored_days,
                 history_units=int(sum(units.get((sku_id, where), ()))),
+                recent=_recent(units.get((sku_id, where), []), censored.get((sku_id, where), [])),
                 backtest_mae=result.backtest_mae,
             )
         )
@@ -149,13 +158,15 @@ def forecast_run_execute(*, run_id: int, as_of: dt.date | None = None) -> Foreca
         history: DemandHistory = demand_history(as_of=run.as_of)
         total = len(history.location_units) + len(history.region_units)
         _progress(run, series_total=total)
-        by_location = _forecast_scope(run, history.location_units, history.location_censored, 0)  # type: ignore[arg-type]
-        by_region = _forecast_scope(run, history.region_units, history.region_censored, len(by_location))  # type: ignore[arg-type]
+        by_location = _forecast_scope(run, history.location_units, history.location_censored, 0)
+        by_region = _forecast_scope(run, history.region_units, history.region_censored, len(by_location))
         with transaction.atomic():
             DemandForecast.objects.all().delete()
-            location_rows = _rows(run, ForecastScope.LOCATION, by_location, history.location_units)  # type: ignore[arg-type]
+            location_rows = _rows(
+                run, ForecastScope.LOCATION, by_location, history.location_units, history.location_censored
+            )
             DemandForecast.objects.bulk_create(location_rows, batch_size=500)
-            region_rows = _rows(run, ForecastScope.REGION, by_region, history.region_units)  # type: ignore[arg-type]
+            region_rows = _rows(run, ForecastScope.REGION, by_region, history.region_units, history.region_censored)
             DemandForecast.objects.bulk_create(region_rows, batch_size=500)
             fallbacks = sum(1 for r in (*by_location.values(), *by_region.values()) if r.is_fallback)
             _progress(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -10,44 +9,12 @@ import pytest
 
 from core.errors import Conflict
 from fulfillment.models import LinehaulLane
-from inventory.models import LocationKind, StockLevel, Transfer, TransferStatus
+from inventory.models import StockLevel, Transfer, TransferStatus
 from inventory.services import stock_adjust
-from planning.models import DemandForecast, ForecastScope, ProposalKind, ProposalStatus, ReplenishmentProposal
+from planning.models import ProposalKind, ProposalStatus, ReplenishmentProposal
 from planning.services.proposals import proposal_apply, proposals_compute
-from tests.factories import LocationFactory, SKUFactory, stocked
 
 pytestmark = pytest.mark.django_db
-
-
-def location_forecast(sku: Any, location: Any, per_day: float, error_sd: float = 1.0) -> DemandForecast:
-    return DemandForecast.objects.create(
-        scope=ForecastScope.LOCATION,
-        sku=sku,
-        location=location,
-        as_of=dt.date(2026, 11, 30),
-        horizon_days=28,
-        model_name="AutoETS",
-        daily_mean=per_day,
-        error_sd=error_sd,
-        points=[[per_day, max(0, per_day - 1), per_day + 1]] * 28,
-    )
-
-
-@pytest.fixture
-def network(db: Any) -> dict[str, Any]:
-    sku: Any = SKUFactory(price=Decimal("40.00"), weight_grams=500)
-    warehouse: Any = LocationFactory(
-        code="dal-dc", kind=LocationKind.WAREHOUSE, latitude="32.776700", longitude="-96.797000"
-    )
-    store: Any = LocationFactory(
-        code="nyc-store", kind=LocationKind.STORE, latitude="40.750600", longitude="-73.997200"
-    )
-    stocked(warehouse, sku, 300)
-    stocked(store, sku, 2)
-    location_forecast(sku, warehouse, 1.0)
-    location_forecast(sku, store, 5.0)
-    LinehaulLane.objects.create(origin=warehouse, destination=store, cost_per_unit=Decimal("0.80"), transit_days=2)
-    return {"sku": sku, "warehouse": warehouse, "store": store}
 
 
 def test_a_short_store_gets_a_transfer_from_the_overstocked_warehouse_with_its_numbers(network: dict[str, Any]) -> None:
@@ -72,6 +39,7 @@ def test_approving_a_transfer_proposal_creates_the_transfer_with_the_edited_quan
 
     applied = proposal_apply(proposal=proposal, quantity=proposal.quantity - 1, actor=None)
 
+    assert applied.transfer_id is not None
     transfer = Transfer.objects.get(pk=applied.transfer_id)
     assert (transfer.source_id, transfer.destination_id, transfer.status) == (
         network["warehouse"].pk,

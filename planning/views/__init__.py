@@ -1,0 +1,1 @@
+"""Staff pages of the planning app: forecasts (/planning/) and proposals (/planning/proposals/)."""

@@ -1,0 +1,78 @@
+"""The proposals page: what to move between locations and what to buy, each with its numbers;
+quantities editable, approved in one click into a real transfer; stale ones ask for a recompute."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import DomainError
+from core.htmx import is_htmx, render_page
+from planning.models import ProposalKind, ProposalStatus, ReplenishmentProposal
+from planning.selectors import forecast_run_latest, proposal_list
+from planning.services.proposals import SERVICE_LEVELS, proposal_apply, proposals_compute
+
+
+@require_GET
+@permission_required("planning.view_replenishmentproposal", raise_exception=True)
+def proposal_index(request: HttpRequest) -> HttpResponse:
+    """Open (and stale) proposals, transfers first."""
+    rows = list(proposal_list())
+    context = {
+        "transfers": [p for p in rows if p.kind == ProposalKind.TRANSFER],
+        "purchases": [p for p in rows if p.kind == ProposalKind.PURCHASE],
+        "stale_count": sum(1 for p in rows if p.status == ProposalStatus.STALE),
+        "can_manage": request.user.has_perm("planning.manage_proposals"),
+        "run": forecast_run_latest(),
+        "service_levels": [(kind.label, f"{level:.0%}") for kind, level in SERVICE_LEVELS.items()],
+    }
+    return render_page(request, "planning/proposals.html", context)
+
+
+@require_POST
+@permission_required("planning.manage_proposals", raise_exception=True)
+def proposals_recompute(request: HttpRequest) -> HttpResponse:
+    """Compute the proposals again from the stored forecasts and today's stock."""
+    proposals = proposals_compute(actor=request.user)
+    transfers = sum(1 for p in proposals if p.kind == ProposalKind.TRANSFER)
+    messages.success(
+        request, f"Proposals recomputed: {transfers} transfer(s) and {len(proposals) - transfers} purchase(s)."
+    )
+    return redirect("planning:proposals")
+
+
+@require_POST
+@permission_required("planning.manage_proposals", raise_exception=True)
+def proposal_approve(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    """Approve one proposal with the quantity in the form (a transfer proposal becomes a transfer)."""
+    proposal = get_object_or_404(ReplenishmentProposal, pk=proposal_id)
+    raw = request.POST.get("quantity", "").strip()
+    error = ""
+    if not raw.isdigit() or int(raw) < 1:
+        error = (
+            f"Enter a whole number of units of at least 1 for {proposal.number} "
+            f"(suggested {proposal.suggested_quantity})."
+        )
+    else:
+        try:
+            proposal = proposal_apply(proposal=proposal, quantity=int(raw), actor=request.user)
+        except DomainError as exc:
+            error = exc.message
+    proposal = proposal_list(status="").filter(pk=proposal.pk).first() or proposal
+    success = ""
+    if not error and proposal.transfer_id:
+        success = (
+            f"{proposal.number} approved: transfer {proposal.transfer.number} requested, {proposal.quantity} unit(s) "  # type: ignore[union-attr]
+            f"reserved at {proposal.source.code} for {proposal.location.code}."
+        )
+    if is_htmx(request):
+        context = {"proposal": proposal, "row_error": error, "row_success": success, "can_manage": True}
+        return render_page(request, "planning/proposals.html", context, partial="row")
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, success)
+    return redirect("planning:proposals")
