@@ -187,7 +187,43 @@ def _changes(entry: Audited, rows: list[Any]) -> list[Change]:
                 fields=_diff(entry, row, previous.get(row.previous_id) if row.previous_id else None),
             )
         )
-    return changes
+    return _coalesced(changes, m2m_labels=_m2m_labels(entry))
+
+
+#: A change of only many-to-many sets this soon after a save of the same object by the same person is
+#: part of that edit (a form saves the row, then sets the relation: removals, then additions).
+SAME_EDIT_SECONDS = 2
+
+
+def _m2m_labels(entry: Audited) -> set[str]:
+    return {str(getattr(entry.model._meta.get_field(name), "verbose_name", name)) for name in entry.m2m}
+
+
+def _coalesced(changes: list[Change], *, m2m_labels: set[str]) -> list[Change]:
+    """Changes (newest first) with the many-to-many steps of an edit folded into it, field by field."""
+    if not m2m_labels:
+        return changes
+    folded: list[Change] = []
+    for change in changes:
+        newer = folded[-1] if folded else None
+        if (
+            newer is not None
+            and newer.action == "Changed"
+            and newer.fields
+            and all(f.name in m2m_labels for f in newer.fields)
+            and change.action in ("Changed", "Created")
+            and (newer.object_id, newer.user, newer.reason) == (change.object_id, change.user, change.reason)
+            and (newer.when - change.when).total_seconds() <= SAME_EDIT_SECONDS
+        ):
+            later = {f.name: f for f in newer.fields}
+            merged = [
+                FieldChange(f.name, f.before, later.pop(f.name).after) if f.name in later else f for f in change.fields
+            ]
+            newer.fields = [f for f in merged if f.before != f.after] + list(later.values())
+            newer.action = change.action
+            continue
+        folded.append(change)
+    return folded
 
 
 def _label(entry: Audited, row: Any) -> str:
