@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-LINE_WIDTH = 600
-LINE_HEIGHT = 120
-LEFT = 34  # room for the axis labels
+LINE_WIDTH = 320
+LINE_HEIGHT = 110
+LEFT = 38  # room for the axis labels
 TOP = 8
 BAR_LEFT = 180
 BAR_AREA = 360

@@ -46,13 +46,23 @@ class KpiFilterForm(forms.Form):
             raise forms.ValidationError(f"Choose at most {MAX_DAYS} days; narrow the range.")
         return data
 
+    def period(self) -> str:
+        """The period option to show selected: the one asked, the default when no dates were, else custom."""
+        if self.is_bound and self.is_valid():
+            if self.cleaned_data.get("days"):
+                return str(self.cleaned_data["days"])
+            if self.cleaned_data.get("start") or self.cleaned_data.get("end"):
+                return ""
+        return str(DEFAULT_DAYS)
+
     def filters(self) -> KpiFilters:
         """The range and narrowing to show; the last `DEFAULT_DAYS` days when nothing valid was asked."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        end = data.get("end") or self.today
-        start = data.get("start")
-        if start is None:
-            start = end - timedelta(days=(data.get("days") or DEFAULT_DAYS) - 1)
+        if data.get("days"):  # a period counts back from today, whatever the dates say
+            start, end = self.today - timedelta(days=data["days"] - 1), self.today
+        else:
+            end = data.get("end") or self.today
+            start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
         return KpiFilters(
             start=start,
             end=end,

@@ -22,58 +22,39 @@ class KpiDef:
     higher_is_better: bool
     explain: str
     complement: bool = False  # the figure is 1 - numerator/denominator (on time = 1 - late)
+    bad_word: str = ""  # what the drill-down's orders are, e.g. "late"
 
 
 RATE_KPIS: tuple[KpiDef, ...] = (
     KpiDef(
-        "fill_rate",
-        "Fill rate",
-        "filled_first",
-        "routed",
-        "not_filled",
-        True,
-        "Orders routing planned complete the first time and never routed again.",
-    ),
-    KpiDef("split_rate", "Split rate", "split", "routed", "split", False, "Orders sent in more than one shipment."),
-    KpiDef(
-        "on_time_ship",
-        "On-time ship",
-        "shipped_late",
-        "shipped",
-        "late_ship",
-        True,
-        "Shipments that left by their ship-by day.",
-        complement=True,
+        key="fill_rate", label="Fill rate", numerator="filled_first", denominator="routed", drill="not_filled",
+        higher_is_better=True, bad_word="not filled",
+        explain="Orders routing planned complete the first time and never routed again.",
     ),
     KpiDef(
-        "on_time_delivery",
-        "On-time delivery",
-        "delivered_late",
-        "delivered",
-        "late_delivery",
-        True,
-        "Shipments delivered by the day promised (the order's promise, else the routed estimate).",
-        complement=True,
+        key="split_rate", label="Split rate", numerator="split", denominator="routed", drill="split",
+        higher_is_better=False, bad_word="split", explain="Orders sent in more than one shipment.",
     ),
     KpiDef(
-        "no_show_rate",
-        "Pickup no-shows",
-        "pickups_no_show",
-        "pickups_closed",
-        "no_show",
-        False,
-        "Pickups whose hold ran out, of pickups collected or expired.",
+        key="on_time_ship", label="On-time ship", numerator="shipped_late", denominator="shipped", drill="late_ship",
+        higher_is_better=True, complement=True, bad_word="late", explain="Shipments that left by their ship-by day.",
     ),
     KpiDef(
-        "store_reject_rate",
-        "Ship-from-store rejects",
-        "store_rejected",
-        "store_requests",
-        "store_rejected",
-        False,
-        "Ship-from-store requests a store turned down or let run past its deadline.",
+        key="on_time_delivery", label="On-time delivery", numerator="delivered_late", denominator="delivered",
+        drill="late_delivery", higher_is_better=True, complement=True, bad_word="late",
+        explain="Shipments delivered by the day promised (the order's promise, else the routed estimate).",
     ),
-)
+    KpiDef(
+        key="no_show_rate", label="Pickup no-shows", numerator="pickups_no_show", denominator="pickups_closed",
+        drill="no_show", higher_is_better=False, bad_word="expired",
+        explain="Pickups whose hold ran out, of pickups collected or expired.",
+    ),
+    KpiDef(
+        key="store_reject_rate", label="Ship-from-store rejects", numerator="store_rejected",
+        denominator="store_requests", drill="store_rejected", higher_is_better=False, bad_word="rejected",
+        explain="Ship-from-store requests a store turned down or let run past its deadline.",
+    ),
+)  # fmt: skip
 COST_PARTS = ("shipping", "handling", "packages")
 
 

@@ -16,8 +16,7 @@ from django.core.exceptions import FieldError
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum, Value
 
 from analytics.facts import COSTS, COUNTS
-from analytics.models import DailyFact, RefreshMark
-from analytics.services import REFRESH
+from analytics.models import DailyFact
 from channels.models import Channel
 from inventory.models import Location
 from marketplaces.models import PushState, StockOutbox
@@ -87,9 +86,8 @@ def kpi_by_channel(filters: KpiFilters) -> list[dict[str, Any]]:
 
 
 def facts_freshness() -> datetime | None:
-    """Changes up to when the facts hold (None: never refreshed)."""
-    mark = RefreshMark.objects.filter(name=REFRESH).only("changes_until").first()
-    return mark.changes_until if mark else None
+    """When the facts were last computed, by the refresh or a backfill (None: never)."""
+    return DailyFact.objects.aggregate(latest=Max("refreshed_at"))["latest"]
 
 
 def backorder_summary(*, channel: Channel | None, now: datetime) -> dict[str, Any]:

@@ -104,6 +104,7 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
     )
     context: dict[str, Any] = {
         "form": form,
+        "period": form.period(),
         "filters": filters,
         "periods": PERIODS,
         "cards": cards,
