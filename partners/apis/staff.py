@@ -84,6 +84,8 @@ class PurchaseOrderDetailView(StaffView):
 
 
 class PurchaseOrderCancelView(StaffView):
+    serializer_class = CancelSerializer  # also what OPTIONS describes
+
     @extend_schema(
         summary="Cancel a purchase order",
         description="Only while not shipped in full: the units not shipped are released and routed to another "
@@ -93,6 +95,7 @@ class PurchaseOrderCancelView(StaffView):
         responses={
             200: StaffPurchaseOrderDetailSerializer,
             400: ErrorSerializer,
+            403: ErrorSerializer,
             404: ErrorSerializer,
             409: ErrorSerializer,
         },
@@ -107,12 +110,19 @@ class PurchaseOrderCancelView(StaffView):
 
 
 class InvoiceApproveView(StaffView):
+    serializer_class = ApproveSerializer  # also what OPTIONS describes
+
     @extend_schema(
         summary="Approve a supplier's invoice",
         description="An invoice flagged with a discrepancy needs a note saying why it is approved.",
         request=ApproveSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses={200: StaffPurchaseOrderDetailSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+        responses={
+            200: StaffPurchaseOrderDetailSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+        },
     )
     @idempotent
     def post(self, request: Request, pk: int, invoice_id: int) -> Response:

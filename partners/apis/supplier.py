@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
@@ -82,6 +82,15 @@ class PurchaseOrderCursor(CursorPagination):
         elif self.cursor is not None and not self.cursor.reverse:
             position = self.cursor.position
         return self.encode_cursor(Cursor(offset=0, reverse=False, position=position))
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """A cursor we did not give is bad input (400 naming `cursor`), not a missing page (DRF's 404)."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound as exc:
+            raise ValidationError(
+                {"cursor": ["Not a cursor from this API: start without one, or follow the `next` link as given."]}
+            ) from exc
 
 
 class SupplierView(GenericAPIView):
@@ -182,6 +191,8 @@ class PartnerPurchaseOrderDetailView(SupplierView):
 
 
 class PartnerAcknowledgmentView(SupplierView):
+    serializer_class = AcknowledgmentSerializer  # what OPTIONS describes
+
     @extend_schema(
         summary="Acknowledge a purchase order",
         description="Per line, the units you accept; the rest of the line is rejected (give a reason). "
@@ -206,6 +217,8 @@ class PartnerAcknowledgmentView(SupplierView):
 
 
 class PartnerShipNoticeView(SupplierView):
+    serializer_class = ShipNoticeInSerializer  # what OPTIONS describes
+
     @extend_schema(
         summary="Send a ship notice",
         description="Parcels shipped against the PO, one tracking number each; several and partial notices "
@@ -230,6 +243,8 @@ class PartnerShipNoticeView(SupplierView):
 
 
 class PartnerInvoiceView(SupplierView):
+    serializer_class = InvoiceInSerializer  # what OPTIONS describes
+
     @extend_schema(
         summary="Send an invoice",
         description="Matched with the PO's costs and the units shipped; differences are flagged for our staff.",
@@ -253,6 +268,8 @@ class PartnerInvoiceView(SupplierView):
 
 
 class PartnerInventoryView(SupplierView):
+    serializer_class = InventoryInSerializer  # what OPTIONS describes
+
     @extend_schema(
         summary="Send your inventory",
         description="Units you hold per SKU (ours or your code), optionally per warehouse: they become your "
