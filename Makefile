@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: demo test venv lint typecheck checks pytest bench-reserve bench-routing bench-orders bench-sync bench-forecast clean
+.PHONY: demo test venv lint typecheck checks pytest fuzz bench-reserve bench-routing bench-orders bench-sync bench-forecast clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ checks: venv
 
 pytest: venv
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
+
+# The bounded API schema fuzz alone (`make pytest` runs it too, as part of the suite).
+fuzz: venv
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -p no:cacheprovider --create-db tests/api_fuzz $(PYTEST_ARGS)
 
 bench-reserve: venv
 	$(PY) bench/reserve.py $(BENCH_ARGS)
