@@ -9,7 +9,7 @@ from django import forms
 from channels.models import ChannelKind
 from core.crypto import mask
 from inventory.models import SKU, Location
-from marketplaces.services.setup import SECRET_FIELDS
+from marketplaces.services.setup import OPTIONAL_FIELDS, SECRET_FIELDS
 
 
 class ChannelForm(forms.Form):
@@ -100,7 +100,9 @@ class ConnectionForm(forms.Form):
                 help_text=(
                     f"Stored: {mask(current)}. Leave blank to keep it."
                     if secret and current
-                    else ("Required." if not current else "")
+                    else ("Optional." if name in OPTIONAL_FIELDS else "Required.")
+                    if not current
+                    else ""
                 ),
                 initial=None if secret else current,
             )
