@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils.text import capfirst
 
 
 @dataclass(frozen=True)
@@ -55,4 +56,4 @@ def audited_for_subject(subject: str) -> list[tuple[Audited, str]]:
 
 
 def model_title(entry: Audited) -> str:
-    return str(entry.model._meta.verbose_name).capitalize()
+    return capfirst(str(entry.model._meta.verbose_name))
