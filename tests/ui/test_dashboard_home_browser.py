@@ -18,8 +18,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_an_operator_sees_their_work_first_on_a_phone_and_opens_the_queue(
     chromium: Any, live_server: Any, warehouse: Any
 ) -> None:
-    web = ChannelFactory(code="web", name="Web shop")
-    stocked(warehouse, SKUFactory(code="TEE-BLK-M", name="Black tee, M"), 10)
+    web: Any = ChannelFactory(code="web", name="Web shop")
+    tee: Any = SKUFactory(code="TEE-BLK-M", name="Black tee, M")
+    stocked(warehouse, tee, 10)
     for n in range(3):
         place_order(web, [("TEE-BLK-M", 1)], external_id=f"w-{n}", postal_code="75201")
     user_with_role(WAREHOUSE_OPERATOR, username="olga", locations=[warehouse])
