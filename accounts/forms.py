@@ -81,12 +81,15 @@ class RoleRulesForm(forms.Form):
 
 
 class CodeForm(forms.Form):
-    """The six digits an authenticator app shows."""
+    """The six digits an authenticator app shows (focused only where typing them is the page's one task)."""
 
     token = forms.CharField(
         label="Code from your app",
         max_length=12,
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*", "autofocus": True}
-        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}),
     )
+
+    def __init__(self, *args: Any, focus: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if focus:
+            self.fields["token"].widget.attrs["autofocus"] = True

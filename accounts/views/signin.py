@@ -84,7 +84,7 @@ def login_code(request: HttpRequest) -> HttpResponseBase:
     credentials = {"username": user.get_username()}
     if not AxesProxyHandler.is_allowed(request, credentials):
         return lockout_response(request, None, credentials)
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST or None, focus=True)
     status = 200
     if request.method == "POST" and form.is_valid():
         device = match_token(user, "".join(form.cleaned_data["token"].split()))
