@@ -12,7 +12,9 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from channels.services.keys import channel_create
 from core.roles import WAREHOUSE_OPERATOR
+from fulfillment.models import Carrier, CarrierService
 from inventory.models import SKU
 from inventory.services import sku_update
 from partners.models import PartnerContact
@@ -62,7 +64,15 @@ def test_object_pages_carry_a_history_panel_for_those_allowed(
     sku: Any, warehouse: Any, back_office_client: Any
 ) -> None:
     partner: Any = PartnerFactory(code="acme")
+    channel = channel_create(code="shop", name="Shop", kind="web")
+    carrier = Carrier.objects.create(code="ups", name="UPS")
+    service = CarrierService.objects.create(carrier=carrier, code="ground", name="Ground", level="standard")
     for url, history in [
+        (reverse("channels:detail", args=[channel.code]), f"/audit/channels/channel/{channel.pk}/"),
+        (
+            reverse("fulfillment:service_rates", args=[carrier.code, service.code]),
+            f"/audit/fulfillment/carrierservice/{service.pk}/",
+        ),
         (reverse("inventory:sku_detail", args=[sku.code]), f"/audit/inventory/sku/{sku.pk}/"),
         (reverse("inventory:location_detail", args=[warehouse.code]), f"/audit/inventory/location/{warehouse.pk}/"),
         (reverse("partners:partner_detail", args=[partner.pk]), f"/audit/partners/partner/{partner.pk}/"),

@@ -9,6 +9,8 @@ import pytest
 from django.contrib.auth.models import Group, update_last_login
 
 from audit.selectors import Change, audit_for_subject
+from channels.auth import ChannelPrincipal
+from channels.models import ChannelApiKey
 from channels.services.keys import channel_create
 from core.roles import BACK_OFFICE, WAREHOUSE_OPERATOR
 from fulfillment.models import Carrier, CarrierService
@@ -161,3 +163,14 @@ def test_partner_its_contacts_and_costs(sku: Any, warehouse: Any, back_office_us
 def test_a_change_outside_a_request_is_the_systems(sku: Any) -> None:
     sku_update(sku=sku, weight_grams=900)
     assert changes_of("inventory.sku", sku.pk, "inventory.sku")[0].user == "system"
+
+
+def test_a_change_made_with_a_channel_key_names_the_key(sku: Any, acting_as: Any) -> None:
+    channel = channel_create(code="shop", name="Shop", kind="web")
+    key: Any = ChannelApiKey(channel=channel, name="Storefront", prefix="abc123")
+    with acting_as(ChannelPrincipal(key)):
+        sku_update(sku=sku, weight_grams=750)
+
+    change = changes_of("inventory.sku", sku.pk, "inventory.sku")[0]
+    assert (change.user, change.reason) == ("system", "API key of channel:shop")
+    assert fields_of(change) == {"weight grams": ("500", "750")}
