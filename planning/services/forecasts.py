@@ -1,7 +1,8 @@
 """Recomputing every demand forecast: queued by the nightly beat or the page, run by a worker.
 
 `forecast_run_request` records a run and queues it after commit (one active run at a time: a
-second request while one is queued or running returns that one). `forecast_run_execute` reads
+second request while one is queued or running returns that one, unless it is older than
+`STUCK_AFTER`: its worker was lost, it is marked failed and a new run starts). `forecast_run_execute` reads
 the history (`planning.services.history`), forecasts each series with the pure engine
 (`planning.forecasting`), writes its progress as it goes (the page polls it), and replaces the
 stored forecasts in one transaction at the end, so readers never see half a recompute.
@@ -37,7 +38,9 @@ from planning.services.history import DemandHistory, demand_history
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 PROGRESS_EVERY = 25
-RECENT_DAYS = 56  # series between progress writes: frequent enough for the bar, cheap enough
+RECENT_DAYS = 56
+#: A run still queued or running after this long lost its worker; a new request replaces it.
+STUCK_AFTER = dt.timedelta(hours=3)  # series between progress writes: frequent enough for the bar, cheap enough
 
 
 def forecast_run_request(*, actor: Actor | None, trigger: str = "manual") -> ForecastRun:
@@ -51,8 +54,14 @@ def forecast_run_request(*, actor: Actor | None, trigger: str = "manual") -> For
             .order_by("-id")
             .first()
         )
-        if active is not None:
+        if active is not None and active.created_at >= timezone.now() - STUCK_AFTER:
             return active
+        if active is not None:  # its worker died: say so, and let this request start afresh
+            ForecastRun.objects.filter(pk=active.pk).update(
+                status=ForecastRunStatus.FAILED,
+                error="Stopped without finishing (worker lost).",
+                finished_at=timezone.now(),
+            )
         run = ForecastRun.objects.create(trigger=trigger, requested_by_id=actor_id(actor), horizon_days=DEFAULT_HORIZON)
         queue_on_commit_or_leave_to_beat(forecast_run_task, run.pk)
     return run

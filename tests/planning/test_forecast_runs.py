@@ -104,3 +104,15 @@ def test_a_new_location_falls_back_to_the_network_average_and_says_so(
 def test_a_second_request_while_one_runs_returns_the_same_run() -> None:
     first = forecast_run_request(actor=None)
     assert forecast_run_request(actor=None).pk == first.pk
+
+
+def test_a_run_whose_worker_was_lost_is_replaced_by_a_new_request() -> None:
+    stuck = forecast_run_request(actor=None)
+    ForecastRun.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - dt.timedelta(hours=4))
+
+    fresh = forecast_run_request(actor=None)
+
+    assert fresh.pk != stuck.pk
+    stuck.refresh_from_db()
+    assert stuck.status == ForecastRunStatus.FAILED
+    assert "worker lost" in stuck.error

@@ -107,3 +107,19 @@ def test_a_quantity_that_is_not_a_number_is_refused_with_what_to_enter(
     )
     assert "Enter a whole number of units" in response.content.decode()
     assert not Transfer.objects.exists()
+
+
+def test_the_proposals_page_reads_in_constant_queries(
+    back_office_client: Any, network: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    proposals_compute()
+    back_office_client.get(reverse("planning:proposals"))
+    with django_assert_num_queries(6) as few:
+        back_office_client.get(reverse("planning:proposals"))
+    for n in range(4):  # more short stores: more proposals
+        store: Any = LocationFactory(code=f"short-{n}", kind="store")
+        location_forecast(network["sku"], store, 5.0)
+    proposals_compute()
+    with django_assert_num_queries(len(few.captured_queries)):
+        html = back_office_client.get(reverse("planning:proposals")).content.decode()
+    assert html.count("data-proposal=") >= 5
