@@ -68,10 +68,11 @@ def _apply(user: Any, access: Access) -> None:
     user.groups.remove(*role_groups)
     user.groups.add(Group.objects.get(name=access.role))
     # Django's admin site is the administrators'; a superuser flag would outlive a demotion.
-    user.is_staff = access.role == ADMINISTRATOR
-    if access.role != ADMINISTRATOR:
-        user.is_superuser = False
-    user.save(update_fields=["is_staff", "is_superuser"])
+    is_staff = access.role == ADMINISTRATOR
+    is_superuser = user.is_superuser and access.role == ADMINISTRATOR
+    if (user.is_staff, user.is_superuser) != (is_staff, is_superuser):  # no empty entry in the audit trail
+        user.is_staff, user.is_superuser = is_staff, is_superuser
+        user.save(update_fields=["is_staff", "is_superuser"])
     location_access_grant(user=user, locations=list(access.locations) if access.role in SCOPED_ROLES else [])
     # The supplier portal link is partners' data, but its only writer is this page (and /admin/).
     if access.role == SUPPLIER and access.partner is not None:
