@@ -237,3 +237,29 @@ def test_a_password_reset_link_lets_the_person_choose_a_new_password(
     form = person.get(path, follow=True)
     person.post(form.redirect_chain[-1][0], {"new_password1": "Quiet-harbour-31", "new_password2": "Quiet-harbour-31"})
     assert Client().login(username="backoffice", password="Quiet-harbour-31")
+
+
+def test_the_status_filter_finds_invited_and_deactivated_people(
+    admin, back_office_user, operator_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(admin)
+    admin.post(reverse("accounts:person_deactivate", args=[operator_user.pk]))
+
+    invited = admin.get(reverse("accounts:people"), {"status": "invited"}).content.decode()
+    assert re.findall(r'data-person="([^"]+)"', invited) == ["dana@example.com"]
+    gone = admin.get(reverse("accounts:people"), {"status": "inactive"}).content.decode()
+    assert re.findall(r'data-person="([^"]+)"', gone) == ["operator"]
+    assert "Deactivated" in gone
+
+
+def test_a_deactivated_persons_link_no_longer_works(admin, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(admin)
+    person = User.objects.get(email="dana@example.com")
+    admin.post(reverse("accounts:person_deactivate", args=[person.pk]))
+    path = re.search(r"http://testserver(/accounts/set-password/\S+/)", mailoutbox[0].body).group(1)  # type: ignore[union-attr]
+    answer = Client().get(path, follow=True)
+    assert "This link no longer works" in text(answer)
+    refused = admin.post(reverse("accounts:person_password_link", args=[person.pk]), follow=True)
+    assert "reactivate them before sending a link" in text(refused)
