@@ -14,6 +14,8 @@ from ui.store_access import works_a_store
 #: for one line (see `PRIMARY`).
 NAVIGATION = [
     ("Dashboard", "ui:dashboard", None),
+    # Early: on a phone the bar scrolls sideways, and a store associate's day starts here.
+    ("Pickups", "fulfillment:pickups", "fulfillment.work_shipments"),
     ("Orders", "orders:index", "orders.view_order"),
     ("KPIs", "analytics:dashboard", "analytics.view_kpis"),
     ("Work queue", "fulfillment:work", "fulfillment.work_shipments"),
@@ -28,7 +30,6 @@ NAVIGATION = [
     ("Returns", "returns:index", None),
     ("QC", "quality:queue", "quality.inspect"),
     ("Photos", "quality:photo_queue", "quality.photograph"),
-    ("Pickups", "fulfillment:pickups", "fulfillment.work_shipments"),
     ("Webhooks", "webhooks:endpoint_list", "webhooks.manage_webhooks"),
     ("Partners", "partners:partner_list", "partners.manage_partners"),
     ("Purchase orders", "partners:po_list", "partners.manage_partners"),

@@ -13,6 +13,7 @@ selectors: another store's pickup is a 404, whatever the URL.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -48,6 +49,8 @@ from orders.models import OrderLine, OrderStatus
 WORK = "fulfillment.work_shipments"
 SESSION_CODES = "pickup_codes"
 MAX_PAGE_SCANS = 500
+#: A ship-from-store request due within this many minutes is shown as urgent.
+SOON_MINUTES = 15
 
 
 def _home_url(store: Location) -> str:
@@ -71,7 +74,14 @@ def pickups(request: HttpRequest) -> HttpResponse:
     """
     stores = user_stores(user=request.user)
     store = _chosen_store(request, stores, request.GET.get("store", ""))
-    context: dict[str, Any] = {"stores": stores, "store": store, "now": timezone.now()}
+    now = timezone.now()
+    # A request due within SOON_MINUTES is marked as urgent on the page.
+    context: dict[str, Any] = {
+        "stores": stores,
+        "store": store,
+        "now": now,
+        "soon": now + timedelta(minutes=SOON_MINUTES),
+    }
     if store is None:
         return render_page(request, "fulfillment/stores/home.html", context)
     context["counts"] = store_counts(store=store)
