@@ -1,26 +1,32 @@
 #!/usr/bin/env python
-"""Orders per second through the real HTTP API: gunicorn on PostgreSQL, concurrent clients.
+"""Orders per second through the real HTTP API, beside the database's own ceiling in the same run.
 
     make bench-orders                      # = .venv/bin/python bench/orders_http.py
     .venv/bin/python bench/orders_http.py --clients 16 --seconds 20 --workers 4
+    .venv/bin/python bench/orders_http.py --preload-shipments 200000   # an empty day, then a busy one
     .venv/bin/python bench/orders_http.py --fresh   # drop and re-create the bench database first
 
-It creates (or reuses) the database `fulfil_bench_http` on 127.0.0.1, migrates it, seeds
-the demo network once, issues a channel API key, starts gunicorn on 127.0.0.1 with the
-production settings, and runs client processes that POST 1-5 line orders (random SKUs in
-stock, random real US ZIP codes, a fresh external id each) for a fixed time. It prints
-orders/s, p50 and p95 latency and the status counts, then stops gunicorn. Only 127.0.0.1 is
-ever contacted; the run stops by itself.
+It creates (or reuses) the database `fulfil_bench_http` on 127.0.0.1, migrates it, seeds the
+demo network once, issues a channel API key, starts gunicorn on 127.0.0.1 with the production
+settings, and runs client processes that POST 1-5 line orders (random SKUs in stock, random real
+US ZIP codes, a fresh external id each) for a fixed time. Only 127.0.0.1 is ever contacted; the
+run stops by itself. One line of figures per round:
 
-Compare runs on like databases: routing counts each location's shipments since its local
-midnight, so every run makes the next one's capacity query a little dearer (`--fresh`
-starts from the seeded demo again). The line also shows the machine's load average when the
-run started: on a shared machine, other work changes the figures more than anything else.
+- `orders_per_s`, `p50_ms`, `p95_ms`: created orders (201) per second, latency as a client sees it;
+- `ceiling_tps`: `pgbench -N` with the same number of clients for the same time, run just before
+  (a scratch database beside the bench one): what PostgreSQL alone sustains on this machine now;
+  `ratio` = orders_per_s / ceiling_tps. The machine is shared: read the ratio, not the rates;
+- `queries_per_order`: statements (BEGIN and COMMIT included) for a 3-line order from one location;
+- `web_cpu_ms_per_order`: CPU time of the gunicorn processes during the round, per created order.
+
+`--preload-shipments N` runs a second round after adding N open shipments made today over the
+shipping locations (their load counters count them and their caps grow by as many, so routing
+chooses as before), then takes them out; it prints both rounds and `busy_day_ratio`: the busy
+day's orders/s over the empty day's. Routing's capacity read does not grow with the day's volume.
 
 Workers: 4 sync workers on 2 cores. A request spends part of its time waiting on PostgreSQL
 (on this same machine), so one worker per core leaves the CPU idle; gunicorn's docs suggest
-(2 x cores) + 1. Here 3 and 4 measured the same within noise and 5 no better, so the bench
-keeps 4, the deployment guide's `--workers 4` for a 2-core web node.
+(2 x cores) + 1. `--worker-class gthread --threads N` tries threads instead.
 """
 
 from __future__ import annotations
@@ -38,63 +44,22 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_CREDENTIALS_KEY = "YmVuY2gtb25seS1rZXktYmVuY2gtb25seS1rZXkxMjM="  # a Fernet key for this bench only
+if str(Path(__file__).resolve().parent.parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.orders_setup import (
+    ROOT,
+    bench_env,
+    ceiling_tps,
+    preload_remove,
+    preload_shipments,
+    prepare,
+    queries_per_order,
+)
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/fulfil_bench_http"
 ZIPS = ["10001", "60601", "90012", "98101", "33131", "80202", "30303", "02108", "75201", "89501", "43215", "19104"]
-
-
-def _env(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY="bench-" + "k" * 60,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        SECURE_HSTS_SECONDS="0",
-        DB_CONN_MAX_AGE="600",
-        LOG_LEVEL="WARNING",
-        # production settings want a key of their own for channel credentials (none are used here)
-        CHANNEL_CREDENTIALS_KEY=os.environ.get("CHANNEL_CREDENTIALS_KEY", BENCH_CREDENTIALS_KEY),
-    )
-    env.pop("REDIS_URL", None)
-    return env
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    return result.stdout
-
-
-def prepare(database_url: str, *, fresh: bool = False) -> tuple[str, list[str]]:
-    """Create (with `fresh`, re-create), migrate and seed the bench database; return a channel key
-    and SKU codes with stock."""
-    if "127.0.0.1" not in database_url and "localhost" not in database_url:
-        raise SystemExit("The bench only talks to a database on this machine (127.0.0.1).")
-    import psycopg
-
-    name = database_url.rsplit("/", 1)[1]
-    with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if fresh:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    env = _env(database_url)
-    _manage(env, "migrate", "--noinput", "-v0")
-    _manage(env, "seed_demo", "--seed", "7", "--if-empty")
-    script = (
-        "from channels.models import Channel; from channels.services import api_key_issue;"
-        "from inventory.models import StockLevel;"
-        "c = Channel.objects.get(code='web');"
-        "print(api_key_issue(channel=c, name='bench', actor=None).secret);"
-        "print(','.join(sorted(set(StockLevel.objects.filter(on_hand__gt=20, location__kind='warehouse')"
-        ".values_list('sku__code', flat=True)))))"
-    )
-    out = _manage(env, "shell", "-c", script).strip().splitlines()
-    return out[-2], out[-1].split(",")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def client(port: int, key: str, skus: list[str], seconds: float, seed: int, queue: mp.Queue) -> None:
@@ -128,63 +93,143 @@ def client(port: int, key: str, skus: list[str], seconds: float, seed: int, queu
     queue.put((latencies, statuses))
 
 
-def main() -> int:
-    """Run the bench and print one line of figures."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--port", type=int, default=8791)
-    parser.add_argument("--fresh", action="store_true", help="drop and re-create the bench database first")
-    args = parser.parse_args()
+def group_cpu_seconds(group: int) -> float:
+    """User + system CPU of every live process in a process group (gunicorn's master and workers)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # fields after the name: state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
 
-    key, skus = prepare(args.database_url, fresh=args.fresh)
-    load_at_start = os.getloadavg()[0]
-    env = _env(args.database_url)
-    server = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{args.port}",
-            "--workers", str(args.workers), "--log-level", "warning", "--timeout", "60",
-        ],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
-    try:
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
-                conn.request("GET", "/api/v1/orders")  # 401 without a key: the server is up
-                conn.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        queue: mp.Queue = mp.Queue()
-        procs = [
-            mp.Process(target=client, args=(args.port, key, skus, args.seconds, seed, queue))
-            for seed in range(args.clients)
-        ]
-        started = time.perf_counter()
-        for proc in procs:
-            proc.start()
-        results = [queue.get(timeout=args.seconds + 120) for _ in procs]
-        elapsed = time.perf_counter() - started
-        for proc in procs:
-            proc.join(timeout=10)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+
+def start_server(args: argparse.Namespace, env: dict[str, str], port: int) -> subprocess.Popen:
+    """Gunicorn on 127.0.0.1:`port`, answering before this returns."""
+    command = [
+        sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(args.workers), "--log-level", "warning", "--timeout", "60",
+        "--worker-class", args.worker_class,
+        # the app is imported once, before the fork: every worker answers from its first request
+        "--preload",
+    ]  # fmt: skip
+    if args.worker_class == "gthread":
+        command += ["--threads", str(args.threads)]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+    for _ in range(150):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/orders")  # 401 without a key: the server is up
+            conn.getresponse().read()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=20)
+
+
+def run_round(
+    args: argparse.Namespace, key: str, skus: list[str], servers: list[subprocess.Popen], *, seconds: float
+) -> dict:
+    """Clients against the servers (spread evenly) for `seconds`; the round's figures."""
+    queue: mp.Queue = mp.Queue()
+    ports = [args.port + i for i in range(len(servers))]
+    procs = [
+        mp.Process(target=client, args=(ports[seed % len(ports)], key, skus, seconds, seed, queue))
+        for seed in range(args.clients)
+    ]
+    cpu_before = sum(group_cpu_seconds(server.pid) for server in servers)
+    started = time.perf_counter()
+    for proc in procs:
+        proc.start()
+    results = [queue.get(timeout=seconds + 120) for _ in procs]
+    elapsed = time.perf_counter() - started
+    cpu = sum(group_cpu_seconds(server.pid) for server in servers) - cpu_before
+    for proc in procs:
+        proc.join(timeout=10)
     latencies = sorted(ms for lat, _ in results for ms in lat)
     statuses: dict[int, int] = {}
     for _, counts in results:
         for code, count in counts.items():
             statuses[code] = statuses.get(code, 0) + count
     created = statuses.get(201, 0)
-    p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0
-    print(
-        f"clients={args.clients} workers={args.workers} seconds={elapsed:.1f} orders={created} "
-        f"orders_per_s={created / elapsed:.1f} p50_ms={statistics.median(latencies):.1f} p95_ms={p95:.1f} "
-        f"statuses={dict(sorted(statuses.items()))} load_at_start={load_at_start:.2f}"
+    return {
+        "orders": created,
+        "seconds": elapsed,
+        "orders_per_s": created / elapsed,
+        "p50_ms": statistics.median(latencies) if latencies else 0.0,
+        "p95_ms": latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
+        "web_cpu_ms_per_order": cpu * 1000 / created if created else 0.0,
+        "statuses": dict(sorted(statuses.items())),
+    }
+
+
+def figures_line(label: str, fig: dict, ceiling: float, queries: int) -> str:
+    return (
+        f"{label}: orders_per_s={fig['orders_per_s']:.1f} ceiling_tps={ceiling:.0f} "
+        f"ratio={fig['orders_per_s'] / ceiling:.3f} p50_ms={fig['p50_ms']:.1f} p95_ms={fig['p95_ms']:.1f} "
+        f"queries_per_order={queries} web_cpu_ms_per_order={fig['web_cpu_ms_per_order']:.1f} "
+        f"orders={fig['orders']} seconds={fig['seconds']:.1f} statuses={fig['statuses']}"
     )
+
+
+def main() -> int:
+    """Run the bench and print one line of figures per round."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", ""), help="broker and cache")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker with --worker-class gthread")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured orders before each round")
+    parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--preload-shipments", type=int, default=0, help="also run a busy day with N shipments")
+    parser.add_argument("--fresh", action="store_true", help="drop and re-create the bench database first")
+    args = parser.parse_args()
+
+    key, skus = prepare(args.database_url, fresh=args.fresh)
+    queries = queries_per_order(args.database_url)
+    print(
+        f"clients={args.clients} workers={args.workers} worker_class={args.worker_class} "
+        f"load_at_start={os.getloadavg()[0]:.2f} cpus={os.cpu_count()}",
+        flush=True,
+    )
+    env = bench_env(args.database_url, args.redis_url)
+    rounds = [("empty_day", 0)] + ([("busy_day", args.preload_shipments)] if args.preload_shipments else [])
+    results = {}
+    for label, preload in rounds:
+        added = preload_shipments(args.database_url, preload) if preload else {}
+        try:
+            ceiling = ceiling_tps(args.database_url, clients=args.clients, seconds=args.seconds)
+            server = start_server(args, env, args.port)
+            try:
+                # every worker's first requests fill its caches (URL patterns, DRF, the channel key): not measured
+                run_round(args, key, skus, [server], seconds=args.warmup)
+                fig = run_round(args, key, skus, [server], seconds=args.seconds)
+            finally:
+                stop_server(server)
+        finally:
+            if added:
+                preload_remove(args.database_url, added)
+        results[label] = (fig, ceiling)
+        print(figures_line(f"{label} (preloaded {preload} shipments)", fig, ceiling, queries), flush=True)
+    if "busy_day" in results:
+        empty, busy = results["empty_day"], results["busy_day"]
+        busy_day_ratio = (busy[0]["orders_per_s"] / busy[1]) / (empty[0]["orders_per_s"] / empty[1])
+        print(
+            f"busy_day_ratio={busy_day_ratio:.3f} (orders/ceiling with {args.preload_shipments} shipments today, "
+            "over the empty day's)"
+        )
     return 0
 
 
