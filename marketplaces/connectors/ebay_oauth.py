@@ -51,7 +51,8 @@ def invalid_token(response: httpx.Response) -> bool:
         body: Any = response.json()
     except ValueError:
         return False
-    errors = body.get("errors") if isinstance(body, dict) else None
+    # The Sell APIs answer `errors`; the older Post-Order API names its list `error`.
+    errors = (body.get("errors") or body.get("error")) if isinstance(body, dict) else None
     return isinstance(errors, list) and any(
         isinstance(e, dict) and e.get("errorId") == INVALID_TOKEN_ERROR_ID for e in errors
     )

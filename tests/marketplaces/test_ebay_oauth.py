@@ -7,13 +7,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from django.urls import reverse
 
 from core.crypto import credentials_decrypt
 from inventory.services import stock_adjust
 from marketplaces.connectors import AuthExpired, connector_for
-from marketplaces.connectors.ebay_oauth import REFRESH_AHEAD_SECONDS
+from marketplaces.connectors.ebay_oauth import REFRESH_AHEAD_SECONDS, invalid_token
 from marketplaces.models import ChannelSync, CredentialStatus, StockOutbox
 from marketplaces.services.credentials import channel_token_store
 from marketplaces.services.orders import orders_poll
@@ -193,3 +194,18 @@ def test_the_connection_form_asks_for_the_app_keys_and_refresh_token(make_channe
         assert label in page
     assert sandbox.refresh_token not in page and sandbox.client_secret not in page
     assert "Optional." in page  # the scopes: blank asks for what the connector calls
+
+
+@pytest.mark.parametrize(
+    ("response", "renews"),
+    [
+        (httpx.Response(401, json={"errors": [{"errorId": 1001, "message": "Invalid access token"}]}), True),
+        (httpx.Response(401, json={"error": [{"errorId": 1001, "message": "Invalid access token"}]}), True),
+        (httpx.Response(401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}), True),
+        (httpx.Response(401, json={"errors": [{"errorId": 1100, "message": "Access denied"}]}), False),
+        (httpx.Response(401, text="<html>Unauthorized</html>"), False),
+        (httpx.Response(403, json={"errors": [{"errorId": 1001}]}), False),
+    ],
+)
+def test_only_an_invalid_token_is_worth_a_new_token(response, renews):
+    assert invalid_token(response) is renews
