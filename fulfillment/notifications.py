@@ -51,13 +51,14 @@ def pickup_email(pickup: Pickup, *, kind: str) -> EmailMultiAlternatives:
         if kind == "ready"
         else f"Reminder: order {pickup.order.number} is waiting for you at {store.name}"
     )
+    # Templates print times in the active zone: the customer reads the store's clock, whatever the worker's.
+    with timezone.override(clock.zone):
+        text = render_to_string("fulfillment/email/pickup.txt", context)
+        html = render_to_string("fulfillment/email/pickup.html", context)
     message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("fulfillment/email/pickup.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[pickup.order.customer_email],
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[pickup.order.customer_email]
     )
-    message.attach_alternative(render_to_string("fulfillment/email/pickup.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     png = pickup_qr_png(pickup.code)
     image = MIMEImage(png, _subtype="png")
     image.add_header("Content-ID", f"<{QR_CONTENT_ID}>")
