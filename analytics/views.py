@@ -72,8 +72,9 @@ def _filter_query(filters: KpiFilters) -> str:
 def kpi_dashboard(request: HttpRequest) -> HttpResponse:
     """Fill, split, on-time, no-show and reject rates, cost per order, backorders, sync lag and forecasts.
 
-    Eight queries whatever the range: the choices (2), the freshness mark, totals, days,
-    locations, channels from the facts, plus the live backorder, sync and forecast figures.
+    Ten queries whatever the range or the number of orders: the filter choices (2); totals, days,
+    locations, channels and freshness from the facts (5); the live backorder, sync lag and
+    forecast figures (3).
     """
     form = _form(request)
     filters = form.filters()
