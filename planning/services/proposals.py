@@ -210,7 +210,8 @@ def _rebalance(
         dest_mean = dest.forecast.daily_mean if dest.forecast else 0.0
         explanation = (
             f"{dest_loc.code} holds {dest.position} (available + in transit), at or under its reorder point "
-            f"{dest.policy.reorder_point} ({dest.policy.safety_stock} safety stock at {dest.policy.service_level:.0%} "
+            f"{dest.policy.reorder_point} (incl. {dest.policy.safety_stock} units of safety stock for "
+            f"{dest.policy.service_level:.0%} "
             f"service) for {dest_mean:.2f}/day; order-up-to {dest.policy.order_up_to}. "
             f"{source_loc.code} holds {source.position} against an order-up-to level of {source.policy.order_up_to}. "
             f"Moving {units}: shipping savings ${terms['shipping_savings']:.2f} ({terms['miles']} miles nearer) + "
