@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.contrib.auth.decorators import permission_required
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 
 from audit.forms import AuditSearchForm
@@ -49,7 +51,16 @@ def object_history(request: HttpRequest, app_label: str, model_name: str, pk: in
         "subject": subject,
         "object": obj,
         "object_id": pk,
-        "title": str(obj) if obj is not None else f"{model._meta.verbose_name_plural}".capitalize(),
+        "title": _title(model, obj, pk),
         "panel_size": PANEL_SIZE,
     }
     return render_page(request, "audit/object.html", context, partial="panel")
+
+
+def _title(model: type[Model], obj: Model | None, pk: int | None) -> str:
+    """What the history is of: the object, one that is gone (its history stays), or every object of a kind."""
+    if obj is not None:
+        return str(obj)
+    if pk is not None:
+        return f"{model._meta.verbose_name} #{pk} (deleted)"
+    return capfirst(str(model._meta.verbose_name_plural))

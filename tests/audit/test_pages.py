@@ -159,3 +159,15 @@ def test_the_list_costs_the_same_queries_however_many_changes(
 
 #: Session and user, then per audited model its newest rows, the rows before them and their many-to-many sets.
 QUERIES_FOR_THE_LIST = 25
+
+
+def test_a_deleted_objects_history_stays_readable(sku: Any, back_office_client: Any) -> None:
+    acme: Any = PartnerFactory(code="acme")
+    contact = PartnerContact.objects.create(partner=acme, name="Jo Marsh")
+    partner_id = contact.partner_id
+    contact.delete()
+
+    response = back_office_client.get(reverse("audit:object_history", args=["partners", "partner", partner_id]))
+    assert "Deleted" in page(response) and "Contact Jo Marsh" in page(response)
+    gone = back_office_client.get(reverse("audit:object_history", args=["inventory", "sku", sku.pk + 999]))
+    assert gone.status_code == 200 and "SKU #" in page(gone) and "(deleted)" in page(gone)
