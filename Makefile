@@ -58,6 +58,9 @@ bench-orders: venv
 bench-sync: venv
 	$(PY) bench/sync.py $(BENCH_ARGS)
 
+bench-kpi: venv  # the KPI dashboard's reads over a year of 1M orders, against a scan of the rows
+	$(PY) bench/kpi.py $(BENCH_ARGS)
+
 bench-forecast: venv
 	$(PY) bench/forecast.py $(BENCH_ARGS)
 
