@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.RejectNullBytesMiddleware",
     "core.middleware.LoginRequiredMiddleware",
+    # With DEBUG on (the demo), a page scoped to the user's locations still answers 404 with the product's page.
+    "core.not_found.ScopedNotFoundPageMiddleware",
     # After sign-in: whether this session passed its second factor, then the lockout page and the
     # "enrol first" redirect of roles that require two-factor sign-in (accounts).
     "django_otp.middleware.OTPMiddleware",
