@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import DomainError, ValidationFailed
+from core.safe_json import clean, clean_text
 from core.types import AnyUser
 from orders.models import Order
 from partners.models import DocumentStatus, Partner, PartnerDocument, PurchaseOrder
@@ -103,7 +104,10 @@ def document_reject(
     purchase_order: PurchaseOrder | None = None,
     parsed: dict[str, Any] | None = None,
 ) -> PartnerDocument:
-    """Store a bad document with its error; nothing else changes (the partner sees the error)."""
+    """Store a bad document with its error; nothing else changes (the partner sees the error).
+
+    A bad body may hold what PostgreSQL cannot store (a NUL byte): it is kept without it.
+    """
     document = PartnerDocument.objects.create(
         partner=partner,
         purchase_order=purchase_order,
@@ -111,9 +115,9 @@ def document_reject(
         via=via,
         kind=kind,
         status=DocumentStatus.REJECTED,
-        raw=raw,
-        parsed=parsed or {},
-        error=error[:2000],
+        raw=clean_text(raw),
+        parsed=clean(parsed or {}),
+        error=clean_text(error)[:2000],
     )
     partner_touch(partner)
     return document

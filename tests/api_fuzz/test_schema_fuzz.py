@@ -9,6 +9,7 @@ belongs in `make test`; the Django app is called in-process through its WSGI han
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,11 +36,13 @@ from tests.factories.partners import dropship_supplier, partner_key
 pytestmark = pytest.mark.django_db
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-# Generated requests only: the coverage phase (every boundary of every field) is hundreds of
-# requests per operation, minutes on the CI machine.
-FUZZ_CONFIG = SchemathesisConfig.from_dict({"seed": 20261202, "phases": {"coverage": {"enabled": False}}})
+# Generated requests only: the coverage phase (every boundary of every field, valid and not) is
+# hundreds of requests per operation, minutes on the CI machine. API_FUZZ_DEEP=1 runs it, with
+# more examples, for a search by hand (`API_FUZZ_DEEP=1 make fuzz`).
+DEEP = os.environ.get("API_FUZZ_DEEP") == "1"
+FUZZ_CONFIG = SchemathesisConfig.from_dict({"seed": 20261202, "phases": {"coverage": {"enabled": DEEP}}})
 FUZZ = settings(
-    max_examples=5,
+    max_examples=50 if DEEP else 5,
     derandomize=True,
     deadline=None,
     database=None,

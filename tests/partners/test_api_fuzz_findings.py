@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from partners.models import DocumentStatus, PartnerDocument
 from tests.factories import UserFactory
 from tests.factories.orders import ChannelFactory, channel_key
 from tests.factories.partners import dropship_network, partner_key, po_of
@@ -81,3 +82,14 @@ def test_a_channel_key_on_the_staff_purchase_order_api_gets_the_documented_403(n
     ):
         assert client.post(url, {}, format="json").status_code == 403
         assert "403" in paths[operation]["post"]["responses"]
+
+
+def test_a_body_with_a_nul_byte_is_refused_and_kept_without_it(net):
+    """A bare NUL as the JSON body crashed (500): the rejected document's raw text could not be stored."""
+    client = client_with(f"Token {partner_key(net.partner)}")
+
+    response = client.generic("POST", "/api/v1/partner/inventory", b'{"rows": [\x00]}', "application/json")
+
+    assert response.status_code == 400
+    document = PartnerDocument.objects.get(pk=response.json()["document"])
+    assert document.status == DocumentStatus.REJECTED and document.raw == '{"rows": []}'
