@@ -19,8 +19,6 @@ REFRESH = "daily_facts"
 #: Changes are read again this far back: a transaction that started before the last run may
 #: commit rows stamped before it, after it read.
 OVERLAP = timedelta(minutes=10)
-#: Without a mark the first run looks back this far; older days come from `analytics_backfill`.
-FIRST_LOOK_BACK = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -72,15 +70,19 @@ def touched_days(*, since: datetime) -> set[date]:
 def facts_refresh(*, now: datetime | None = None) -> RefreshResult:
     """Rewrite only the days whose orders changed since the last run (beat, every few minutes).
 
-    The mark row is locked for the run, so two workers never refresh at once; the second waits
-    and then finds little or nothing left to do.
+    The first run (no mark yet) builds every day from the first order, so a new installation's
+    dashboard fills in by itself. The mark row is locked for the run, so two workers never
+    refresh at once; the second waits and then finds little or nothing left to do.
     """
     now = now or timezone.now()
     with transaction.atomic():
         mark, _created = RefreshMark.objects.select_for_update().get_or_create(name=REFRESH)
-        since = (mark.changes_until - OVERLAP) if mark.changes_until else now - FIRST_LOOK_BACK
-        days = sorted(touched_days(since=since))
-        rows = facts_rewrite_days(days=days)
+        if mark.changes_until is None:
+            built = facts_backfill()
+            days, rows = built.days, built.rows
+        else:
+            days = sorted(touched_days(since=mark.changes_until - OVERLAP))
+            rows = facts_rewrite_days(days=days)
         mark.changes_until = now
         mark.days_refreshed = len(days)
         mark.ran_at = timezone.now()

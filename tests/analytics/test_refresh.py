@@ -55,13 +55,16 @@ def test_a_change_rewrites_its_own_day_and_leaves_the_others_alone(web: Any, war
     assert rewritten.orders == 1 and rewritten.costed_orders == 0
 
 
-def test_the_first_run_looks_back_two_days_and_the_task_reports_days(web: Any, warehouse: Any, tee: Any) -> None:
+def test_the_first_run_builds_every_day_and_the_task_reports_days(web: Any, warehouse: Any, tee: Any) -> None:
     stocked(warehouse, tee, 10)
+    placed_days_ago(place_order(web, [("TEE-BLK-M", 1)], external_id="last-week").order, 7)
     place_order(web, [("TEE-BLK-M", 2)], external_id="today")
 
-    assert facts_refresh_task() == 1
+    assert facts_refresh_task() == 8  # from the first order's day to today
     assert DailyFact.objects.get(day=timezone.localdate(), location=None).orders == 1
-    assert RefreshMark.objects.get(name=REFRESH).days_refreshed == 1
+    assert DailyFact.objects.get(day=timezone.localdate() - timedelta(days=7), location=None).orders == 1
+    assert RefreshMark.objects.get(name=REFRESH).days_refreshed == 8
+    assert facts_refresh_task() == 2  # then only what changed lately: both orders were placed within minutes
 
 
 def test_the_backfill_command_refuses_a_range_backwards(db: Any) -> None:
