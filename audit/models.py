@@ -52,6 +52,7 @@ _ENTRIES = [
         LocationAccess,
         related=("user", "location"),
         subjects=(("inventory.location", "location_id"), ("auth.user", "user_id")),
+        replaced_as_set=True,
         label=lambda r: f"{r.user} at {r.location.code if r.location else r.location_id}",
     ),
     Audited(
@@ -64,12 +65,14 @@ _ENTRIES = [
         RateCardRow,
         related=("service__carrier",),
         subjects=(("fulfillment.carrierservice", "service_id"),),
+        replaced_as_set=True,
         label=_cell,
     ),
     Audited(
         TransitTime,
         related=("service__carrier",),
         subjects=(("fulfillment.carrierservice", "service_id"),),
+        replaced_as_set=True,
         label=lambda r: f"{_service(r)} zone {r.zone} transit days",
     ),
     Audited(

@@ -29,6 +29,9 @@ class Audited:
     #: Relations the history rows join to name the object and its foreign keys without a query per row.
     related: tuple[str, ...] = ()
     subjects: tuple[tuple[str, str], ...] = ()
+    #: Rows a service replaces as a set (delete all, create all): a row deleted and one with the same label
+    #: created in the same edit are shown as that row changed, or not at all if nothing differs.
+    replaced_as_set: bool = False
     #: Names the object from its history row, using only local fields and `related`.
     label: Any = field(default=None)
 

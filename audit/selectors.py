@@ -187,12 +187,57 @@ def _changes(entry: Audited, rows: list[Any]) -> list[Change]:
                 fields=_diff(entry, row, previous.get(row.previous_id) if row.previous_id else None),
             )
         )
+    if entry.replaced_as_set:
+        changes = _replacements_paired(changes)
     return _coalesced(changes, m2m_labels=_m2m_labels(entry))
 
 
-#: A change of only many-to-many sets this soon after a save of the same object by the same person is
-#: part of that edit (a form saves the row, then sets the relation: removals, then additions).
+#: Changes by one person (or key) this close together are one edit: a form saves its row, then sets a
+#: relation (removals, then additions); a service replaces a set (deletes all, creates all).
 SAME_EDIT_SECONDS = 2
+
+
+def _same_edit(newer: Change, older: Change) -> bool:
+    return (newer.user, newer.reason) == (older.user, older.reason) and (
+        newer.when - older.when
+    ).total_seconds() <= SAME_EDIT_SECONDS
+
+
+def _replacements_paired(changes: list[Change]) -> list[Change]:
+    """A set replaced whole (a rate table): each row deleted and re-created under the same label in the
+    same edit becomes one change of the fields that differ, and disappears if none does."""
+    deleted = [change for change in changes if change.action == "Deleted"]
+    gone: set[int] = set()
+    shown: list[Change] = []
+    for change in changes:
+        if change.history_id in gone:
+            continue
+        if change.action == "Created":
+            twin = next(
+                (
+                    old
+                    for old in deleted
+                    if old.history_id not in gone
+                    and old.object_label == change.object_label
+                    and old.when <= change.when
+                    and _same_edit(change, old)
+                ),
+                None,
+            )
+            if twin is not None:
+                gone.add(twin.history_id)
+                before = {f.name: f.before for f in twin.fields}
+                after = {f.name: f.after for f in change.fields}
+                change.fields = [
+                    FieldChange(name, before.get(name, "—"), after.get(name, "—"))
+                    for name in dict.fromkeys([*before, *after])
+                    if before.get(name, "—") != after.get(name, "—")
+                ]
+                change.action = "Changed"
+                if not change.fields:
+                    continue
+        shown.append(change)
+    return shown
 
 
 def _m2m_labels(entry: Audited) -> set[str]:
@@ -212,8 +257,8 @@ def _coalesced(changes: list[Change], *, m2m_labels: set[str]) -> list[Change]:
             and newer.fields
             and all(f.name in m2m_labels for f in newer.fields)
             and change.action in ("Changed", "Created")
-            and (newer.object_id, newer.user, newer.reason) == (change.object_id, change.user, change.reason)
-            and (newer.when - change.when).total_seconds() <= SAME_EDIT_SECONDS
+            and newer.object_id == change.object_id
+            and _same_edit(newer, change)
         ):
             later = {f.name: f for f in newer.fields}
             merged = [

@@ -13,7 +13,7 @@ from channels.auth import ChannelPrincipal
 from channels.models import ChannelApiKey
 from channels.services.keys import channel_create
 from core.roles import BACK_OFFICE, WAREHOUSE_OPERATOR
-from fulfillment.models import Carrier, CarrierService
+from fulfillment.models import Carrier, CarrierService, RateCardRow
 from fulfillment.services.rates import cost_settings_update, rate_table_set, routing_policy_set
 from fulfillment.services.rates.routing_settings import PolicyRules
 from fulfillment.services.rates.tables import RateRowInput
@@ -87,12 +87,17 @@ def test_rate_card_replacement_shows_the_old_and_new_cells(back_office_user: Any
         rate_table_set(service=service, rows=[RateRowInput(1000, {1: Decimal("5.00")})], transit_days={1: 2})
         rate_table_set(service=service, rows=[RateRowInput(1000, {1: Decimal("6.25")})], transit_days={1: 2})
 
+    # The service replaces the table (deletes every cell, creates the new ones): a cell re-created with
+    # another price reads as that cell changed; the transit days, the same again, read as nothing.
     cells = changes_of("fulfillment.carrierservice", service.pk, "fulfillment.ratecardrow")
-    assert [c.action for c in cells] == ["Created", "Deleted", "Created"]
+    assert [c.action for c in cells] == ["Changed", "Created"]
     assert {c.user for c in cells} == {"backoffice"}
-    assert fields_of(cells[0])["price"] == ("—", "6.25")
-    assert fields_of(cells[1])["price"] == ("5.00", "—")
+    assert fields_of(cells[0]) == {"price": ("5.00", "6.25")}
     assert cells[0].object_label == "UPS Ground zone 1 up to 1000 g"
+    transit = changes_of("fulfillment.carrierservice", service.pk, "fulfillment.transittime")
+    assert [c.action for c in transit] == ["Created"]
+    # The records themselves are all kept: the deleted cell is still in the table.
+    assert RateCardRow.history.filter(service_id=service.pk, history_type="-").count() == 1  # type: ignore[attr-defined]
 
 
 def test_routing_rules_and_costs(warehouse: Any, back_office_user: Any, acting_as: Any) -> None:
