@@ -85,10 +85,10 @@ def test_a_channel_key_on_the_staff_purchase_order_api_gets_the_documented_403(n
 
 
 def test_a_body_with_a_nul_byte_is_refused_and_kept_without_it(net):
-    """A bare NUL as the JSON body crashed (500): the rejected document's raw text could not be stored."""
+    """A NUL in the JSON body crashed (500): the rejected document's raw text could not be stored."""
     client = client_with(f"Token {partner_key(net.partner)}")
 
-    response = client.generic("POST", "/api/v1/partner/inventory", b'{"rows": [\x00]}', "application/json")
+    response = client.generic("POST", "/api/v1/partner/inventory", '{"rows": [\x00]}', "application/json")
 
     assert response.status_code == 400
     document = PartnerDocument.objects.get(pk=response.json()["document"])
