@@ -9,4 +9,7 @@ class MarketplacesConfig(AppConfig):
     verbose_name = "Marketplaces"
 
     def ready(self) -> None:
-        from marketplaces import signals  # noqa: F401 (connects the signal receivers once the apps are loaded)
+        from marketplaces import (
+            receivers_pool,  # noqa: F401 (keeps routing's copy of each channel's pool)
+            signals,  # noqa: F401 (connects the signal receivers once the apps are loaded)
+        )

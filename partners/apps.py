@@ -10,5 +10,6 @@ class PartnersConfig(AppConfig):
         from partners import (
             receivers,  # noqa: F401  (connects the receivers)
             receivers_3pl,  # noqa: F401  (connects the 3PL connector's receivers, registers its tasks)
+            receivers_terms,  # noqa: F401  (keeps routing's copy of partners' cost terms)
             tasks_edi,  # noqa: F401  (registers the EDI inbox task: autodiscovery reads tasks.py only)
         )

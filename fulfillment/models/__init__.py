@@ -296,6 +296,12 @@ from fulfillment.models.packing import (  # noqa: E402
     TrackingEvent,
     TrackingStatus,
 )
+from fulfillment.models.routing_terms import (  # noqa: E402
+    ChannelLocationPool,
+    LocationCostTerms,
+    LocationSkuCost,
+    ShadowPrice,
+)
 from fulfillment.models.stores import (  # noqa: E402
     OpeningHours,
     Pickup,
@@ -311,6 +317,7 @@ __all__ = [
     "SHIPMENT_TRANSITIONS",
     "Carrier",
     "CarrierService",
+    "ChannelLocationPool",
     "ConsolidationHold",
     "ConsolidationHub",
     "ConsolidationLeg",
@@ -319,7 +326,9 @@ __all__ = [
     "HoldStatus",
     "LegStatus",
     "LinehaulLane",
+    "LocationCostTerms",
     "LocationDayLoad",
+    "LocationSkuCost",
     "OpeningHours",
     "PackScan",
     "Package",
@@ -333,6 +342,7 @@ __all__ = [
     "RoutingDecision",
     "RoutingExclusion",
     "RoutingPolicy",
+    "ShadowPrice",
     "Shipment",
     "ShipmentLine",
     "ShipmentStatus",

@@ -56,9 +56,14 @@ def dropship_supplier(code: str = "acme", *, priority: int = 1, **partner: Any) 
 
 
 def equal_handling() -> CostSettings:
-    """Every kind of location costs the same to handle, so location priority decides routing."""
+    """Our warehouses and stores cost the same to handle, so location priority decides between them; both
+    cost more than a supplier's handling plus its prices of the few units these tests order (routing counts
+    a supplier's unit prices), so the supplier, preferred by priority, is also the cheapest."""
     return CostSettings.objects.create(
-        handling_warehouse=Decimal("1.50"), handling_store=Decimal("1.50"), handling_dropship=Decimal("1.50")
+        handling_warehouse=Decimal("40.00"),
+        handling_store=Decimal("40.00"),
+        handling_dropship=Decimal("1.50"),
+        backorder_penalty_per_unit=Decimal("100.00"),  # above any one shipment: a unit in stock always ships
     )
 
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import F, Value
+from django.db.models import Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Greatest
 
 from core.errors import Conflict
 from core.geo import international_transit_days, not_on_map_reason
-from fulfillment.models import RoutingExclusion
+from fulfillment.models import ChannelLocationPool, LocationCostTerms, LocationSkuCost, RoutingExclusion, ShadowPrice
 from fulfillment.routing import Candidate, Line, RouteRequest, Rules
 from fulfillment.selectors.stores import ship_full_today, ship_load_today
 from inventory.models import Location, StockLevel
@@ -26,6 +28,32 @@ def with_exclusions(rules: Rules, order: Order) -> Rules:
     if not rejected:
         return rules
     return dataclasses.replace(rules, excluded_locations=rules.excluded_locations | frozenset(rejected))
+
+
+def with_channel_pool(rules: Rules, order: Order, locations: dict[str, Location]) -> Rules:
+    """Add the channel's location pool (read with the locations: `in_channel_pool`) to the rules.
+
+    A channel with no pool leaves the rules as they are; a pickup is collected where the customer
+    chose, so the pool does not bind it.
+    """
+    if order.delivery_method == DeliveryMethod.PICKUP or not any(
+        getattr(location, "channel_has_pool", False) for location in locations.values()
+    ):
+        return rules
+    pool = frozenset(code for code, location in locations.items() if getattr(location, "in_channel_pool", False))
+    return dataclasses.replace(rules, location_pool=pool, pool_name=order.channel.name)
+
+
+def _own_terms(location: Location) -> LocationCostTerms | None:
+    try:
+        return location.cost_terms  # reverse one-to-one, joined by the locations query
+    except LocationCostTerms.DoesNotExist:
+        return None
+
+
+def _per_location_sku(model: type[ShadowPrice] | type[LocationSkuCost], field: str) -> Subquery:
+    rows = model.objects.filter(location_id=OuterRef("location_id"), sku_id=OuterRef("sku_id"))
+    return Subquery(rows.values(field)[:1])
 
 
 def candidates_and_locations(
@@ -41,25 +69,46 @@ def candidates_and_locations(
     location's local midnight, without pickups and without work it rejected or cancelled).
     A store that rejected a request for "no capacity" today is full until its local midnight
     (`ship_full_today`, read from the profiles joined to the locations: no extra query).
+    Each location's own terms (a partner's fees), whether it is in the order's channel pool, and
+    per SKU its own unit price and shadow price come with the same queries (a join, subqueries).
     """
     if order.delivery_method == DeliveryMethod.PICKUP and order.pickup_location_id is not None:
         locations = list(Location.objects.filter(pk=order.pickup_location_id, is_active=True))
     else:
         locations = list(
-            Location.objects.filter(is_active=True, ships_orders=True, latitude__isnull=False).select_related(
-                "store_profile"
+            Location.objects.filter(is_active=True, ships_orders=True, latitude__isnull=False)
+            .select_related("store_profile", "cost_terms")
+            .annotate(
+                channel_has_pool=Exists(ChannelLocationPool.objects.filter(channel_id=order.channel_id)),
+                in_channel_pool=Exists(
+                    ChannelLocationPool.objects.filter(channel_id=order.channel_id, location=OuterRef("pk"))
+                ),
             )
         )
     ids = [location.pk for location in locations]
     available: dict[int, dict[str, int]] = {location_id: {} for location_id in ids}
+    unit_prices: dict[int, dict[str, Decimal]] = {location_id: {} for location_id in ids}
+    future: dict[int, dict[str, Decimal]] = {location_id: {} for location_id in ids}
+    future_regions: dict[int, dict[str, str]] = {location_id: {} for location_id in ids}
     levels = (
         StockLevel.objects.filter(location_id__in=ids, sku_id__in=sku_codes)
-        .annotate(atp=Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0)))
+        .annotate(
+            atp=Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0)),
+            own_price=_per_location_sku(LocationSkuCost, "unit_cost"),
+            future_cost=_per_location_sku(ShadowPrice, "price"),
+            future_region=_per_location_sku(ShadowPrice, "region"),
+        )
         .filter(atp__gt=0)
-        .values_list("location_id", "sku_id", "atp")
+        .values_list("location_id", "sku_id", "atp", "own_price", "future_cost", "future_region")
     )
-    for location_id, sku_id, atp in levels:
-        available[location_id][sku_codes[sku_id]] = atp
+    for location_id, sku_id, atp, own_price, future_cost, future_region in levels:
+        code = sku_codes[sku_id]
+        available[location_id][code] = atp
+        if own_price:
+            unit_prices[location_id][code] = Decimal(own_price)
+        if future_cost:
+            future[location_id][code] = Decimal(future_cost)
+            future_regions[location_id][code] = future_region or ""
     is_pickup = order.delivery_method == DeliveryMethod.PICKUP
     # A pickup is always reserved at its store (the store's pickup capacity moves its ready-by
     # time instead); ship orders respect each location's daily cap, counted on its local day.
@@ -74,6 +123,18 @@ def candidates_and_locations(
             return None
         return max(location.daily_order_capacity - used_today.get(location.pk, 0), 0)
 
+    def own_terms(location: Location) -> dict[str, Any]:
+        terms = _own_terms(location)
+        prices = unit_prices[location.pk]
+        if terms is None:
+            return {"unit_costs": prices, "cost_terms": f"{location.code} terms"} if prices else {}
+        skus = set(prices) | (set(available[location.pk]) if terms.unit_fee else set())
+        return {
+            "fixed_cost": terms.order_fee,
+            "unit_costs": {sku: prices.get(sku, Decimal(0)) + terms.unit_fee for sku in skus},
+            "cost_terms": terms.label,
+        }
+
     candidates = [
         Candidate(
             code=location.code,
@@ -87,6 +148,9 @@ def candidates_and_locations(
             timezone=location.timezone,
             ships_orders=location.ships_orders or is_pickup,
             ship_from_store=location.ship_from_store,
+            future_costs=future[location.pk],
+            future_regions=future_regions[location.pk],
+            **own_terms(location),
         )
         for location in locations
         if available[location.pk] or is_pickup or location.code in hubs

@@ -28,6 +28,7 @@ from fulfillment.services.routing.candidates import (
     candidates_and_locations,
     route_request,
     waiting_lines,
+    with_channel_pool,
     with_exclusions,
 )
 from fulfillment.services.routing.consolidated import consolidated_reserve
@@ -143,6 +144,7 @@ def _plan_and_reserve(order: Order, lines: Sequence[OrderLine], rules: Rules, ac
     notes: list[str] = []
     for attempt in range(1, MAX_ATTEMPTS + 1):
         candidates, locations = candidates_and_locations(sku_codes=sku_codes, order=order, hubs=hubs)
+        rules = with_channel_pool(rules, order, locations)
         chosen = plan(request, candidates, cost_model, rules, consolidation=consolidation)
         notes = []
         try:
