@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("inventory.urls")),
     path("orders/", include("ui.order_urls")),
+    path("search/", include("ui.search.urls")),
     path("fulfillment/", include("fulfillment.urls")),
     path("carriers/", include("carriers.urls")),
     path("channels/", include("marketplaces.urls")),

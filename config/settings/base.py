@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ui.context_processors.navigation",
+                "ui.search.context_processors.search_box",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },

@@ -1,0 +1,1 @@
+"""Global search: one box in the header finds orders, pickups, returns, parcels and SKUs."""
