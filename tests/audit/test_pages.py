@@ -157,6 +157,26 @@ def test_the_list_costs_the_same_queries_however_many_changes(
         back_office_client.get(url)
 
 
+def test_a_history_panel_costs_the_same_queries_however_long_the_history(
+    sku: Any, back_office_user: Any, acting_as: Any, back_office_client: Any, django_assert_num_queries: Any
+) -> None:
+    url = reverse("audit:object_history", args=["inventory", "sku", sku.pk])
+    back_office_client.get(url)  # warm the session and permission caches
+    with acting_as(back_office_user):
+        sku_update(sku=sku, price=Decimal("20.00"))
+    with django_assert_num_queries(QUERIES_FOR_A_SKU_PANEL):
+        back_office_client.get(url, HTTP_HX_REQUEST="true")
+    with acting_as(back_office_user):
+        for cents in range(10):
+            sku_update(sku=sku, price=Decimal(f"21.{cents:02d}"))
+    with django_assert_num_queries(QUERIES_FOR_A_SKU_PANEL):
+        assert page(back_office_client.get(url, HTTP_HX_REQUEST="true")).count("audit-change") >= 11
+
+
+#: Session, user and the SKU, then for each model shown on a SKU's page its newest rows and the rows before them.
+QUERIES_FOR_A_SKU_PANEL = 9
+
+
 #: Session and user, then per audited model its newest rows, the rows before them and their many-to-many sets.
 QUERIES_FOR_THE_LIST = 25
 
