@@ -41,6 +41,8 @@ class Change:
     object_label: str
     action: str
     fields: list[FieldChange] = field(default_factory=list)
+    #: The page whose history holds this change: (app label, model name, pk), e.g. a cell's rate card.
+    page: tuple[str, str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ def _changes(entry: Audited, rows: list[Any]) -> list[Change]:
                 object_label=_label(entry, row),
                 action=ACTIONS.get(row.history_type, row.history_type),
                 fields=_diff(entry, row, previous.get(row.previous_id) if row.previous_id else None),
+                page=_page(entry, row),
             )
         )
     if entry.replaced_as_set:
@@ -195,6 +198,16 @@ def _changes(entry: Audited, rows: list[Any]) -> list[Change]:
 #: Changes by one person (or key) this close together are one edit: a form saves its row, then sets a
 #: relation (removals, then additions); a service replaces a set (deletes all, creates all).
 SAME_EDIT_SECONDS = 2
+
+
+def _page(entry: Audited, row: Any) -> tuple[str, str, Any] | None:
+    """The first page this row's history shows on (its own, or its parent's), if it points at one."""
+    for subject, attname in entry.subjects:
+        object_id = getattr(row, attname, None)
+        if object_id is not None:
+            app_label, model_name = subject.split(".")
+            return app_label, model_name, object_id
+    return None
 
 
 def _same_edit(newer: Change, older: Change) -> bool:

@@ -113,6 +113,9 @@ def test_search_by_record_person_text_and_dates(
 
     everything = found()
     assert "Black tee, medium" in everything and "Contact Jo Marsh" in everything
+    # Each change links to the history of the page it belongs to (a contact: its partner's).
+    assert f'href="/audit/partners/partner/{contact.partner_id}/"' in everything
+    assert f'href="/audit/inventory/sku/{sku.pk}/"' in everything
     by_model = found(model="partners.partnercontact")
     assert "Contact Jo Marsh" in by_model and "Black tee, medium" not in by_model
     by_object = found(model="partners.partnercontact", object=str(contact.pk + 1))
