@@ -58,6 +58,7 @@ def test_back_office_sees_what_waits_at_every_location_with_links(
     assert link(body, "inspect") == reverse("returns:index") + "?status=received"
     assert link(body, "po_late") == reverse("partners:po_list") + "?sla=late"
     assert count(body, "sync") == 0
+    assert link(body, "forecasts") == reverse("planning:index")
     # The work comes first; the stock summary follows under its own heading.
     assert body.index("To do now") < body.index("Orders at a glance") < body.index("Stock at a glance")
 

@@ -179,9 +179,9 @@ def test_empty_dashboard_has_helpful_empty_states(back_office_client):
 
 # session, user, 2 permissions, totals, by kind, low stock, SKUs, locations, ledger,
 # then orders: counts, the locations' time zones, exception counts; then the work waiting (ui.views.dashboard):
-# the role check, work tabs, pickups, store requests, returns, failed pushes, held channel orders, late POs,
-# the location access of the work selectors
-DASHBOARD_QUERIES = 22
+# the role check, work tabs, pickups, store requests, returns, failed pushes, held channel orders, the
+# partner link and late POs, forecasts on a fallback model
+DASHBOARD_QUERIES = 23
 
 
 def test_dashboard_shows_orders_at_a_glance_to_those_who_may_see_orders(
