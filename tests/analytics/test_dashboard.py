@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from analytics.services import facts_backfill
 from core.roles import BACK_OFFICE, STORE_ASSOCIATE
-from inventory.models import LocationKind
+from inventory.models import SKU, LocationKind
 from tests.factories import LocationFactory, stocked, user_with_role
 from tests.factories.orders import place_order
 
@@ -128,3 +128,16 @@ def test_store_associates_may_not_see_the_kpis(client: Any, store: Any) -> None:
     client.force_login(user_with_role(STORE_ASSOCIATE, username="clerk", locations=[store]))
     assert client.get(reverse("analytics:dashboard")).status_code == 403
     assert client.get(reverse("analytics:export")).status_code == 403
+
+
+def test_forecast_accuracy_comes_from_the_planning_backtests(kpi_client: Any, network: Any, warehouse: Any) -> None:
+    from planning.models import DemandForecast, ForecastScope
+
+    for code, mean, error in (("TEE-BLK-M", 10.0, 2.0), ("MUG-WHT", 30.0, 6.0)):
+        DemandForecast.objects.create(
+            scope=ForecastScope.LOCATION, sku=SKU.objects.get(code=code), location=warehouse,
+            as_of=timezone.localdate(), horizon_days=28, model_name="ets", daily_mean=mean, backtest_mae=error,
+        )  # fmt: skip
+    text = kpi_client.get(reverse("analytics:dashboard")).content.decode()
+    assert 'data-figure="forecast">80.0%' in text  # 1 - (2 + 6) / (10 + 30), weighted by demand
+    assert "2 series, backtest" in text
