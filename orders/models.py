@@ -191,3 +191,32 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}: {self.message}"
+
+
+class OrderTag(models.Model):
+    """A free-text label staff put on an order ("vip", "gift"), to find such orders in the list (`?tag=`)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=40, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["order", "name"], name="ordertag_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrderMention(models.Model):
+    """A person named with @username in a comment on an order: it shows in their mentions list."""
+
+    event = models.ForeignKey(OrderEvent, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="order_mentions")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["event", "user"], name="ordermention_unique_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.event_id}"
