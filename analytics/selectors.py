@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.apps import apps
-from django.core.exceptions import FieldError
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum, Value
 
 from analytics.facts import COSTS, COUNTS
@@ -21,6 +19,7 @@ from channels.models import Channel
 from inventory.models import Location
 from marketplaces.models import PushState, StockOutbox
 from orders.models import Order, OrderStatus
+from planning.models import DemandForecast, ForecastScope
 
 FIELDS = COUNTS + COSTS
 PERIODS = ((7, "7 days"), (30, "30 days"), (90, "90 days"), (365, "Year"))
@@ -131,19 +130,13 @@ def channel_sync_lag(*, channel: Channel | None, now: datetime) -> list[dict[str
 def forecast_accuracy(*, location: Location | None) -> dict[str, Any] | None:
     """How close the demand forecasts came in their backtest: 1 - MAE / mean daily demand, weighted by demand.
 
-    None when there are no forecasts yet (the planning app has not computed any, or has no
-    forecast table yet).
+    Per SKU and location (or every location); None when the planning app has no forecast with a
+    backtest yet.
     """
-    try:
-        forecast = apps.get_model("planning", "DemandForecast")
-    except LookupError:
-        return None
-    try:
-        qs = forecast.objects.filter(backtest_mae__isnull=False)
-        qs = qs.filter(location=location) if location is not None else qs.filter(scope="location")
-        row = qs.aggregate(series=Count("pk"), mae=Sum("backtest_mae"), demand=Sum("daily_mean"))
-    except FieldError:  # a planning model without a backtest error: nothing to measure accuracy by
-        return None
+    qs = DemandForecast.objects.filter(scope=ForecastScope.LOCATION, backtest_mae__isnull=False)
+    if location is not None:
+        qs = qs.filter(location=location)
+    row = qs.aggregate(series=Count("pk"), mae=Sum("backtest_mae"), demand=Sum("daily_mean"))
     if not row["series"] or not row["demand"]:
         return None
     accuracy = max(0.0, 1 - row["mae"] / row["demand"])

@@ -15,14 +15,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.views import LogoutView
-from django.core.exceptions import FieldError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -35,6 +33,7 @@ from inventory.selectors import LOW_STOCK_THRESHOLD, dashboard_figures, ledger_r
 from marketplaces.models import ChannelOrder, ChannelOrderStatus, PushState, StockOutbox
 from orders.models import DeliveryMethod
 from partners.selectors import SLA_ACK_LATE, SLA_LATE, SLA_SHIP_LATE, purchase_orders_visible, with_sla_status
+from planning.models import DemandForecast
 from returns.models import ReturnStatus
 from returns.selectors.queue import ReturnFilters, return_status_counts
 
@@ -159,19 +158,13 @@ def _sync_action() -> Action:
 
 
 def _forecast_action(user: Any) -> Action | None:
-    """Forecasts that fell back to a simple model (too little history), when the planning app has them."""
-    try:
-        forecast = apps.get_model("planning", "DemandForecast")
-        url = reverse("planning:index")
-    except (LookupError, NoReverseMatch):
-        return None
+    """Forecasts that fell back to a simple model (too little history), for those who look after forecasts."""
     if not (user.has_perm("planning.view_demandforecast") or user.has_perm("planning.run_forecasts")):
         return None
-    try:
-        count = forecast.objects.filter(is_fallback=True).count()
-    except FieldError:
-        return None
-    return Action("forecasts", "Forecast exceptions", count, url, "series forecast with a fallback model")
+    count = DemandForecast.objects.filter(is_fallback=True).count()
+    return Action(
+        "forecasts", "Forecast exceptions", count, reverse("planning:index"), "series forecast with a fallback model"
+    )
 
 
 def _kind_chart(by_kind: list[dict[str, Any]]) -> list[dict[str, Any]]:
