@@ -8,3 +8,6 @@ class PlanningConfig(AppConfig):
 
     name = "planning"
     verbose_name = "Planning"
+
+    def ready(self) -> None:
+        from planning import tasks_lookahead  # noqa: F401 (registers the shadow price task and its receipt receiver)

@@ -305,6 +305,8 @@ CELERY_BEAT_SCHEDULE = {
     "quality-defect-exclusions": {"task": "quality.tasks.defect_exclusions_task", "schedule": 60 * 60},
     # Planning: recompute every demand forecast once a day (the page can also ask for one now).
     "planning-forecasts-nightly": {"task": "planning.tasks.forecast_nightly_task", "schedule": 24 * 60 * 60},
+    # routing's shadow prices follow stock and forecasts; large receipts also refresh their SKUs at once
+    "planning-shadow-prices": {"task": "planning.tasks_lookahead.shadow_prices_refresh_task", "schedule": 4 * 60 * 60},
     # KPI dashboard: rewrite the daily facts of the days whose orders changed since the last run.
     "analytics-facts-refresh": {"task": "analytics.tasks.facts_refresh_task", "schedule": 5 * 60},
 }
