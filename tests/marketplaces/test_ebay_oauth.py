@@ -209,3 +209,14 @@ def test_the_connection_form_asks_for_the_app_keys_and_refresh_token(make_channe
 )
 def test_only_an_invalid_token_is_worth_a_new_token(response, renews):
     assert invalid_token(response) is renews
+
+
+def test_a_renewed_token_is_not_an_audited_change_of_the_connection(make_channel):
+    channel, _sandbox = make_channel("ebay")
+    history = getattr(ChannelSync, "history").filter(channel_id=channel.pk)  # noqa: B009 (added by the audit app)
+    before = history.count()
+
+    orders_poll(channel_id=channel.pk)
+
+    assert "access_token" in stored(channel)
+    assert history.count() == before
