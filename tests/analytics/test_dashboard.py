@@ -15,6 +15,7 @@ from django.utils import timezone
 from analytics.services import facts_backfill
 from core.roles import BACK_OFFICE, STORE_ASSOCIATE
 from inventory.models import SKU, LocationKind
+from tests.analytics.conftest import ship
 from tests.factories import LocationFactory, stocked, user_with_role
 from tests.factories.orders import place_order
 
@@ -141,3 +142,20 @@ def test_forecast_accuracy_comes_from_the_planning_backtests(kpi_client: Any, ne
     text = kpi_client.get(reverse("analytics:dashboard")).content.decode()
     assert 'data-figure="forecast">80.0%' in text  # 1 - (2 + 6) / (10 + 30), weighted by demand
     assert "2 series, backtest" in text
+
+
+def test_cost_per_order_compares_plan_and_labels_of_orders_shipped_in_full(
+    kpi_client: Any, web: Any, warehouse: Any, tee: Any, carriers: Any
+) -> None:
+    stocked(warehouse, tee, 5)
+    order = place_order(web, [("TEE-BLK-M", 1)], external_id="shipped").order
+    box = ship(order.shipments.get())
+    facts_backfill(start=timezone.localdate())
+
+    text = kpi_client.get(reverse("analytics:dashboard")).content.decode()
+
+    table = text.split('id="cost-per-order"')[1].split("</table>")[0]
+    shipping = table.split('data-part="shipping"')[1].split("</tr>")[0]
+    planned = order.routing_decisions.get().plan["cost_breakdown"]["shipping"]
+    assert f"${planned}" in shipping and f"${box.label_rate}" in shipping
+    assert "1 order shipped in full" in text
