@@ -1,4 +1,4 @@
-"""Fixtures of the analytics tests: a channel, two SKUs, carriers, and helpers that walk an order to shipped."""
+"""Fixtures of the analytics tests: a channel, two SKUs, carriers, and `ship` to walk a shipment to shipped."""
 
 from __future__ import annotations
 
