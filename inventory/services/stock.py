@@ -38,7 +38,7 @@ from inventory.services.levels import (
     _whole_number,
     apply_level_changes,
 )
-from inventory.services.reserve_one_statement import _reserve_one_in_one_statement
+from inventory.services.reserve_one_statement import _reserve_many_in_one_statement, _reserve_one_in_one_statement
 from inventory.signals import stock_received
 
 MANUAL = DocumentRef("manual", "")
@@ -166,6 +166,12 @@ def stock_reserve(
         )
         if fast is not None:
             return [fast]
+    elif len(merged) > 1 and connection.vendor == "postgresql":
+        many = _reserve_many_in_one_statement(
+            location_id=location.pk, lines=merged, actor_id=actor_id(actor), document=document, note=note
+        )
+        if many is not None:
+            return many
     changes = [
         LevelChange(location.pk, sku_id, MovementKind.RESERVE, reserved=qty, needs_available=qty)
         for sku_id, qty in merged.items()
