@@ -62,12 +62,19 @@ ZIPS = ["10001", "60601", "90012", "98101", "33131", "80202", "30303", "02108", 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def client(port: int, key: str, skus: list[str], seconds: float, seed: int, queue: mp.Queue) -> None:
-    """POST orders for `seconds`; put (latencies_ms, status_counts) on the queue."""
+def client(ports: list[int], key: str, skus: list[str], seconds: float, seed: int, tag: str, queue: mp.Queue) -> None:
+    """POST orders for `seconds`; put (latencies_ms, status_counts, replays_answered_200) on the queue.
+
+    With several ports (nodes), a client posts to one and sends every fifth order again to the
+    next: the second delivery must answer 200 with the same order and create nothing.
+    """
     rng = random.Random(seed)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for port in ports]
+    home = seed % len(ports)
+    headers = {"Content-Type": "application/json", "Authorization": f"Token {key}"}
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    replays_ok = 0
     deadline = time.monotonic() + seconds
     n = 0
     while time.monotonic() < deadline:
@@ -75,22 +82,27 @@ def client(port: int, key: str, skus: list[str], seconds: float, seed: int, queu
         lines = [{"sku": sku, "quantity": rng.randint(1, 2)} for sku in rng.sample(skus, rng.randint(1, 5))]
         body = json.dumps(
             {
-                "external_id": f"bench-{seed}-{n}-{time.time_ns()}",
+                "external_id": f"bench-{tag}-{seed}-{n}",
                 "customer": {"name": "Bench Customer"},
                 "shipping_address": {"postal_code": rng.choice(ZIPS)},
                 "lines": lines,
             }
         )
         started = time.perf_counter()
-        conn.request(
-            "POST", "/api/v1/orders", body, {"Content-Type": "application/json", "Authorization": f"Token {key}"}
-        )
-        response = conn.getresponse()
+        conns[home].request("POST", "/api/v1/orders", body, headers)
+        response = conns[home].getresponse()
         response.read()
         latencies.append((time.perf_counter() - started) * 1000)
         statuses[response.status] = statuses.get(response.status, 0) + 1
-    conn.close()
-    queue.put((latencies, statuses))
+        if len(conns) > 1 and n % 5 == 0:
+            other = conns[(home + 1) % len(conns)]
+            other.request("POST", "/api/v1/orders", body, headers)
+            again = other.getresponse()
+            again.read()
+            replays_ok += again.status == 200
+    for conn in conns:
+        conn.close()
+    queue.put((latencies, statuses, replays_ok))
 
 
 def group_cpu_seconds(group: int) -> float:
@@ -132,37 +144,42 @@ def start_server(args: argparse.Namespace, env: dict[str, str], port: int) -> su
 
 
 def stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=20)
+    """Ask the process (gunicorn's master, Celery's main process) to stop its own children and finish
+    what it is doing; kill its whole group only if it has not within 30 s."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
 
 
 def run_round(
-    args: argparse.Namespace, key: str, skus: list[str], servers: list[subprocess.Popen], *, seconds: float
+    args: argparse.Namespace, key: str, skus: list[str], ports: list[int], *, seconds: float, tag: str
 ) -> dict:
-    """Clients against the servers (spread evenly) for `seconds`; the round's figures."""
+    """Clients against the servers on `ports` (spread evenly) for `seconds`; the round's figures."""
     queue: mp.Queue = mp.Queue()
-    ports = [args.port + i for i in range(len(servers))]
     procs = [
-        mp.Process(target=client, args=(ports[seed % len(ports)], key, skus, seconds, seed, queue))
-        for seed in range(args.clients)
+        mp.Process(target=client, args=(ports, key, skus, seconds, seed, tag, queue)) for seed in range(args.clients)
     ]
-    cpu_before = sum(group_cpu_seconds(server.pid) for server in servers)
+    cpu_before = sum(group_cpu_seconds(pid) for pid in args.server_groups)
     started = time.perf_counter()
     for proc in procs:
         proc.start()
     results = [queue.get(timeout=seconds + 120) for _ in procs]
     elapsed = time.perf_counter() - started
-    cpu = sum(group_cpu_seconds(server.pid) for server in servers) - cpu_before
+    cpu = sum(group_cpu_seconds(pid) for pid in args.server_groups) - cpu_before
     for proc in procs:
         proc.join(timeout=10)
-    latencies = sorted(ms for lat, _ in results for ms in lat)
+    latencies = sorted(ms for lat, _, _ in results for ms in lat)
     statuses: dict[int, int] = {}
-    for _, counts in results:
+    for _, counts, _ in results:
         for code, count in counts.items():
             statuses[code] = statuses.get(code, 0) + count
     created = statuses.get(201, 0)
     return {
         "orders": created,
+        "replays_ok": sum(r[2] for r in results),
         "seconds": elapsed,
         "orders_per_s": created / elapsed,
         "p50_ms": statistics.median(latencies) if latencies else 0.0,
@@ -194,8 +211,10 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured orders before each round")
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--preload-shipments", type=int, default=0, help="also run a busy day with N shipments")
+    parser.add_argument("--nodes", type=int, default=1, help="also run N gunicorn nodes + N Celery workers")
     parser.add_argument("--fresh", action="store_true", help="drop and re-create the bench database first")
     args = parser.parse_args()
+    args.server_groups = []
 
     key, skus = prepare(args.database_url, fresh=args.fresh)
     queries = queries_per_order(args.database_url)
@@ -204,25 +223,37 @@ def main() -> int:
         f"load_at_start={os.getloadavg()[0]:.2f} cpus={os.cpu_count()}",
         flush=True,
     )
+    if args.nodes > 1 and not args.redis_url:
+        args.redis_url = "redis://127.0.0.1:6379/0"  # nodes share one broker, as in production
     env = bench_env(args.database_url, args.redis_url)
-    rounds = [("empty_day", 0)] + ([("busy_day", args.preload_shipments)] if args.preload_shipments else [])
+    rounds = [("empty_day", 0, 1)]
+    rounds += [("busy_day", args.preload_shipments, 1)] if args.preload_shipments else []
+    rounds += [(f"{args.nodes}_nodes", 0, args.nodes)] if args.nodes > 1 else []
+    run_tag = str(time.time_ns())
     results = {}
-    for label, preload in rounds:
+    accepted = 0
+    for label, preload, nodes in rounds:
         added = preload_shipments(args.database_url, preload) if preload else {}
         try:
             ceiling = ceiling_tps(args.database_url, clients=args.clients, seconds=args.seconds)
-            server = start_server(args, env, args.port)
+            ports = [args.port + i for i in range(nodes)]
+            processes = nodes_start(args, env, ports)
             try:
+                tag = f"{run_tag}-{label}"
                 # every worker's first requests fill its caches (URL patterns, DRF, the channel key): not measured
-                run_round(args, key, skus, [server], seconds=args.warmup)
-                fig = run_round(args, key, skus, [server], seconds=args.seconds)
+                warm = run_round(args, key, skus, ports, seconds=args.warmup, tag=tag + "-warm")
+                fig = run_round(args, key, skus, ports, seconds=args.seconds, tag=tag)
+                accepted += warm["orders"] + fig["orders"]
             finally:
-                stop_server(server)
+                for process in processes:
+                    stop_server(process)
         finally:
             if added:
                 preload_remove(args.database_url, added)
         results[label] = (fig, ceiling)
-        print(figures_line(f"{label} (preloaded {preload} shipments)", fig, ceiling, queries), flush=True)
+        print(
+            figures_line(f"{label} (nodes={nodes}, preloaded {preload} shipments)", fig, ceiling, queries), flush=True
+        )
     if "busy_day" in results:
         empty, busy = results["empty_day"], results["busy_day"]
         busy_day_ratio = (busy[0]["orders_per_s"] / busy[1]) / (empty[0]["orders_per_s"] / empty[1])
@@ -230,7 +261,50 @@ def main() -> int:
             f"busy_day_ratio={busy_day_ratio:.3f} (orders/ceiling with {args.preload_shipments} shipments today, "
             "over the empty day's)"
         )
+    if args.nodes > 1:
+        one, many = results["empty_day"], results[f"{args.nodes}_nodes"]
+        print(
+            f"nodes_ratio={many[0]['orders_per_s'] / one[0]['orders_per_s']:.3f} "
+            f"(orders/s of {args.nodes} nodes over 1 node; over their ceilings: "
+            f"{(many[0]['orders_per_s'] / many[1]) / (one[0]['orders_per_s'] / one[1]):.3f}) "
+            f"replays_answered_200={many[0]['replays_ok']}"
+        )
+    print(verify(args.database_url, run_tag, accepted))
     return 0
+
+
+def nodes_start(args: argparse.Namespace, env: dict[str, str], ports: list[int]) -> list[subprocess.Popen]:
+    """One gunicorn per port and, with a Redis broker, one Celery worker per node; the web servers'
+    process groups go to `args.server_groups` (their CPU is what the round measures)."""
+    processes = [start_server(args, env, port) for port in ports]
+    args.server_groups = [server.pid for server in processes]
+    if args.redis_url:
+        for index in range(len(ports)):
+            command = [
+                sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "1",
+                "--loglevel", "warning", "-n", f"bench{index}@%h", "--without-gossip", "--without-mingle",
+            ]  # fmt: skip
+            processes.append(subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True))  # noqa: S603
+    return processes
+
+
+def verify(database_url: str, run_tag: str, accepted: int) -> str:
+    """Every order answered 201 is in the database once (replays added none), and the ledger is true."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT count(*), count(DISTINCT external_id) FROM orders_order WHERE external_id LIKE %s",
+            [f"bench-{run_tag}-%"],
+        ).fetchone()
+    stored, distinct = row if row else (0, 0)
+    ledger = subprocess.run(
+        [sys.executable, "manage.py", "inventory_verify"], cwd=ROOT, env=bench_env(database_url), capture_output=True
+    )
+    return (
+        f"accepted_orders={accepted} stored_orders={stored} duplicated={stored - distinct} "
+        f"lost={max(accepted - stored, 0)} inventory_verify={'clean' if ledger.returncode == 0 else 'DRIFT'}"
+    )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ pytestmark = [pytest.mark.postgres]
 
 @pytest.fixture
 def shelf(db):
-    location = LocationFactory(code="dal-dc")
-    skus = [SKUFactory(code=code) for code in ("TEE-S", "TEE-M", "TEE-L")]
+    location: Any = LocationFactory(code="dal-dc")
+    skus: list[Any] = [SKUFactory(code=code) for code in ("TEE-S", "TEE-M", "TEE-L")]
     for sku, units in zip(skus, (5, 3, 1), strict=True):
         stocked(location, sku, units)
     return location, skus
