@@ -202,12 +202,16 @@ def preload_remove(database_url: str, added: dict[int, int]) -> None:
 
 
 def _shift_day(conn: object, added: dict[int, int], sign: int) -> None:
+    # A version of the code from before the load counter counts the shipments themselves.
+    counted = conn.execute("SELECT to_regclass('fulfillment_locationdayload') IS NOT NULL").fetchone()[0]  # type: ignore[attr-defined]
     for location_id, n in sorted(added.items()):
         conn.execute(  # type: ignore[attr-defined]
             "UPDATE inventory_location SET daily_order_capacity = daily_order_capacity + %s "
             "WHERE id = %s AND daily_order_capacity IS NOT NULL",
             [sign * n, location_id],
         )
+        if not counted:
+            continue
         conn.execute(  # type: ignore[attr-defined]
             "INSERT INTO fulfillment_locationdayload (location_id, day, slot, ship_orders) "
             "SELECT id, (now() AT TIME ZONE timezone)::date, 0, %s FROM inventory_location WHERE id = %s "
