@@ -20,8 +20,13 @@ What a plan costs (`CostModel`): per shipment (one package per location), handli
 location kind + a package cost + the carrier price (rate card by zone and weight, cheapest
 card of the requested level or faster, including its late penalty) + optional per-unit terms
 (`per_unit_base + per_unit_per_mile x miles`, for linear models such as Jasin & Sinha's), and
-per unit not shipped a backorder penalty. Late days: the estimated delivery (ship date, see
-below, + the card's transit days for the zone, Sundays skipped) after `promised_by`.
+per unit not shipped a backorder penalty. A candidate adds its own terms (`fixed_cost` per
+shipment, `unit_costs` per unit of a SKU: a partner's fees and prices, breakdown key
+`partner_terms`) and the expected future cost of each unit it gives (`future_costs`: shadow
+prices, key `future_cost`); the plan is exact for these costs too (a pair's shared units whose
+rates differ by SKU are split by a knapsack over weights, `knapsack.py`).
+Late days: the estimated delivery (ship date, see below, + the card's transit days for the
+zone, Sundays skipped) after `promised_by`.
 Ship date: today in the location's time zone if the order arrives before its cut-off, else
 tomorrow; a Sunday becomes Monday.
 
@@ -29,7 +34,13 @@ Constraints: ATP per (location, SKU); a location with `capacity_left` 0 is not u
 uses at most one of its slots); only locations that ship orders, and stores only with
 `ship_from_store` and within `ship_from_store_radius_miles`; excluded locations and kinds;
 priority tiers (tier 1 serves what it can, later tiers only what it cannot); `max_packages`;
-keep-together groups. A pickup is served by its pickup location alone (the rest backordered).
+keep-together groups; the channel's `location_pool`. A pickup is served by its pickup location
+alone (the rest backordered; the pool does not bind it).
+
+The reason also names the pool that bound the order and the partner terms it pays, and, when
+future costs moved the plan (`lookahead.py` plans the order again priced for today alone), what
+it kept where and for whose demand ("keeps the last 3 units at rno-dc for Pacific demand: $3.60
+expected future cost saved for $1.17 more now").
 
 How (`planner._solve_fast`), per priority tier:
 1. Every one-location plan (vectorised), then two-location plans in order of a lower bound,

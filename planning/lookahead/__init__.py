@@ -71,14 +71,28 @@ def _segments(network: SkuNetwork) -> list[float]:
     return sorted(ends | {horizon})
 
 
-def shadow_prices(network: SkuNetwork) -> ShadowPrices:
-    """Solve the SKU's transportation LP and read the stock rows' dual values (see the module docstring)."""
+def shadow_prices(network: SkuNetwork, *, weight: float = 1.0) -> ShadowPrices:
+    """Solve the SKU's transportation LP and read the stock rows' dual values (see the module docstring).
+
+    `weight` scales the prices (a router may weigh the future more than one LP per SKU does), but
+    never above what a unit there can save: the largest lost sale less its cost to that region.
+    Above that, a router would rather backorder an order today than ship it.
+    """
     locations = list(network.locations)
     zero = ShadowPrices(prices=dict.fromkeys(locations, 0.0), serves=dict.fromkeys(locations))
     try:
-        return _solve(network)
+        found = _solve(network)
     except (ValueError, ArithmeticError) as error:
         return ShadowPrices(zero.prices, zero.serves, 0.0, f"{type(error).__name__}: {error}")
+    if weight == 1.0:
+        return found
+    cost = np.asarray(network.unit_cost, dtype=float).reshape(len(locations), len(network.regions))
+    saves = np.max(np.asarray(network.lost_sale, dtype=float)[None, :] - cost, axis=1, initial=0.0)
+    prices = {
+        code: min(found.prices[code] * weight, max(found.prices[code], float(saves[i])))
+        for i, code in enumerate(locations)
+    }
+    return ShadowPrices(prices, found.serves, found.expected_cost, found.error)
 
 
 def _solve(network: SkuNetwork) -> ShadowPrices:

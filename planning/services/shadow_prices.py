@@ -6,7 +6,8 @@ the demand forecast per ship-to region (`planning.selectors.regional_demand`) ov
 replenishment (`REPLENISH_DAYS`: a weekly cycle), at what one parcel of that SKU costs from
 the location to the region (the routing cost model: handling, package, the cheapest standard
 card for the zone and the SKU's weight), or at the backorder penalty when no stock is left. The
-dual value of a location's stock, weighted by `PRICE_WEIGHT`, is stored as
+dual value of a location's stock, weighted by `PRICE_WEIGHT` (never above the lost sale a unit
+there can save), is stored as
 `fulfillment.ShadowPrice` through fulfillment's service; routing adds it to every unit it takes
 there, and its reason names the region the stock is kept for.
 
@@ -143,14 +144,15 @@ def shadow_prices_refresh(*, sku_ids: Iterable[int] | None = None) -> ShadowPric
                 unit_cost=_parcel_costs(model, sites, regions, int(weights.get(sku_id, 0))),
                 lost_sale=[lost] * len(regions),
                 horizon_days=float(HORIZON_DAYS),
-            )
+            ),
+            weight=PRICE_WEIGHT,
         )
         if result.error:
             failed += 1
             logger.warning("shadow prices of SKU %s left at zero: %s", sku_id, result.error)
             continue
         for site in sites:
-            price = result.prices.get(site.code, 0.0) * PRICE_WEIGHT
+            price = result.prices.get(site.code, 0.0)
             serves = result.serves.get(site.code)
             if price > 0 and held.get(site.pk, 0) > 0:
                 region = US_DIVISIONS[serves][0] if serves in US_DIVISIONS else ""

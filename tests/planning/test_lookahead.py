@@ -82,3 +82,13 @@ def test_a_location_that_cannot_reach_a_region_is_left_out_of_it() -> None:
     # each region has its own source only: Reno's units save West's lost sales
     assert found.prices["rno-dc"] == pytest.approx(18.0)
     assert found.serves["rno-dc"] == "West"
+
+
+def test_a_weight_scales_prices_but_never_past_the_lost_sale_a_unit_can_save() -> None:
+    doubled = shadow_prices(network(), weight=2.0)
+    short = shadow_prices(network(stock=[3, 5]), weight=2.0)
+
+    assert doubled.prices["rno-dc"] == pytest.approx(6.0)
+    # Reno's unit saves at most $20 - $2 (a West sale); the LP already prices it there
+    assert short.prices["rno-dc"] == pytest.approx(18.0)
+    assert short.prices["dal-dc"] == pytest.approx(18.0)

@@ -90,7 +90,9 @@ def test_a_failed_lp_leaves_the_sku_unpriced_and_is_logged(
     west_and_south: dict[str, Any], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     shadow_prices_refresh()
-    monkeypatch.setattr(service, "shadow_prices", lambda network: ShadowPrices(error="LP not solved: infeasible"))
+    monkeypatch.setattr(
+        service, "shadow_prices", lambda network, weight: ShadowPrices(error="LP not solved: infeasible")
+    )
 
     done = shadow_prices_refresh()
 
