@@ -11,7 +11,7 @@ import httpx
 import pytest
 from django.urls import reverse
 
-from core.crypto import credentials_decrypt
+from core.crypto import credentials_decrypt, credentials_encrypt
 from inventory.services import stock_adjust
 from marketplaces.connectors import AuthExpired, connector_for
 from marketplaces.connectors.ebay_oauth import REFRESH_AHEAD_SECONDS, invalid_token
@@ -220,3 +220,16 @@ def test_a_renewed_token_is_not_an_audited_change_of_the_connection(make_channel
 
     assert "access_token" in stored(channel)
     assert history.count() == before
+
+
+def test_a_connection_with_only_an_old_access_token_asks_for_the_refresh_credentials(make_channel):
+    channel, _sandbox = make_channel("ebay")
+    ChannelSync.objects.filter(channel=channel).update(
+        credentials_encrypted=credentials_encrypt({"access_token": "v^1.1#i^1#made-by-hand-long-ago"})
+    )
+
+    orders_poll(channel_id=channel.pk)
+
+    sync = ChannelSync.objects.get(channel=channel)
+    assert sync.credential_status == CredentialStatus.EXPIRED
+    assert "refresh token on the connection form" in sync.credential_error
