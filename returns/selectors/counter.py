@@ -69,12 +69,17 @@ def counter_open_returns(order: Order) -> list[ReturnAuthorization]:
 
 
 def counter_recent(*, store: Location, limit: int = 15) -> list[ReturnAuthorization]:
-    """The store's latest returns, those still to inspect first."""
-    units = ReturnLine.objects.filter(rma=OuterRef("pk")).values("rma").annotate(n=Sum("quantity_received")).values("n")
+    """The store's latest returns, those still to inspect first, with `unit_count` and `units_received`."""
+
+    def units(field: str) -> Coalesce:
+        per_rma = ReturnLine.objects.filter(rma=OuterRef("pk")).order_by().values("rma")
+        return Coalesce(Subquery(per_rma.annotate(n=Sum(field)).values("n")), 0)
+
     return list(
         ReturnAuthorization.objects.filter(return_location=store)
         .select_related("order")
-        .annotate(unit_count=Coalesce(Subquery(units), 0))
+        # The units the return is for (one on its way counts too), and how many the store has in hand.
+        .annotate(unit_count=units("quantity"), units_received=units("quantity_received"))
         .order_by(
             # Received (still to inspect) first, then newest.
             F("inspected_at").asc(nulls_first=True),
