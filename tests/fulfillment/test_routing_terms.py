@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from fulfillment.models import ChannelLocationPool, CostSettings, LocationCostTerms, LocationSkuCost, ShadowPrice
@@ -209,3 +210,25 @@ def test_reading_the_terms_pool_and_prices_costs_no_extra_query(network: dict[st
     assert by_code["rno-dc"].future_costs == {"TENT-2P": Decimal("1.0000")}
     assert by_code["acme-ds"].unit_costs == {"TENT-2P": Decimal("3.00")}
     assert by_code["acme-ds"].cost_terms == "Acme Supply terms"
+
+
+def test_the_order_page_shows_the_terms_and_the_future_cost_it_weighed(
+    network: dict[str, Any], back_office_client: Any
+) -> None:
+    stove: Any = SKUFactory(code="STOVE-1", weight_grams=900)
+    partner, supplier = dropship_supplier("acme", priority=1)
+    stocked(supplier, stove, 10)
+    sku_cost(partner, stove, "0.50")
+    shadow_prices_replace(
+        rows=[ShadowPriceRow(supplier.pk, stove.pk, Decimal("0.20"), "Mid-Atlantic")],
+        computed_at=timezone.now(),
+        sku_ids=[stove.pk],
+    )
+    order = place_order(channel(code="web"), [("STOVE-1", 2)], postal_code=RENO_ZIP).order
+
+    body = back_office_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+
+    assert "Why it ships from there" in body
+    assert "Partner terms" in body and "$1.00" in body
+    assert "Future cost" in body and "$0.40" in body
+    assert "incl. Acme Supply terms $1.00" in body
