@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -34,7 +36,8 @@ def test_recent_returns_count_their_units(net, client):
         order=coming, lines=[ReturnLineInput(1, "doesnt_fit", sku="TEE-BLK-M")], source="staff", store=net.store
     )
 
-    counts = {rma.pk: rma.unit_count for rma in counter_recent(store=net.store)}
+    recent: list[Any] = counter_recent(store=net.store)
+    counts = {rma.pk: rma.unit_count for rma in recent}
 
     assert counts == {single.pk: 1, several.pk: 3, expected.pk: 1}
     client.force_login(user_with_role(STORE_ASSOCIATE, username="sam", locations=[net.store]))
