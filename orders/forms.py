@@ -43,6 +43,7 @@ class OrderFilterForm(forms.Form):
     placed_from = forms.DateField(required=False, label="Placed from", widget=forms.DateInput(attrs={"type": "date"}))
     placed_to = forms.DateField(required=False, label="Placed to", widget=forms.DateInput(attrs={"type": "date"}))
     kpi = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)  # a KPI drill-down
+    tag = forms.CharField(required=False, max_length=40)
 
     def __init__(self, *args: Any, channels: list[Channel], locations: list[Location], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,6 +68,7 @@ class OrderFilterForm(forms.Form):
             placed_from=data.get("placed_from"),
             placed_to=data.get("placed_to"),
             kpi=data.get("kpi") or "",
+            tag=" ".join((data.get("tag") or "").split()).lower(),
         )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from channels.models import Channel
 from inventory.models import Location
+from orders.models import OrderMention
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,21 @@ class OrderFilters:
     placed_to: date | None = None
     #: Only the orders behind a KPI figure (`fulfillment.selectors.kpi_conditions`), from the KPI dashboard.
     kpi: str = ""
+    #: Only the orders staff tagged so (`OrderTag`), e.g. ?tag=vip.
+    tag: str = ""
 
     @property
     def active(self) -> bool:
         """True when anything but the status tab narrows the list."""
-        return bool(self.query or self.channel_id or self.location_id or self.placed_from or self.placed_to or self.kpi)
+        return bool(
+            self.query
+            or self.channel_id
+            or self.location_id
+            or self.placed_from
+            or self.placed_to
+            or self.kpi
+            or self.tag
+        )
 
 
 def order_filter_choices() -> dict[str, list[Any]]:
@@ -48,3 +59,12 @@ def order_form_choices() -> dict[str, list[Any]]:
             Location.objects.filter(is_active=True, offers_pickup=True).order_by("name").only("code", "name")
         ),
     }
+
+
+def mentions_of(*, username: str, limit: int = 100) -> list[Any]:
+    """The comments that mention a person, newest first, with their order and author (one query)."""
+    return list(
+        OrderMention.objects.filter(user__username=username)
+        .select_related("event__order", "event__actor")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -4,6 +4,7 @@ the exceptions queue, which also shows channel orders held by the marketplace sy
 from django.urls import path
 
 from fulfillment.views import orders as views
+from fulfillment.views.orders import edits
 from ui.views import exceptions
 
 app_name = "orders"
@@ -17,5 +18,13 @@ urlpatterns = [
     path("exceptions/", exceptions, name="exceptions"),
     path("<int:pk>/", views.order_detail_view, name="detail"),
     path("<int:pk>/shipments/<int:shipment_pk>/reject/", views.shipment_reject_view, name="shipment_reject"),
+    path("mentions/", edits.mentions_view, name="mentions"),
+    path("<int:pk>/ship-to/", edits.order_ship_to_view, name="ship_to"),
+    path("<int:pk>/lines/", edits.order_lines_view, name="lines"),
+    path("<int:pk>/lines/skus/", edits.order_sku_suggest, name="sku_suggest"),
+    path("<int:pk>/cancel-part/", edits.order_cancel_part_view, name="cancel_part"),
+    path("<int:pk>/locations/", edits.order_locations_view, name="locations"),
+    path("<int:pk>/comments/", edits.order_comment_view, name="comment"),
+    path("<int:pk>/tags/", edits.order_tags_view, name="tags"),
     path("<int:pk>/<slug:action>/", views.order_action, name="action"),
 ]

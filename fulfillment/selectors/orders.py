@@ -112,6 +112,8 @@ def _filtered(user: AnyUser | object, filters: OrderFilters, *, with_status: boo
         qs = qs.filter(placed_at__date__gte=filters.placed_from)
     if filters.placed_to:
         qs = qs.filter(placed_at__date__lte=filters.placed_to)
+    if filters.tag:
+        qs = qs.filter(tags__name=filters.tag)
     if filters.kpi in KPI_LABELS:  # unknown values are ignored, like every other filter
         qs = qs.filter(order_kpi_condition(filters.kpi, location_id=filters.location_id))
     if with_status and filters.status:
@@ -177,6 +179,7 @@ def order_detail(*, user: AnyUser | object, pk: int) -> Order:
             Prefetch("shipments", queryset=shipments),
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("-created_at", "-id")),
             Prefetch("routing_decisions", queryset=RoutingDecision.objects.order_by("-created_at", "-id")),
+            "tags",
         )
     )
     try:

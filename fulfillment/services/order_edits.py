@@ -78,10 +78,9 @@ class EditOutcome:
         reason = self.routing.decision.reason
         if not self.after:
             return f"Nothing can ship now; it waits for stock. {reason}"
-        now = " + ".join(self.after)
         if self.before and set(self.before) != set(self.after):
-            return f"Moved from {' + '.join(self.before)} to {now}: {reason}"
-        return f"Ships from {now}: {reason}"
+            return f"Moved from {' + '.join(self.before)} to {' + '.join(self.after)}: {reason}"
+        return reason
 
 
 def _locked_for_edit(order: Order) -> Order:

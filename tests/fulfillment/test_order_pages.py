@@ -361,7 +361,7 @@ def test_one_shipment_can_be_taken_from_its_location_and_rerouted(back_office_cl
 
 #: session, user, 2 permission lookups, the order, lines, shipments, their lines, tracking events, timeline,
 #: routing decisions, carrier service names.
-ORDER_PAGE_QUERIES = 14  # 12 + the order's returns (returns panel) + the boxes of its shipments
+ORDER_PAGE_QUERIES = 15  # 12 + the order's returns (returns panel) + the boxes of its shipments + its tags
 
 
 def test_order_page_queries_do_not_grow(back_office_client, web, stock, django_assert_num_queries):

@@ -8,43 +8,17 @@ from typing import Any
 import pytest
 
 from core.errors import Conflict, ValidationFailed
-from fulfillment.demo import seed_carriers
 from fulfillment.models import ShipmentStatus
-from fulfillment.services import cost_model_forget, picklist_create, shipment_accept
+from fulfillment.services import picklist_create, shipment_accept
 from fulfillment.services.order_edits import order_lines_edit, order_ship_to_edit, order_units_cancel
-from inventory.models import LocationKind, StockLevel
+from inventory.models import StockLevel
 from inventory.services import ledger_verify
 from orders.models import OrderEventKind, OrderMention, OrderStatus
 from orders.services.edits import ShipTo, mentioned_usernames, order_comment_add, order_tags_set, tags_parse
-from tests.factories import LocationFactory, SKUFactory, UserFactory, stocked
-from tests.factories.orders import ChannelFactory, place_order
+from tests.factories import UserFactory
+from tests.factories.orders import place_order
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def network(db: Any) -> dict[str, Any]:
-    """A Dallas and a New York warehouse with the demo rate cards: the nearer one is cheaper."""
-    seed_carriers()
-    cost_model_forget()
-    dallas: Any = LocationFactory(code="dal-dc", name="Dallas DC", kind=LocationKind.WAREHOUSE)
-    newyork: Any = LocationFactory(
-        code="nyc-dc",
-        name="New York DC",
-        kind=LocationKind.WAREHOUSE,
-        postal_code="10001",
-        city="New York",
-        region="NY",
-        latitude=Decimal("40.750600"),
-        longitude=Decimal("-73.997200"),
-        timezone="America/New_York",
-    )
-    tee: Any = SKUFactory(code="TEE-BLK-M", name="Black tee, M", price=Decimal("20.00"))
-    mug: Any = SKUFactory(code="MUG-WHT", name="White mug", price=Decimal("8.00"))
-    for location in (dallas, newyork):
-        stocked(location, tee, 10)
-        stocked(location, mug, 10)
-    return {"dallas": dallas, "newyork": newyork, "tee": tee, "mug": mug, "web": ChannelFactory(code="web")}
 
 
 def reserved(location: Any, sku: Any) -> int:

@@ -18,6 +18,7 @@ from fulfillment.models import OPEN_SHIPMENT_STATUSES, ShipmentStatus
 from fulfillment.selectors.order_routing import carrier_service_names, routing_explanation, service_label
 from fulfillment.selectors.orders import order_detail, order_get
 from fulfillment.services import order_cancel, order_hold, order_release, order_reroute, shipment_reject
+from fulfillment.services.order_edits import edits_closed_reason
 from fulfillment.services.reroute import REROUTABLE_SHIPMENT_STATUSES
 from orders.forms import ReasonForm
 from orders.models import Order, OrderStatus
@@ -39,10 +40,26 @@ def _allowed_actions(user: Any, order: Order) -> dict[str, bool]:
     }
 
 
+def _edit_context(user: Any, order: Order, shipments: list[Any]) -> dict[str, Any]:
+    """What the page needs to offer the edits before pick: who may do which, and why they are closed."""
+    return {
+        "edit_closed": edits_closed_reason(order, shipments),
+        "can_edit": user.has_perm("orders.change_order"),
+        "can_choose_location": user.has_perm("orders.route_order"),
+        "can_cancel_part": user.has_perm("orders.cancel_order"),
+        "tags": [tag.name for tag in order.tags.all()],
+    }
+
+
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
 def order_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one order, and what staff may do with it now."""
+    return render_page(request, "orders/detail.html", order_detail_context(request, pk))
+
+
+def order_detail_context(request: HttpRequest, pk: int) -> dict[str, Any]:
+    """The order page's context (the edits render it again with a refused form's values)."""
     order = order_detail(user=request.user, pk=pk)
     lines = list(order.lines.all())
     shipments = list(order.shipments.all())
@@ -67,8 +84,9 @@ def order_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "open_statuses": OPEN_SHIPMENT_STATUSES,
         "rejectable_statuses": REJECTABLE_SHIPMENT_STATUSES,
         **_allowed_actions(request.user, order),
+        **_edit_context(request.user, order, shipments),
     }
-    return render_page(request, "orders/detail.html", context)
+    return context
 
 
 def _held(order: Order, result: Any) -> str:
