@@ -3,8 +3,9 @@ requests each, as staff (a DRF token), as a channel (its API key) and, on the su
 endpoints, as a partner (its API key).
 
 Whatever the input, the API answers with a status the schema declares and a JSON body that
-matches it; never a 5xx. The run is deterministic (fixed seed, derandomized) and small, so it
-belongs in `make test`; the Django app is called in-process through its WSGI handler.
+matches it, refuses what the schema forbids with a 4xx, and never answers a 5xx. The run is
+deterministic (fixed seed, derandomized) and small, so it belongs in `make test`; the Django
+app is called in-process through its WSGI handler.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -35,7 +37,15 @@ from tests.factories.partners import dropship_supplier, partner_key
 
 pytestmark = pytest.mark.django_db
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Never a 5xx; the status, content type and body the schema declares; and a request the schema
+# forbids (a wrong type, a missing field) refused with a 4xx, never accepted.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 # Generated requests only: the coverage phase (every boundary of every field, valid and not) is
 # hundreds of requests per operation, minutes on the CI machine. API_FUZZ_DEEP=1 runs it, with
 # more examples, for a search by hand (`API_FUZZ_DEEP=1 make fuzz`).
