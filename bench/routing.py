@@ -12,7 +12,11 @@ Run with `make bench-routing` (or `.venv/bin/python bench/routing.py --help`). N
    deplete the inventory; each policy runs on its own copy:
    - greedy: `greedy_plan`, line by line from the nearest centre in stock;
    - router: `plan`, the product's router;
-   - exact:  `solve_exact`, the per-order MILP optimum.
+   - exact:  `solve_exact`, the per-order MILP optimum;
+   - lookahead: `plan` with shadow prices (`planning.lookahead`, see bench/routing_lookahead.py),
+     re-solved every 2% of the orders from the true demand rates;
+   - lookahead-learned: the same, from rates counted on the first 20% of the orders (routed
+     without prices meanwhile).
    cost_over_lp = total cost / the deterministic (fluid) LP bound, solved with HiGHS through
    scipy; averaged over the instances. Published: greedy about 1.12, exact per-order about 1.07.
 2. Latency, on random US networks (locations and destinations at random US ZIP codes;
