@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("inventory.urls")),
     path("orders/", include("ui.order_urls")),
     path("search/", include("ui.search.urls")),
+    path("lists/", include("ui.lists.urls")),
     path("fulfillment/", include("fulfillment.urls")),
     path("carriers/", include("carriers.urls")),
     path("channels/", include("marketplaces.urls")),

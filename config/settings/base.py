@@ -119,6 +119,7 @@ TEMPLATES = [
                 "ui.search.context_processors.search_box",
             ],
             "builtins": ["template_partials.templatetags.partials"],
+            "libraries": {"lists": "ui.lists.templatetags"},
         },
     }
 ]

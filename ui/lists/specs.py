@@ -1,0 +1,80 @@
+"""The lists that can be exported and saved: their columns, CSV cells and rows (the app's own selectors)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from fulfillment.selectors.orders import order_search
+from fulfillment.views.orders.lists import order_sort
+from orders.forms import OrderFilterForm
+from orders.selectors import order_filter_choices
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column a person may show or hide; `cells` are its CSV cells (a column may export several)."""
+
+    key: str
+    label: str
+    headers: tuple[str, ...]
+    cells: Callable[[Any], Iterable[object]]
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """One list: where it lives, who may read it, its columns, and its rows as the page shows them."""
+
+    key: str
+    noun: str
+    url_name: str
+    permission: str
+    columns: tuple[Column, ...]
+    rows: Callable[[HttpRequest], QuerySet[Any]]
+
+    def visible(self, cols: list[str]) -> tuple[Column, ...]:
+        """The columns `?cols=a&cols=b` (or `?cols=a,b`) asks for, in the list's order; all when none is named."""
+        wanted = {key for value in cols for key in value.split(",") if key}
+        chosen = tuple(column for column in self.columns[1:] if column.key in wanted)
+        # The first column names the row and opens it: it is always shown.
+        return (self.columns[0], *chosen) if chosen else self.columns
+
+
+def _when(value: Any) -> str:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
+
+
+def _order_rows(request: HttpRequest) -> QuerySet[Any]:
+    form = OrderFilterForm(request.GET or None, **order_filter_choices())
+    return order_search(user=request.user, filters=form.filters()).order_by(*order_sort(request).order_by())
+
+
+ORDERS = ListSpec(
+    key="orders",
+    noun="orders",
+    url_name="orders:index",
+    permission="orders.view_order",
+    columns=(
+        Column("order", "Order", ("Order", "Channel order id"), lambda o: (o.number, o.external_id)),
+        Column("placed", "Placed", ("Placed",), lambda o: (_when(o.placed_at),)),
+        Column("customer", "Customer", ("Customer", "Email"), lambda o: (o.customer_name, o.customer_email)),
+        Column("channel", "Channel", ("Channel",), lambda o: (o.channel.name,)),
+        Column(
+            "ships_from",
+            "Ships from",
+            ("Ships from",),
+            lambda o: (" ".join(shipment.location.code for shipment in o.live_shipments),),
+        ),
+        Column("units", "Units", ("Units",), lambda o: (o.units,)),
+        Column("total", "Total", ("Total", "Currency"), lambda o: (o.grand_total, o.currency)),
+        Column("status", "Status", ("Status",), lambda o: (o.get_status_display(),)),
+    ),
+    rows=_order_rows,
+)
+
+LISTS: dict[str, ListSpec] = {spec.key: spec for spec in (ORDERS,)}
