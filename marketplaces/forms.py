@@ -9,7 +9,7 @@ from django import forms
 from channels.models import ChannelKind
 from core.crypto import mask
 from inventory.models import SKU, Location
-from marketplaces.services.setup import OPTIONAL_FIELDS, SECRET_FIELDS
+from marketplaces.services.setup import FIELD_LABELS, OPTIONAL_DEFAULTS, OPTIONAL_FIELDS, SECRET_FIELDS
 
 
 class ChannelForm(forms.Form):
@@ -91,7 +91,7 @@ class ConnectionForm(forms.Form):
             secret = name in SECRET_FIELDS
             current = stored.get(name, "")
             self.fields[name] = forms.CharField(
-                label=name.replace("_", " ").capitalize(),
+                label=FIELD_LABELS.get(name, name.replace("_", " ").capitalize()),
                 required=False,
                 max_length=500,
                 widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
@@ -100,9 +100,9 @@ class ConnectionForm(forms.Form):
                 help_text=(
                     f"Stored: {mask(current)}. Leave blank to keep it."
                     if secret and current
-                    else ("Optional." if name in OPTIONAL_FIELDS else "Required.")
+                    else (OPTIONAL_DEFAULTS.get(name, "Optional.") if name in OPTIONAL_FIELDS else "Required.")
                     if not current
-                    else ""
+                    else OPTIONAL_DEFAULTS.get(name, "")
                 ),
                 initial=None if secret else current,
             )

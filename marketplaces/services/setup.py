@@ -10,6 +10,7 @@ from channels.models import Channel
 from core.crypto import credentials_decrypt, credentials_encrypt
 from core.errors import Conflict, ValidationFailed
 from inventory.models import SKU, Location
+from marketplaces.connectors.amazon.session import LWA_URL
 from marketplaces.models import CONNECTOR_KINDS, ChannelSync, CredentialStatus, Listing, StockOutbox, StockOverride
 from marketplaces.services.stock_sync import channel_resync
 
@@ -24,6 +25,15 @@ CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
 #: May be left empty (Login with Amazon defaults to https://api.amazon.com/auth/o2/token; eBay's
 #: scopes default to what the connector calls).
 OPTIONAL_FIELDS = {"lwa_url", "scopes"}
+#: Labels of credential fields whose name says little (every other field: its name, capitalised).
+FIELD_LABELS = {"lwa_url": "Login with Amazon token URL"}
+#: What an optional field left blank means.
+OPTIONAL_DEFAULTS = {
+    "lwa_url": f"Optional: blank uses {LWA_URL}.",
+    "scopes": "Optional: blank asks for the scopes the connector uses.",
+}
+#: Credential fields that are web addresses: checked before they are stored.
+URL_FIELDS = {"lwa_url"}
 SECRET_FIELDS = {"access_token", "webhook_secret", "refresh_token", "client_secret", "consumer_secret", "consumer_key"}
 
 
@@ -52,6 +62,12 @@ def channel_connection_update(
         changed = False
         for name in CREDENTIAL_FIELDS[channel.kind]:
             value = (credentials.get(name) or "").strip()
+            if value and name in URL_FIELDS and not value.startswith(("https://", "http://")):
+                label = FIELD_LABELS.get(name, name.replace("_", " "))
+                raise ValidationFailed(
+                    f"Enter the {label} starting with https://, or leave it blank. {OPTIONAL_DEFAULTS.get(name, '')}",
+                    field=name,
+                )
             if value and value != stored.get(name):
                 stored[name] = value
                 changed = True
