@@ -46,7 +46,7 @@ def _order() -> Any:
     for location in (dallas, newyork):
         stocked(location, tee, 20)
         stocked(location, mug, 20)
-    web = ChannelFactory(code="web", name="Web shop")
+    web: Any = ChannelFactory(code="web", name="Web shop")
     return place_order(
         web, [("TEE-BLK-M", 3), ("MUG-WHT", 1)], postal_code="10001", line1="1 Penn Plaza", city="New York"
     ).order

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.htmx import render_page
+from fulfillment.selectors.order_routing import carrier_service_names, service_label
 from fulfillment.selectors.orders import order_get
 from fulfillment.services.order_edits import (
     EditOutcome,
@@ -163,7 +164,12 @@ def order_locations_view(request: HttpRequest, pk: int) -> HttpResponse:
         problem = ""
     except DomainError as exc:
         priced, problem = [], exc.message
-    context = {"order": order, "priced": priced, "closed": closed or problem}
+    names = carrier_service_names()
+    choices = [
+        (price, ", ".join(service_label(names, planned.carrier, planned.service) for planned in price.plan.shipments))
+        for price in priced
+    ]
+    context = {"order": order, "choices": choices, "closed": closed or problem}
     return render_page(request, "orders/locations.html", context, partial="choices")
 
 
