@@ -1,6 +1,6 @@
 """Global search and keyboard shortcuts in headless Chromium, on a 1440 px desktop and a 390 px phone.
 
-Screenshots land in tests/screenshots/ (search-*.png) for a person to look at.
+Also a saved view of the orders list. Screenshots land in tests/screenshots/ (search-*.png, orders-view-*.png).
 """
 
 from __future__ import annotations
@@ -103,4 +103,51 @@ def test_search_on_a_phone_lists_the_kinds_and_says_when_nothing_matches(chromiu
     assert "Nothing matches “nothing-like-this”" in page.locator("#search-results").inner_text()
     assert fits_the_screen(page)
     page.screenshot(path=str(SCREENSHOTS / "search-none-390.png"), full_page=True)
+    assert errors == []
+
+
+def _save_a_view(page: Any, base: str, shot: str) -> None:
+    """Sort by customer, keep two columns, save the view as 'Zed by customer', and check it applies."""
+    page.goto(f"{base}/orders/?q=zed")
+    page.get_by_role("link", name="Customer").click()
+    page.wait_for_url("**sort=customer**")
+    page.locator("summary", has_text="Columns").click()
+    for label in ("Placed", "Channel", "Ships from", "Units", "Status"):
+        page.get_by_role("checkbox", name=label, exact=True).uncheck()
+    page.get_by_role("button", name="Show these columns").click()
+    page.wait_for_url("**cols=**")
+    assert page.locator("#orders thead th:visible").all_text_contents()[-2:] == ["Customer▲", "Total"]
+    page.locator("summary", has_text="Views").click()
+    page.get_by_label("Save this view as").fill("Zed by customer")
+    page.get_by_label("Share with everyone who reads orders").check()
+    page.get_by_role("button", name="Save view").click()
+    page.locator(".msg", has_text="Saved the view “Zed by customer”").wait_for()
+    page.screenshot(path=str(SCREENSHOTS / f"{shot}-saved.png"))
+
+    page.goto(f"{base}/orders/")  # back to every order, then apply the view from the menu
+    page.locator("summary", has_text="Views").click()
+    page.get_by_role("link", name="Zed by customer").click()
+    page.wait_for_url("**q=zed**")
+    rows = page.locator("#orders tbody tr")
+    assert rows.count() == 2
+    assert rows.first.get_attribute("data-order") is not None
+    assert "Alan Zed" in rows.first.inner_text() and page.locator("th[data-col=placed]").is_hidden()
+    assert fits_the_screen(page)
+    page.screenshot(path=str(SCREENSHOTS / f"{shot}-applied.png"), full_page=True)
+
+
+@pytest.mark.parametrize(("viewport", "shot"), [(WIDE, "orders-view-1440"), (PHONE, "orders-view-390")])
+def test_a_saved_view_of_the_orders_list(chromium: Any, live_server: Any, viewport: dict, shot: str) -> None:
+    net = return_network()
+    for n, name in enumerate(["Bea Zed", "Alan Zed", "Carl Other"]):
+        place_order(net.channel, [(net.tee.code, 1)], external_id=f"W-80{n}", customer_name=name)
+    user_with_role(BACK_OFFICE, username="pat")
+    page = chromium.new_context(viewport=viewport).new_page()
+    errors = watch(page)
+    sign_in(page, live_server.url, "pat", "/orders/")
+    # The bulk bar waits until an order is ticked.
+    assert page.locator(".bulk-bar").is_hidden()
+    page.get_by_label("Select SO-", exact=False).first.check()
+    assert page.locator(".bulk-bar").is_visible() and "1 selected" in page.locator(".bulk-bar").inner_text()
+    _save_a_view(page, live_server.url, shot)
     assert errors == []
