@@ -140,7 +140,7 @@ def purchase_order_list(
         digits = search.removeprefix("PO-").lstrip("0")
         queryset = queryset.filter(pk=int(digits)) if digits.isdigit() else queryset.none()
     return (
-        queryset.select_related("partner", "shipment__location", "shipment__order")
+        queryset.select_related("partner", "shipment__location", "shipment__order", "location")
         .prefetch_related(_lines())
         .order_by("-created_at", "-id")
     )
@@ -166,7 +166,7 @@ def purchase_order_detail(*, user: AnyUser | Any, pk: int, now: datetime | None 
     """One PO the user may read, with its lines, ship notices, invoices and document trail; else 404."""
     queryset = (
         with_sla_status(purchase_orders_visible(user), now)
-        .select_related("partner", "shipment__location", "shipment__order")
+        .select_related("partner", "shipment__location", "shipment__order", "location")
         .prefetch_related(
             _lines(),
             Prefetch(

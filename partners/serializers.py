@@ -71,6 +71,7 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "number",
+            "kind",
             "status",
             "ship_to",
             "service_level",
@@ -146,10 +147,10 @@ class StaffPurchaseOrderSerializer(PurchaseOrderSerializer):
     """A PO as our staff see it: the partner, the order and shipment behind it, the SLA and the match."""
 
     partner = serializers.CharField(source="partner.code")
-    shipment = serializers.CharField(source="shipment.number")
-    location = serializers.CharField(source="shipment.location.code")
-    order_id = serializers.IntegerField(source="shipment.order_id")
-    order_number = serializers.CharField(source="shipment.order.number")
+    shipment = serializers.CharField(source="shipment.number", allow_null=True, help_text="Dropship POs only.")
+    location = serializers.SerializerMethodField(help_text="Where the units go from (dropship) or to (stock).")
+    order_id = serializers.IntegerField(source="shipment.order_id", allow_null=True, help_text="Dropship POs only.")
+    order_number = serializers.CharField(source="shipment.order.number", allow_null=True, help_text="Dropship only.")
     sla_status = serializers.ChoiceField(choices=SLA_CHOICES)
 
     class Meta(PurchaseOrderSerializer.Meta):
@@ -163,6 +164,9 @@ class StaffPurchaseOrderSerializer(PurchaseOrderSerializer):
             "sla_status",
             "match_status",
         ]
+
+    def get_location(self, po: PurchaseOrder) -> str:
+        return po.shipment.location.code if po.shipment is not None else po.location.code if po.location else ""
 
 
 class StaffPurchaseOrderDetailSerializer(StaffPurchaseOrderSerializer):

@@ -36,6 +36,9 @@ from partners.models import (
     PurchaseOrder,
 )
 
+#: Stock POs are priced in the currency of partners' SKU costs (the store's currency, like every cost here).
+STOCK_CURRENCY = "USD"
+
 
 def partner_envelope_ids(partner: Partner) -> EnvelopeIds:
     """Our id as sender and the partner's as receiver, from the partner's EDI fields; refused if unset."""
@@ -55,7 +58,17 @@ def _first(data: Mapping[str, Any], *keys: str) -> str:
 def _ship_to(po: PurchaseOrder) -> ShipTo:
     """The PO's ship-to as sent (its JSON), completed from the order when a field is missing there."""
     data: Mapping[str, Any] = po.ship_to or {}
-    order = po.shipment.order
+    order = po.shipment.order if po.shipment is not None else None
+    if order is None:  # a stock PO: its ship-to is our location, complete as sent
+        return ShipTo(
+            name=_first(data, "name"),
+            line1=_first(data, "line1"),
+            line2=_first(data, "line2"),
+            city=_first(data, "city"),
+            region=_first(data, "region"),
+            postal_code=_first(data, "postal_code"),
+            country=_first(data, "country") or "US",
+        )
     return ShipTo(
         name=_first(data, "name", "customer_name") or order.customer_name,
         line1=_first(data, "line1", "address1", "ship_line1") or order.ship_line1,
@@ -76,7 +89,7 @@ def purchase_order_data(po: PurchaseOrder) -> Po850:
             "sku_id", "supplier_sku"
         )
     )
-    order = po.shipment.order
+    order = po.shipment.order if po.shipment is not None else None
     return Po850(
         number=po_digits(po.number),
         ordered_on=timezone.localdate(po.created_at) if po.created_at else timezone.localdate(),
@@ -92,11 +105,12 @@ def purchase_order_data(po: PurchaseOrder) -> Po850:
             )
             for line in lines
         ],
-        currency=order.currency,
+        currency=order.currency if order is not None else STOCK_CURRENCY,
         ship_by=po.ship_by,
         service_level=po.service_level,
-        customer_reference=order.external_id,
+        customer_reference=order.external_id if order is not None else po.reference,
         total=po.total_cost or None,
+        order_type="DS" if order is not None else "SA",
     )
 
 

@@ -57,12 +57,13 @@ class Po850:
     service_level: str = ""
     customer_reference: str = ""
     total: Decimal | None = None
+    order_type: str = "DS"  # BEG02: "DS" dropship to the consumer, "SA" stand-alone (stock for our location)
 
 
 def purchase_order_segments(po: Po850) -> list[Elements]:
     """The 850's body (BEG to AMT), ST and SE left to the envelope."""
     body: list[Elements] = [
-        ["BEG", "00", "DS", clean(po.number, limit=22), "", po.ordered_on.strftime("%Y%m%d")],
+        ["BEG", "00", po.order_type, clean(po.number, limit=22), "", po.ordered_on.strftime("%Y%m%d")],
         ["CUR", "BY", clean(po.currency, limit=3)],
     ]
     if po.customer_reference:

@@ -182,6 +182,7 @@ from partners.models.orders import (  # noqa: E402  (they refer to the models ab
     Invoice,
     InvoiceLine,
     PurchaseOrder,
+    PurchaseOrderKind,
     PurchaseOrderLine,
     PurchaseOrderStatus,
 )
@@ -202,6 +203,7 @@ __all__ = [
     "PartnerSkuCost",
     "PartnerUser",
     "PurchaseOrder",
+    "PurchaseOrderKind",
     "PurchaseOrderLine",
     "PurchaseOrderStatus",
 ]

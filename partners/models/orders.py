@@ -1,5 +1,6 @@
-"""Dropship purchase orders and what comes back for them: acknowledgments (per line), advance
-ship notices (several, partial) and invoices, matched three ways (PO, ASN, invoice)."""
+"""Purchase orders (dropship, and stock for our own locations) and what comes back for them:
+acknowledgments (per line), advance ship notices (several, partial) and invoices, matched three
+ways (PO, ASN, invoice)."""
 
 from __future__ import annotations
 
@@ -25,11 +26,33 @@ class PurchaseOrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class PurchaseOrderKind(models.TextChoices):
+    DROPSHIP = "dropship", "Dropship (to a customer)"
+    STOCK = "stock", "Stock (to our location)"
+
+
 class PurchaseOrder(TimeStampedModel):
-    """One PO per shipment routed to a dropship supplier: what to ship, where, by when, at what cost."""
+    """What to ship, where, by when, at what cost.
+
+    A dropship PO carries one shipment routed to the supplier (ship-to: the customer); a stock PO
+    replenishes one of our locations (ship-to: the location; no customer, no shipment), and its
+    ship notices are received there as stock.
+    """
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="purchase_orders")
-    shipment = models.OneToOneField("fulfillment.Shipment", on_delete=models.PROTECT, related_name="purchase_order")
+    kind = models.CharField(max_length=10, choices=PurchaseOrderKind.choices, default=PurchaseOrderKind.DROPSHIP)
+    shipment = models.OneToOneField(
+        "fulfillment.Shipment", null=True, blank=True, on_delete=models.PROTECT, related_name="purchase_order"
+    )
+    location = models.ForeignKey(
+        "inventory.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stock_purchase_orders",
+        help_text="Stock POs: our location the units are for.",
+    )
+    reference = models.CharField(max_length=60, blank=True, help_text="Stock POs: why we ordered, e.g. a proposal.")
     status = models.CharField(
         max_length=20, choices=PurchaseOrderStatus.choices, default=PurchaseOrderStatus.SENT, db_index=True
     )
@@ -54,6 +77,13 @@ class PurchaseOrder(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["partner", "status"], name="po_partner_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="dropship") & Q(shipment__isnull=False))
+                | (Q(kind="stock") & Q(shipment__isnull=True) & Q(location__isnull=False)),
+                name="po_kind_has_its_destination",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -61,6 +91,10 @@ class PurchaseOrder(TimeStampedModel):
     @property
     def number(self) -> str:
         return f"PO-{self.pk:06d}" if self.pk else "PO-new"
+
+    @property
+    def is_stock(self) -> bool:
+        return self.kind == PurchaseOrderKind.STOCK
 
 
 class PurchaseOrderLine(models.Model):

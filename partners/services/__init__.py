@@ -27,6 +27,7 @@ from partners.services.purchase_orders import (
     purchase_orders_transmit_sweep,
 )
 from partners.services.ship_notices import ship_notice_apply
+from partners.services.stock_orders import purchase_order_create_for_stock
 
 __all__ = [
     "DocumentRefused",
@@ -41,6 +42,7 @@ __all__ = [
     "partner_api_key_revoke",
     "purchase_order_ack_expire",
     "purchase_order_cancel",
+    "purchase_order_create_for_stock",
     "purchase_order_for_shipment",
     "purchase_order_transmit",
     "purchase_orders_sla_sweep",

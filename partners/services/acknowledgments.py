@@ -143,7 +143,7 @@ def _apply(po: PurchaseOrder | None, document: PartnerDocument, *, ack: Acknowle
 
 def _accept_shipment(po: PurchaseOrder, lines: list[PurchaseOrderLine], actor: AnyUser | None, label: str) -> None:
     """The supplier took units on: its shipment is accepted (unless nothing is left on it)."""
-    if any(line.quantity_accepted for line in lines):
+    if po.shipment is not None and any(line.quantity_accepted for line in lines):
         po.shipment.refresh_from_db(fields=["status"])
         if po.shipment.status == ShipmentStatus.REQUESTED:
             shipment_partner_accept(shipment=po.shipment, actor=actor, actor_label=label)
@@ -161,9 +161,9 @@ def purchase_order_ack_expire(*, purchase_order: PurchaseOrder, now: datetime | 
         po = po_locked(purchase_order)
         if po.status not in OPEN_STATUSES or po.ack_due_at is None or po.ack_due_at > now:
             return False
-        if po.shipment.order.status == OrderStatus.ON_HOLD:
+        if po.shipment is not None and po.shipment.order.status == OrderStatus.ON_HOLD:
             return False
-        if po.shipment.status not in PARTNER_OPEN_STATUSES:
+        if po.shipment is not None and po.shipment.status not in PARTNER_OPEN_STATUSES:
             return False
         lines = po_lines(po)
         unanswered = {

@@ -233,17 +233,17 @@ def purchase_order_locked(partner: Partner, number: str) -> PurchaseOrder:
     Another partner's PO is "unknown" too: a partner never learns it exists.
     """
     pk = po_id_from_number(number)
-    order_id = None
+    found = None
     if pk is not None:
-        order_id = (
-            PurchaseOrder.objects.filter(pk=pk, partner=partner).values_list("shipment__order_id", flat=True).first()
-        )
-    if pk is None or order_id is None:
+        # One row: (order id,) for a dropship PO, (None,) for a stock PO, None for no such PO.
+        found = PurchaseOrder.objects.filter(pk=pk, partner=partner).values_list("shipment__order_id").first()
+    if pk is None or found is None:
         raise Refusal(f"No purchase order {number.strip() or '(blank)'} for {partner.name}.", field="po_number")
-    Order.objects.select_for_update(of=("self",)).values_list("pk", flat=True).get(pk=order_id)
+    if found[0] is not None:
+        Order.objects.select_for_update(of=("self",)).values_list("pk", flat=True).get(pk=found[0])
     return (
         PurchaseOrder.objects.select_for_update(of=("self",))
-        .select_related("partner", "shipment__location", "shipment__order")
+        .select_related("partner", "shipment__location", "shipment__order", "location")
         .get(pk=pk)
     )
 

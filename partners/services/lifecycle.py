@@ -42,12 +42,14 @@ def partner_label(partner: Partner, via: str) -> str:
 
 
 def po_locked(po: PurchaseOrder) -> PurchaseOrder:
-    """The PO under its row lock, its order's row locked first; partner, shipment and order loaded."""
+    """The PO under its row lock, its order's row locked first (a stock PO has none); partner, shipment,
+    order and location loaded."""
     order_id = PurchaseOrder.objects.filter(pk=po.pk).values_list("shipment__order_id", flat=True).get()
-    Order.objects.select_for_update(of=("self",)).values_list("pk", flat=True).get(pk=order_id)
+    if order_id is not None:
+        Order.objects.select_for_update(of=("self",)).values_list("pk", flat=True).get(pk=order_id)
     return (
         PurchaseOrder.objects.select_for_update(of=("self",))
-        .select_related("partner", "shipment__location", "shipment__order")
+        .select_related("partner", "shipment__location", "shipment__order", "location")
         .get(pk=po.pk)
     )
 
@@ -61,7 +63,7 @@ def refuse_unless_open(po: PurchaseOrder, doing: str) -> None:
         raise Conflict(f"{po.number} was rejected in full; {doing} is refused.", field="po_number")
     if po.status == S.CLOSED:
         raise Conflict(f"{po.number} is closed; {doing} is refused.", field="po_number")
-    if po.shipment.status in (ShipmentStatus.CANCELLED, ShipmentStatus.REJECTED):
+    if po.shipment is not None and po.shipment.status in (ShipmentStatus.CANCELLED, ShipmentStatus.REJECTED):
         raise Conflict(f"{po.number}: the order was cancelled on our side; {doing} is refused.", field="po_number")
 
 
@@ -124,7 +126,10 @@ def po_units_elsewhere(
     cancelled: bool = False,
 ) -> None:
     """Units of PO lines (line id -> units) leave the partner's shipment and are routed again
-    without any of the partner's locations (`fulfillment.services.dropship.shipment_partner_reroute`)."""
+    without any of the partner's locations (`fulfillment.services.dropship.shipment_partner_reroute`).
+    A stock PO has no customer waiting: its units are simply not coming."""
+    if po.shipment is None:
+        return
     by_id = {line.pk: line for line in lines}
     quantities: dict[int, int] = {}
     for line_id, quantity in units.items():
@@ -147,7 +152,8 @@ def po_units_elsewhere(
 def po_ship_if_complete(
     *, po: PurchaseOrder, lines: Sequence[PurchaseOrderLine], actor: AnyUser | None, actor_label: str
 ) -> bool:
-    """Ship the PO's shipment once every line is answered and ship notices cover every accepted unit."""
+    """Ship the PO's shipment once every line is answered and ship notices cover every accepted unit
+    (a stock PO has no shipment: it is marked shipped, its units received as each notice came)."""
     if po.shipped_at is not None or po.status in (S.CANCELLED, S.REJECTED):
         return False
     if not all(line_acknowledged(line) for line in lines):
@@ -156,7 +162,8 @@ def po_ship_if_complete(
         return False
     if any(line.quantity_shipped < line.quantity_accepted for line in lines):
         return False
-    shipment_partner_ship(shipment=po.shipment, actor=actor, actor_label=actor_label)
+    if po.shipment is not None:
+        shipment_partner_ship(shipment=po.shipment, actor=actor, actor_label=actor_label)
     po.shipped_at = timezone.now()
     po.save(update_fields=["shipped_at", "updated_at"])
     return True

@@ -151,6 +151,7 @@ def purchase_order_payload(po: PurchaseOrder, lines: Sequence[PurchaseOrderLine]
     """The PO as we send it (kept on the trail as the out-document)."""
     return {
         "number": po.number,
+        "kind": po.kind,
         "ship_to": po.ship_to,
         "service_level": po.service_level,
         "ship_by": po.ship_by.isoformat() if po.ship_by else None,
@@ -266,7 +267,7 @@ def purchase_order_cancel(*, purchase_order: PurchaseOrder, actor: AnyUser | Non
             return po
         if po.status not in (S.SENT, S.ACKNOWLEDGED, S.PARTIALLY_SHIPPED):
             raise Conflict(f"{po.number} is {po.get_status_display().lower()}; it can no longer be cancelled.")
-        if po.shipment.status not in PARTNER_OPEN_STATUSES:
+        if po.shipment is not None and po.shipment.status not in PARTNER_OPEN_STATUSES:
             # The order was cancelled meanwhile: its units are already released; the PO follows.
             return purchase_order_mark_cancelled(po, reason)
         lines = po_lines(po)
@@ -322,7 +323,7 @@ def purchase_order_follow_shipment(*, purchase_order: PurchaseOrder) -> bool:
     cancelled too, and the partner told; True if it was."""
     with transaction.atomic():
         po = po_locked(purchase_order)
-        if po.status not in (S.SENT, S.ACKNOWLEDGED, S.PARTIALLY_SHIPPED):
+        if po.status not in (S.SENT, S.ACKNOWLEDGED, S.PARTIALLY_SHIPPED) or po.shipment is None:
             return False
         if po.shipment.status not in (ShipmentStatus.CANCELLED, ShipmentStatus.REJECTED):
             return False

@@ -11,6 +11,9 @@ Refused with the reason: a line not on the PO, more units than accepted (or than
 the line is not answered yet: a notice before the ack accepts what it ships), no tracking
 number, a reference already used with other content, a PO cancelled, rejected, closed or
 shipped in full. The same notice twice (same reference and content) changes nothing.
+
+A stock PO has no shipment: each notice's units are received at the PO's location through
+`inventory.services.stock_receive` (a receipt on the ledger naming the PO and the notice).
 """
 
 from __future__ import annotations
@@ -23,8 +26,17 @@ from django.utils import timezone
 from core.types import AnyUser
 from fulfillment.models import ShipmentStatus
 from fulfillment.services.dropship import PartnerParcel, shipment_parcels_add, shipment_partner_accept
+from inventory.services import DocumentRef, stock_receive
 from partners.documents import ShipNotice
-from partners.models import AdvanceShipNotice, AsnLine, DocumentKind, Partner, PartnerDocument, PurchaseOrder
+from partners.models import (
+    AdvanceShipNotice,
+    AsnLine,
+    DocumentKind,
+    Partner,
+    PartnerDocument,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
 from partners.services.documents import Incoming, Refusal, document_apply, parsed_of
 from partners.services.invoices import invoices_rematch
 from partners.services.lifecycle import (
@@ -139,9 +151,15 @@ def _apply(po: PurchaseOrder | None, document: PartnerDocument, *, notice: ShipN
         if not line_acknowledged(line):
             line.quantity_accepted = max(line.quantity_accepted, line.quantity_shipped)  # shipping accepts
     lines_save(lines)
+    label = partner_label(incoming.partner, incoming.via)
+    if po.shipment is None:
+        _receive_at_location(po, asn, {by_number[number]: quantity for number, quantity in shipped.items()}, incoming)
+        po_ship_if_complete(po=po, lines=lines, actor=incoming.actor, actor_label=label)
+        invoices_rematch(po=po, lines=lines)
+        po_status_refresh(po, lines)
+        return ""
     grams = sum(by_number[number].sku.weight_grams * quantity for number, quantity in shipped.items())
     per_parcel = max(grams // len(numbers), 1)
-    label = partner_label(incoming.partner, incoming.via)
     shipment_parcels_add(
         shipment=po.shipment,
         parcels=[
@@ -157,3 +175,19 @@ def _apply(po: PurchaseOrder | None, document: PartnerDocument, *, notice: ShipN
     invoices_rematch(po=po, lines=lines)
     po_status_refresh(po, lines)
     return ""
+
+
+def _receive_at_location(
+    po: PurchaseOrder, asn: AdvanceShipNotice, shipped: dict[PurchaseOrderLine, int], incoming: Incoming
+) -> None:
+    """A stock PO's notice: its units become on-hand stock at the PO's location, one ledger receipt per line."""
+    assert po.location is not None
+    for line, quantity in shipped.items():
+        stock_receive(
+            location=po.location,
+            sku=line.sku,
+            quantity=quantity,
+            actor=incoming.actor,
+            document=DocumentRef("purchase_order", po.number),
+            note=f"{po.number} ship notice {asn.reference} from {po.partner.name}",
+        )

@@ -17,7 +17,8 @@ cost (`rebalance_gain`; the terms are in the proposal). What is still short beco
 
 Applying (`proposal_apply`) checks the stock levels the proposal was computed on: if any changed,
 the proposal turns stale and nothing is created; a transfer proposal then becomes a real transfer
-through `inventory.services.transfer_create` (units reserved at the source).
+through `inventory.services.transfer_create` (units reserved at the source), a purchase proposal a
+stock purchase order to its supplier (`partners.services.purchase_order_create_for_stock`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from fulfillment.models import LinehaulLane
 from inventory.models import Location, LocationKind, StockLevel
 from inventory.services import StockLine, transfer_create
 from partners.models import PartnerSkuCost
+from partners.services import purchase_order_create_for_stock
 from planning.forecasting import StockPolicy, rebalance_gain, stock_policy
 from planning.models import DemandForecast, ForecastScope, ProposalKind, ProposalStatus, ReplenishmentProposal
 
@@ -314,7 +316,7 @@ def proposal_apply(*, proposal: ReplenishmentProposal, quantity: int, actor: Act
     with transaction.atomic():
         locked = (
             ReplenishmentProposal.objects.select_for_update(of=("self",))
-            .select_related("location", "source")
+            .select_related("location", "source", "partner")
             .get(pk=proposal.pk)
         )
         if locked.status != ProposalStatus.OPEN:
@@ -336,10 +338,8 @@ def proposal_apply(*, proposal: ReplenishmentProposal, quantity: int, actor: Act
 
 def _apply_open(locked: ReplenishmentProposal, quantity: int, actor: Actor) -> None:
     if locked.kind == ProposalKind.PURCHASE:
-        raise Conflict(
-            "Purchase orders for stock are not supported yet: partners' purchase orders follow dropship "
-            "shipments. Order from the supplier directly and receive the units on the inventory page."
-        )
+        _apply_purchase(locked, quantity, actor)
+        return
     if locked.source is None:
         raise Conflict(f"{locked.number} has no source location; recompute the proposals.")
     transfer = transfer_create(
@@ -355,3 +355,25 @@ def _apply_open(locked: ReplenishmentProposal, quantity: int, actor: Actor) -> N
     locked.applied_by_id = actor_id(actor)
     locked.applied_at = timezone.now()
     locked.save(update_fields=["status", "quantity", "transfer", "applied_by", "applied_at"])
+
+
+def _apply_purchase(locked: ReplenishmentProposal, quantity: int, actor: Actor) -> None:
+    """A purchase proposal becomes a stock purchase order to its supplier, sent after commit."""
+    if locked.partner is None:
+        raise Conflict(
+            f"No supplier lists the SKU of {locked.number}: add its cost to a supplier's SKU costs and recompute.",
+            field="partner",
+        )
+    po = purchase_order_create_for_stock(
+        partner=locked.partner,
+        location=locked.location,
+        lines=[StockLine(locked.sku_id, quantity)],
+        actor=actor,
+        reference=f"Replenishment {locked.number}",
+    )
+    locked.status = ProposalStatus.APPLIED
+    locked.quantity = quantity
+    locked.applied_by_id = actor_id(actor)
+    locked.applied_at = timezone.now()
+    locked.explanation = f"{locked.explanation} Ordered as {po.number}."
+    locked.save(update_fields=["status", "quantity", "applied_by", "applied_at", "explanation"])

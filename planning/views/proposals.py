@@ -68,6 +68,12 @@ def proposal_approve(request: HttpRequest, proposal_id: int) -> HttpResponse:
             f"{proposal.number} approved: transfer {proposal.transfer.number} requested, {proposal.quantity} unit(s) "  # type: ignore[union-attr]
             f"reserved at {proposal.source.code} for {proposal.location.code}."
         )
+    elif not error and proposal.kind == ProposalKind.PURCHASE and proposal.status == ProposalStatus.APPLIED:
+        success = (
+            f"{proposal.number} approved: a purchase order for {proposal.quantity} unit(s) is on its way to "
+            f"{proposal.partner.name if proposal.partner else 'the supplier'}; its ship notice is received at "
+            f"{proposal.location.code}."
+        )
     if is_htmx(request):
         context = {"proposal": proposal, "row_error": error, "row_success": success, "can_manage": True}
         return render_page(request, "planning/proposals.html", context, partial="row")
