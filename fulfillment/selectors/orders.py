@@ -173,7 +173,7 @@ def order_detail(*, user: AnyUser | object, pk: int) -> Order:
     )
     qs = (
         orders_for_staff(user)
-        .select_related("channel", "pickup_location")
+        .select_related("channel", "pickup_location", "pickup__location", "pickup__picked_up_by")
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("sku").order_by("line_number")),
             Prefetch("shipments", queryset=shipments),

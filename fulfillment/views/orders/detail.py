@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.htmx import render_page
-from fulfillment.models import OPEN_SHIPMENT_STATUSES, ShipmentStatus
+from fulfillment.models import OPEN_SHIPMENT_STATUSES, PickupStatus, ShipmentStatus
 from fulfillment.selectors.order_routing import carrier_service_names, routing_explanation, service_label
 from fulfillment.selectors.orders import order_detail, order_get
 from fulfillment.services import order_cancel, order_hold, order_release, order_reroute, shipment_reject
 from fulfillment.services.order_edits import edits_closed_reason
 from fulfillment.services.reroute import REROUTABLE_SHIPMENT_STATUSES
 from orders.forms import ReasonForm
-from orders.models import Order, OrderStatus
+from orders.models import DeliveryMethod, Order, OrderStatus
 
 #: Shipments a person may still take away from their location: nobody has packed them.
 REJECTABLE_SHIPMENT_STATUSES = (*REROUTABLE_SHIPMENT_STATUSES, ShipmentStatus.PICKING)
@@ -69,6 +73,7 @@ def order_detail_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         shipment.service_label = service_label(names, shipment.carrier, shipment.service)  # type: ignore[attr-defined]
     context = {
         "order": order,
+        "collected": _collected(order),
         "lines": lines,
         "shipments": shipments,
         "events": list(order.events.all()),
@@ -87,6 +92,37 @@ def order_detail_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         **_edit_context(request.user, order, shipments),
     }
     return context
+
+
+@dataclass(frozen=True)
+class Collected:
+    """A pickup handed over at the counter: where, when (the store's day) and who handed it over."""
+
+    store: str
+    location_id: int
+    at: datetime
+    customer: str
+    handed_over_by: str
+
+    @property
+    def text(self) -> str:
+        return f"Picked up at {self.store} on {self.at:%a} {self.at.day} {self.at:%b} by {self.customer}"
+
+
+def _collected(order: Order) -> Collected | None:
+    """How the order's pickup was collected, or None (not a pickup, or not collected yet)."""
+    pickup = getattr(order, "pickup", None) if order.delivery_method == DeliveryMethod.PICKUP else None
+    if pickup is None or pickup.status != PickupStatus.PICKED_UP or pickup.picked_up_at is None:
+        return None
+    by = pickup.picked_up_by
+    return Collected(
+        store=pickup.location.name,
+        location_id=pickup.location_id,
+        # The store's wall clock, naive so templates do not convert it back to the server's zone.
+        at=timezone.make_naive(pickup.picked_up_at, ZoneInfo(pickup.location.timezone)),
+        customer=order.customer_name,
+        handed_over_by=(by.get_full_name() or by.get_username()) if by else "",
+    )
 
 
 def _held(order: Order, result: Any) -> str:
