@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from channels.models import ChannelKind
 from core.errors import Conflict, ValidationFailed
 from core.queueing import queue_on_commit_or_leave_to_beat
 from core.types import AnyUser
@@ -38,6 +39,8 @@ from orders.services.edits import (
     ship_to_of,
 )
 
+#: Channels whose marketplace learns of a whole cancellation (the confirmations sweep), not of a part.
+MARKETPLACE_KINDS = (ChannelKind.SHOPIFY, ChannelKind.AMAZON, ChannelKind.EBAY, ChannelKind.WOOCOMMERCE)
 _CLOSED = (OrderStatus.CANCELLED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 _STARTED = (ShipmentStatus.PICKING, ShipmentStatus.PACKED, ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED)
 
@@ -64,13 +67,18 @@ class EditOutcome:
     order: Order
     before: tuple[str, ...]
     routing: RoutingOutcome | None
+    #: Something staff must do by hand, said after the routing.
+    note: str = ""
 
     @property
     def after(self) -> tuple[str, ...]:
         return tuple(sorted({shipment.location.code for shipment in self.routing.shipments})) if self.routing else ()
 
     def explanation(self) -> str:
-        """Where it ships from now and why, in a sentence for the page."""
+        """Where it ships from now and why, in a sentence for the page (and what is left to do by hand)."""
+        return " ".join(part for part in (self._where(), self.note) if part)
+
+    def _where(self) -> str:
         if self.routing is None:
             if self.order.status == OrderStatus.ON_HOLD:
                 return "It is on hold: release it to route it."
@@ -238,7 +246,14 @@ def order_units_cancel(
             order_transition(order=locked, to=OrderStatus.CANCELLED, actor=actor, reason=reason)
             return EditOutcome(order=locked, before=before, routing=None)
         routing = _route_again(locked, actor=actor, trigger="part cancelled")
-    return EditOutcome(order=locked, before=before, routing=routing)
+        note = ""
+        if locked.channel.kind in MARKETPLACE_KINDS:
+            # Connectors cancel whole orders only; a part left uncancelled there would still be charged.
+            note = (
+                f"{locked.channel.get_kind_display()} is not told of a part cancellation: change the order there too."
+            )
+            order_event_add(order=locked, kind=OrderEventKind.NOTE, message=note, actor=actor)
+    return EditOutcome(order=locked, before=before, routing=routing, note=note)
 
 
 def order_location_choose(*, order: Order, location: Location, actor: AnyUser) -> EditOutcome:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from channels.models import ChannelKind
 from core.errors import Conflict, ValidationFailed
 from fulfillment.models import ShipmentStatus
 from fulfillment.services import picklist_create, shipment_accept
@@ -16,7 +17,7 @@ from inventory.services import ledger_verify
 from orders.models import OrderEventKind, OrderMention, OrderStatus
 from orders.services.edits import ShipTo, mentioned_usernames, order_comment_add, order_tags_set, tags_parse
 from tests.factories import UserFactory
-from tests.factories.orders import place_order
+from tests.factories.orders import ChannelFactory, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +211,14 @@ def test_tags_are_normalised_and_each_change_is_on_the_timeline(network: dict[st
     assert messages == ["Tags added rush; removed gift wrap.", "Tags added vip, gift wrap."]
     with pytest.raises(ValidationFailed, match="at most 10 tags"):
         order_tags_set(order=order, tags=[f"t{n}" for n in range(11)], actor=None)
+
+
+def test_a_marketplace_order_part_cancelled_says_to_change_it_on_the_marketplace_too(network: dict[str, Any]) -> None:
+    shopify: Any = ChannelFactory(code="shopify-us", name="Shopify US", kind=ChannelKind.SHOPIFY)
+    order = place_order(shopify, [("TEE-BLK-M", 2)], postal_code="10001").order
+
+    outcome = order_units_cancel(order=order, quantities={order.lines.get().pk: 1}, reason="one only", actor=None)
+
+    note = "Shopify is not told of a part cancellation: change the order there too."
+    assert outcome.explanation().endswith(note)
+    assert order.events.filter(message=note).exists()
