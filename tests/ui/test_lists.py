@@ -16,9 +16,11 @@ from django.urls import reverse
 
 from core.roles import BACK_OFFICE, STORE_ASSOCIATE
 from core.sorting import sort_from
+from returns.models import ReturnSource
+from returns.services import ReturnLineInput, return_request
 from tests.factories import user_with_role
 from tests.factories.orders import place_order
-from tests.factories.returns import ReturnNetwork, return_network
+from tests.factories.returns import ReturnNetwork, delivered_order, return_network
 from ui.models import SavedView
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +177,34 @@ def test_export_and_list_queries_do_not_grow_with_the_rows_or_the_views(
         SavedView.objects.create(owner=pat, list_key="orders", name=f"View {n}", query=f"q={n}")
     with django_assert_num_queries(11):
         staff.get(LIST, {"sort": "-total", "cols": ["total"]})
+
+
+def _rma(net: ReturnNetwork, external_id: str, customer: str, quantity: int) -> Any:
+    order = delivered_order(net.channel, [(net.tee.code, 2, "20.00")], external_id=external_id, customer_name=customer)
+    return return_request(
+        order=order, lines=[ReturnLineInput(quantity, "doesnt_fit", sku=net.tee.code)], source=ReturnSource.STAFF
+    )
+
+
+def test_the_returns_queue_sorts_saves_and_exports_alike(net: ReturnNetwork, staff: Client) -> None:
+    one = _rma(net, "R-1", "Bea", 2)
+    two = _rma(net, "R-2", "Alan", 1)
+    html = staff.get(reverse("returns:index"), {"sort": "-units"}).content.decode()
+    assert re.findall(r'<tr data-rma="(RMA-\d+)">', html) == [one.number, two.number]
+    assert "Export 2 returns (CSV)" in html and 'data-col="units" aria-sort="descending"' in html
+
+    rows = exported_returns(staff.get(reverse("lists:export", args=["returns"]), {"sort": "customer"}))
+    assert rows[0][:4] == ["Return", "Source", "Order", "Channel"]
+    assert [row[0] for row in rows[1:]] == [two.number, one.number]
+    assert [row[rows[0].index("Units")] for row in rows[1:]] == ["1", "2"]
+
+    response = staff.post(
+        reverse("lists:view_create", args=["returns"]), {"name": "Big returns", "query": "sort=-units"}
+    )
+    assert response["Location"] == reverse("returns:index") + "?sort=-units"
+
+
+def exported_returns(response: Any) -> list[list[str]]:
+    assert response.streaming
+    assert response["Content-Disposition"].startswith('attachment; filename="returns-')
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))

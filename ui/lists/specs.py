@@ -14,6 +14,8 @@ from fulfillment.selectors.orders import order_search
 from fulfillment.views.orders.lists import order_sort
 from orders.forms import OrderFilterForm
 from orders.selectors import order_filter_choices
+from returns.selectors import return_queue
+from returns.views.queue import return_filters, return_sort
 
 
 @dataclass(frozen=True)
@@ -77,4 +79,43 @@ ORDERS = ListSpec(
     rows=_order_rows,
 )
 
-LISTS: dict[str, ListSpec] = {spec.key: spec for spec in (ORDERS,)}
+
+def _refund_cells(rma: Any) -> tuple[object, object]:
+    refund = getattr(rma, "refund", None)  # a reverse one-to-one: absent until inspection decides one
+    return (refund.amount, refund.get_status_display()) if refund is not None else ("", "")
+
+
+def _return_rows(request: HttpRequest) -> QuerySet[Any]:
+    filters = return_filters(request)[0]
+    return return_queue(user=request.user, filters=filters).order_by(*return_sort(request).order_by())
+
+
+RETURNS = ListSpec(
+    key="returns",
+    noun="returns",
+    url_name="returns:index",
+    permission="returns.view_returnauthorization",
+    columns=(
+        Column("rma", "Return", ("Return", "Source"), lambda r: (r.number, r.get_source_display())),
+        Column(
+            "order",
+            "Order",
+            ("Order", "Channel", "Channel order id"),
+            lambda r: (r.order.number, r.order.channel.name, r.order.external_id),
+        ),
+        Column("customer", "Customer", ("Customer",), lambda r: (r.order.customer_name,)),
+        Column("location", "Back to", ("Back to",), lambda r: (r.return_location.code if r.return_location else "",)),
+        Column("units", "Units", ("Units",), lambda r: (r.unit_count,)),
+        Column("status", "Status", ("Status",), lambda r: (r.get_status_display(),)),
+        Column(
+            "refund",
+            "Refund",
+            ("Refund", "Refund status"),
+            lambda r: _refund_cells(r),
+        ),
+        Column("requested", "Requested", ("Requested",), lambda r: (_when(r.created_at),)),
+    ),
+    rows=_return_rows,
+)
+
+LISTS: dict[str, ListSpec] = {spec.key: spec for spec in (ORDERS, RETURNS)}
