@@ -17,7 +17,7 @@ must be quick, make no network call, and take `**kwargs`, so a sender may add mo
 They are derived from the saves the partners services already make (a PO's `sent_at`,
 `acknowledged_at` and `status`, a new ship notice or invoice), so every path that changes a PO
 (portal, REST API, EDI, the sweeps) sends them without each service having to remember to.
-The translation is connected when this module is imported: a listener imports it to connect.
+The translation is connected by `PartnersConfig.ready`, so the signals are sent whoever listens.
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ from core.errors import Conflict, ValidationFailed
 from core.roles import ADMINISTRATOR, STORE_ASSOCIATE, SUPPLIER, WAREHOUSE_OPERATOR
 from inventory.models import Location, LocationKind
 from inventory.services import location_access_grant
-from partners.models import Partner, PartnerUser
+from partners.models import Partner
+from partners.services import partner_user_remove, partner_user_set
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,11 @@ def _apply(user: Any, access: Access) -> None:
         user.is_staff, user.is_superuser = is_staff, is_superuser
         user.save(update_fields=["is_staff", "is_superuser"])
     location_access_grant(user=user, locations=list(access.locations) if access.role in SCOPED_ROLES else [])
-    # The supplier portal link is partners' data, but its only writer is this page (and /admin/).
+    # The supplier portal link is partners' data: partners' services write it.
     if access.role == SUPPLIER and access.partner is not None:
-        PartnerUser.objects.update_or_create(user=user, defaults={"partner": access.partner})
+        partner_user_set(user=user, partner=access.partner)
     else:
-        PartnerUser.objects.filter(user=user).delete()
+        partner_user_remove(user=user)
 
 
 def user_invite(*, email: str, first_name: str, last_name: str, access: Access, link_base: str, actor: Any) -> Any:

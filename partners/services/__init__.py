@@ -20,6 +20,7 @@ from partners.services.keys import (
     partner_api_key_issue,
     partner_api_key_revoke,
 )
+from partners.services.people import partner_user_remove, partner_user_set
 from partners.services.purchase_orders import (
     purchase_order_cancel,
     purchase_order_for_shipment,
@@ -40,6 +41,8 @@ __all__ = [
     "partner_api_key_authenticate",
     "partner_api_key_issue",
     "partner_api_key_revoke",
+    "partner_user_remove",
+    "partner_user_set",
     "purchase_order_ack_expire",
     "purchase_order_cancel",
     "purchase_order_create_for_stock",
