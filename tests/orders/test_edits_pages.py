@@ -13,8 +13,11 @@ from fulfillment.models import RoutingDecision, ShipmentStatus
 from fulfillment.services import shipment_accept
 from fulfillment.services.work import picklist_create
 from inventory.models import StockLevel
+from returns.models import ReturnSource
+from returns.services import ReturnLineInput, UnitInspection, return_inspect, return_receive, return_request
 from tests.factories import SKUFactory, UserFactory, stocked, user_with_role
 from tests.factories.orders import place_order
+from tests.factories.returns import delivered_order, return_network
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +162,18 @@ def test_people_without_the_permission_cannot_edit(client: Any, order: Any, stor
 
     assert client.post(reverse("orders:lines", args=[order.pk]), {}).status_code == 403
     assert client.post(reverse("orders:locations", args=[order.pk]), {"location": "dal-dc"}).status_code == 403
+
+
+def test_the_order_page_shows_each_returns_refund_and_its_status(back_office_client: Any) -> None:
+    net = return_network()
+    order = delivered_order(net.channel, [("TEE-BLK-M", 1, "20.00")], postal_code="75201")
+    rma = return_request(order=order, lines=[ReturnLineInput(1, "defective", sku="TEE-BLK-M")], source=ReturnSource.API)
+    assert rma.return_location is not None
+    return_receive(rma=rma, location=rma.return_location, actor=None)
+    unit = rma.units.get()
+    refund = return_inspect(rma=rma, inspections=[UnitInspection(unit.pk, "new", "restock")], actor=None).refund
+    assert refund is not None
+
+    body = back_office_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+
+    assert f"Refund {refund.amount} USD: {refund.get_status_display().lower()}" in body
