@@ -139,8 +139,12 @@ def refund_create(*, rma: ReturnAuthorization, actor: AnyUser | None = None) -> 
     )
     rma_event(
         rma=rma,
-        message=f"refund of {refund.amount} {refund.currency} recorded for {rma.order.channel.name}"
-        + (" (nothing to pay back)." if quote.nothing_to_refund else "."),
+        # "Due", not "recorded": until the channel or staff confirm it, nothing has been paid back.
+        message=(
+            f"refund of {refund.amount} {refund.currency}: nothing to pay back."
+            if quote.nothing_to_refund
+            else f"refund of {refund.amount} {refund.currency} due, to be paid back through {rma.order.channel.name}."
+        ),
         actor=actor,
         data={"refund": refund.pk, "amount": str(refund.amount)},
     )
