@@ -32,6 +32,22 @@ def purchase_order_transmit_task(purchase_order_id: int) -> int | None:
     return document.pk if document is not None else None
 
 
+@shared_task(
+    name="partners.tasks.purchase_order_cancel_transmit_task",
+    autoretry_for=(OperationalError, OSError),
+    retry_backoff=30,
+    retry_backoff_max=BACKOFF_MAX_SECONDS,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
+def purchase_order_cancel_transmit_task(purchase_order_id: int) -> int | None:
+    """Send an EDI partner the 850 withdrawing a PO we cancelled (queued after the cancel commits); once."""
+    from partners.services.purchase_orders import purchase_order_cancel_transmit
+
+    document = purchase_order_cancel_transmit(purchase_order_id=purchase_order_id)
+    return document.pk if document is not None else None
+
+
 @shared_task(name="partners.tasks.purchase_orders_sweep_task")
 def purchase_orders_sweep_task() -> dict[str, int]:
     """Beat: send POs a lost task left unsent, route elsewhere the lines unanswered past their

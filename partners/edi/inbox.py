@@ -152,7 +152,18 @@ def _apply(partner: Partner, document: Mapped, raw: str, key: str) -> PartnerDoc
         parsed={"summary": document.summary(), "status": document.status, "group": document.group_control},
         idempotency_key=key,
     )
-    return document_apply(incoming, po_number=None, apply=lambda _po, _doc: note)
+    # The 997 answers one of our groups (AK102 = our GS06): kept on that PO's trail, e.g. a cancellation's.
+    answered = (
+        PartnerDocument.objects.filter(
+            partner=partner, direction="out", parsed__group_control=document.group_control.lstrip("0")
+        )
+        .exclude(purchase_order=None)
+        .select_related("purchase_order")
+        .order_by("-pk")
+        .first()
+    )
+    po_number = answered.purchase_order.number if answered and answered.purchase_order else None
+    return document_apply(incoming, po_number=po_number, apply=lambda _po, _doc: note)
 
 
 class _FileRun:

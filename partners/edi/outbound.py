@@ -9,6 +9,7 @@ take for a second purchase order.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -25,7 +26,7 @@ from partners.edi.envelope import FunctionalGroup, Interchange
 from partners.edi.mappers.common import po_digits
 from partners.edi.syntax import EdiIssue
 from partners.edi.writer import GROUP_VERSION, VERSION, EnvelopeIds, interchange
-from partners.edi.x850 import Po850, Po850Line, ShipTo, purchase_order_segments
+from partners.edi.x850 import DELETE, Po850, Po850Line, ShipTo, purchase_order_segments
 from partners.models import (
     DocumentKind,
     DocumentStatus,
@@ -114,10 +115,13 @@ def purchase_order_data(po: PurchaseOrder) -> Po850:
     )
 
 
-def purchase_order_850(po: PurchaseOrder, *, now: datetime | None = None) -> str:
-    """The 850 file for `po`, numbered with the partner's next control numbers."""
+def purchase_order_850(po: PurchaseOrder, *, now: datetime | None = None, cancel_reason: str | None = None) -> str:
+    """The 850 file for `po`, numbered with the partner's next control numbers; with `cancel_reason`,
+    the 850 that withdraws it (BEG01 "03" Delete, the reason in REF*ZZ)."""
     ids = partner_envelope_ids(po.partner)
     data = purchase_order_data(po)
+    if cancel_reason is not None:
+        data = dataclasses.replace(data, purpose=DELETE, note=cancel_reason)
     return interchange(
         functional_id="PO",
         sets=[("850", purchase_order_segments(data))],
@@ -165,6 +169,12 @@ def _control_of(text: str) -> str:
     return text[90:99]
 
 
+def _group_control_of(text: str) -> str:
+    """GS06 of a file we wrote (its second segment): the partner's 997 names it in AK102."""
+    gs = text.split("~", 2)[1].strip()
+    return gs.split("*")[6].lstrip("0") if gs.startswith("GS*") else ""
+
+
 def outbound_send(
     *,
     partner: Partner,
@@ -192,7 +202,7 @@ def outbound_send(
                     kind=kind,
                     status=DocumentStatus.PENDING,
                     raw=text,
-                    parsed=parsed,
+                    parsed={**parsed, "group_control": _group_control_of(text)},
                     control_number=_control_of(text),
                     idempotency_key=key,
                 )
@@ -215,5 +225,19 @@ def purchase_order_send_edi(*, purchase_order: PurchaseOrder) -> PartnerDocument
         file_prefix=f"850_{po.number}",
         render=lambda: purchase_order_850(po),
         parsed={"po_number": po.number, "lines": po.lines.count()},
+        purchase_order=po,
+    )
+
+
+def purchase_order_cancel_send_edi(*, purchase_order: PurchaseOrder) -> PartnerDocument:
+    """Put the 850 withdrawing a cancelled PO in the partner's outbox, once; a 997 is expected for it."""
+    po = purchase_order
+    return outbound_send(
+        partner=po.partner,
+        key=f"850-cancel-{po.number}",
+        kind=DocumentKind.PURCHASE_ORDER,
+        file_prefix=f"850_cancel_{po.number}",
+        render=lambda: purchase_order_850(po, cancel_reason=po.cancel_reason or "cancelled"),
+        parsed={"po_number": po.number, "action": "cancel", "purpose": DELETE, "reason": po.cancel_reason},
         purchase_order=po,
     )

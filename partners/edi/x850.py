@@ -16,6 +16,10 @@ from decimal import Decimal
 from partners.edi.writer import Elements, clean, decimal_text
 
 SHIP_NO_LATER = "038"  # DTM01: ship no later than
+ORIGINAL = "00"  # BEG01 purpose: a new PO
+#: BEG01 purpose "Delete": the same PO number again, withdrawn. Drop-ship partners who take only
+#: 850s (like the published sample's) read a cancellation this way rather than as an 860.
+DELETE = "03"
 
 
 @dataclass(frozen=True)
@@ -58,16 +62,20 @@ class Po850:
     customer_reference: str = ""
     total: Decimal | None = None
     order_type: str = "DS"  # BEG02: "DS" dropship to the consumer, "SA" stand-alone (stock for our location)
+    purpose: str = ORIGINAL  # BEG01
+    note: str = ""  # REF*ZZ: e.g. why the PO is withdrawn
 
 
 def purchase_order_segments(po: Po850) -> list[Elements]:
     """The 850's body (BEG to AMT), ST and SE left to the envelope."""
     body: list[Elements] = [
-        ["BEG", "00", po.order_type, clean(po.number, limit=22), "", po.ordered_on.strftime("%Y%m%d")],
+        ["BEG", po.purpose, po.order_type, clean(po.number, limit=22), "", po.ordered_on.strftime("%Y%m%d")],
         ["CUR", "BY", clean(po.currency, limit=3)],
     ]
     if po.customer_reference:
         body.append(["REF", "CO", clean(po.customer_reference, limit=50)])
+    if po.note:
+        body.append(["REF", "ZZ", clean(po.note, limit=50)])
     if po.ship_by:
         body.append(["DTM", SHIP_NO_LATER, po.ship_by.strftime("%Y%m%d")])
     if po.service_level:

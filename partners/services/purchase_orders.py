@@ -31,7 +31,7 @@ from fulfillment.services.dropship import PARTNER_OPEN_STATUSES
 from inventory.models import LocationKind
 from orders.models import Order, OrderEventKind
 from orders.services import order_event_add
-from partners.edi.outbound import purchase_order_send_edi
+from partners.edi.outbound import purchase_order_cancel_send_edi, purchase_order_send_edi
 from partners.models import (
     DocumentKind,
     DocumentStatus,
@@ -53,7 +53,7 @@ from partners.services.lifecycle import (
     po_status_refresh,
     po_units_elsewhere,
 )
-from partners.tasks import purchase_order_transmit_task
+from partners.tasks import purchase_order_cancel_transmit_task, purchase_order_transmit_task
 
 logger = logging.getLogger(__name__)
 
@@ -246,7 +246,35 @@ def purchase_orders_transmit_sweep(*, limit: int = TRANSMIT_BATCH) -> list[int]:
         lambda po: purchase_order_transmit(purchase_order_id=po.pk) is not None,
         failure="Could not transmit purchase order %s.",
     )
-    return [po.pk for po in sent]
+    withdrawn = list(
+        PurchaseOrder.objects.filter(
+            status=S.CANCELLED,
+            partner__exchange=Exchange.EDI,
+            sent_at__isnull=False,
+            cancelled_at__lte=timezone.now() - TRANSMIT_GRACE,
+        )
+        .exclude(documents__direction="out", documents__idempotency_key__startswith="850-cancel-")
+        .order_by("pk")[:limit]
+    )
+    cancelled = sweep_each(
+        withdrawn,
+        lambda po: purchase_order_cancel_transmit(purchase_order_id=po.pk) is not None,
+        failure="Could not send the cancellation of purchase order %s.",
+    )
+    return [po.pk for po in [*sent, *cancelled]]
+
+
+def purchase_order_cancel_transmit(*, purchase_order_id: int) -> PartnerDocument | None:
+    """Tell an EDI partner a PO it received is withdrawn: an 850 with BEG01 "03" (Delete), written once,
+    new control numbers, a 997 expected for its group. None for a PO not cancelled, not sent or not EDI."""
+    po = PurchaseOrder.objects.select_related("partner", "shipment__order", "location").get(pk=purchase_order_id)
+    if po.status != S.CANCELLED or po.sent_at is None or po.partner.exchange != Exchange.EDI:
+        return None
+    try:
+        return purchase_order_cancel_send_edi(purchase_order=po)
+    except DomainError as exc:
+        body = {"number": po.number, "action": "cancel", "reason": po.cancel_reason}
+        return _failed_once(po, body, f"The cancellation 850 could not be written: {exc.message}")
 
 
 def purchase_order_cancel(*, purchase_order: PurchaseOrder, actor: AnyUser | None, reason: str) -> PurchaseOrder:
@@ -294,8 +322,14 @@ def purchase_order_cancel(*, purchase_order: PurchaseOrder, actor: AnyUser | Non
 
 
 def _tell_partner(po: PurchaseOrder, reason: str) -> None:
-    """Keep the cancellation on the trail: a portal or API partner reads it on the PO; an EDI one would
-    need an 850 cancellation, which is not written yet (so it waits as pending)."""
+    """Keep the cancellation on the trail: a portal or API partner reads it on the PO. An EDI partner that
+    received the 850 gets an 850 Delete after commit (no file written under the PO's lock); one that
+    never received it has nothing to withdraw. Units withdrawn from a PO that goes on shipping would
+    need an 860 change, which is not written: that note waits as pending."""
+    if po.partner.exchange == Exchange.EDI and po.status == S.CANCELLED:
+        if po.sent_at is not None:
+            queue_on_commit_or_leave_to_beat(purchase_order_cancel_transmit_task, po.pk)
+        return
     body = {"number": po.number, "action": "cancel", "reason": reason}
     document_record_out(
         partner=po.partner,
