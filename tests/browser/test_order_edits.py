@@ -65,8 +65,16 @@ def test_edit_an_order_before_pick(chromium: Any, live_server: Any, size: str, v
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     sign_in(page, live_server.url, "pat", f"/orders/{order.pk}/")
 
-    # A new ship-to in Dallas: the order moves to the Dallas warehouse and the message says why.
+    # A postal code that cannot be placed is refused on its field, with what was typed kept.
     page.locator("#edit-ship-to summary").click()
+    page.get_by_label("Postal code").fill("00000")
+    page.get_by_role("button", name="Save address").click()
+    page.locator("#ship-postal-error").wait_for()
+    assert "correct the address" in page.locator("#ship-postal-error").inner_text()
+    assert page.get_by_label("Postal code").input_value() == "00000"
+    page.screenshot(path=str(SCREENSHOTS / f"order-edit-ship-to-refused-{size}.png"), full_page=True)
+
+    # A new ship-to in Dallas: the order moves to the Dallas warehouse and the message says why.
     page.get_by_label("Street address").fill("1 Main St")
     page.get_by_label("City").fill("Dallas")
     page.get_by_label("State / region").fill("TX")
