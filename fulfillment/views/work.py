@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.htmx import render_page
+from core.sorting import Sort, sort_from
 from fulfillment.models import PickList, ShipmentStatus
 from fulfillment.selectors.order_routing import carrier_service_names
 from fulfillment.selectors.order_routing import service_label as name_service
@@ -48,6 +49,34 @@ from orders.models import OrderStatus
 
 QUEUE_PER_PAGE = 50
 WORK = "fulfillment.work_shipments"
+#: The queue's sortable columns (`?sort=-ship_by`); the default is the most urgent first.
+WORK_SORTS: dict[str, tuple[str, ...]] = {
+    "shipment": ("id",),
+    "location": ("location__code", "id"),
+    "ship_by": ("ship_by", "id"),
+}
+
+
+def work_sort(request: HttpRequest) -> Sort:
+    """The queue's order (and its export's): `?sort=` if it names a column, else by ship-by date."""
+    return sort_from(request.GET.get("sort"), columns=WORK_SORTS, default="ship_by")
+
+
+def work_selection(request: HttpRequest, today: Any) -> tuple[list[Location], Location | None, str, dict[str, int]]:
+    """The locations the person works, the one chosen, the tab and the tabs' counts (page and export alike).
+
+    Without a tab, the first of accept/pick/pack/ship with work in it.
+    """
+    locations = work_locations(user=request.user)
+    by_code = {location.code: location for location in locations}
+    location = by_code.get(request.GET.get("location", ""))
+    if location is None and len(locations) == 1:
+        location = locations[0]
+    tab = request.GET.get("tab", "")
+    counts = work_counts(user=request.user, location=location, today=today)
+    if tab not in counts:
+        tab = next((key for key, _, _ in WORK_TABS[:4] if counts[key]), WORK_TABS[0][0])
+    return locations, location, tab, counts
 
 
 class ReasonForm(forms.Form):
@@ -68,18 +97,10 @@ def work(request: HttpRequest) -> HttpResponse:
     queries does not grow with the queue.
     """
     today = timezone.localdate()
-    locations = work_locations(user=request.user)
-    by_code = {location.code: location for location in locations}
-    location = by_code.get(request.GET.get("location", ""))
-    if location is None and len(locations) == 1:
-        location = locations[0]
-    tab = request.GET.get("tab", "")
-    counts = work_counts(user=request.user, location=location, today=today)
-    if tab not in counts:
-        tab = next((key for key, _, _ in WORK_TABS[:4] if counts[key]), WORK_TABS[0][0])
-    page = Paginator(work_queue(user=request.user, location=location, tab=tab, today=today), QUEUE_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    locations, location, tab, counts = work_selection(request, today)
+    sort = work_sort(request)
+    queue = work_queue(user=request.user, location=location, tab=tab, today=today).order_by(*sort.order_by())
+    page = Paginator(queue, QUEUE_PER_PAGE).get_page(request.GET.get("page"))
     shipments = list(page)
     if tab in ("ship", "shipped") and shipments:
         names = carrier_service_names()
@@ -95,6 +116,7 @@ def work(request: HttpRequest) -> HttpResponse:
         "tab": tab,
         "tabs": [{"key": key, "label": label, "count": counts[key]} for key, _, label in WORK_TABS],
         "page": page,
+        "sort": sort,
         "shipments": shipments,
         "groups": list(groups.values()),
         "picklists": list(open_picklists(user=request.user, location=location)[:20]) if tab in ("pick", "pack") else [],

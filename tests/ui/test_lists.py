@@ -54,10 +54,16 @@ def said(response: Any) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
-def exported(response: Any) -> list[list[str]]:
+def csv_rows(response: Any) -> list[list[str]]:
+    """The rows of a streamed CSV export."""
     assert response.streaming and response["Content-Type"].startswith("text/csv")
-    assert re.fullmatch(r'attachment; filename="orders-\d{8}-\d{4}\.csv"', response["Content-Disposition"])
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def exported(response: Any) -> list[list[str]]:
+    """The rows of an orders export, named for its list and the time it was made."""
+    assert re.fullmatch(r'attachment; filename="orders-\d{8}-\d{4}\.csv"', response["Content-Disposition"])
+    return csv_rows(response)
 
 
 def _orders(net: ReturnNetwork, names: list[str]) -> list[Any]:
@@ -193,7 +199,7 @@ def test_the_returns_queue_sorts_saves_and_exports_alike(net: ReturnNetwork, sta
     assert re.findall(r'<tr data-rma="(RMA-\d+)">', html) == [one.number, two.number]
     assert "Export 2 returns (CSV)" in html and 'data-col="units" aria-sort="descending"' in html
 
-    rows = exported_returns(staff.get(reverse("lists:export", args=["returns"]), {"sort": "customer"}))
+    rows = csv_rows(staff.get(reverse("lists:export", args=["returns"]), {"sort": "customer"}))
     assert rows[0][:4] == ["Return", "Source", "Order", "Channel"]
     assert [row[0] for row in rows[1:]] == [two.number, one.number]
     assert [row[rows[0].index("Units")] for row in rows[1:]] == ["1", "2"]
@@ -204,7 +210,24 @@ def test_the_returns_queue_sorts_saves_and_exports_alike(net: ReturnNetwork, sta
     assert response["Location"] == reverse("returns:index") + "?sort=-units"
 
 
-def exported_returns(response: Any) -> list[list[str]]:
-    assert response.streaming
-    assert response["Content-Disposition"].startswith('attachment; filename="returns-')
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+def test_the_work_queue_sorts_exports_and_keeps_its_queries(
+    net: ReturnNetwork, staff: Client, pat: Any, django_assert_num_queries: Any
+) -> None:
+    orders = _orders(net, ["Ann", "Ben"])
+    work = reverse("fulfillment:work")
+    html = staff.get(work, {"tab": "accept", "sort": "-shipment"}).content.decode()
+    shipments = re.findall(r'<tr data-shipment="(SH-\d+)">', html)
+    assert len(shipments) == 2 and shipments == sorted(shipments, reverse=True)
+    assert "Export 2 shipments (CSV)" in html and "Columns" not in html  # the tabs choose the columns
+
+    rows = csv_rows(staff.get(reverse("lists:export", args=["shipments"]), {"tab": "accept"}))
+    assert rows[0][:4] == ["Shipment", "Status", "Order", "Customer"]
+    assert sorted(row[2] for row in rows[1:]) == sorted(order.number for order in orders)
+    assert {row[4] for row in rows[1:]} == {"dal-dc"} and {row[5] for row in rows[1:]} == {"TEE-BLK-Mx1", "TEE-BLK-Mx2"}
+
+    with CaptureQueriesContext(connection) as few:
+        staff.get(work, {"tab": "accept"})
+    _orders(net, [f"More {n}" for n in range(6)])
+    SavedView.objects.create(owner=pat, list_key="shipments", name="Accept", query="tab=accept")
+    with django_assert_num_queries(len(few)):
+        staff.get(work, {"tab": "accept", "sort": "location"})

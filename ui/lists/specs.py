@@ -11,7 +11,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from fulfillment.selectors.orders import order_search
+from fulfillment.selectors.work import work_queue
 from fulfillment.views.orders.lists import order_sort
+from fulfillment.views.work import WORK, work_selection, work_sort
 from orders.forms import OrderFilterForm
 from orders.selectors import order_filter_choices
 from returns.selectors import return_queue
@@ -38,9 +40,13 @@ class ListSpec:
     permission: str
     columns: tuple[Column, ...]
     rows: Callable[[HttpRequest], QuerySet[Any]]
+    #: False for a list whose page changes its columns by itself (the work queue's tabs): all are exported.
+    hideable: bool = True
 
     def visible(self, cols: list[str]) -> tuple[Column, ...]:
         """The columns `?cols=a&cols=b` (or `?cols=a,b`) asks for, in the list's order; all when none is named."""
+        if not self.hideable:
+            return self.columns
         wanted = {key for value in cols for key in value.split(",") if key}
         chosen = tuple(column for column in self.columns[1:] if column.key in wanted)
         # The first column names the row and opens it: it is always shown.
@@ -118,4 +124,48 @@ RETURNS = ListSpec(
     rows=_return_rows,
 )
 
-LISTS: dict[str, ListSpec] = {spec.key: spec for spec in (ORDERS, RETURNS)}
+
+def _shipment_rows(request: HttpRequest) -> QuerySet[Any]:
+    today = timezone.localdate()
+    _, location, tab, _ = work_selection(request, today)
+    return work_queue(user=request.user, location=location, tab=tab, today=today).order_by(
+        *work_sort(request).order_by()
+    )
+
+
+SHIPMENTS = ListSpec(
+    key="shipments",
+    noun="shipments",
+    url_name="fulfillment:work",
+    permission=WORK,
+    columns=(
+        Column("shipment", "Shipment", ("Shipment", "Status"), lambda s: (s.number, s.get_status_display())),
+        Column(
+            "order",
+            "Order",
+            ("Order", "Customer"),
+            lambda s: (s.order.number, s.order.customer_name),
+        ),
+        Column("location", "Location", ("Location",), lambda s: (s.location.code,)),
+        Column(
+            "contents",
+            "Contents",
+            ("Contents", "Units"),
+            lambda s: (
+                " ".join(f"{line.sku.code}x{line.quantity}" for line in s.lines.all()),
+                sum(line.quantity for line in s.lines.all()),
+            ),
+        ),
+        Column("ship_by", "Ship by", ("Ship by",), lambda s: (s.ship_by.isoformat() if s.ship_by else "",)),
+        Column(
+            "carrier",
+            "Carrier",
+            ("Carrier", "Service", "Tracking", "Shipped"),
+            lambda s: (s.carrier, s.service, s.tracking_number, _when(s.shipped_at)),
+        ),
+    ),
+    rows=_shipment_rows,
+    hideable=False,
+)
+
+LISTS: dict[str, ListSpec] = {spec.key: spec for spec in (ORDERS, RETURNS, SHIPMENTS)}
