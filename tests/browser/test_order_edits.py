@@ -43,9 +43,10 @@ def _order() -> Any:
     )
     tee = make_sku(code="TEE-BLK-M", name="Black tee, M", weight_grams=300)
     mug = make_sku(code="MUG-WHT", name="White mug", weight_grams=450)
+    cap = make_sku(code="CAP-RED", name="Red cap", weight_grams=120)
     for location in (dallas, newyork):
-        stocked(location, tee, 20)
-        stocked(location, mug, 20)
+        for sku in (tee, mug, cap):
+            stocked(location, sku, 20)
     web: Any = ChannelFactory(code="web", name="Web shop")
     return place_order(
         web, [("TEE-BLK-M", 3), ("MUG-WHT", 1)], postal_code="10001", line1="1 Penn Plaza", city="New York"
@@ -97,6 +98,18 @@ def test_edit_an_order_before_pick(chromium: Any, live_server: Any, size: str, v
     assert "Cancelled TEE-BLK-M x1: customer wants two" in page.locator("#timeline").inner_text()
     assert fits_the_screen(page)
     page.screenshot(path=str(SCREENSHOTS / f"order-edit-part-cancelled-{size}.png"), full_page=True)
+
+    # A line added with the SKU box: typing suggests matching SKUs; the new units are reserved too.
+    page.locator("#edit-lines summary").click()
+    page.get_by_label("Add a SKU").press_sequentially("cap")
+    page.locator("#sku-options option[value=CAP-RED]").wait_for(state="attached")
+    page.get_by_label("Add a SKU").fill("CAP-RED")
+    page.get_by_label("Units").fill("2")
+    page.screenshot(path=str(SCREENSHOTS / f"order-edit-lines-{size}.png"), full_page=True)
+    page.get_by_role("button", name="Save lines and reserve again").click()
+    page.locator("#messages [role=status]").get_by_text("lines changed").wait_for()
+    assert page.locator("#order-lines [data-sku=CAP-RED] [data-cell=allocated]").inner_text() == "2"
+    assert fits_the_screen(page)
 
     # Choose the location by hand: the list loads priced, cheapest first; New York is chosen.
     page.locator("#edit-location summary").click()
