@@ -35,6 +35,7 @@ from fulfillment.services.pack_scans import pack_scan_add
 from fulfillment.services.packing import MAX_BOXES, BoxInput, boxes_from_breaks
 from fulfillment.services.work import MAX_PACKAGE_WEIGHT_GRAMS, MAX_SCANS
 from fulfillment.views.work import WORK, _queue_url
+from inventory.models import Location, LocationKind
 from orders.models import OrderStatus
 
 
@@ -110,6 +111,13 @@ def _boxes(request: HttpRequest, scanned: list[str], breaks: list[int], catalog:
     ]
 
 
+def _way_back(location: Location) -> dict[str, str]:
+    """Where the pack screen leads back to: a store's own page (phone first), else the location's work queue."""
+    if location.kind == LocationKind.STORE:
+        return {"queue_url": reverse("fulfillment:pickups") + f"?store={location.code}", "back_label": "Store"}
+    return {"queue_url": _queue_url(location, "pack"), "back_label": "Work queue"}
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required(WORK, raise_exception=True)
 def work_pack(request: HttpRequest, pk: int) -> HttpResponse:
@@ -180,6 +188,6 @@ def work_pack(request: HttpRequest, pk: int) -> HttpResponse:
         "catalog": catalog,
         "can_pack": shipment.status in (ShipmentStatus.ACCEPTED, ShipmentStatus.PICKING),
         "on_hold": shipment.order.status == OrderStatus.ON_HOLD,
-        "queue_url": _queue_url(shipment.location, "pack"),
+        **_way_back(shipment.location),
     }
     return render_page(request, "fulfillment/work/pack.html", context, partial="state", status=status)

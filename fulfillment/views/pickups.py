@@ -39,6 +39,7 @@ from fulfillment.selectors.stores import (
     store_get,
     store_pickups,
     store_requests,
+    store_requests_to_pack,
     user_stores,
 )
 from fulfillment.services import pickup_handover, pickup_lookup, pickup_mark_ready, pickup_start
@@ -92,6 +93,7 @@ def pickups(request: HttpRequest) -> HttpResponse:
         {
             "profile": profile_of(store),
             "requests": list(store_requests(store=store)),
+            "to_pack": list(store_requests_to_pack(store=store)),
             "to_prepare": [p for p in queue if p.status in (PickupStatus.NEW, PickupStatus.PICKING)],
             "ready": [p for p in queue if p.status == PickupStatus.READY],
             "reasons": RejectReason.choices,

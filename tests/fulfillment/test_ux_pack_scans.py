@@ -99,3 +99,15 @@ def test_another_device_resumes_with_the_boxes_and_refuses_a_unit_too_many(bench
     boxes = list(Package.objects.filter(shipment=shipment).order_by("box_number").values_list("scanned", flat=True))
     assert boxes == [[TEE], [TEE, MUG]]
     assert not PackScan.objects.filter(shipment=shipment).exists()
+
+
+def test_the_store_page_leads_an_accepted_request_straight_to_its_pack_screen_and_back(bench):
+    shipment, associate = bench
+    client = signed_in(associate)
+    store_page = client.get(reverse("fulfillment:pickups")).content.decode()
+    pack_url = reverse("fulfillment:work_pack", args=[shipment.pk])
+
+    assert f'href="{pack_url}"' in store_page  # not the desk's work queue, where Pack is off a phone's screen
+    pack_page = client.get(pack_url).content.decode()
+    eyebrow = pack_page.split('class="eyebrow"', 1)[1].split("</span>", 1)[0]
+    assert f"{reverse('fulfillment:pickups')}?store=nyc-store" in eyebrow and "Store" in eyebrow

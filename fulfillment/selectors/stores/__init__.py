@@ -42,6 +42,7 @@ from fulfillment.selectors.stores.screens import (
     store_pickups,
     store_request_get,
     store_requests,
+    store_requests_to_pack,
     user_stores,
 )
 
@@ -74,6 +75,7 @@ __all__ = [
     "store_pickups",
     "store_request_get",
     "store_requests",
+    "store_requests_to_pack",
     "transfer_eta",
     "transfer_sources",
     "transfer_transit_days",

@@ -171,6 +171,16 @@ def store_requests(*, store: Location) -> QuerySet[Shipment]:
     )
 
 
+def store_requests_to_pack(*, store: Location) -> QuerySet[Shipment]:
+    """Ship-from-store requests the store accepted and has still to pack, the earliest ship-by first (one query)."""
+    return (
+        Shipment.objects.filter(location=store, status__in=(ShipmentStatus.ACCEPTED, ShipmentStatus.PICKING))
+        .exclude(order__delivery_method=DeliveryMethod.PICKUP)
+        .select_related("order")
+        .order_by(F("ship_by").asc(nulls_last=True), "pk")
+    )
+
+
 def pickup_get(*, user: AnyUser | object, pk: int) -> Pickup:
     """A pickup at one of the user's stores with its order, lines and shipments, or 404."""
     if not user_has_perm(user, "fulfillment.work_shipments"):  # type: ignore[arg-type]
