@@ -6,6 +6,11 @@ from partners.apis import staff, supplier
 
 urlpatterns = [
     path("partner/purchase-orders", supplier.PartnerPurchaseOrderListView.as_view(), name="api-partner-pos"),
+    path(
+        "partner/purchase-orders/cancellations",
+        supplier.PartnerCancellationListView.as_view(),
+        name="api-partner-po-cancellations",
+    ),
     path("partner/purchase-orders/<int:pk>", supplier.PartnerPurchaseOrderDetailView.as_view(), name="api-partner-po"),
     path(
         "partner/purchase-orders/<int:pk>/acknowledgment",

@@ -154,6 +154,15 @@ def purchase_orders_for_partner(*, partner: Partner, status: str = "") -> QueryS
     return queryset.prefetch_related(_lines()).order_by("id")
 
 
+def purchase_orders_cancelled_for_partner(*, partner: Partner) -> QuerySet[PurchaseOrder]:
+    """A partner's cancelled POs in the order we cancelled them (the cancellations cursor walks this)."""
+    return (
+        PurchaseOrder.objects.filter(partner=partner, status=PurchaseOrderStatus.CANCELLED, cancelled_at__isnull=False)
+        .prefetch_related(_lines())
+        .order_by("cancelled_at", "id")
+    )
+
+
 def purchase_order_of_partner(*, partner: Partner, pk: int) -> PurchaseOrder:
     """One of the partner's POs with its lines; 404 for any other PO (a partner never learns it exists)."""
     try:

@@ -2,6 +2,8 @@
 
 - `GET /partner/purchase-orders?cursor=&status=`: the partner's POs, oldest first, with a cursor:
   keep the `next` link and ask again later for the new ones.
+- `GET /partner/purchase-orders/cancellations?cursor=`: the partner's POs we cancelled, in the order we
+  cancelled them, with the same kind of cursor: an old PO cancelled today comes after the cursor kept.
 - `GET /partner/purchase-orders/{id}`; another partner's PO is a 404.
 - `POST /partner/purchase-orders/{id}/acknowledgment`, `.../ship-notices`, `.../invoices`,
   `POST /partner/inventory`: each body is kept on the PO's document trail, applied by the same
@@ -30,7 +32,11 @@ from core.api import flatten_errors
 from core.idempotency import HEADER, IDEMPOTENCY_PARAMETER, idempotent
 from partners.auth import IsPartner, PartnerApiKeyAuthentication, PartnerPrincipal
 from partners.models import DocumentKind, DocumentStatus, Exchange, Partner, PartnerDocument, PurchaseOrder
-from partners.selectors import purchase_order_of_partner, purchase_orders_for_partner
+from partners.selectors import (
+    purchase_order_of_partner,
+    purchase_orders_cancelled_for_partner,
+    purchase_orders_for_partner,
+)
 from partners.serializers import (
     AcknowledgmentSerializer,
     AppliedSerializer,
@@ -91,6 +97,12 @@ class PurchaseOrderCursor(CursorPagination):
             raise ValidationError(
                 {"cursor": ["Not a cursor from this API: start without one, or follow the `next` link as given."]}
             ) from exc
+
+
+class CancellationCursor(PurchaseOrderCursor):
+    """By when we cancelled (a PO opened long ago and cancelled now is new in this feed)."""
+
+    ordering = "cancelled_at"
 
 
 class SupplierView(GenericAPIView):
@@ -179,6 +191,23 @@ def _apply_to_po(
     incoming: Any = body  # each document serializer has `to_document(po_number)`
     document = apply(partner, incoming.to_document(po.number), raw, request.headers.get(HEADER, ""))
     return _answer(document, partner, po)
+
+
+class PartnerCancellationListView(SupplierView):
+    pagination_class = CancellationCursor
+    serializer_class = PurchaseOrderSerializer
+
+    @extend_schema(
+        summary="List your purchase orders we cancelled",
+        description="In the order we cancelled them, 50 a page (`limit` up to 200). Keep the last `next` link "
+        "and ask again later: a purchase order cancelled since is there, however old it is. Stop work on it: "
+        "its `status` is `cancelled` and `cancel_reason` says why.",
+        responses={200: PurchaseOrderSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        """The partner's cancelled POs (only its own), with a cursor."""
+        page = self.paginate_queryset(purchase_orders_cancelled_for_partner(partner=self.partner()))
+        return self.get_paginated_response(PurchaseOrderSerializer(page, many=True).data)
 
 
 class PartnerPurchaseOrderDetailView(SupplierView):
