@@ -131,7 +131,12 @@ class ScanForm(forms.Form):
         label="Scan the RMA or order barcode",
         max_length=100,
         widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autofocus": True, "placeholder": "RMA-000123, SO-000123 or tracking number"}
+            attrs={
+                "autocomplete": "off",
+                "autofocus": True,
+                "placeholder": "RMA-000123, SO-000123 or tracking number",
+                "data-scan": "",
+            }
         ),
     )
 
@@ -269,8 +274,10 @@ class ReferenceForm(forms.Form):
 
 
 class CounterLookupForm(forms.Form):
+    """Scan first: the receipt's barcode alone is enough to start; the proof is asked for next."""
+
     order = forms.CharField(
-        label="Order number",
+        label="Scan the receipt or order barcode",
         max_length=100,
         widget=forms.TextInput(
             attrs={
@@ -278,15 +285,25 @@ class CounterLookupForm(forms.Form):
                 "autofocus": True,
                 "placeholder": "SO-000123 or the receipt's order id",
                 "inputmode": "text",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "data-scan": "",
             }
         ),
     )
+    # Optional in the form so a scan alone submits; the view still opens no order without it.
     check = forms.CharField(
         label="Customer's email, postal code or last name",
         max_length=254,
+        required=False,
         help_text="As on the order: the order opens only when it matches.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "ada@example.com, 10001 or Lovelace"}),
     )
+
+    def ask_for_proof(self) -> None:
+        """After a scan without the proof: the cursor goes to the proof, the scanned code stays."""
+        self.fields["order"].widget.attrs.pop("autofocus", None)
+        self.fields["check"].widget.attrs["autofocus"] = True
 
 
 class PolicyForm(forms.Form):

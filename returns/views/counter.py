@@ -39,7 +39,12 @@ def counter(request: HttpRequest) -> HttpResponse:
     form = None
     status = 200
     open_returns = []
-    if store is not None and lookup.is_valid():
+    needs_proof = False
+    if store is not None and lookup.is_valid() and not lookup.cleaned_data["check"]:
+        # A scanned receipt alone never says whether the order exists: numbers are sequential.
+        needs_proof = True
+        lookup.ask_for_proof()
+    elif store is not None and lookup.is_valid():
         order = counter_order(lookup.cleaned_data["order"], lookup.cleaned_data["check"])
         if order is None:
             lookup.add_error(
@@ -82,6 +87,7 @@ def counter(request: HttpRequest) -> HttpResponse:
         "store": store,
         "stores": stores,
         "lookup": lookup,
+        "needs_proof": needs_proof,
         "order": order,
         "form": form,
         "rows": form.rows() if form is not None else [],

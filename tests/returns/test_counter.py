@@ -109,7 +109,13 @@ def test_the_counter_needs_the_order_number_and_the_customers_email_postcode_or_
 ):
     number_only = client.get(f"/returns/counter/?order={order.number}")
     assert b"Ada Lovelace" not in number_only.content and b"Take back and receive here" not in number_only.content
-    assert b"This field is required." in number_only.content
+    # Scan first: the number alone asks for the proof without saying whether the order exists.
+    assert f"{order.number} scanned. Now ask for the email, postal code or last name".encode() in number_only.content
+    unknown_only = client.get("/returns/counter/?order=SO-999999")
+    assert b"SO-999999 scanned. Now ask for the email" in unknown_only.content
+    assert (
+        b'name="check"' in number_only.content and b"autofocus" in number_only.content.split(b'name="check"')[1][:200]
+    )
     wrong = client.get(f"/returns/counter/?order={order.number}&check=Babbage")
     assert b"Ada Lovelace" not in wrong.content and b"No order with that number and that email" in wrong.content
     for proof in ("ada@EXAMPLE.com", "75201", "lovelace"):
