@@ -10,7 +10,7 @@ import pytest
 from core.errors import Conflict
 from fulfillment.demo import seed_carriers
 from fulfillment.models import RoutingDecision, ShipmentStatus
-from fulfillment.services import cost_model_forget
+from fulfillment.services import cost_model_forget, shipment_reject
 from fulfillment.services.order_edits import order_location_choose
 from fulfillment.services.routing.pinned import order_locations_priced
 from inventory.models import LocationKind, StockLevel
@@ -88,3 +88,12 @@ def test_a_location_without_the_units_is_refused_and_nothing_moves(network: dict
 
     assert order.shipments.get().status == ShipmentStatus.REQUESTED
     assert StockLevel.objects.get(location=network["newyork"], sku=network["tee"]).reserved == 2
+
+
+def test_a_location_that_rejected_the_order_is_not_offered(network: dict[str, Any], web: Any) -> None:
+    order = place_order(web, [("TEE-BLK-M", 2)], postal_code="10001").order
+    shipment_reject(shipment=order.shipments.get(), reason="short-staffed", actor=None)
+
+    priced = order_locations_priced(order=order)
+
+    assert [price.location.code for price in priced] == ["dal-dc"]

@@ -100,6 +100,8 @@ def order_locations_priced(*, order: Order) -> list[LocationPrice]:
     cost_model = cost_model_load()
     priced = []
     for candidate in candidates:
+        if candidate.code in rules.excluded_locations or candidate.kind in rules.excluded_kinds:
+            continue  # the merchant's rules or an earlier rejection keep it out: not a choice
         own = held.get(candidate.code, {})
         available = {sku: candidate.available.get(sku, 0) + own.get(sku, 0) for sku in {*candidate.available, *own}}
         alone = dataclasses.replace(candidate, available=available)
