@@ -89,7 +89,7 @@ def test_search_on_a_phone_lists_the_kinds_and_says_when_nothing_matches(chromiu
     errors = watch(page)
     sign_in(page, live_server.url, "pat", "/")
 
-    box = page.get_by_role("searchbox", name="Search orders, SKUs, returns, tracking and pickup codes")
+    box = page.get_by_role("searchbox", name="Find an order, SKU, return, parcel or pickup")
     box.fill("mug")
     live = page.locator("#site-search-live")
     live.get_by_text("MUG-WHT").wait_for()
