@@ -5,6 +5,7 @@ from fulfillment.views.carrier_webhooks import carrier_webhook
 from fulfillment.views.consolidation import consolidation
 from fulfillment.views.drift import rate_drift
 from fulfillment.views.orders.address import order_address_accept_view
+from fulfillment.views.work_bulk import work_accept_bulk
 
 app_name = "fulfillment"
 
@@ -31,6 +32,7 @@ urlpatterns = [
     path("orders/<int:pk>/address/accept/", order_address_accept_view, name="order_address_accept"),
     path("work/", views.work, name="work"),
     path("consolidation/", consolidation, name="consolidation"),
+    path("work/shipments/accept/", work_accept_bulk, name="work_accept_bulk"),
     path("work/shipments/<int:pk>/accept/", views.work_accept, name="work_accept"),
     path("work/shipments/<int:pk>/reject/", views.work_reject, name="work_reject"),
     path("work/shipments/<int:pk>/pack/", views.work_pack, name="work_pack"),
