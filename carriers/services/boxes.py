@@ -18,6 +18,7 @@ from inventory.models import Location
 MAX_SIDE_CM = Decimal("274.0")
 #: The heaviest parcel a parcel carrier takes (70 kg, about 150 lb).
 MAX_WEIGHT_GRAMS = 70_000
+GRAMS_PER_POUND = 453.59237
 _TENTH = Decimal("0.1")
 
 
@@ -60,7 +61,9 @@ def box_spec_check(spec: BoxSpec) -> BoxSpec:
         raise ValidationFailed("Max weight must be more than 0 g.", field="max_weight_grams")
     if spec.max_weight_grams > MAX_WEIGHT_GRAMS:
         raise ValidationFailed(
-            f"Max weight must be at most {MAX_WEIGHT_GRAMS:,} g (the carriers' parcel limit).", field="max_weight_grams"
+            f"Max weight must be at most {MAX_WEIGHT_GRAMS:,} g ({MAX_WEIGHT_GRAMS / GRAMS_PER_POUND:.0f} lb), "
+            "the carriers' parcel limit.",
+            field="max_weight_grams",
         )
     if spec.tare_grams >= spec.max_weight_grams:
         raise ValidationFailed(
