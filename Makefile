@@ -19,6 +19,7 @@ demo: venv
 	$(PY) manage.py seed_demo --seed 42 --if-empty
 	$(PY) manage.py seed_demo_returns
 	$(PY) manage.py seed_store_orders
+	$(PY) manage.py seed_demo_partners
 	$(PY) manage.py seed_demo --carrier-accounts
 	$(PY) bin/demo.py
 
