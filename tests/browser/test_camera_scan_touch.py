@@ -11,11 +11,18 @@ from typing import Any
 import pytest
 
 from core.roles import STORE_ASSOCIATE
+from fulfillment.demo import seed_carriers
+from fulfillment.services import cost_model_forget
 from tests.browser.support import PASSWORD, PHONE, SCREENSHOTS, fits_the_screen
-from tests.browser.test_camera_scan import counter  # noqa: F401 - the fixture: a store with a ready pickup
-from tests.factories import user_with_role
+from tests.browser.test_camera_scan import (
+    ALWAYS_OPEN,
+    counter,  # noqa: F401 - the fixture: a store with a ready pickup
+)
+from tests.factories import SKUFactory, stocked, user_with_role
+from tests.factories.orders import ChannelFactory, place_order
 from tests.factories.partners import dropship_network
 from tests.factories.returns import return_network
+from tests.factories.stores import make_store, set_store_settings
 from tests.partners.test_portal import supplier_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -79,3 +86,32 @@ def test_the_supplier_portal_has_thumb_sized_targets(chromium: Any, live_server:
     page.locator("[data-po] a").first.click()
     page.wait_for_url("**/partners/portal/orders/*/")
     check(page, "portal-po")
+
+
+def test_an_associate_accepts_two_requests_at_once_on_a_phone(chromium: Any, live_server: Any) -> None:
+    seed_carriers()
+    cost_model_forget()
+    store = set_store_settings(make_store("nyc-store", name="New York Store"), hours=ALWAYS_OPEN)
+    tee: Any = SKUFactory(code="TEE-BLK-M", name="Black tee, M", weight_grams=300)
+    stocked(store, tee, 20)
+    web = ChannelFactory(code="web", name="Web shop")
+    shipments = [
+        place_order(web, [("TEE-BLK-M", 1)], external_id=f"W-{n}", postal_code="10001").order.shipments.get()
+        for n in range(3)
+    ]
+    assert {shipment.location.code for shipment in shipments} == {"nyc-store"}
+    user_with_role(STORE_ASSOCIATE, username="ny-associate", locations=[store])
+    page = sign_in_on_phone(chromium, live_server.url, "ny-associate")
+    page.goto(f"{live_server.url}/fulfillment/work/?tab=accept")
+
+    page.get_by_label(f"Select {shipments[0].number}").check()
+    page.get_by_label(f"Select {shipments[2].number}").check()
+    check(page, "work-accept-ticked")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Accept selected").click()
+
+    said = page.locator(".msg").all_inner_texts()
+    assert any(f"2 accepted: {shipments[0].number}, {shipments[2].number}." in text for text in said), said
+    assert page.locator(f'tr[data-shipment="{shipments[1].number}"]').is_visible()
+    assert page.locator(f'tr[data-shipment="{shipments[0].number}"]').count() == 0
+    check(page, "work-accept-done")
