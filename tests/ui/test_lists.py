@@ -231,3 +231,22 @@ def test_the_work_queue_sorts_exports_and_keeps_its_queries(
     SavedView.objects.create(owner=pat, list_key="shipments", name="Accept", query="tab=accept")
     with django_assert_num_queries(len(few)):
         staff.get(work, {"tab": "accept", "sort": "location"})
+
+
+def test_the_stock_movements_list_filters_sorts_exports_and_keeps_to_the_readers_locations(
+    net: ReturnNetwork, staff: Client, client: Client, django_assert_num_queries: Any
+) -> None:
+    movements = reverse("lists:movements")
+    html = staff.get(movements, {"sku": "MUG-WHT", "sort": "location"}).content.decode()
+    assert html.count("<tr data-movement=") == 1 and "MUG-WHT" in html and "Export 1 movements (CSV)" in html
+    rows = csv_rows(staff.get(reverse("lists:export", args=["movements"]), {"kind": "receipt", "sort": "-location"}))
+    assert rows[0][:5] == ["When", "Movement", "SKU", "SKU name", "Location"]
+    assert [row[4] for row in rows[1:]] == ["nyc-store"] + ["dal-dc"] * 3  # the store's tee, then the DC's three
+
+    with django_assert_num_queries(8):  # session, user, permissions, locations, count, rows, saved views
+        staff.get(movements, {"sort": "-on_hand", "kind": "receipt"})
+
+    store_client = Client()
+    store_client.force_login(user_with_role(STORE_ASSOCIATE, username="nyc", locations=[net.store]))
+    html = store_client.get(movements).content.decode()
+    assert html.count("<tr data-movement=") == 1 and "dal-dc" not in html.split('id="movements"')[1]

@@ -18,6 +18,7 @@ from orders.forms import OrderFilterForm
 from orders.selectors import order_filter_choices
 from returns.selectors import return_queue
 from returns.views.queue import return_filters, return_sort
+from ui.lists.movements import movement_list_rows
 
 
 @dataclass(frozen=True)
@@ -168,4 +169,36 @@ SHIPMENTS = ListSpec(
     hideable=False,
 )
 
-LISTS: dict[str, ListSpec] = {spec.key: spec for spec in (ORDERS, RETURNS, SHIPMENTS)}
+MOVEMENTS = ListSpec(
+    key="movements",
+    noun="movements",
+    url_name="lists:movements",
+    permission="inventory.view_stockmovement",
+    columns=(
+        Column("when", "When", ("When", "Movement"), lambda m: (_when(m.created_at), m.pk)),
+        Column("sku", "SKU", ("SKU", "SKU name"), lambda m: (m.sku.code, m.sku.name)),
+        Column("location", "Location", ("Location",), lambda m: (m.location.code,)),
+        Column("kind", "Kind", ("Kind", "Reason"), lambda m: (m.get_kind_display(), m.reason_code)),
+        Column(
+            "on_hand",
+            "On hand",
+            ("On hand change", "On hand after", "Reserved change", "Reserved after"),
+            lambda m: (m.on_hand_delta, m.on_hand_after, m.reserved_delta, m.reserved_after),
+        ),
+        Column(
+            "document",
+            "Document",
+            ("Document", "Document id"),
+            lambda m: (m.document_type, m.document_id),
+        ),
+        Column(
+            "who",
+            "Who",
+            ("Who", "Note"),
+            lambda m: (m.actor.get_username() if m.actor else "", m.note),
+        ),
+    ),
+    rows=movement_list_rows,
+)
+
+LISTS: dict[str, ListSpec] = {spec.key: spec for spec in (ORDERS, RETURNS, SHIPMENTS, MOVEMENTS)}
