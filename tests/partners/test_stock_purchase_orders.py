@@ -9,8 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from core.errors import ValidationFailed
+from core.roles import BACK_OFFICE, SUPPLIER
 from fulfillment.models import LinehaulLane
 from inventory.models import LocationKind, MovementKind, StockLevel, StockMovement
 from inventory.services import StockLine
@@ -24,10 +26,10 @@ from partners.models import (
     PurchaseOrderKind,
     PurchaseOrderStatus,
 )
-from partners.services import invoice_apply, purchase_order_create_for_stock, ship_notice_apply
+from partners.services import invoice_apply, partner_user_set, purchase_order_create_for_stock, ship_notice_apply
 from planning.models import DemandForecast, ForecastScope, ProposalKind, ProposalStatus, ReplenishmentProposal
 from planning.services.proposals import proposal_apply, proposals_compute
-from tests.factories import LocationFactory, SKUFactory, stocked
+from tests.factories import LocationFactory, SKUFactory, stocked, user_with_role
 from tests.factories.partners import PartnerFactory, sku_cost
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +167,24 @@ def test_a_purchase_proposal_nobody_supplies_says_what_to_set_up(warehouse: Any,
     with pytest.raises(Exception, match="add its cost to a supplier"):
         proposal_apply(proposal=proposal, quantity=5, actor=None)
     assert not PurchaseOrder.objects.exists()
+
+
+def test_staff_and_the_supplier_see_a_stock_po_as_stock_for_our_location(
+    client: Any, warehouse: Any, tee: Any, supplier: Any, django_assert_max_num_queries: Any
+) -> None:
+    po = purchase_order_create_for_stock(
+        partner=supplier, location=warehouse, lines=[StockLine(tee.pk, 6)], reference="Replenishment RP-000009"
+    )
+    client.force_login(user_with_role(BACK_OFFICE, username="blair"))
+
+    with django_assert_max_num_queries(12):
+        listed = client.get(reverse("partners:po_list")).content.decode()
+    assert po.number in listed and 'Stock for <span class="mono">dal-dc</span>' in listed
+    detail = client.get(reverse("partners:po_detail", args=[po.pk])).content.decode()
+    assert "Replenishment RP-000009" in detail and "Dallas DC" in detail
+
+    person = user_with_role(SUPPLIER, username="sam-acme")
+    partner_user_set(user=person, partner=supplier)
+    client.force_login(person)
+    portal = client.get(reverse("partners:portal_po", args=[po.pk])).content.decode()
+    assert "Dallas DC" in portal and "1 Commerce St" in portal
