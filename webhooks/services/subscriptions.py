@@ -8,6 +8,7 @@ rotation, when deliveries carry both signatures.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -172,12 +173,29 @@ def _types_key() -> str:
     return f"webhooks:subscribed-types:{connection.settings_dict.get('NAME')}"
 
 
+# Read two or three times per order (the order, its routing, its stock): a copy in this process
+# spares those Redis round trips. Another process's endpoint change is seen here within this long.
+SUBSCRIBED_TYPES_LOCAL_TTL = 5.0
+_local: dict[str, tuple[float, frozenset[str]]] = {}
+
+
 def subscribed_types() -> frozenset[str]:
     """The event types at least one enabled endpoint receives (cached for five minutes, forgotten on any change).
 
-    With the cache down it asks the database every time: slower, never wrong.
+    This process keeps its own copy for `SUBSCRIBED_TYPES_LOCAL_TTL` seconds; a change made here
+    forgets it at once. With the cache down it asks the database every time: slower, never wrong.
     """
     key = _types_key()
+    kept = _local.get(key)
+    if kept is not None and kept[0] > time.monotonic():
+        return kept[1]
+    types = _subscribed_types_shared(key)
+    _local[key] = (time.monotonic() + SUBSCRIBED_TYPES_LOCAL_TTL, types)
+    return types
+
+
+def _subscribed_types_shared(key: str) -> frozenset[str]:
+    """The types from the shared cache, or from the database (then cached)."""
     try:
         cached = cache.get(key)
     except Exception:
@@ -197,6 +215,7 @@ def subscribed_types() -> frozenset[str]:
 
 def subscribed_types_forget() -> None:
     """Forget the cached types (after any change of an endpoint), so the next change reads them again."""
+    _local.pop(_types_key(), None)
     try:
         cache.delete(_types_key())
     except Exception:
