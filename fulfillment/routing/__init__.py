@@ -3,7 +3,7 @@
 Entry point::
 
     plan(request: RouteRequest, candidates: Sequence[Candidate], cost_model: CostModel,
-         rules: Rules | None = None, *, time_budget_ms: float = 40.0,
+         rules: Rules | None = None, *, time_budget_ms: float = 1000.0,
          consolidation: Consolidation | None = None) -> Plan
 
 `request` holds the lines (SKU, quantity, unit weight), the destination's coordinates, the
@@ -38,7 +38,8 @@ keep-together groups; the channel's `location_pool`. A pickup is served by its p
 alone (the rest backordered; the pool does not bind it).
 
 The reason also names the pool that bound the order and the partner terms it pays, and, when
-future costs moved the plan (`lookahead.py` plans the order again priced for today alone), what
+future costs moved the plan (`lookahead.py` compares it with the plan the search priced cheapest
+for today alone), what
 it kept where and for whose demand ("keeps the last 3 units at rno-dc for Pacific demand: $3.60
 expected future cost saved for $1.17 more now").
 
@@ -49,12 +50,14 @@ How (`planner._solve_fast`), per priority tier:
 2. If a lower bound shows no plan of three or more locations can be cheaper, the best is
    proven optimal: method "single" (one location) or "exact".
 3. Otherwise a greedy cover tightens the best plan, and a MILP (`milp.py`, HiGHS) over the
-   locations that could still take part searches for anything cheaper, within the time
+   locations that could still take part searches for anything cheaper, within the work
    budget: method "milp" when it proves optimality.
 4. If the budget runs out first: the best plan found, improved by local search
    (`heuristic.py`): method "heuristic".
-Ties go to fewer packages, then to locations with lower priority, then nearer, then code. The same input
-gives the same plan (HiGHS is deterministic) unless the MILP budget is what stops it.
+The budget is counted work (`budget.py`: sets solved exactly, MILP nodes), not time, so the
+same input gives the same plan however loaded the machine is; `time_budget_ms` is only a
+safety cap far above a normal plan's time. Runner-ups (`Plan.alternatives`) are described when
+first read. Ties go to fewer packages, then to locations with lower priority, then nearer, then code.
 
 Consolidation (`consolidate.py`, only with `consolidation`, for a plan of two or more
 shipments): each node (the hubs nearest the destination, the plan's own locations and the

@@ -3,14 +3,25 @@
 The router prices a unit taken from a location at its carrier costs plus `Candidate.future_costs`
 (what using it now is expected to cost later orders). When that moves the plan, the reason says
 which units it kept where, for whose demand, and what it paid for that now.
+
+The plan it is compared with is the cheapest for today among those the search already priced
+(every one-location plan, and the splits it explored), not a second search: planning the order
+again only to word the reason made a priced order several times slower.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
+import numpy as np
+
+from .costs import CompiledCostModel
+from .problem import Solution
+from .report import Stage, build_shipment, plan_costs
+from .search import Singles
 from .types import Candidate, Plan
 
 ZERO = Decimal("0.00")
@@ -75,16 +86,58 @@ def future_cost_note(chosen: Plan, myopic: Plan, candidates: Sequence[Candidate]
     )
 
 
+def best_for_today(stage: Stage, compiled: CompiledCostModel) -> Plan | None:
+    """The cheapest plan for today alone (future costs left out) among those `stage` priced.
+
+    Candidates: the chosen plan, the search's pool, nothing shipped, and every one-location
+    plan (vectorised). Only its shipments and costs are filled in (it is compared, not shown);
+    None when it is the chosen plan itself.
+    """
+    p = stage.problem
+    zero = np.zeros(len(p.skus))
+    future = np.vstack([zero if site.future_unit is None else site.future_unit for site in p.sites] or [zero])
+    singles = Singles(p)
+    today_singles = singles.cost - (p.avail * future[: len(p.sites)]).sum(axis=1)
+
+    def today(solution: Solution) -> float:
+        taken = zip(solution.sites, solution.quantities, strict=True)
+        return solution.cost - sum(float(future[s] @ np.asarray(q, dtype=float)) for s, q in taken)
+
+    found = [(today(s), s) for s in (stage.solution, *stage.pool, p.empty())]
+    found += [
+        (float(cost), singles.solution(p, site))
+        for site, cost in enumerate(today_singles.tolist())
+        if math.isfinite(cost)
+    ]
+    _cost, best = min(found, key=lambda pair: (round(pair[0], 4), len(pair[1].sites), pair[1].sites))
+    if best.sites == stage.solution.sites and best.quantities == stage.solution.quantities:
+        return None  # the prices did not move the plan
+    shipments = [build_shipment(p, compiled, s, q) for s, q in zip(best.sites, best.quantities, strict=True)]
+    backordered = p.total_units - sum(sum(q) for q in best.quantities)
+    total, breakdown = plan_costs(shipments, p.backorder * backordered)
+    return Plan(
+        shipments=tuple(shipments),
+        backorders={},
+        total_cost=total,
+        cost_breakdown=breakdown,
+        reason="",
+        alternatives=(),
+        method=stage.method,
+    )
+
+
 def explain_future_costs(
-    chosen: Plan, candidates: Sequence[Candidate], skus: Sequence[str], myopic: Callable[[list[Candidate]], Plan]
+    chosen: Plan, candidates: Sequence[Candidate], skus: Sequence[str], myopic: Callable[[], Plan | None]
 ) -> Plan:
     """The chosen plan, its reason extended when future costs changed the choice.
 
-    `myopic` plans the same order on the candidates it is given (here: without future costs).
+    `myopic` gives the plan to compare with: the best for today alone (`best_for_today`), called
+    only when some candidate prices a unit of the order for the future (None: the same plan).
     """
     if not chosen.shipments or not has_future_costs(candidates, skus):
         return chosen
-    note = future_cost_note(chosen, myopic(without_future_costs(candidates)), candidates)
+    today = myopic()
+    note = "" if today is None else future_cost_note(chosen, today, candidates)
     if not note:
         return chosen
     return replace(chosen, reason=f"{chosen.reason}; {note}")

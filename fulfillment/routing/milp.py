@@ -109,10 +109,13 @@ def solve_milp(
     *,
     time_limit_s: float | None = None,
     cutoff: float | None = None,
+    max_nodes: int | None = None,
 ) -> MilpResult:
-    """Solve the problem restricted to `sites` exactly (or until the time limit).
+    """Solve the problem restricted to `sites` exactly (or until the node or time limit).
 
     With `cutoff`, only solutions cheaper than it are searched (None means none exists below it).
+    `max_nodes` bounds branch-and-bound by counted work, so the answer does not depend on the
+    machine's load; `time_limit_s` is then only a safety cap.
     """
     p = problem
     n_skus = len(p.skus)
@@ -184,6 +187,8 @@ def solve_milp(
     highs.setOptionValue("mip_abs_gap", TIE_EPS / 10)
     if time_limit_s is not None:
         highs.setOptionValue("time_limit", float(time_limit_s))
+    if max_nodes is not None:
+        highs.setOptionValue("mip_max_nodes", int(max_nodes))
     if cutoff is not None:
         highs.setOptionValue("objective_bound", float(cutoff))
     highs.passModel(

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import itertools
 import math
-import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
 
+from .budget import Budget
 from .consolidate import consolidate
 from .costs import cents_to_decimal, compile_cost_model, haversine_miles, late_days, service_rank, ship_date
 from .heuristic import greedy_cover, improve
-from .lookahead import explain_future_costs
+from .lookahead import best_for_today, explain_future_costs, without_future_costs
 from .milp import solve_milp
 from .problem import EPS, Problem, Solution, build_problem, merge_lines, merged_groups
-from .report import Stage, alternatives, build_shipment, day_label, plan_costs, reason
+from .report import Stage, build_shipment, day_label, lazy_alternatives, plan_costs, reason
 from .search import Singles, enumerate_plans, unit_floor, unsafe_skus
 from .types import (
     LOCATION_KINDS,
@@ -31,7 +31,9 @@ from .types import (
     Rules,
 )
 
-DEFAULT_TIME_BUDGET_MS = 40.0
+# Only a safety cap: the search is bounded by counted work (`budget.py`), so a plan does not
+# depend on machine load; a normal plan takes well under a tenth of this.
+DEFAULT_TIME_BUDGET_MS = 1000.0
 _METHOD_ORDER = ("single", "exact", "milp", "heuristic")
 _MIN_MILP_SECONDS = 0.005
 MAX_UNSAFE_CHOICES = 16
@@ -53,23 +55,29 @@ def plan(
     With `consolidation` (the channel allows it), a plan that splits may become one parcel
     from a node the other locations send their units to first (`consolidate`).
     """
-    deadline = _time.perf_counter() + time_budget_ms / 1000.0
+    budget = Budget.capped(time_budget_ms)
     rules = rules or Rules()
 
     def solve(problem: Problem) -> tuple[Solution, str, list[Solution]]:
-        return _solve_fast(problem, deadline)
+        return _solve_fast(problem, budget)
 
-    def route(offered: Sequence[Candidate]) -> Plan:
-        found = _route(request, offered, cost_model, rules, solve)
+    def route(offered: Sequence[Candidate]) -> tuple[Plan, list[Stage]]:
+        found, stages = _route(request, offered, cost_model, rules, solve)
         if consolidation is None or len(found.shipments) < 2:
-            return found
-        return consolidate(
-            request, offered, compile_cost_model(cost_model), rules, consolidation, found, deadline=deadline
+            return found, stages
+        merged = consolidate(
+            request, offered, compile_cost_model(cost_model), rules, consolidation, found, deadline=budget.deadline
         )
+        return merged, stages
 
-    chosen = route(candidates)  # then a little more budget to say whether future costs moved it
-    deadline = max(deadline, _time.perf_counter() + time_budget_ms / 4000.0)
-    return explain_future_costs(chosen, candidates, [line.sku for line in request.lines], route)
+    chosen, stages = route(candidates)
+
+    def myopic() -> Plan | None:
+        if len(stages) == 1 and not chosen.legs:
+            return best_for_today(stages[0], compile_cost_model(cost_model))
+        return route(without_future_costs(candidates))[0]  # tiers or consolidation: plan again (rare)
+
+    return explain_future_costs(chosen, candidates, [line.sku for line in request.lines], myopic)
 
 
 def solve_exact(
@@ -92,10 +100,10 @@ def solve_exact(
         solution = result.solution or problem.empty()
         return solution, "milp" if result.optimal else "heuristic", [solution]
 
-    return _route(request, candidates, cost_model, rules or Rules(), solve)
+    return _route(request, candidates, cost_model, rules or Rules(), solve)[0]
 
 
-def _solve_fast(problem: Problem, deadline: float) -> tuple[Solution, str, list[Solution]]:
+def _solve_fast(problem: Problem, budget: Budget) -> tuple[Solution, str, list[Solution]]:
     """Enumerate sets of sites by size with bounds; the MILP only if that cannot prove the best."""
     p = problem
     if not p.sites or p.max_packages == 0:
@@ -104,7 +112,7 @@ def _solve_fast(problem: Problem, deadline: float) -> tuple[Solution, str, list[
     unsafe = unsafe_skus(p, singles)
     choices = math.prod(int(p.qty[s]) + 1 for s in unsafe) if unsafe is not None else 0
     if unsafe == []:
-        best, pool, exact = enumerate_plans(p, singles, deadline)
+        best, pool, exact = enumerate_plans(p, singles, budget)
     elif unsafe is not None and choices <= MAX_UNSAFE_CHOICES:
         # some units may be better backordered: try every quantity of them, the rest as usual
         best, pool, exact = p.empty(), [], True
@@ -112,7 +120,7 @@ def _solve_fast(problem: Problem, deadline: float) -> tuple[Solution, str, list[
             qty = p.qty.copy()
             qty[unsafe] = shipped
             sub = replace(p, qty=qty, avail=np.minimum(p.avail, qty))
-            found, seen, solved = enumerate_plans(sub, Singles(sub), deadline)
+            found, seen, solved = enumerate_plans(sub, Singles(sub), budget)
             exact = exact and solved
             for solution in [found, *seen]:
                 mapped = p.solution(dict(zip(solution.sites, solution.quantities, strict=True)))
@@ -132,10 +140,10 @@ def _solve_fast(problem: Problem, deadline: float) -> tuple[Solution, str, list[
     keep = np.flatnonzero(singles.base + unit_floor(p) < best.cost - EPS)
     if len(keep) == 0:  # no plan at all can beat `best`
         return best, "single" if len(best.sites) <= 1 else "exact", pool
-    left = deadline - _time.perf_counter()
-    if left < _MIN_MILP_SECONDS:
+    left = budget.seconds_left()
+    if left < _MIN_MILP_SECONDS:  # the safety cap, not the normal way out
         return improve(p, best), "heuristic", pool
-    result = solve_milp(p, keep.tolist(), time_limit_s=left, cutoff=best.cost - EPS)
+    result = solve_milp(p, keep.tolist(), time_limit_s=left, cutoff=best.cost - EPS, max_nodes=budget.milp_nodes)
     if result.solution is not None and result.solution.key() < best.key():
         best = result.solution
         pool.append(best)
@@ -177,13 +185,14 @@ def _tiers(rules: Rules, candidates: Sequence[Candidate]) -> list[frozenset[str]
 
 def _route(
     request: RouteRequest, candidates: Sequence[Candidate], cost_model: CostModel, rules: Rules, solve: StageSolver
-) -> Plan:
+) -> tuple[Plan, list[Stage]]:
+    """The plan, and the stages (tiers) that found it."""
     _validate(request, candidates)
     skus, qty, weight = merge_lines(request)
     compiled = compile_cost_model(cost_model)
     groups = merged_groups(rules.keep_together, skus)
     if request.pickup_location is not None:
-        return _pickup(request, candidates, cost_model, rules, skus, qty, weight)
+        return _pickup(request, candidates, cost_model, rules, skus, qty, weight), []
     remaining = list(qty)
     packages_left = rules.max_packages
     blocked: set[int] = set()
@@ -223,11 +232,11 @@ def _route(
     backorders = {sku: r for sku, r in zip(skus, remaining, strict=True) if r > 0}
     total, breakdown = plan_costs(shipments, compiled.backorder * sum(remaining))
     method = max((stage.method for stage in stages), key=_METHOD_ORDER.index, default="single")
-    runner_ups: tuple[Alternative, ...] = ()
+    runner_ups: Sequence[Alternative] = ()
     if len(stages) == 1:
         stage = stages[0]
-        runner_ups = alternatives(stage.problem, compiled, stage.solution, stage.pool)
-    return Plan(
+        runner_ups = lazy_alternatives(stage.problem, compiled, stage.solution, stage.pool)
+    found = Plan(
         shipments=tuple(shipments),
         backorders=backorders,
         total_cost=total,
@@ -236,6 +245,7 @@ def _route(
         alternatives=runner_ups,
         method=method,
     )
+    return found, stages
 
 
 def _pickup(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import overload
 
 import numpy as np
 
@@ -129,6 +130,63 @@ def describe_solution(problem: Problem, compiled: CompiledCostModel, solution: S
         backordered_units=backordered,
         summary=summary,
     )
+
+
+class RunnerUps(Sequence[Alternative]):
+    """Runner-up plans, described only when first read.
+
+    Describing them (shipments, Decimal costs, a summary line each) was most of a plan's time,
+    and most callers never read them (the benchmark, re-plans, the look-ahead's comparison).
+    Compares equal to, and pickles as, the tuple it stands for.
+    """
+
+    __slots__ = ("_found", "_make")
+
+    def __init__(self, make: Callable[[], tuple[Alternative, ...]]) -> None:
+        self._make: Callable[[], tuple[Alternative, ...]] | None = make
+        self._found: tuple[Alternative, ...] | None = None
+
+    def _all(self) -> tuple[Alternative, ...]:
+        if self._found is None:
+            assert self._make is not None
+            self._found, self._make = self._make(), None
+        return self._found
+
+    @overload
+    def __getitem__(self, index: int) -> Alternative: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Alternative, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Alternative | tuple[Alternative, ...]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[Alternative]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+    def __reduce__(self) -> tuple[type, tuple[tuple[Alternative, ...]]]:
+        return (tuple, (self._all(),))
+
+
+def lazy_alternatives(
+    problem: Problem, compiled: CompiledCostModel, chosen: Solution, pool: list[Solution]
+) -> RunnerUps:
+    """`alternatives`, computed when first read."""
+    return RunnerUps(lambda: alternatives(problem, compiled, chosen, pool))
 
 
 def alternatives(

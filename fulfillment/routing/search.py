@@ -17,12 +17,12 @@ site; every unit not shipped costs the backorder penalty.
 from __future__ import annotations
 
 import math
-import time
 from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
 
+from .budget import Budget
 from .problem import EPS, Problem, Solution
 from .split import evaluate_set
 
@@ -190,14 +190,16 @@ def _promising(singles: Singles, problem: Problem, best: Solution, size: int) ->
 
 
 def best_pairs(
-    problem: Problem, singles: Singles, incumbent: Solution, deadline: float = math.inf
+    problem: Problem, singles: Singles, incumbent: Solution, budget: Budget | None = None
 ) -> tuple[Solution, list[Solution], bool]:
     """Search two-site plans cheaper than `incumbent`, in order of `pair_lower_bounds`.
 
     Returns the best plan (the incumbent if no pair beats it), the pairs evaluated (for
-    runner-ups) and whether every pair that could beat it was solved exactly.
+    runner-ups) and whether every pair that could beat it was solved exactly (False also when
+    the work budget ran out first).
     """
     p = problem
+    budget = budget or Budget()
     best = incumbent
     seen: list[Solution] = []
     if len(p.sites) < 2:
@@ -212,7 +214,7 @@ def best_pairs(
     for position in np.argsort(pair_bounds, kind="stable").tolist():
         if float(pair_bounds[position]) >= best.cost - EPS:
             break
-        if time.perf_counter() > deadline:
+        if not budget.take():
             return best, seen, False
         pair = (int(promising[upper[0][position]]), int(promising[upper[1][position]]))
         found, solved = evaluate_set(p, pair, best.cost)
@@ -263,15 +265,16 @@ def set_lower_bounds(problem: Problem, singles: Singles, sets: np.ndarray) -> np
 
 
 def best_sets(
-    problem: Problem, singles: Singles, incumbent: Solution, size: int, deadline: float = math.inf
+    problem: Problem, singles: Singles, incumbent: Solution, size: int, budget: Budget | None = None
 ) -> tuple[Solution, list[Solution], bool]:
     """Search plans of exactly `size` sites (three or more) cheaper than `incumbent`.
 
     Every such set is scored with `set_lower_bounds` and solved exactly in that order until
     the bound reaches the best plan. Returns the best plan, those evaluated, and False if there
-    were too many sets to score (the search is then incomplete).
+    were too many sets to score or the work budget ran out (the search is then incomplete).
     """
     p = problem
+    budget = budget or Budget()
     best = incumbent
     promising = _promising(singles, p, best, size)
     if len(promising) < size:
@@ -291,7 +294,7 @@ def best_sets(
     for index in np.argsort(bound, kind="stable").tolist():
         if float(bound[index]) >= best.cost - EPS:
             break
-        if time.perf_counter() > deadline:
+        if not budget.take():
             return best, seen, False
         found, solved = evaluate_set(p, tuple(int(s) for s in sets[index]), best.cost)
         exact = exact and solved
@@ -305,12 +308,12 @@ def best_sets(
 
 
 def enumerate_plans(
-    problem: Problem, singles: Singles, deadline: float = math.inf
+    problem: Problem, singles: Singles, budget: Budget | None = None
 ) -> tuple[Solution, list[Solution], bool]:
     """Best plan by sets of one, two, three... sites, assuming shipping all they hold is optimal.
 
     Stops when the lower bound of plans with more sites reaches the best (proven: True), or
-    when a size has too many sets to score or the deadline (`time.perf_counter()`) passes (False).
+    when a size has too many sets to score or the work budget runs out (False).
     """
     p = problem
     pool = singles.best(p, 4)
@@ -320,9 +323,9 @@ def enumerate_plans(
         if best.cost <= lower_bound_multi(p, singles, size) + EPS:
             break
         if size == 2:
-            best, seen, solved = best_pairs(p, singles, best, deadline)
+            best, seen, solved = best_pairs(p, singles, best, budget)
         else:
-            best, seen, solved = best_sets(p, singles, best, size, deadline)
+            best, seen, solved = best_sets(p, singles, best, size, budget)
         pool.extend(seen)
         if not solved:
             return best, pool, False

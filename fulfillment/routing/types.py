@@ -348,7 +348,7 @@ class Plan:
     total_cost: Decimal
     cost_breakdown: Mapping[str, Decimal]
     reason: str
-    alternatives: tuple[Alternative, ...]
+    alternatives: Sequence[Alternative]  # a tuple, or `report.RunnerUps` (described when first read)
     method: str
     legs: tuple[PlannedLeg, ...] = ()
 
