@@ -151,3 +151,19 @@ def test_a_saved_view_of_the_orders_list(chromium: Any, live_server: Any, viewpo
     assert page.locator(".bulk-bar").is_visible() and "1 selected" in page.locator(".bulk-bar").inner_text()
     _save_a_view(page, live_server.url, shot)
     assert errors == []
+
+
+def test_the_stock_movements_list_on_a_phone(chromium: Any, live_server: Any) -> None:
+    return_network()
+    user_with_role(BACK_OFFICE, username="pat")
+    page = chromium.new_context(viewport=PHONE).new_page()
+    errors = watch(page)
+    sign_in(page, live_server.url, "pat", "/lists/movements/")
+    assert page.locator("#movements tbody tr").count() == 4  # the network's four receipts
+    page.get_by_role("link", name="SKU", exact=True).click()
+    page.wait_for_url("**sort=sku**")
+    codes = page.locator("#movements tbody th a").all_text_contents()
+    assert codes == sorted(codes)
+    assert fits_the_screen(page) and page.evaluate(DUPLICATE_IDS) == []
+    page.screenshot(path=str(SCREENSHOTS / "movements-390.png"), full_page=True)
+    assert errors == []
