@@ -188,3 +188,21 @@ def test_staff_and_the_supplier_see_a_stock_po_as_stock_for_our_location(
     client.force_login(person)
     portal = client.get(reverse("partners:portal_po", args=[po.pk])).content.decode()
     assert "Dallas DC" in portal and "1 Commerce St" in portal
+
+
+def test_the_proposals_page_approves_a_purchase_and_says_the_po_is_on_its_way(
+    back_office_client: Any, warehouse: Any, tee: Any, supplier: Any
+) -> None:
+    _short_warehouse(warehouse, tee)
+    proposal = next(p for p in proposals_compute() if p.kind == ProposalKind.PURCHASE)
+    page = back_office_client.get(reverse("planning:proposals")).content.decode()
+    assert proposal.number in page and "Approve purchase" in page
+
+    response = back_office_client.post(
+        reverse("planning:proposal_approve", args=[proposal.pk]), {"quantity": "25"}, HTTP_HX_REQUEST="true"
+    )
+
+    row = response.content.decode()
+    po = PurchaseOrder.objects.get(partner=supplier)
+    assert "Approved" in row and "purchase order for 25 unit(s) is on its way to Acme Supply" in row
+    assert po.number in row and po.lines.get().quantity == 25
