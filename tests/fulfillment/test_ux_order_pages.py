@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fulfillment.demo import seed_carriers
@@ -30,13 +32,18 @@ def tee(db):
     return tee
 
 
-def test_the_held_tab_says_why_staff_held_each_order(back_office_client, web, tee, django_assert_max_num_queries):
+def test_the_held_tab_says_why_staff_held_each_order(back_office_client, web, tee, django_assert_num_queries):
+    url = reverse("orders:exceptions")
     held = [place_order(web, [("TEE-BLK-M", 1)], external_id=f"W-HOLD-{n}").order for n in range(3)]
-    for n, order in enumerate(held):
+    order_hold(order=held[0], actor=None, reason="fraud check 0")
+    back_office_client.get(url, {"kind": "on_hold"})
+    with CaptureQueriesContext(connection) as one:
+        back_office_client.get(url, {"kind": "on_hold"})
+    for n, order in enumerate(held[1:], start=1):
         order_hold(order=order, actor=None, reason=f"fraud check {n}")
 
-    with django_assert_max_num_queries(12):
-        body = back_office_client.get(reverse("orders:exceptions"), {"kind": "on_hold"}).content.decode()
+    with django_assert_num_queries(len(one.captured_queries)):  # one query for the reasons, however many
+        body = back_office_client.get(url, {"kind": "on_hold"}).content.decode()
 
     for n, order in enumerate(held):
         assert order.number in body and f"fraud check {n}" in body
