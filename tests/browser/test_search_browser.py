@@ -150,6 +150,12 @@ def test_a_saved_view_of_the_orders_list(chromium: Any, live_server: Any, viewpo
     page.get_by_label("Select SO-", exact=False).first.check()
     assert page.locator(".bulk-bar").is_visible() and "1 selected" in page.locator(".bulk-bar").inner_text()
     _save_a_view(page, live_server.url, shot)
+    if viewport is WIDE:  # j moves to the first row, k stays there, Enter opens it
+        first = page.locator("#orders tbody tr").first.get_attribute("data-order")
+        for key in ("j", "j", "k", "Enter"):
+            page.keyboard.press(key)
+        page.wait_for_url("**/orders/*/")
+        assert page.locator("h1").inner_text().startswith(str(first))
     assert errors == []
 
 
