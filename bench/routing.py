@@ -34,13 +34,18 @@ Run with `make bench-routing` (or `.venv/bin/python bench/routing.py --help`). N
    packages_per_order_split / _consolidated are the mean parcels per order; cost_ratio = total
    cost with consolidation / without (both include linehaul, handling, late and backorder
    penalties); consolidated_share = share of the split orders that became one box.
+4. Speed and load (bench/routing_load.py): during the quality run each order of the policies
+   that call `plan` is also given to `greedy_plan` on the same input; js_plan_p50_ms/p95 (and
+   js_lookahead_... for priced orders) are printed with each as a multiple of greedy's (as are
+   the latency cells), so a loaded machine shows as slower in both. Then the same orders are
+   routed again with a spinning process on every core: plans_changed_under_load counts the
+   orders whose plan differs (the search is bounded by counted work, so the target is 0).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import math
 import os
 import random
 import statistics
@@ -60,15 +65,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import routing_lookahead as lookahead  # noqa: E402
-from bench.routing_networks import (  # noqa: E402
-    CARRY_FRAGMENTED,
-    PLACED,
-    consolidation_network,
-    make_catalog,
-    random_network,
-    random_order,
-    us_places,
-)
+from bench.routing_consolidation import consolidation  # noqa: E402
+from bench.routing_load import CpuHog, Trace, changed, signature, times_line  # noqa: E402
+from bench.routing_networks import PLACED, make_catalog, random_network, random_order, us_places  # noqa: E402
 from fulfillment.routing import (  # noqa: E402
     Candidate,
     CostModel,
@@ -209,8 +208,13 @@ def lp_bound(inst: Instance) -> float:
     return float(result.fun)
 
 
-def simulate(inst: Instance, orders: list[tuple[int, int]], policy: str) -> tuple[float, int]:
-    """Serve the orders one by one with a policy; total cost (dollars) and packages."""
+def simulate(
+    inst: Instance, orders: list[tuple[int, int]], policy: str, trace: Trace | None = None
+) -> tuple[float, int]:
+    """Serve the orders one by one with a policy; total cost (dollars) and packages.
+
+    With `trace`, each plan's signature is recorded with its time and `greedy_plan`'s on the same input.
+    """
     inventory = inst.inventory.copy()
     models: dict[int, CostModel] = {
         c: jasin_sinha_cost_model(Decimal(repr(float(inst.lost[c])))) for c in range(len(inst.cities))
@@ -246,7 +250,14 @@ def simulate(inst: Instance, orders: list[tuple[int, int]], policy: str) -> tupl
             )
             for f, centre in enumerate(inst.centres)
         ]
+        started = time.perf_counter()
         result: Plan = solver(request, candidates, models[city], Rules())
+        if trace is not None:
+            trace.plan_ms.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            greedy_plan(request, candidates, models[city], Rules())
+            trace.greedy_ms.append((time.perf_counter() - started) * 1000)
+            trace.plans.append(signature(result))
         index = {centre.name: f for f, centre in enumerate(inst.centres)}
         for shipment in result.shipments:
             f = index[shipment.location]
@@ -266,6 +277,9 @@ def quality(args: argparse.Namespace) -> None:
     cities, centres = load_places()
     rng = random.Random(args.seed)
     results: dict[str, list[tuple[float, int]]] = {name: [] for name in args.policies.split(",")}
+    traced = [name for name in results if name not in ("greedy", "exact")]  # the policies that call plan()
+    quiet: dict[str, Trace] = {name: Trace() for name in traced}
+    loaded: dict[str, Trace] = {name: Trace() for name in traced}
     started = time.perf_counter()
     for _ in range(args.instances):
         inst = make_instance(rng, cities, centres, args.orders)
@@ -275,8 +289,12 @@ def quality(args: argparse.Namespace) -> None:
             for _ in range(args.orders)
         ]
         for policy in results:
-            cost, packages = simulate(inst, orders, policy)
+            cost, packages = simulate(inst, orders, policy, quiet.get(policy))
             results[policy].append((cost / bound, packages))
+        if not args.skip_load:
+            with CpuHog():  # the same orders again, every core busy: the plans must be the same
+                for policy in traced:
+                    simulate(inst, orders, policy, loaded[policy])
     print(
         f"# quality: Jasin & Sinha warm-up, instances={args.instances} orders={args.orders} seed={args.seed} "
         f"({time.perf_counter() - started:.0f} s)"
@@ -285,6 +303,14 @@ def quality(args: argparse.Namespace) -> None:
         ratio = statistics.mean(r for r, _ in rows)
         mean_packages = statistics.mean(p for _, p in rows)
         print(f"policy={policy} cost_over_lp={ratio:.3f} packages={mean_packages:.0f}")
+    for policy in traced:
+        trace = quiet[policy]
+        prefix = "js_plan_" if policy == "router" else f"js_{policy.replace('-', '_')}_"
+        print(f"policy={policy} {times_line(prefix, trace.plan_ms, trace.greedy_ms)}")
+    if not args.skip_load and traced:
+        moved = sum(changed(quiet[policy], loaded[policy]) for policy in traced)
+        planned = sum(len(quiet[policy].plans) for policy in traced)
+        print(f"plans_changed_under_load={moved} plans_compared={planned} policies={','.join(traced)}")
 
 
 # --- Latency: random US networks ---------------------------------------------------------------
@@ -308,6 +334,7 @@ def latency(args: argparse.Namespace) -> None:
             for order in orders[:3]:  # warm caches (cost model compilation, time zones)
                 plan(order, network, cost_model, rules)
             timings = []
+            greedy_timings = []
             equal = 0
             worst = 0.0
             methods: dict[str, int] = {}
@@ -315,6 +342,9 @@ def latency(args: argparse.Namespace) -> None:
                 started = time.perf_counter()
                 found = plan(order, network, cost_model, rules)
                 timings.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                greedy_plan(order, network, cost_model, rules)
+                greedy_timings.append((time.perf_counter() - started) * 1000)
                 methods[found.method] = methods.get(found.method, 0) + 1
                 best = solve_exact(order, network, cost_model, rules)
                 gap = float(found.total_cost - best.total_cost)
@@ -322,58 +352,12 @@ def latency(args: argparse.Namespace) -> None:
                     equal += 1
                 else:
                     worst = max(worst, gap / float(best.total_cost))
-            timings.sort()
-            p50 = timings[len(timings) // 2]
-            p95 = timings[min(len(timings) - 1, math.ceil(0.95 * len(timings)) - 1)]
             mix = " ".join(f"{m}:{c}" for m, c in sorted(methods.items()))
             print(
-                f"locations={size} lines={lines} p50_ms={p50:.2f} p95_ms={p95:.2f} "
+                f"locations={size} lines={lines} {times_line('', timings, greedy_timings)} "
                 f"exact_share={equal / len(orders):.3f} worst_gap={worst:.2%} methods={mix}"
             )
             sys.stdout.flush()
-
-
-def consolidation(args: argparse.Namespace) -> None:
-    """Print packages per order and total cost with and without consolidation, on the same orders."""
-    places = us_places()
-    cost_model = demo_cost_model()
-    rules = Rules(ship_from_store_radius_miles=250)
-    rng = random.Random(f"{args.seed}-consolidation")
-    catalog = make_catalog(rng)
-    network = random_network(rng, 50, places, catalog, carry=CARRY_FRAGMENTED)
-    options = consolidation_network(network)
-    orders = [random_order(rng, places, catalog, rng.choice((2, 3, 4, 5))) for _ in range(args.consolidation_orders)]
-    for order in orders[:3]:  # warm caches (cost model compilation, lane index, time zones)
-        plan(order, network, cost_model, rules, consolidation=options)
-    packages = {"split": 0, "consolidated": 0}
-    cost = {"split": Decimal("0"), "consolidated": Decimal("0")}
-    timings: dict[str, list[float]] = {"split": [], "consolidated": []}
-    split_orders = became_one = 0
-    for order in orders:
-        for name, extra in (("split", None), ("consolidated", options)):
-            started = time.perf_counter()
-            found = plan(order, network, cost_model, rules, consolidation=extra)
-            timings[name].append((time.perf_counter() - started) * 1000)
-            packages[name] += found.packages
-            cost[name] += found.total_cost
-            if name == "split" and found.packages > 1:
-                split_orders += 1
-            if name == "consolidated" and found.legs:
-                became_one += 1
-    count = len(orders)
-    print(
-        f"# consolidation: random US network, locations=50 hubs={len(options.hubs)} lanes={len(options.lanes)} "
-        f"orders={count} seed={args.seed}"
-    )
-    print(f"packages_per_order_split={packages['split'] / count:.3f}")
-    print(f"packages_per_order_consolidated={packages['consolidated'] / count:.3f}")
-    print(f"cost_split={cost['split']:.2f} cost_consolidated={cost['consolidated']:.2f}")
-    print(f"cost_ratio={cost['consolidated'] / cost['split']:.4f}")
-    print(f"consolidated_share={became_one / split_orders if split_orders else 0:.3f} split_orders={split_orders}")
-    print(
-        f"p50_ms_split={statistics.median(timings['split']):.2f} "
-        f"p50_ms_consolidated={statistics.median(timings['consolidated']):.2f}"
-    )
 
 
 def main() -> None:
@@ -393,6 +377,11 @@ def main() -> None:
         "--quick", action="store_true", help="about 30 s: T=1500, 1 instance, 25 orders per cell, 200 to consolidate"
     )
     parser.add_argument("--only", choices=("quality", "latency", "consolidation"))
+    parser.add_argument(
+        "--skip-load",
+        action="store_true",
+        help="skip the quality re-run with every core busy (plans_changed_under_load)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.orders, args.instances, args.latency_orders, args.consolidation_orders = 1500, 1, 25, 200
