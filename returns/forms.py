@@ -277,7 +277,7 @@ class CounterLookupForm(forms.Form):
     """Scan first: the receipt's barcode alone is enough to start; the proof is asked for next."""
 
     order = forms.CharField(
-        label="Scan the receipt or order barcode",
+        label="Order number: scan the receipt or type it",
         max_length=100,
         widget=forms.TextInput(
             attrs={

@@ -202,13 +202,12 @@
     field.dataset.scanReady = "1";
     var tools = document.createElement("span");
     tools.className = "scan-tools";
-    var label = field.labels && field.labels[0] ? field.labels[0].textContent.trim() : "the code";
     if (canUseCamera()) {
       var camera = document.createElement("button");
       camera.type = "button";
       camera.className = "btn scan-tool";
       camera.setAttribute("data-scan-camera", "");
-      camera.setAttribute("aria-label", "Camera: " + label);
+      camera.setAttribute("aria-label", "Scan with the camera");
       camera.textContent = "Camera";
       camera.addEventListener("click", function () { openCamera(field); });
       tools.appendChild(camera);
@@ -220,7 +219,7 @@
     input.type = "file";
     input.accept = "image/*";
     input.className = "visually-hidden";
-    input.setAttribute("aria-label", "Photo: " + label);
+    input.setAttribute("aria-label", "Scan from a photo");
     input.addEventListener("change", function () {
       decodeFile(field, input.files && input.files[0]);
       input.value = "";

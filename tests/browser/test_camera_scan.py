@@ -142,9 +142,7 @@ def test_a_photo_of_the_pickup_qr_opens_the_handover(
     assert fits_the_screen(page)
 
     with page.expect_navigation():
-        page.get_by_label("Photo: Customer at the counter? Scan their pickup code").set_input_files(
-            str(qr_png(pickup.code, tmp_path / "code.png"))
-        )
+        page.get_by_label("Scan from a photo").set_input_files(str(qr_png(pickup.code, tmp_path / "code.png")))
 
     page.wait_for_url(f"**/pickups/{pickup.pk}/**")
     assert "scanned" in page.locator("main").inner_text()
@@ -161,7 +159,7 @@ def test_a_photo_without_a_code_says_what_to_do(
     blank = tmp_path / "blank.png"
     Image.new("L", (640, 480), 200).save(blank)
 
-    page.get_by_label("Photo: Customer at the counter? Scan their pickup code").set_input_files(str(blank))
+    page.get_by_label("Scan from a photo").set_input_files(str(blank))
 
     message = page.locator(".scan-status-error")
     message.wait_for()
@@ -181,7 +179,7 @@ def test_the_live_camera_reads_the_qr_and_opens_the_handover(
     sign_in(page, live_server.url, "sam", "/fulfillment/pickups/")
 
     with page.expect_navigation(timeout=20_000):
-        page.get_by_role("button", name="Camera: Customer at the counter? Scan their pickup code").click()
+        page.get_by_role("button", name="Scan with the camera").click()
 
     page.wait_for_url(f"**/pickups/{pickup.pk}/**")
     assert pickup.code in page.locator("main").inner_text()
@@ -200,9 +198,7 @@ def test_a_code128_photo_of_the_rma_label_finds_the_return_at_the_dock(
     sign_in(page, live_server.url, "pat", "/returns/receive/")
 
     with page.expect_navigation():
-        page.get_by_label("Photo: Scan the RMA or order barcode").set_input_files(
-            str(code128_png(rma.number, tmp_path / "rma.png"))
-        )
+        page.get_by_label("Scan from a photo").set_input_files(str(code128_png(rma.number, tmp_path / "rma.png")))
 
     page.wait_for_url(f"**/returns/{rma.pk}/**")
     assert rma.number in page.locator("main").inner_text()
@@ -218,9 +214,7 @@ def test_the_counter_scans_the_receipt_first_then_asks_one_detail(
     sign_in(page, live_server.url, "cal", "/returns/counter/")
 
     with page.expect_navigation():
-        page.get_by_label("Photo: Scan the receipt or order barcode").set_input_files(
-            str(code128_png(order.number, tmp_path / "receipt.png"))
-        )
+        page.get_by_label("Scan from a photo").set_input_files(str(code128_png(order.number, tmp_path / "receipt.png")))
 
     assert f"{order.number} scanned" in page.locator("#counter-needs-proof").inner_text()
     proof = page.get_by_role("textbox", name="Customer's email, postal code or last name")
