@@ -1,7 +1,9 @@
 """Scanning with the phone itself, at 390 px in headless Chromium: a photo of the customer's pickup QR
 opens the handover (decoded by the vendored ZXing reader, since Chromium on Linux has no
 BarcodeDetector), a live camera reads the QR from Chromium's fake camera fed a video of it, a Code 128
-photo of an RMA finds the return at the dock, and a photo with no code says what to do.
+photo of an RMA finds the return at the dock, the counter opens a return from the receipt's
+barcode, an EAN-13 photo counts the item on the htmx pick screen as a scanner's Enter would, and a
+photo with no code says what to do.
 
 Screenshots land in tests/screenshots/scan-*.png.
 """
@@ -229,3 +231,44 @@ def test_the_counter_scans_the_receipt_first_then_asks_one_detail(
 
     assert page.get_by_role("button", name="Take back and receive here").is_visible()
     page.screenshot(path=str(SCREENSHOTS / "scan-counter-order-open-phone.png"), full_page=True)
+
+
+EAN_L = ["0001101", "0011001", "0010011", "0111101", "0100011", "0110001", "0101111", "0111011", "0110111", "0001011"]
+EAN_G = ["0100111", "0110011", "0011011", "0100001", "0011101", "0111001", "0000101", "0010001", "0001001", "0010111"]
+EAN_R = ["1110010", "1100110", "1101100", "1000010", "1011100", "1001110", "1010000", "1000100", "1001000", "1110100"]
+EAN_PARITY = ["LLLLLL", "LLGLGG", "LLGGLG", "LLGGGL", "LGLLGG", "LGGLLG", "LGGGLL", "LGLGLG", "LGLGGL", "LGGLGL"]
+
+
+def ean13_png(digits: str, path: Path, module: int = 4) -> Path:
+    """An EAN-13 barcode as printed on a product (the SKU's barcode the associate scans)."""
+    first, left, right = int(digits[0]), digits[1:7], digits[7:]
+    bits = "101"
+    for parity, digit in zip(EAN_PARITY[first], left, strict=True):
+        bits += (EAN_L if parity == "L" else EAN_G)[int(digit)]
+    bits += "01010" + "".join(EAN_R[int(digit)] for digit in right) + "101"
+    image = Image.new("L", ((len(bits) + 22) * module, 200), 255)
+    draw = ImageDraw.Draw(image)
+    for index, bit in enumerate(bits):
+        if bit == "1":
+            x = (index + 11) * module
+            draw.rectangle([x, 20, x + module - 1, 180], fill=0)
+    image.save(path)
+    return path
+
+
+def test_a_photo_of_an_items_barcode_counts_it_on_the_pick_screen(
+    chromium: Any, live_server: Any, tmp_path: Path, counter: dict[str, Any]
+) -> None:
+    web = counter["pickup"].order.channel
+    picking = place_pickup(web, counter["store"], [("TEE-BLK-M", 1)], external_id="P-2")
+    pickup_start(pickup=picking, actor=None)
+    page = phone(chromium)
+    sign_in(page, live_server.url, "sam", f"/fulfillment/pickups/{picking.pk}/")
+
+    page.get_by_label("Scan from a photo").set_input_files(str(ean13_png("4006381333931", tmp_path / "tee.png")))
+
+    feedback = page.locator("#scan-feedback .scan-ok")
+    feedback.wait_for()
+    assert "1 of 1 scanned" in feedback.inner_text()
+    assert page.get_by_role("textbox", name="Scan an item").input_value() == ""
+    page.screenshot(path=str(SCREENSHOTS / "scan-photo-item-counted-phone.png"), full_page=True)
