@@ -2,8 +2,11 @@
 (function () {
   "use strict";
 
+  // Rows ticked for this form: its elements include checkboxes outside it that name it (form="...").
   function ticked(form) {
-    return form.querySelectorAll("tbody input[type=checkbox]:checked").length;
+    return Array.prototype.filter.call(form.elements, function (box) {
+      return box.type === "checkbox" && box.checked && box.closest("tbody") !== null;
+    }).length;
   }
 
   function refresh(root) {
@@ -26,8 +29,8 @@
 
   document.addEventListener("change", function (event) {
     var target = event.target;
-    if (target instanceof HTMLInputElement && target.type === "checkbox" && target.closest("form .table")) {
-      refresh(target.closest("form"));
+    if (target instanceof HTMLInputElement && target.type === "checkbox" && target.form) {
+      refresh(document);
     }
   });
   document.addEventListener("DOMContentLoaded", function () {
