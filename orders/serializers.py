@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from core.api import QuerySerializer
-from orders.models import DeliveryMethod, Order, ServiceLevel
+from orders.models import DeliveryMethod, Order, OrderLine, ServiceLevel
 from orders.services import MAX_LINE_QUANTITY, MAX_LINES, LineInput, OrderInput
 
 #: How far a promised delivery date may be from the day the order was placed.
@@ -171,6 +171,41 @@ class OrderOutSerializer(serializers.Serializer):
     shipments = ShipmentOutSerializer(many=True)
     backordered = serializers.SerializerMethodField()
 
+    def to_representation(self, instance: Order) -> dict[str, Any]:
+        """What the declared fields give, written out: the same JSON for a fraction of the CPU.
+
+        DRF would copy and bind some forty field objects per order (most of its cost of answering
+        one); the declarations above stay: they describe the answer in the OpenAPI schema.
+        Dates and money go through the same DRF field classes, so they read identically.
+        """
+        order = instance
+        lines = list(order.lines.all())
+        return {
+            "id": order.pk,
+            "number": order.number,
+            "channel": order.channel.code,
+            "external_id": order.external_id,
+            "status": str(order.status),
+            "placed_at": _MOMENT.to_representation(order.placed_at),
+            "updated_at": _MOMENT.to_representation(order.updated_at),
+            "customer": self.get_customer(order),
+            "shipping_address": self.get_shipping_address(order),
+            "delivery": self.get_delivery(order),
+            "currency": order.currency,
+            "subtotal": _MONEY.to_representation(order.subtotal),
+            "shipping_total": _MONEY.to_representation(order.shipping_total),
+            "tax_total": _MONEY.to_representation(order.tax_total),
+            "grand_total": _MONEY.to_representation(order.grand_total),
+            "routing_reason": order.routing_reason,
+            "lines": [_line_out(line) for line in lines],
+            "shipments": [_shipment_out(shipment) for shipment in order.shipments.all()],
+            "backordered": [
+                {"sku": line.sku.code, "quantity": line.quantity_backordered}
+                for line in lines
+                if line.quantity_backordered > 0
+            ],
+        }
+
     def get_customer(self, order: Order) -> dict[str, str]:
         return {"name": order.customer_name, "email": order.customer_email, "phone": order.customer_phone}
 
@@ -198,6 +233,46 @@ class OrderOutSerializer(serializers.Serializer):
             for line in order.lines.all()
             if line.quantity_backordered > 0
         ]
+
+
+_MOMENT = serializers.DateTimeField()
+_DAY = serializers.DateField()
+_MONEY = serializers.DecimalField(max_digits=12, decimal_places=2)
+_COST = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else _DAY.to_representation(value)
+
+
+def _line_out(line: OrderLine) -> dict[str, Any]:
+    """`OrderLineOutSerializer`'s output."""
+    return {
+        "line_number": line.line_number,
+        "sku": line.sku.code,
+        "quantity": line.quantity,
+        "unit_price": _MONEY.to_representation(line.unit_price),
+        "quantity_allocated": line.quantity_allocated,
+        "quantity_shipped": line.quantity_shipped,
+        "quantity_cancelled": line.quantity_cancelled,
+        "quantity_backordered": line.quantity_backordered,
+    }
+
+
+def _shipment_out(shipment: Any) -> dict[str, Any]:
+    """`ShipmentOutSerializer`'s output (a fulfillment Shipment: orders sits below that app)."""
+    return {
+        "number": shipment.number,
+        "location": shipment.location.code,
+        "status": str(shipment.status),
+        "carrier": shipment.carrier,
+        "service": shipment.service,
+        "ship_by": _day(shipment.ship_by),
+        "estimated_delivery": _day(shipment.estimated_delivery),
+        "cost": _COST.to_representation(shipment.cost),
+        "tracking_number": shipment.tracking_number,
+        "lines": [{"sku": line.sku.code, "quantity": line.quantity} for line in shipment.lines.all()],
+    }
 
 
 class OrderListQuerySerializer(QuerySerializer):
