@@ -189,7 +189,13 @@ def pickup_data(pickup: Pickup) -> dict[str, Any]:
     return {
         "store_name": store.name,
         "store_address": _address(store.address_line1, store.city, store.region, store.postal_code),
-        "hold_until": timezone.localtime(pickup.hold_until, ZoneInfo(store.timezone)) if pickup.hold_until else None,
+        # The store's wall-clock time without a zone: templates' date filter would turn an aware
+        # datetime back into the server's zone, and the customer reads the time on the store's door.
+        "hold_until": (
+            timezone.localtime(pickup.hold_until, ZoneInfo(store.timezone)).replace(tzinfo=None)
+            if pickup.hold_until
+            else None
+        ),
         "code": pickup.code,
     }
 

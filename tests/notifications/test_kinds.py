@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from carriers.connectors.base import TrackingReport, TrackingUpdate
@@ -247,6 +249,10 @@ def test_a_pickup_not_collected_in_time_gets_the_pickup_expired_email_instead_of
     [email] = mailoutbox
     assert email.subject == f"Your Fulfil Goods order {pickup.order.number} was not collected and is cancelled"
     assert "waited for you at New York Store" in email.body and "1 x Black tee, M" in email.body
+    # The hold's end is the store's wall-clock time, not the server's, whatever zone the worker runs in.
+    held_until = timezone.localtime(pickup.hold_until, ZoneInfo(store.timezone))
+    assert store.timezone != settings.TIME_ZONE
+    assert held_until.strftime("%A, %B %-d, %-I:%M") in email.body
     kinds = {row.kind: row.state for row in rows(pickup.order)}
     assert kinds[NotificationKind.PICKUP_EXPIRED] == NotificationState.SENT
     assert kinds[NotificationKind.CANCELLED] == NotificationState.SKIPPED
