@@ -76,6 +76,10 @@ def ensure_database(url: str) -> None:
 
 
 def main() -> int:
+    if "--flash-sale" in sys.argv[1:]:  # its own scenario: marketplaces selling what they show
+        from bench.sync_flash import main as flash_sale
+
+        return flash_sale(sys.argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--changes", type=int, default=10_000)
     parser.add_argument("--skus", type=int, default=500)

@@ -26,7 +26,7 @@ import math
 import threading
 import time
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from core.queueing import cache_add_or_true, queue_or_leave_to_beat
 from inventory.models import StockChange
+from marketplaces.availability import channel_available
 from marketplaces.models import ChannelSync, Listing, PushState, StockOutbox
 from marketplaces.tasks import coalesce_and_push_task, push_channel_task
 
@@ -144,7 +145,68 @@ def outbox_coalesce(*, limit: int = COALESCE_BATCH, max_batches: int = 100) -> l
         channel_ids.update(channels or [])
         if taken < limit:
             break
+    if channel_ids:
+        outbox_prioritise(sorted(channel_ids))
     return sorted(channel_ids)
+
+
+# --- The priority lane: pushes that cross zero or the buffer ---------------------------------------
+
+
+def priority_lane_enabled() -> bool:
+    return bool(getattr(settings, "CHANNELS_PRIORITY_LANE", True))
+
+
+def crosses_zero(shown: int | None, available: int) -> bool:
+    """True when the channel shows stock we no longer have to spare (available fell to 0: at or under
+    the buffer) or shows 0 while we have some again: the pushes a flash sale cannot wait for."""
+    return shown is not None and (shown > 0) != (available > 0)
+
+
+def outbox_prioritise(channel_ids: list[int]) -> int:
+    """Make the pending pushes that cross zero or the buffer due at once and first; returns how many.
+
+    A pusher holds ordinary changes until its batch fills or the oldest change has waited the
+    channel's max wait, then claims oldest first. A crossing must not wait (meanwhile the
+    marketplace sells units we do not have), so its row's `changed_at` goes back by the max
+    wait: the hold releases it on the next look, the claim takes it before the queued ordinary
+    changes, which ride along in the same batch call. Rows are locked in (channel, SKU) order,
+    the coalescer's, so this never deadlocks with it. Off with settings.CHANNELS_PRIORITY_LANE.
+    """
+    # The push engine imports this module: its settings are read here, at call time.
+    from marketplaces.services.stock_sync.plan import push_max_wait  # noqa: PLC0415
+
+    if not priority_lane_enabled():
+        return 0
+    now = timezone.now()
+    moved = 0
+    for sync in ChannelSync.objects.filter(channel_id__in=channel_ids, sync_stock=True).order_by("channel_id"):
+        due_by = now - timedelta(seconds=push_max_wait(sync))
+        waiting = dict(
+            StockOutbox.objects.filter(
+                channel_id=sync.channel_id, state=PushState.PENDING, changed_at__gt=due_by
+            ).values_list("sku_id", "pk")
+        )
+        if not waiting:
+            continue
+        shown = dict(
+            Listing.objects.filter(channel_id=sync.channel_id, sku_id__in=list(waiting)).values_list(
+                "sku_id", "last_pushed_quantity"
+            )
+        )
+        available = channel_available(sync, list(waiting))
+        crossing = [pk for sku_id, pk in waiting.items() if crosses_zero(shown.get(sku_id), available[sku_id])]
+        if not crossing:
+            continue
+        with transaction.atomic():
+            pks = list(
+                StockOutbox.objects.select_for_update()
+                .filter(pk__in=crossing, state=PushState.PENDING, changed_at__gt=due_by)
+                .order_by("channel_id", "sku_id")
+                .values_list("pk", flat=True)
+            )
+            moved += StockOutbox.objects.filter(pk__in=pks).update(changed_at=due_by - timedelta(milliseconds=1))
+    return moved
 
 
 def _coalesce_portable(limit: int) -> tuple[int, list[int]]:

@@ -100,6 +100,16 @@ class SandboxApp(HttpSandbox, ABC):
         """A customer buys: the order appears (and stock goes down) as on the marketplace."""
         raise NotImplementedError
 
+    def buy_shown(self, sku: str, quantity: int, **extra: Any) -> tuple[str, int] | None:
+        """A shopper buys up to `quantity` of what the listing shows now (nothing when it shows 0),
+        as a marketplace sells against the quantity it displays; (order id, units) or None."""
+        with self.lock:
+            shown = self.quantity_of(sku) or 0
+            units = min(quantity, shown)
+            if units <= 0:
+                return None
+            return self.create_order([(sku, units)], **extra), units
+
     @abstractmethod
     def cancel_order_by_customer(self, order_id: str) -> None:
         raise NotImplementedError

@@ -1,0 +1,284 @@
+"""Flash sale: the marketplaces keep selling against what they show while our stock drains.
+
+Run with `.venv/bin/python bench/sync.py --flash-sale [--seconds 60] [--no-priority-lane]`.
+Same database rules as `bench/sync.py` (PostgreSQL on 127.0.0.1 only, re-created each run).
+
+Set-up: one warehouse, `--skus` SKUs with `--stock` units each (a few bestsellers), listed on the
+Shopify, Amazon, eBay and WooCommerce sandboxes at their real default limits, first synced fully.
+Then for `--seconds`:
+
+- shoppers on each sandbox buy at `--buy-rate` orders per second per listing on average, more on
+  bestsellers (Zipf), and only what the listing shows (`SandboxApp.buy_shown`);
+- those sales come back through the normal intake: Shopify's and WooCommerce's webhooks are
+  delivered every `--tick` seconds, Amazon and eBay are polled every `--poll` seconds; each
+  imported order reserves our stock through the services, like any order;
+- one pusher per channel runs `channel_push(hold=True)` every `--tick` seconds, as the worker does.
+
+Printed per channel and in total:
+- `channel_oversold_units`: units a marketplace sold once every unit we had was already sold
+  (on any channel): the unit it sold is one we do not have;
+- `zero_crossing_p95_s`: from the moment the channel's available-to-sell (after its buffer)
+  reaches 0 to the moment the marketplace shows 0 (a watcher looks every 50 ms), p95 over the
+  (SKU, channel) crossings; a listing the channel's own sales had already emptied counts 0 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import threading
+import time
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlparse
+
+from bench.sync import KINDS, database_url, ensure_database, percentiles
+
+#: Checks: never let the run outlive this many seconds past `--seconds` (pushers draining).
+DRAIN_LIMIT = 60.0
+
+
+def fresh_from_template(url: str) -> bool:
+    """Re-create the bench database, from its migrated template when one exists; True if it must be migrated."""
+    import psycopg
+    from psycopg import sql
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [f"{name}_template"]).fetchone()
+        if not found:
+            ensure_database(url)
+            return True
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(f"{name}_template"))
+        )
+    return False
+
+
+def save_template(url: str) -> None:
+    """Keep a copy of the freshly migrated database as the template of the next runs."""
+    import psycopg
+    from django.db import connections
+    from psycopg import sql
+
+    connections.close_all()
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(f"{name}_template"), sql.Identifier(name))
+        )
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Flash sale: channel oversell and zero-crossing latency.")
+    parser.add_argument("--flash-sale", action="store_true")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long the shoppers buy")
+    parser.add_argument("--skus", type=int, default=40)
+    parser.add_argument("--stock", type=int, default=20, help="units of each SKU at the start")
+    parser.add_argument("--buy-rate", type=float, default=0.1, help="orders per second per listing, on average")
+    parser.add_argument("--zipf", type=float, default=1.1)
+    parser.add_argument("--tick", type=float, default=0.25, help="seconds between pushes and webhook deliveries")
+    parser.add_argument("--poll", type=float, default=2.0, help="seconds between order polls (Amazon, eBay)")
+    parser.add_argument("--buffer", type=int, default=None, help="every channel's buffer (default: the model's)")
+    parser.add_argument("--no-priority-lane", action="store_true", help="main's behaviour: no priority lane")
+    parser.add_argument("--seed", type=int, default=42)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    url = database_url()
+    template = fresh_from_template(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    if template:  # migrated once: the next runs copy it instead of migrating again
+        save_template(url)
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("marketplaces").setLevel(logging.ERROR)
+    from django.conf import settings
+
+    from config.celery import app
+
+    settings.MARKETPLACE_SANDBOX = True
+    settings.CHANNELS_QUEUE_PUSHES = False  # the pushers below are the workers
+    settings.CHANNELS_PRIORITY_LANE = not args.no_priority_lane
+    settings.DEBUG = False
+    app.conf.task_always_eager = True  # a delivered webhook is processed at once, as a free worker would
+
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    from django.db import close_old_connections, connection
+
+    from inventory.models import SKU, Location, LocationKind
+    from inventory.services import stock_receive
+    from marketplaces.availability import channel_available
+    from marketplaces.models import ChannelSync, PushState, StockOutbox
+    from marketplaces.services.orders import orders_poll, webhook_receive
+    from marketplaces.services.stock_sync import channel_push
+    from tests.factories.channels import sandbox_channel
+
+    location = Location.objects.create(
+        code="flash-dc",
+        name="Flash DC",
+        kind=LocationKind.WAREHOUSE,
+        postal_code="10001",
+        city="New York",
+        region="NY",
+        country="US",
+        latitude=Decimal("40.750600"),
+        longitude=Decimal("-73.997200"),
+        timezone="America/New_York",
+        ships_orders=True,
+    )
+    skus = SKU.objects.bulk_create([SKU(code=f"FS-{n:03d}", name=f"Flash item {n}") for n in range(args.skus)])
+    for sku in skus:
+        stock_receive(location=location, sku=sku, quantity=args.stock, actor=None)
+    fields = {} if args.buffer is None else {"buffer": args.buffer}
+    channels = [sandbox_channel(kind, skus=skus, code=f"flash-{kind}", **fields) for kind in KINDS]
+    for channel, _ in channels:
+        channel_push(channel_id=channel.pk, max_wait=600)
+        ChannelSync.objects.filter(channel=channel).update(orders_watermark=None)
+    lane = "on" if not args.no_priority_lane else "off"
+    print(
+        f"Flash sale: {args.skus} SKUs x {args.stock} units on {len(channels)} channels for {args.seconds:g} s, "
+        f"{args.buy_rate:g} orders/s per listing on average; priority lane {lane}",
+        flush=True,
+    )
+
+    weights = [1 / (rank + 1) ** args.zipf for rank in range(len(skus))]
+    lock = threading.Lock()
+    sold: dict[int, int] = defaultdict(int)  # sku index -> units sold on every channel
+    oversold: dict[str, int] = defaultdict(int)
+    orders: dict[str, int] = defaultdict(int)
+    stop = threading.Event()
+
+    def shopper(kind: str, sandbox: Any, seed: int) -> None:
+        local = random.Random(seed)
+        rate = args.buy_rate * len(skus)  # orders per second over the channel's listings
+        while not stop.is_set():
+            time.sleep(local.expovariate(rate))
+            index = local.choices(range(len(skus)), weights=weights)[0]
+            bought = sandbox.buy_shown(skus[index].code, local.choice([1, 1, 1, 2]))
+            if bought is None:
+                continue
+            with lock:
+                before = sold[index]
+                sold[index] += bought[1]
+                oversold[kind] += max(0, sold[index] - args.stock) - max(0, before - args.stock)
+                orders[kind] += 1
+
+    def intake(channel: Any, sandbox: Any) -> None:
+        close_old_connections()
+        polled = time.time()
+        while True:
+            last = stop.is_set()
+            if channel.kind in ("amazon", "ebay"):
+                if last or time.time() - polled >= args.poll:
+                    polled = time.time()
+                    orders_poll(channel_id=channel.pk)
+            else:
+                for hook in sandbox.take_webhooks():
+                    webhook_receive(channel=channel, headers=hook.headers, body=hook.body)
+            if last:
+                break
+            time.sleep(args.tick)
+        connection.close()
+
+    def pusher(channel: Any) -> None:
+        close_old_connections()
+        while True:
+            finished = stop.is_set()
+            channel_push(channel_id=channel.pk, max_wait=600, hold=True)
+            if finished:
+                pending = StockOutbox.objects.filter(channel_id=channel.pk).exclude(state=PushState.APPLIED)
+                if not pending.exists() or time.time() > ended[0] + DRAIN_LIMIT:
+                    break
+            time.sleep(args.tick)
+        connection.close()
+
+    crossed: dict[tuple[str, int], float] = {}
+    shown: dict[tuple[str, int], float] = {}
+    emptied_first: set[tuple[str, int]] = set()
+    ended = [float("inf")]
+    watching_done = threading.Event()
+
+    def watcher() -> None:
+        """Every 50 ms: each channel's available-to-sell from our ledger, and what each marketplace shows."""
+        close_old_connections()
+        sku_ids = [sku.pk for sku in skus]
+        while not watching_done.is_set():
+            now = time.time()
+            for channel, sandbox in channels:
+                available = channel_available(channel.sync, sku_ids)
+                for index, sku in enumerate(skus):
+                    key = (channel.kind, index)
+                    showing = sandbox.quantity_of(sku.code) or 0
+                    if showing == 0 and key not in shown:
+                        shown[key] = now
+                        if key not in crossed:
+                            emptied_first.add(key)  # the channel's own sales emptied it before we ran out
+                    if available[sku.pk] == 0 and key not in crossed:
+                        crossed[key] = now
+            time.sleep(0.05)
+        connection.close()
+
+    threads = [threading.Thread(target=watcher)]
+    for number, (channel, sandbox) in enumerate(channels):
+        threads.append(threading.Thread(target=shopper, args=(channel.kind, sandbox, args.seed * 10 + number)))
+        threads.append(threading.Thread(target=intake, args=(channel, sandbox)))
+        threads.append(threading.Thread(target=pusher, args=(channel,)))
+    began = time.time()
+    for thread in threads:
+        thread.start()
+    time.sleep(args.seconds)
+    ended[0] = time.time()
+    stop.set()
+    for thread in threads[1:]:
+        thread.join()
+    watching_done.set()
+    threads[0].join()
+
+    close_old_connections()
+    every: list[float] = []
+    total_oversold = 0
+    for channel, _sandbox in channels:
+        kind = channel.kind
+        waits = [
+            0.0 if key in emptied_first else max(0.0, shown.get(key, ended[0] + DRAIN_LIMIT) - at)
+            for key, at in crossed.items()
+            if key[0] == kind
+        ]
+        every.extend(waits)
+        total_oversold += oversold[kind]
+        _p50, p95, top = percentiles(waits)
+        print(
+            f"channel={kind} orders={orders[kind]} channel_oversold_units={oversold[kind]} "
+            f"zero_crossings={len(waits)} zero_crossing_p95_s={p95:.2f} zero_crossing_max_s={top:.2f}"
+        )
+    _p50, p95, top = percentiles(every)
+    print(
+        f"total priority_lane={lane} orders={sum(orders.values())} channel_oversold_units={total_oversold} "
+        f"zero_crossings={len(every)} zero_crossing_p95_s={p95:.2f} zero_crossing_max_s={top:.2f} "
+        f"run_s={time.time() - began:.1f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
