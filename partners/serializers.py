@@ -316,6 +316,11 @@ class PartnerPurchaseOrderQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=PurchaseOrderStatus.choices, required=False, allow_blank=True, default="")
 
 
+class PartnerCancellationQuerySerializer(serializers.Serializer):
+    cursor = serializers.CharField(required=False, allow_blank=True, help_text="The `next` link's cursor.")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, help_text="Page size (50).")
+
+
 class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 

@@ -45,6 +45,7 @@ from partners.serializers import (
     FeedResultSerializer,
     InventoryInSerializer,
     InvoiceInSerializer,
+    PartnerCancellationQuerySerializer,
     PartnerPurchaseOrderQuerySerializer,
     PurchaseOrderSerializer,
     ShipNoticeInSerializer,
@@ -202,10 +203,18 @@ class PartnerCancellationListView(SupplierView):
         description="In the order we cancelled them, 50 a page (`limit` up to 200). Keep the last `next` link "
         "and ask again later: a purchase order cancelled since is there, however old it is. Stop work on it: "
         "its `status` is `cancelled` and `cancel_reason` says why.",
+        parameters=[PartnerCancellationQuerySerializer],
         responses={200: PurchaseOrderSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
         """The partner's cancelled POs (only its own), with a cursor."""
+        repeated = {
+            name: ["Give it once."] for name in ("cursor", "limit") if len(request.query_params.getlist(name)) > 1
+        }
+        if repeated:
+            raise ValidationError(repeated)
+        # The paginator would ignore a bad `limit`; the client is told instead.
+        PartnerCancellationQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
         page = self.paginate_queryset(purchase_orders_cancelled_for_partner(partner=self.partner()))
         return self.get_paginated_response(PurchaseOrderSerializer(page, many=True).data)
 
