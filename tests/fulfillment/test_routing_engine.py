@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import pickle
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -178,3 +179,18 @@ def test_a_store_ships_only_within_its_radius():
     chosen = plan(request({"A": 1}), [store], MODEL, rules)
     assert chosen.shipments == ()
     assert dict(chosen.backorders) == {"A": 1}
+
+
+def test_runner_ups_read_like_a_tuple_and_are_stored_as_one():
+    """Runner-ups are described only when read; they compare, index and pickle as the tuple they stand for."""
+    candidates = [candidate(code, lat, lon, {"A": 2, "B": 2}) for code, lat, lon in SITES]
+
+    chosen = plan(request({"A": 2, "B": 1}), candidates, MODEL, Rules())
+
+    runner_ups = tuple(chosen.alternatives)
+    assert [a.locations for a in runner_ups] == [("pa",), ("oh",), ("tx",)]  # nearest next, by cost
+    assert chosen.alternatives[0].summary.startswith("pa: 1 package, $")
+    assert chosen.alternatives == runner_ups and len(chosen.alternatives) == 3
+    stored = pickle.loads(pickle.dumps(chosen))  # noqa: S301 (our own object)
+    assert stored.alternatives == runner_ups and isinstance(stored.alternatives, tuple)
+    assert chosen.as_dict()["alternatives"][0]["locations"] == ["pa"]
