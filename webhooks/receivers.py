@@ -8,8 +8,8 @@ after-commit signals (`fulfillment.signals.shipment_shipped`) would leave a gap 
 and the receiver in which a crash loses the event. A save that repeats a status makes no second
 event (the event key is unique).
 
-Purchase orders: the partners app's signals (`partners.signals`), sent in the transaction of the change;
-importing them connects partners' translation of its own saves into those signals.
+Purchase orders: the partners app's signals (`partners.signals`), sent in the transaction of the change
+(partners connects its own saves to them when it starts).
 
 Stock: inventory's `stock_levels_changed`, after commit, with the pairs of its stock change feed. The
 feed itself is consumed (and deleted) by the marketplace sync engine, so this app keeps its own

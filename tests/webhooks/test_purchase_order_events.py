@@ -10,9 +10,16 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from inventory.services import StockLine
 from partners.documents import AckLine, Acknowledgment, InvoiceInput, InvoiceLineInput, ShipLine, ShipNotice
 from partners.models import Exchange
-from partners.services import acknowledgment_apply, invoice_apply, purchase_order_cancel, ship_notice_apply
+from partners.services import (
+    acknowledgment_apply,
+    invoice_apply,
+    purchase_order_cancel,
+    purchase_order_create_for_stock,
+    ship_notice_apply,
+)
 from tests.factories.partners import DropshipNetwork, dropship_network, po_of
 from tests.webhooks.test_payloads import bodies, the_one
 from webhooks.models import Event, EventType
@@ -117,3 +124,19 @@ def test_no_event_when_the_change_rolls_back_or_nobody_listens(
         assert Event.objects.filter(type=EventType.PURCHASE_ORDER_CREATED).count() == 1
         raise RuntimeError("the request failed after routing")
     assert not Event.objects.exists()
+
+
+def test_a_stock_purchase_order_is_reported_without_an_order(
+    net: DropshipNetwork, make_endpoint: Any, receiver: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A PO for our own shelves serves no customer order: the event says so instead of failing to send."""
+    make_endpoint([EventType.PURCHASE_ORDER_CREATED])
+    with django_capture_on_commit_callbacks(execute=True):
+        po = purchase_order_create_for_stock(
+            partner=net.partner, location=net.warehouse, lines=[StockLine(net.tee.pk, 30)], actor=None
+        )
+
+    [body] = bodies(receiver, EventType.PURCHASE_ORDER_CREATED)
+    created = body["data"]["purchase_order"]
+    assert (created["number"], created["order"], created["shipment"]) == (po.number, None, None)
+    assert [(line["sku"], line["quantity"]) for line in created["lines"]] == [("TEE-BLK-M", 30)]

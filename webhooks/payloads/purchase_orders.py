@@ -54,8 +54,9 @@ def purchase_order_shape(po: PurchaseOrder, lines: Sequence[PurchaseOrderLine]) 
         "number": po.number,
         "status": po.status,
         "partner": {"code": po.partner.code, "name": po.partner.name},
-        "order": order_reference(po.shipment.order),
-        "shipment": {"id": po.shipment.pk, "number": po.shipment.number},
+        # A stock PO fills our own shelves: it serves no customer order and no shipment of ours.
+        "order": order_reference(po.shipment.order) if po.shipment is not None else None,
+        "shipment": {"id": po.shipment.pk, "number": po.shipment.number} if po.shipment is not None else None,
         "ship_to": po.ship_to,
         "service_level": po.service_level,
         "ship_by": iso_date(po.ship_by),
