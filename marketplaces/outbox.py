@@ -12,6 +12,11 @@ the SKU: inventory knows nothing of channels. This module joins the feed with th
   coalescer that dies loses nothing, and coalescers running at once take disjoint feed rows;
   a change no channel cares about is simply consumed.
 
+- The priority lane (`outbox_prioritise`, after each coalescing pass): a pending push that
+  crosses zero or the buffer (the channel shows stock and we have none to spare, or shows 0
+  and we have some again) is made due at once and first, ahead of the ordinary changes a
+  pusher holds to fill its batches.
+
 Waking up: after a stock change commits, inventory sends `stock_levels_changed`; the receiver
 (`coalesce_soon`) queues one coalescing pass per window (`coalesce_and_push_task`), which queues
 a push for each channel that got pending rows. If the broker is down the beat re-drive
