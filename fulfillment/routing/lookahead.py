@@ -29,7 +29,9 @@ ZERO = Decimal("0.00")
 
 def has_future_costs(candidates: Sequence[Candidate], skus: Sequence[str]) -> bool:
     """True if some candidate prices a unit of one of these SKUs above zero for the future."""
-    return any(candidate.future_costs.get(sku, 0) > 0 for candidate in candidates for sku in skus)
+    return any(
+        candidate.future_costs.get(sku, 0) > 0 for candidate in candidates if candidate.future_costs for sku in skus
+    )
 
 
 def without_future_costs(candidates: Sequence[Candidate]) -> list[Candidate]:

@@ -9,8 +9,9 @@ order of `Problem.skus`); units no site ships are backordered.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -79,6 +80,11 @@ class Problem:
     backorder: float  # cents per unit not shipped
     groups: list[tuple[int, ...]]  # keep-together SKU indices
     max_packages: int | None
+    # `breaks` as floats: `bracket` is called per candidate parcel, where bisect beats numpy ten-fold
+    _break_list: list[float] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._break_list = [float(b) for b in self.breaks.tolist()]
 
     @property
     def total_units(self) -> int:
@@ -97,7 +103,7 @@ class Problem:
 
     def bracket(self, weight: float) -> int:
         """Bracket index for a parcel weight (len(breaks) if too heavy for every card)."""
-        return int(np.searchsorted(self.breaks, weight, side="left"))
+        return bisect_left(self._break_list, weight)
 
     def shipment_cost(self, site: int, quantities: Sequence[int]) -> float:
         """Cost in cents of one shipment of these units from a site (inf if too heavy)."""
