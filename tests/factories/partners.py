@@ -13,7 +13,7 @@ from typing import Any, cast
 import factory
 
 from channels.models import Channel
-from fulfillment.models import CostSettings
+from fulfillment.models import CostSettings, Shipment
 from inventory.models import SKU, Location, LocationKind
 from orders.models import Order
 from partners.models import Exchange, Partner, PartnerKind, PartnerSkuCost, PurchaseOrder
@@ -81,6 +81,12 @@ def partner_key(partner: Partner) -> str:
 def po_of(order: Any) -> PurchaseOrder:
     """The one purchase order opened for an order's shipments."""
     return PurchaseOrder.objects.get(shipment__order=order)
+
+
+def dropship_shipment(po: PurchaseOrder) -> Shipment:
+    """The customer shipment a dropship PO fills, read afresh (a stock PO has none)."""
+    assert po.shipment_id is not None, f"{po.number} is a stock purchase order: it fills no shipment"
+    return Shipment.objects.get(pk=po.shipment_id)
 
 
 @dataclass(frozen=True)

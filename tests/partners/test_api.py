@@ -10,11 +10,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
-from fulfillment.models import Shipment, ShipmentStatus
+from fulfillment.models import ShipmentStatus
 from partners.models import DocumentStatus, Invoice, PartnerDocument, PurchaseOrderStatus
 from partners.services import partner_api_key_revoke
 from tests.factories import UserFactory, user_with_role
-from tests.factories.partners import dropship_network, dropship_supplier, partner_key, po_of
+from tests.factories.partners import dropship_network, dropship_shipment, dropship_supplier, partner_key, po_of
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +152,7 @@ def test_acknowledge_ship_and_invoice_through_the_api(net, key, django_capture_o
         shipped = client.post(f"{POS}/{po.pk}/ship-notices", notice, HTTP_IDEMPOTENCY_KEY="asn-1")
     assert shipped.status_code == 201, shipped.content
     assert shipped.json()["purchase_order"]["status"] == PurchaseOrderStatus.SHIPPED
-    shipment = Shipment.objects.get(pk=po.shipment_id)
+    shipment = dropship_shipment(po)
     assert shipment.status == ShipmentStatus.SHIPPED
     assert list(shipment.packages.values_list("tracking_number", flat=True)) == ["7946 1", "7946 2"]
 
