@@ -75,7 +75,8 @@ selection does: the baseline). `presets` has demo carriers and the Jasin & Sinha
 """
 
 from .costs import add_transit_days, haversine_miles, late_days, ship_date, zone_for_miles
-from .planner import DEFAULT_TIME_BUDGET_MS, greedy_plan, plan, solve_exact
+from .greedy import greedy_plan
+from .planner import DEFAULT_TIME_BUDGET_MS, plan, solve_exact
 from .types import (
     COST_KEYS,
     DEFAULT_ZONE_BANDS,
