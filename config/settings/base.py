@@ -356,6 +356,7 @@ SPECTACULAR_SETTINGS = {
         "PartnerDocumentKindEnum": "partners.models.DocumentKind",
         "PartnerDocumentStatusEnum": "partners.models.DocumentStatus",
         "PurchaseOrderStatusEnum": "partners.models.orders.PurchaseOrderStatus",
+        "PurchaseOrderKindEnum": "partners.models.orders.PurchaseOrderKind",
     },
 }
 
