@@ -193,7 +193,7 @@ def test_the_connection_form_asks_for_the_app_keys_and_refresh_token(make_channe
     for label in ("Client id", "Client secret", "Refresh token", "Scopes"):
         assert label in page
     assert sandbox.refresh_token not in page and sandbox.client_secret not in page
-    assert "Optional." in page  # the scopes: blank asks for what the connector calls
+    assert "Optional: blank asks for the scopes the connector uses." in page  # blank scopes: what the connector calls
 
 
 @pytest.mark.parametrize(
