@@ -1,0 +1,36 @@
+"""Inventory models, re-exported here so `inventory.models.X` stays the one import path.
+
+Each group of models lives in its own module; add a new module's names below.
+"""
+
+from .stock import (
+    SKU,
+    AdjustmentReason,
+    Location,
+    LocationAccess,
+    LocationKind,
+    MovementKind,
+    StockChange,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferLine,
+    TransferStatus,
+    validate_timezone,
+)
+
+__all__ = [
+    "SKU",
+    "AdjustmentReason",
+    "Location",
+    "LocationAccess",
+    "LocationKind",
+    "MovementKind",
+    "StockChange",
+    "StockLevel",
+    "StockMovement",
+    "Transfer",
+    "TransferLine",
+    "TransferStatus",
+    "validate_timezone",
+]
