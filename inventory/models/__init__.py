@@ -3,6 +3,7 @@
 Each group of models lives in its own module; add a new module's names below.
 """
 
+from .catalog import BinLocation, Product, Variant
 from .stock import (
     SKU,
     AdjustmentReason,
@@ -22,15 +23,18 @@ from .stock import (
 __all__ = [
     "SKU",
     "AdjustmentReason",
+    "BinLocation",
     "Location",
     "LocationAccess",
     "LocationKind",
     "MovementKind",
+    "Product",
     "StockChange",
     "StockLevel",
     "StockMovement",
     "Transfer",
     "TransferLine",
     "TransferStatus",
+    "Variant",
     "validate_timezone",
 ]
