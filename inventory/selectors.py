@@ -75,10 +75,15 @@ def location_get(*, user: User, pk: int | None = None, code: str | None = None) 
 
 
 def sku_search(*, query: str = "", active_only: bool = False) -> QuerySet[SKU]:
-    """SKUs matching a code, name or barcode fragment."""
+    """SKUs matching a code, name, barcode or product name fragment."""
     qs = SKU.objects.all()
     if query:
-        qs = qs.filter(Q(code__icontains=query) | Q(name__icontains=query) | Q(barcode=query))
+        qs = qs.filter(
+            Q(code__icontains=query)
+            | Q(name__icontains=query)
+            | Q(barcode=query)
+            | Q(variant__product__name__icontains=query)
+        )
     if active_only:
         qs = qs.filter(is_active=True)
     return qs.order_by("code")

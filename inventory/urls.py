@@ -16,6 +16,7 @@ urlpatterns = [
     path("inventory/export.csv", views.export_csv, name="export"),
     path("inventory/import/", views.import_stock, name="import"),
     path("inventory/add-sku/", views.sku_create_view, name="sku_create"),
+    path("inventory/sku-picker/", views.sku_picker, name="sku_picker"),
     path(f"{_STOCK}/receive/", views.stock_action, {"action": "receive"}, name="stock_receive"),
     path(f"{_STOCK}/adjust/", views.stock_action, {"action": "adjust"}, name="stock_adjust"),
     path(f"{_STOCK}/count/", views.stock_action, {"action": "count"}, name="stock_count"),

@@ -283,7 +283,10 @@ class ImportForm(forms.Form):
 
     file = forms.FileField(
         label="CSV file",
-        help_text="UTF-8 CSV with a header row: location,sku,on_hand[,safety_stock]. Up to 10 MB.",
+        help_text=(
+            "UTF-8 CSV with a header row: location,sku,on_hand[,safety_stock][,product,option1,option2][,bin]. "
+            "Up to 10 MB."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 

@@ -2,11 +2,13 @@
 
 Import format (header required, extra columns ignored):
 
-    location,sku,on_hand[,safety_stock]
+    location,sku,on_hand[,safety_stock][,product,option1,option2][,bin]
 
 Each row sets the on-hand quantity of a SKU at a location (recorded in the ledger as a
 count against the import document) and, if given, its safety stock. The whole file is
 checked first; if any row is bad, nothing is written and every bad row is reported.
+The optional catalogue columns group the SKU under a product with its option values (e.g.
+Size, Colour) and set its bin at the location; see `inventory.services.catalog_import`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from core.errors import ValidationFailed
 from core.types import Actor
 from inventory.models import SKU, Location, MovementKind, StockLevel
 from inventory.selectors import visible_location_ids
+from inventory.services.catalog_import import CatalogCells, catalog_cells_apply, catalog_cells_read
 from inventory.services.levels import MAX_UNITS_PER_OPERATION, DocumentRef, LevelChange, apply_level_changes
 from inventory.services.stock import stock_set_safety_stock
 
@@ -62,11 +65,15 @@ class _Row:
     sku: SKU
     on_hand: int
     safety_stock: int | None
+    catalog: dict[str, str] = field(default_factory=dict)
 
 
 def _read(stream: IO[str] | IO[bytes] | str) -> list[dict[str, str]]:
     rows = csv_upload_rows(
-        stream, required=REQUIRED_COLUMNS, header="location,sku,on_hand[,safety_stock]", max_rows=MAX_ROWS
+        stream,
+        required=REQUIRED_COLUMNS,
+        header="location,sku,on_hand[,safety_stock][,product,option1,option2][,bin]",
+        max_rows=MAX_ROWS,
     )
     # Our own export escapes codes that would start a formula: an exported file imports as it is.
     return [{key: csv_unescape(value) for key, value in row.items()} for row in rows]
@@ -113,12 +120,14 @@ def _validate(raw_rows: list[dict[str, str]], *, location_ids: set[int] | None) 
             errors.append(RowError(line, "sku", f"unknown SKU {raw.get('sku', '')!r}."))
         on_hand = _parse_int(raw.get("on_hand", ""), "on_hand", line, errors, required=True)
         safety = _parse_int(raw.get("safety_stock", ""), "safety_stock", line, errors, required=False)
+        catalog, catalog_errors = catalog_cells_read(raw, line=line)
+        errors.extend(RowError(line, column, message) for column, message in catalog_errors)
         key = (raw.get("location", ""), raw.get("sku", ""))
         if key in seen:
             errors.append(RowError(line, "sku", f"repeats line {seen[key]} for the same location and SKU."))
         seen.setdefault(key, line)
         if location is not None and sku is not None and on_hand is not None and location.is_active:
-            rows.append(_Row(line, location, sku, on_hand, safety))
+            rows.append(_Row(line, location, sku, on_hand, safety, catalog))
     return rows, errors
 
 
@@ -178,6 +187,17 @@ def stock_import_csv(*, stream: IO[str] | IO[bytes] | str, actor: Actor) -> Impo
                 stock_set_safety_stock(
                     location=row.location, sku=row.sku, safety_stock=row.safety_stock, actor=actor, document=document
                 )
+        catalog_errors = catalog_cells_apply(
+            [
+                CatalogCells(row.line, row.location.pk, row.sku, **row.catalog)
+                for row in rows
+                if any(row.catalog.values())
+            ]
+        )
+        if catalog_errors:
+            report.errors = [RowError(line, column, message) for line, column, message in catalog_errors]
+            transaction.set_rollback(True)
+            return report
         report.changed = len(changes)
         report.unchanged = len(rows) - len(changes)
     return report

@@ -9,6 +9,7 @@ One module per screen family; `inventory/urls.py` reaches every view through thi
 
 from inventory.views.grid import export_csv, grid, import_stock
 from inventory.views.locations import location_create_view, location_detail, location_edit, location_list_view
+from inventory.views.picker import sku_picker
 from inventory.views.stock import sku_create_view, sku_detail, sku_edit, stock_action
 from inventory.views.transfers import (
     transfer_action,
@@ -29,6 +30,7 @@ __all__ = [
     "sku_create_view",
     "sku_detail",
     "sku_edit",
+    "sku_picker",
     "stock_action",
     "transfer_action",
     "transfer_create_view",
