@@ -3,6 +3,7 @@
 from django.urls import path
 
 from inventory import views
+from inventory.views import transfers as transfer_views
 
 app_name = "inventory"
 
@@ -34,4 +35,5 @@ urlpatterns = [
     path("transfers/<int:pk>/ship/", views.transfer_action, {"action": "ship"}, name="transfer_ship"),
     path("transfers/<int:pk>/receive/", views.transfer_action, {"action": "receive"}, name="transfer_receive"),
     path("transfers/<int:pk>/cancel/", views.transfer_action, {"action": "cancel"}, name="transfer_cancel"),
+    path("transfers/<int:pk>/receipt/", transfer_views.transfer_receipt, name="transfer_receipt"),
 ]

@@ -4,6 +4,8 @@ Each group of models lives in its own module; add a new module's names below.
 """
 
 from .catalog import BinLocation, Product, Variant
+from .counts import CountLine, CountLineStatus, CountSession, CountSessionStatus
+from .receipts import DiscrepancyKind, TransferDiscrepancy
 from .stock import (
     SKU,
     AdjustmentReason,
@@ -24,6 +26,11 @@ __all__ = [
     "SKU",
     "AdjustmentReason",
     "BinLocation",
+    "CountLine",
+    "CountLineStatus",
+    "CountSession",
+    "CountSessionStatus",
+    "DiscrepancyKind",
     "Location",
     "LocationAccess",
     "LocationKind",
@@ -33,6 +40,7 @@ __all__ = [
     "StockLevel",
     "StockMovement",
     "Transfer",
+    "TransferDiscrepancy",
     "TransferLine",
     "TransferStatus",
     "Variant",

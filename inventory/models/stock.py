@@ -284,6 +284,8 @@ class LocationAccess(models.Model):
 class TransferStatus(models.TextChoices):
     REQUESTED = "requested", "Requested"
     SHIPPED = "shipped", "In transit"
+    # Some units received, the rest still on their way (received later, or closed as a discrepancy).
+    PARTIALLY_RECEIVED = "partially_received", "Partially received"
     RECEIVED = "received", "Received"
     CANCELLED = "cancelled", "Cancelled"
 
@@ -294,7 +296,7 @@ class Transfer(TimeStampedModel):
     source = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="transfers_out")
     destination = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="transfers_in")
     status = models.CharField(
-        max_length=16, choices=TransferStatus.choices, default=TransferStatus.REQUESTED, db_index=True
+        max_length=24, choices=TransferStatus.choices, default=TransferStatus.REQUESTED, db_index=True
     )
     note = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(
@@ -322,6 +324,12 @@ class TransferLine(models.Model):
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
     sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    # What the destination has accounted for so far (transfer receipts): good units on hand
+    # (more than shipped when over-shipped), units that arrived damaged and were written off,
+    # and units closed as never arrived. Each is also in the ledger and `TransferDiscrepancy`.
+    received_quantity = models.PositiveIntegerField(default=0, db_default=0)
+    damaged_quantity = models.PositiveIntegerField(default=0, db_default=0)
+    short_quantity = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
@@ -331,6 +339,16 @@ class TransferLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku_id} x{self.quantity}"
+
+    @property
+    def outstanding(self) -> int:
+        """Units shipped and still on their way: neither received, written off as damaged, nor closed short."""
+        return max(self.quantity - self.received_quantity - self.damaged_quantity - self.short_quantity, 0)
+
+    @property
+    def over_quantity(self) -> int:
+        """Units that arrived beyond what was shipped."""
+        return max(self.received_quantity + self.damaged_quantity - self.quantity, 0)
 
 
 class StockChange(models.Model):

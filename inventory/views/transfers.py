@@ -9,9 +9,11 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
+from inventory.forms.receipts import ParsedReceipt, blank_receipt, parse_receipt
 from inventory.forms.transfers import (
     TRANSFER_STATUS_TABS,
     LineRow,
@@ -20,6 +22,7 @@ from inventory.forms.transfers import (
     parse_transfer_lines,
 )
 from inventory.models import Transfer, TransferStatus
+from inventory.receipt_selectors import transfer_discrepancies
 from inventory.selectors import (
     GridFilters,
     active_locations,
@@ -37,6 +40,7 @@ from inventory.services import (
     transfer_receive,
     transfer_ship,
 )
+from inventory.services.transfers import RECEIVABLE, ReceiptLine, transfer_receipt_record
 
 TRANSFERS_PER_PAGE = 25
 
@@ -122,9 +126,56 @@ def transfer_line_row(request: HttpRequest) -> HttpResponse:
 def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One transfer: route, lines, timeline and the actions its status allows."""
     transfer = transfer_get(user=request.user, pk=pk)
-    context = {"transfer": transfer, **_transfer_permissions(request.user, transfer)}
-    context["units"] = sum(line.quantity for line in transfer.lines.all())
-    return render(request, "inventory/transfer_detail.html", context)
+    return _render_detail(request, transfer)
+
+
+def _render_detail(
+    request: HttpRequest, transfer: Transfer, *, receipt: ParsedReceipt | None = None, status: int = 200
+) -> HttpResponse:
+    """The transfer page; `receipt` shows the receipt form as typed (after a scan or a refusal)."""
+    lines = list(transfer.lines.all())
+    context: dict[str, Any] = {"transfer": transfer, "lines": lines, **_transfer_permissions(request.user, transfer)}
+    context["units"] = sum(line.quantity for line in lines)
+    context["received_units"] = sum(line.received_quantity for line in lines)
+    context["accounted"] = any(line.received_quantity or line.damaged_quantity or line.short_quantity for line in lines)
+    context["discrepancies"] = list(transfer_discrepancies(transfer=transfer))
+    if context["can_receive"]:
+        context["receipt"] = receipt or blank_receipt(lines)
+    return render(request, "inventory/transfer_detail.html", context, status=status)
+
+
+@require_POST
+@permission_required("inventory.manage_transfers", raise_exception=True)
+def transfer_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """Receive what arrived, line by line: a scan adds a unit and shows the form again; Receive posts it."""
+    transfer = transfer_get(user=request.user, pk=pk)
+    if not _transfer_permissions(request.user, transfer)["can_receive"]:
+        messages.error(request, f"{transfer.number} cannot be received from your locations in its current state.")
+        return redirect("inventory:transfer_detail", pk=transfer.pk)
+    lines = list(transfer.lines.all())
+    receipt = parse_receipt(request.POST, lines)
+    if "receive" not in request.POST or not receipt.ok:
+        return _render_detail(request, transfer, receipt=receipt, status=200 if receipt.ok else 422)
+    wanted = [ReceiptLine(sku_id, received, damaged) for sku_id, (received, damaged) in receipt.quantities.items()]
+    try:
+        done = transfer_receipt_record(
+            transfer=transfer,
+            actor=request.user,
+            lines=[line for line in wanted if line.received or line.damaged],
+            close=receipt.close,
+            note=receipt.note,
+        )
+    except DomainError as exc:
+        receipt.scan_error = exc.message
+        return _render_detail(request, transfer, receipt=receipt, status=422)
+    units = sum(line.received for line in wanted)
+    if done.status == TransferStatus.RECEIVED:
+        text = f"{done.number} received at {done.destination.code}: {units} unit{pluralize(units)} on hand now"
+        text += ", discrepancies recorded." if receipt.close or any(line.damaged for line in wanted) else "."
+    else:
+        text = f"{done.number}: {units} unit{pluralize(units)} received; the rest is still in transit."
+    messages.success(request, text)
+    return redirect("inventory:transfer_detail", pk=transfer.pk)
 
 
 def _transfer_permissions(user: Any, transfer: Transfer) -> dict[str, bool]:
@@ -137,7 +188,7 @@ def _transfer_permissions(user: Any, transfer: Transfer) -> dict[str, bool]:
     requested = transfer.status == TransferStatus.REQUESTED
     return {
         "can_ship": at_source and requested,
-        "can_receive": at_destination and transfer.status == TransferStatus.SHIPPED,
+        "can_receive": at_destination and transfer.status in RECEIVABLE,
     }
 
 
