@@ -108,7 +108,7 @@ def bin_paths_for_sku(*, sku: SKU) -> dict[int, str]:
     return dict(BinLocation.objects.filter(sku=sku).values_list("location_id", "path"))
 
 
-def bin_path_subquery(*, sku_ref: str, location_ref: str) -> Subquery:
-    """A subquery giving the bin path of the outer row's SKU at its location (NULL if none)."""
-    paths = BinLocation.objects.filter(sku_id=OuterRef(sku_ref), location_id=OuterRef(location_ref)).values("path")
+def bin_path_subquery(*, sku_ref: str, location_id: int) -> Subquery:
+    """A subquery giving the bin path at one location of the outer row's SKU (NULL if none)."""
+    paths = BinLocation.objects.filter(sku_id=OuterRef(sku_ref), location_id=location_id).values("path")
     return Subquery(paths[:1])

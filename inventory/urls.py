@@ -28,6 +28,7 @@ urlpatterns = [
     path("add-location/", views.location_create_view, name="location_create"),
     path("locations/<slug:code>/", views.location_detail, name="location_detail"),
     path("locations/<slug:code>/edit/", views.location_edit, name="location_edit"),
+    path("locations/<slug:code>/bins/<path:sku_code>/", views.bin_set_view, name="bin_set"),
     path("transfers/", views.transfer_list_view, name="transfer_list"),
     path("transfers/new/", views.transfer_create_view, name="transfer_create"),
     path("transfers/new/line/", views.transfer_line_row, name="transfer_line_row"),

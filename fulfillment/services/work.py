@@ -33,7 +33,9 @@ from fulfillment.models import (
     ShipmentStatus,
 )
 from fulfillment.services.shipments import shipment_transition
+from inventory.catalog_selectors import bin_path_subquery
 from inventory.models import Location
+from inventory.services.catalog_variants import bin_sort_key
 from orders.models import Order, OrderStatus
 
 logger = logging.getLogger(__name__)
@@ -101,6 +103,7 @@ class PickLine:
     name: str
     barcode: str
     quantity: int
+    bin: str = ""  # where it sits at the pick list's location, e.g. A-03-2-B; empty if nobody set one
 
 
 def picklist_create(
@@ -152,23 +155,28 @@ def picklist_create(
 
 
 def picklist_lines(picklist: PickList) -> list[PickLine]:
-    """What to take from the shelves for a pick list: units per SKU, sorted by SKU code (one query).
+    """What to take from the shelves for a pick list: units per SKU with its bin (one query).
 
-    Shipments cancelled or rejected since the list was printed are left out.
+    Sorted in walking order: by bin path naturally (A-2 before A-10), SKUs without a bin
+    last, then by SKU code. Shipments cancelled or rejected since the list was printed are left out.
     """
     rows = (
         ShipmentLine.objects.filter(shipment__picklists=picklist)
         .exclude(shipment__status__in=[ShipmentStatus.CANCELLED, ShipmentStatus.REJECTED])
-        .values("sku__code", "sku__name", "sku__barcode")
-        .annotate(quantity=Sum("quantity"))
-        .order_by("sku__code")
+        .values("sku_id", "sku__code", "sku__name", "sku__barcode")
+        .annotate(quantity=Sum("quantity"), bin=bin_path_subquery(sku_ref="sku_id", location_id=picklist.location_id))
     )
-    return [
+    lines = [
         PickLine(
-            sku_code=row["sku__code"], name=row["sku__name"], barcode=row["sku__barcode"], quantity=row["quantity"]
+            sku_code=row["sku__code"],
+            name=row["sku__name"],
+            barcode=row["sku__barcode"],
+            quantity=row["quantity"],
+            bin=row["bin"] or "",
         )
         for row in rows
     ]
+    return sorted(lines, key=lambda line: (bin_sort_key(line.bin), line.sku_code))
 
 
 def picklist_close(*, picklist: PickList, actor: AnyUser | None) -> PickList:

@@ -7,6 +7,7 @@ selectors, so anything outside the user's locations is a 404, whatever the URL s
 One module per screen family; `inventory/urls.py` reaches every view through this package.
 """
 
+from inventory.views.bins import bin_set_view
 from inventory.views.grid import export_csv, grid, import_stock
 from inventory.views.locations import location_create_view, location_detail, location_edit, location_list_view
 from inventory.views.picker import sku_picker
@@ -20,6 +21,7 @@ from inventory.views.transfers import (
 )
 
 __all__ = [
+    "bin_set_view",
     "export_csv",
     "grid",
     "import_stock",

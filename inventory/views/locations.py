@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
 from core.htmx import is_htmx, render_page
+from inventory.catalog_selectors import bin_path_subquery
 from inventory.forms import LOCATION_FORM_FIELDS, LevelFilterForm, LocationForm
 from inventory.models import Location, LocationKind
 from inventory.selectors import (
@@ -53,7 +54,9 @@ def location_detail(request: HttpRequest, code: str) -> HttpResponse:
     location = location_get(user=request.user, code=code)
     form = LevelFilterForm(request.GET or None)
     cleaned = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    levels = stock_levels_at_location(location=location, query=cleaned.get("q", ""), low_only=cleaned.get("low", False))
+    levels = stock_levels_at_location(
+        location=location, query=cleaned.get("q", ""), low_only=cleaned.get("low", False)
+    ).annotate(bin_path=bin_path_subquery(sku_ref="sku_id", location_id=location.pk))
     page = Paginator(levels, LEVELS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "location": location,
@@ -62,6 +65,7 @@ def location_detail(request: HttpRequest, code: str) -> HttpResponse:
         "filtered": bool(cleaned.get("q") or cleaned.get("low")),
         "recent": ledger_recent(user=request.user, location=location, limit=15),
         "low_threshold": LOW_STOCK_THRESHOLD,
+        "can_set_bins": request.user.has_perm("inventory.adjust_stock"),
     }
     if not is_htmx(request):
         answers = location_panels.send(sender=Location, location=location, user=request.user)
