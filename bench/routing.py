@@ -13,10 +13,12 @@ Run with `make bench-routing` (or `.venv/bin/python bench/routing.py --help`). N
    - greedy: `greedy_plan`, line by line from the nearest centre in stock;
    - router: `plan`, the product's router;
    - exact:  `solve_exact`, the per-order MILP optimum;
-   - lookahead: `plan` with shadow prices (`planning.lookahead`, see bench/routing_lookahead.py),
-     re-solved every 2% of the orders from the true demand rates;
-   - lookahead-learned: the same, from rates counted on the first 20% of the orders (routed
-     without prices meanwhile).
+   - lookahead: `plan` with shadow prices (`planning.lookahead`, see bench/routing_lookahead.py):
+     the duals of the fluid LP of the orders still to come on the stock left, re-solved every 2%
+     of the orders (`lookahead_resolve_every` in the output), from the true arrival rates;
+   - lookahead-learned: the same, routed without prices for the first 20% of the orders, then
+     from the rates counted in every order seen so far;
+   - lookahead-sku (on request): the per-SKU transportation LP's prices instead, for comparison.
    cost_over_lp = total cost / the deterministic (fluid) LP bound, solved with HiGHS through
    scipy; averaged over the instances. Published: greedy about 1.12, exact per-order about 1.07.
 2. Latency, on random US networks (locations and destinations at random US ZIP codes;
@@ -85,7 +87,6 @@ from fulfillment.routing.presets import demo_cost_model, jasin_sinha_cost_model 
 DATA = ROOT / "bench" / "data" / "jasin-sinha-warmup"
 PACKAGE, PER_UNIT, PER_MILE = 8.759, 0.423, 0.000541
 ITEMS, TYPES_PER_SIZE, SIZES = 20, 5, (1, 2, 3, 4, 5)
-LOOKAHEAD_PACKAGE_SHARE = 1.0  # share of a package the look-ahead LP charges per unit
 
 
 # --- Quality: Jasin & Sinha warm-up ------------------------------------------------------------
@@ -225,12 +226,11 @@ def simulate(
     packages = 0
     future: list[dict[str, Decimal]] = [{} for _ in inst.centres]
     resolve = max(1, int(lookahead.RESOLVE_EVERY * len(orders)))
-    learn = int(lookahead.LEARN_SHARE * len(orders)) if policy == "lookahead-learned" else 0
-    unit_cost = PACKAGE * LOOKAHEAD_PACKAGE_SHARE + PER_UNIT + PER_MILE * inst.miles
+    learn = lookahead.first_priced(policy, len(orders))
     for number, (city, type_index) in enumerate(orders):
-        if policy.startswith("lookahead") and number >= learn and (number - learn) % resolve == 0:
-            rates = lookahead.true_rates(inst) if not learn else lookahead.learned_rates(inst, orders[:learn])
-            future = lookahead.prices(inst, inventory, rates, len(orders) - number, unit_cost)
+        if policy in lookahead.POLICIES and number >= learn and (number - learn) % resolve == 0:
+            costs = (PACKAGE, PER_UNIT, PER_MILE)
+            future = lookahead.prices(inst, inventory, policy, orders[:number], len(orders) - number, costs)
         items = inst.types[type_index]
         place = inst.cities[city]
         request = RouteRequest(
@@ -297,7 +297,7 @@ def quality(args: argparse.Namespace) -> None:
                     simulate(inst, orders, policy, loaded[policy])
     print(
         f"# quality: Jasin & Sinha warm-up, instances={args.instances} orders={args.orders} seed={args.seed} "
-        f"({time.perf_counter() - started:.0f} s)"
+        f"lookahead_resolve_every={lookahead.RESOLVE_EVERY:.0%} ({time.perf_counter() - started:.0f} s)"
     )
     for policy, rows in results.items():
         ratio = statistics.mean(r for r, _ in rows)

@@ -15,6 +15,9 @@ assumed to hold enough for the rest of the horizon (it serves at its shipping co
 
 Entry point: `shadow_prices(problem) -> ShadowPrices`. An LP that fails gives zero prices and
 says why (`ShadowPrices.error`); callers log it and route without look-ahead.
+
+`basket_shadow_prices` (`baskets.py`) solves one LP over every SKU instead, from the expected
+orders' baskets: it also prices a unit by the parcels a later order would need without it.
 """
 
 from __future__ import annotations
@@ -27,7 +30,17 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
-__all__ = ["ShadowPrices", "SkuNetwork", "shadow_prices"]
+from .baskets import Basket, BasketNetwork, BasketPrices, basket_shadow_prices
+
+__all__ = [
+    "Basket",
+    "BasketNetwork",
+    "BasketPrices",
+    "ShadowPrices",
+    "SkuNetwork",
+    "basket_shadow_prices",
+    "shadow_prices",
+]
 
 
 @dataclass(frozen=True, slots=True)
