@@ -10,6 +10,7 @@ recompute (nightly or from the page) with its progress, so the page can show it 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -135,6 +136,65 @@ class DemandForecast(models.Model):
         return sum(head) / len(head)
 
 
+class StockingClass(models.TextChoices):
+    """The classes of location that hold our own stock (dropship suppliers hold theirs)."""
+
+    WAREHOUSE = "warehouse", "Warehouse"
+    THIRD_PARTY = "3pl", "3PL warehouse"
+    STORE = "store", "Store"
+
+
+class StockingPolicy(models.Model):
+    """How one class of location is replenished: the service level and how often orders are reviewed.
+
+    A class without a row uses `planning.services.policies.DEFAULT_POLICIES`.
+    """
+
+    location_class = models.CharField(max_length=32, choices=StockingClass.choices, unique=True)
+    service_level = models.FloatField(
+        validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
+        help_text="Probability of not running out before a replenishment arrives, e.g. 0.95.",
+    )
+    review_days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Days between two orders for the same SKU and location (1 = daily, 7 = weekly).",
+    )
+
+    class Meta:
+        ordering = ["location_class"]
+        verbose_name_plural = "stocking policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(service_level__gte=0.5, service_level__lte=0.999), name="stockingpolicy_service_level_range"
+            ),
+            models.CheckConstraint(condition=Q(review_days__gte=1), name="stockingpolicy_review_days_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_location_class_display()}: {self.service_level:.1%}, every {self.review_days} day(s)"
+
+
+class SupplierLeadTime(models.Model):
+    """The days a supplier takes from our stock purchase order to the units arriving at our location.
+
+    A supplier without one is assumed to take its hours to ship plus a few days on the road
+    (`planning.services.policies.supplier_lead_days`).
+    """
+
+    partner = models.OneToOneField("partners.Partner", on_delete=models.CASCADE, related_name="+")
+    days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Days from sending a stock purchase order to its units on our shelf.",
+    )
+
+    class Meta:
+        ordering = ["partner__name"]
+        constraints = [models.CheckConstraint(condition=Q(days__gte=1), name="supplierleadtime_days_gte_1")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.days} day(s)"
+
+
 class ProposalKind(models.TextChoices):
     TRANSFER = "transfer", "Move between locations"
     PURCHASE = "purchase", "Order from a supplier"
@@ -170,16 +230,24 @@ class ReplenishmentProposal(models.Model):
     daily_mean = models.FloatField()
     error_sd = models.FloatField(default=0.0)
     lead_time_days = models.FloatField()
+    review_days = models.FloatField(default=7, help_text="Days one order covers beyond the reorder point.")
     service_level = models.FloatField()
     safety_stock = models.PositiveIntegerField(default=0)
     reorder_point = models.PositiveIntegerField(default=0)
     order_up_to = models.PositiveIntegerField(default=0)
-    position = models.IntegerField(help_text="Available + in transit at the location when computed.")
+    position = models.IntegerField(
+        help_text="Inventory position when computed: on hand - reserved + on order + in transit - backorders."
+    )
+    position_terms = models.JSONField(
+        default=dict, blank=True, help_text="The terms of the position: on_hand, reserved, on_order, in_transit, ..."
+    )
     source_position = models.IntegerField(null=True, blank=True)
     source_order_up_to = models.PositiveIntegerField(null=True, blank=True)
     value = models.JSONField(default=dict, blank=True, help_text="Transfers: savings, avoided lost sales, cost, net.")
     explanation = models.TextField()
-    stock_snapshot = models.JSONField(default=dict, help_text='"location:sku" -> [on hand, reserved, in transit].')
+    stock_snapshot = models.JSONField(
+        default=dict, help_text='"location:sku" -> [on hand, reserved, in transit, on order].'
+    )
     transfer = models.ForeignKey(
         "inventory.Transfer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -9,9 +9,10 @@ point forecast +- z * (backtest error standard deviation), never below zero: one
 every model, and the same error sizes the safety stock. Censored (stockout) days are imputed
 first (`planning.forecasting.censoring`).
 
-A series with fewer than `MIN_HISTORY_DAYS` uncensored days gets a fallback that says so: the
-network average passed in (the SKU's mean over its other series), else its own short mean, else
-zero. Nothing here raises on odd input or returns a negative forecast.
+A series with fewer than `MIN_HISTORY_DAYS` uncensored days gets a fallback that says so (its
+model name starts with "fallback:"): the network average passed in (the SKU's mean over its other
+series), else the average of similar SKUs in the same place (a new SKU has no other series), else
+its own short mean, else zero. Nothing here raises on odd input or returns a negative forecast.
 """
 
 from __future__ import annotations
@@ -132,22 +133,32 @@ def fallback_forecast(
     horizon: int = DEFAULT_HORIZON,
     network_mean: float | None = None,
     network_label: str = "network average",
+    similar_mean: float | None = None,
+    similar_label: str = "similar SKUs",
     level: int = DEFAULT_LEVEL,
 ) -> SeriesForecast:
-    """The forecast of a series with too little history to backtest (see the module docstring)."""
-    values = [max(0.0, float(v)) for v in history.values]
+    """The forecast of a series with too little history to backtest (see the module docstring).
+
+    In order: the same SKU's network average (its other series); the average of similar SKUs in
+    the same place (a new SKU); its own short mean; zero. The model name starts with "fallback:".
+    """
+    values = [max(0.0, float(v)) if math.isfinite(float(v)) else 0.0 for v in history.values]
     censored = list(history.censored or [False] * len(values))
     clean = [v for v, c in zip(values, censored, strict=True) if not c]
     days = len(clean)
-    if network_mean is not None and network_mean >= 0:
-        value, model = network_mean, "NetworkAverage"
-        note = f"Only {days} day(s) of history (under {MIN_HISTORY_DAYS}): {network_label}."
+    short = f"Only {days} day(s) of history (under {MIN_HISTORY_DAYS})"
+    if network_mean is not None and math.isfinite(network_mean) and network_mean >= 0:
+        value, model = network_mean, "fallback: network average"
+        note = f"{short}: {network_label}."
+    elif similar_mean is not None and math.isfinite(similar_mean) and similar_mean >= 0:
+        value, model = similar_mean, "fallback: similar SKUs"
+        note = f"{short} and no other series of this SKU: {similar_label}."
     elif clean:
-        value, model = sum(clean) / days, "ShortHistoryMean"
-        note = f"Only {days} day(s) of history (under {MIN_HISTORY_DAYS}) and no network average: mean of those days."
+        value, model = sum(clean) / days, "fallback: own short mean"
+        note = f"{short}, no network or similar-SKU average: mean of those days."
     else:
-        value, model = 0.0, "NoHistory"
-        note = "No history and no network average: zero until it sells."
+        value, model = 0.0, "fallback: no history"
+        note = "No history, no network or similar-SKU average: zero until it sells."
     error_sd = math.sqrt(value) if value > 0 else 0.0  # Poisson-like spread: we know no better yet
     mean, lower, upper = _flat(value, horizon, error_sd, level)
     return SeriesForecast(
@@ -156,7 +167,7 @@ def fallback_forecast(
         lower=lower,
         upper=upper,
         error_sd=error_sd,
-        note=note,
+        note=note[:255],
         history_days=len(values),
         censored_days=sum(censored),
         is_fallback=True,
@@ -170,6 +181,8 @@ def forecast_series(
     horizon: int = DEFAULT_HORIZON,
     network_mean: float | None = None,
     network_label: str = "network average",
+    similar_mean: float | None = None,
+    similar_label: str = "similar SKUs",
     level: int = DEFAULT_LEVEL,
 ) -> SeriesForecast:
     """Forecast `horizon` days of one series, choosing its model by a rolling backtest."""
@@ -178,7 +191,13 @@ def forecast_series(
     uncensored_days = len(values) - sum(censored)
     if uncensored_days < MIN_HISTORY_DAYS:
         return fallback_forecast(
-            history, horizon=horizon, network_mean=network_mean, network_label=network_label, level=level
+            SeriesHistory(values, censored),
+            horizon=horizon,
+            network_mean=network_mean,
+            network_label=network_label,
+            similar_mean=similar_mean,
+            similar_label=similar_label,
+            level=level,
         )
     y = np.asarray(impute_censored(values, censored)[-MAX_HISTORY_DAYS:], dtype=float)
     n_days, n_censored = len(values), sum(censored)
@@ -243,7 +262,7 @@ def forecast_series(
     error_sd = float(np.std(recent))
     mean, lower, upper = _flat(float(np.mean(recent)), horizon, error_sd, level)
     return SeriesForecast(
-        model="RecentMean",
+        model="fallback: recent mean",
         mean=mean,
         lower=lower,
         upper=upper,

@@ -1,12 +1,14 @@
 """Stock policies from a forecast: reorder point, order-up-to level, and what a transfer is worth.
 
-Continuous review with a reorder point: when available + on order falls to the reorder point,
-order up to the order-up-to level.
+Periodic review: every `review_days` the inventory position (on hand - reserved + on order +
+in transit - backorders) is compared with the reorder point; at or under it, an order brings it up
+to the order-up-to level. An order placed now arrives after the lead time L, and the next chance
+to order comes R review days later, so stock must last L + R days (the protection interval):
 
-- safety stock  = z(service level) * error_sd * sqrt(lead time), error_sd the forecast's
-  one-day error (from its backtest), days assumed independent;
-- reorder point = daily mean * lead time + safety stock;
-- order-up-to   = reorder point + daily mean * review period (the days one order should cover).
+- safety stock  = z(service level) * error_sd * sqrt(L + R), error_sd the forecast's one-day error
+  (from its backtest), days assumed independent;
+- reorder point = daily mean * L + safety stock;
+- order-up-to   = reorder point + daily mean * R (one order covers the demand until the next).
 
 All quantities are whole units, rounded up (a policy that rounds down under-serves).
 """
@@ -25,6 +27,7 @@ class StockPolicy:
     order_up_to: int
     service_level: float
     lead_time_days: float
+    review_days: float = 0.0
 
 
 def stock_policy(
@@ -35,15 +38,17 @@ def stock_policy(
     lead = max(0.0, lead_time_days)
     level = min(max(service_level, 0.5), 0.9999)
     z = NormalDist().inv_cdf(level)
-    safety = z * max(0.0, error_sd) * math.sqrt(lead)
+    review = max(0.0, review_days)
+    safety = z * max(0.0, error_sd) * math.sqrt(lead + review)
     reorder = daily_mean * lead + safety
-    up_to = reorder + daily_mean * max(0.0, review_days)
+    up_to = reorder + daily_mean * review
     return StockPolicy(
         safety_stock=math.ceil(safety - 1e-9),
         reorder_point=math.ceil(reorder - 1e-9),
         order_up_to=max(math.ceil(up_to - 1e-9), math.ceil(reorder - 1e-9)),
         service_level=level,
         lead_time_days=lead,
+        review_days=review,
     )
 
 

@@ -8,7 +8,8 @@ the history (`planning.services.history`), forecasts each series with the pure e
 stored forecasts in one transaction at the end, so readers never see half a recompute.
 
 Series with enough history go first; the short ones then fall back to the network average of
-the same SKU's other series in the same scope (the mean of their daily means), which says so.
+the same SKU's other series in the same scope (the mean of their daily means), or for a new SKU
+with no other series to the average of SKUs at a similar price in the same place; either says so.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -25,6 +27,7 @@ from django.utils import timezone
 
 from core.queueing import queue_on_commit_or_leave_to_beat
 from core.types import Actor, actor_id
+from inventory.models import SKU
 from planning.forecasting import (
     DEFAULT_HORIZON,
     MIN_HISTORY_DAYS,
@@ -37,10 +40,12 @@ from planning.services.history import DemandHistory, demand_history
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-PROGRESS_EVERY = 25
+PROGRESS_EVERY = 25  # series between progress writes: frequent enough for the bar, cheap enough
 RECENT_DAYS = 56
 #: A run still queued or running after this long lost its worker; a new request replaces it.
-STUCK_AFTER = dt.timedelta(hours=3)  # series between progress writes: frequent enough for the bar, cheap enough
+STUCK_AFTER = dt.timedelta(hours=3)
+#: A new SKU's peers are priced within this factor of its price, either way (see `_SimilarSkus`).
+SIMILAR_PRICE_FACTOR = Decimal(2)
 
 
 def forecast_run_request(*, actor: Actor | None, trigger: str = "manual") -> ForecastRun:
@@ -96,16 +101,61 @@ def _forecast_scope(
     for (sku_id, _), result in results.items():
         if not result.is_fallback:
             means[sku_id].append(result.daily_mean)
+    similar = _SimilarSkus(results, _prices({key[0] for key in short}, results))
     for key in short:
         values, flags = units[key], censored.get(key) or [False] * len(units[key])
         others = means.get(key[0])
+        similar_mean, similar_label = (None, "") if others else similar.mean(key)
         results[key] = forecast_series(
             SeriesHistory(_trim(values, flags), _trim(flags, flags)),
             horizon=run.horizon_days,
             network_mean=sum(others) / len(others) if others else None,
             network_label=f"network average of this SKU's {len(others)} other series" if others else "",
+            similar_mean=similar_mean,
+            similar_label=similar_label,
         )
     return results
+
+
+def _prices(short_skus: set[int], results: dict[tuple[int, Any], SeriesForecast]) -> dict[int, Decimal]:
+    """Prices of the SKUs that may need a similar-SKU fallback and of those that could serve as one."""
+    if not short_skus:
+        return {}
+    wanted = short_skus | {sku_id for sku_id, _ in results}
+    return dict(SKU.objects.filter(pk__in=wanted).values_list("pk", "price"))
+
+
+class _SimilarSkus:
+    """A new SKU's fallback: the mean daily demand of SKUs in a similar price band in the same place.
+
+    The catalogue has no category, so price stands in for "the same kind of item" (a $15 tee sells like
+    other $8-$30 items, not like a $900 sofa): SKUs priced within `SIMILAR_PRICE_FACTOR` either way,
+    forecast by a model (not a fallback) at the same location or region; with none of those, every
+    SKU forecast there. Each place is averaged once per price band asked for.
+    """
+
+    def __init__(self, results: dict[tuple[int, Any], SeriesForecast], prices: dict[int, Decimal]) -> None:
+        self.prices = prices
+        self.by_place: dict[Any, list[tuple[Decimal, float]]] = defaultdict(list)
+        for (sku_id, place), result in results.items():
+            if not result.is_fallback and sku_id in prices:
+                self.by_place[place].append((prices[sku_id], result.daily_mean))
+
+    def mean(self, key: tuple[int, Any]) -> tuple[float | None, str]:
+        sku_id, place = key
+        peers = self.by_place.get(place)
+        if not peers:
+            return None, ""
+        price = self.prices.get(sku_id)
+        if price is not None and price > 0:
+            low, high = price / SIMILAR_PRICE_FACTOR, price * SIMILAR_PRICE_FACTOR
+            band = [mean for peer_price, mean in peers if low <= peer_price <= high]
+            if band:
+                return (
+                    sum(band) / len(band),
+                    f"mean of the {len(band)} SKU(s) priced ${low:.2f}-${high:.2f} with history here",
+                )
+        return sum(mean for _, mean in peers) / len(peers), f"mean of all {len(peers)} SKU(s) with history here"
 
 
 def _trim(items: Sequence[T], censored: Sequence[bool]) -> list[T]:

@@ -13,7 +13,8 @@ from core.errors import DomainError
 from core.htmx import is_htmx, render_page
 from planning.models import ProposalKind, ProposalStatus, ReplenishmentProposal
 from planning.selectors import forecast_run_latest, proposal_list
-from planning.services.proposals import SERVICE_LEVELS, proposal_apply, proposals_compute
+from planning.services.policies import stocking_policies
+from planning.services.proposals import proposal_apply, proposals_compute
 
 
 @require_GET
@@ -27,7 +28,7 @@ def proposal_index(request: HttpRequest) -> HttpResponse:
         "stale_count": sum(1 for p in rows if p.status == ProposalStatus.STALE),
         "can_manage": request.user.has_perm("planning.manage_proposals"),
         "run": forecast_run_latest(),
-        "service_levels": [(kind.label, f"{level:.0%}") for kind, level in SERVICE_LEVELS.items()],
+        "policies": list(stocking_policies().values()),
     }
     return render_page(request, "planning/proposals.html", context)
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
+from inventory.services import stock_receive
 from planning.models import DemandForecast, ForecastRun, ForecastRunStatus, ForecastScope
 from planning.selectors import location_demand, regional_demand
 from planning.services.forecasts import forecast_run_request
 from tests.factories import LocationFactory, SKUFactory
 from tests.factories.orders import ChannelFactory
-from tests.factories.planning import order_history, stock_out_between
+from tests.factories.planning import on_day, order_history, stock_out_between
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +98,7 @@ def test_a_new_location_falls_back_to_the_network_average_and_says_so(
 
     fallback = DemandForecast.objects.get(scope=ForecastScope.LOCATION, sku=sku, location=new)
     assert fallback.is_fallback
-    assert fallback.model_name == "NetworkAverage"
+    assert fallback.model_name == "fallback: network average"
     assert "network average" in fallback.note
     assert fallback.daily_mean == pytest.approx(2.0, abs=0.3)
 
@@ -116,3 +118,28 @@ def test_a_run_whose_worker_was_lost_is_replaced_by_a_new_request() -> None:
     stuck.refresh_from_db()
     assert stuck.status == ForecastRunStatus.FAILED
     assert "worker lost" in stuck.error
+
+
+def test_a_new_sku_falls_back_to_similarly_priced_skus_at_its_location_and_says_so(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    warehouse: Any = LocationFactory()
+    channel = ChannelFactory()
+    for code, price, per_day in (("MUG-S", "20.00", 2), ("MUG-L", "30.00", 4), ("SOFA", "900.00", 10)):
+        sku: Any = SKUFactory(code=code, price=Decimal(price))
+        with on_day(_yesterday() - dt.timedelta(days=400)):
+            stock_receive(location=warehouse, sku=sku, quantity=500, actor=None)
+        order_history(channel=channel, sku=sku, location=warehouse, per_day=[per_day] * 42, last_day=_yesterday())
+    new: Any = SKUFactory(code="MUG-M", price=Decimal("25.00"))
+    with on_day(_yesterday() - dt.timedelta(days=4)):
+        stock_receive(location=warehouse, sku=new, quantity=50, actor=None)
+    order_history(channel=channel, sku=new, location=warehouse, per_day=[9] * 5, last_day=_yesterday(), prefix="N")
+
+    run = _recompute(django_capture_on_commit_callbacks)
+
+    assert run.status == ForecastRunStatus.DONE, run.error
+    fallback = DemandForecast.objects.get(scope=ForecastScope.LOCATION, sku=new, location=warehouse)
+    assert (fallback.is_fallback, fallback.model_name) == (True, "fallback: similar SKUs")
+    assert "2 SKU(s) priced $12.50-$50.00" in fallback.note  # the mugs, not the sofa
+    assert fallback.daily_mean == pytest.approx(3.0, abs=0.4)
+    assert run.fallback_series >= 1

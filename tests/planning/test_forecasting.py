@@ -62,9 +62,34 @@ def test_imputation_uses_same_weekday_and_never_lowers_a_sale() -> None:
 def test_short_history_falls_back_to_the_network_average_and_says_so() -> None:
     result = forecast_series(SeriesHistory([3.0] * 10), horizon=7, network_mean=2.5, network_label="network average")
     assert result.is_fallback
-    assert result.model == "NetworkAverage"
+    assert result.model == "fallback: network average"
     assert result.mean == pytest.approx([2.5] * 7)
     assert f"under {MIN_HISTORY_DAYS}" in result.note
+
+
+def test_a_new_sku_without_other_series_falls_back_to_similar_skus_and_says_so() -> None:
+    result = forecast_series(SeriesHistory([4.0] * 3), horizon=7, similar_mean=1.5, similar_label="3 SKUs here")
+    assert (result.model, result.is_fallback) == ("fallback: similar SKUs", True)
+    assert result.mean == pytest.approx([1.5] * 7)
+    assert "3 SKUs here" in result.note
+
+
+@pytest.mark.parametrize(
+    ("network", "similar", "model"),
+    [
+        (None, None, "fallback: own short mean"),
+        (float("nan"), -2.0, "fallback: own short mean"),
+        (2.0, 9.0, "fallback: network average"),  # the SKU's own other series know it best
+    ],
+)
+def test_a_fallback_takes_the_best_estimate_it_has_and_never_a_negative_one(
+    network: float | None, similar: float | None, model: str
+) -> None:
+    result = forecast_series(
+        SeriesHistory([3.0, float("nan"), 1.0]), horizon=5, network_mean=network, similar_mean=similar
+    )
+    assert result.model == model
+    assert min(result.lower) >= 0 and min(result.mean) >= 0
 
 
 @pytest.mark.parametrize("values", [[], [0.0] * 5, [float("nan")] * 40, [-3.0] * 40, [0.0] * 200])
@@ -77,8 +102,9 @@ def test_odd_series_never_crash_and_never_go_negative(values: list[float]) -> No
 
 def test_stock_policy_covers_lead_time_demand_plus_safety_stock() -> None:
     policy = stock_policy(daily_mean=10, error_sd=2, lead_time_days=4, review_days=7, service_level=0.95)
-    # z(95%) = 1.645; safety = 1.645 * 2 * sqrt(4) = 6.58 -> 7; reorder = 40 + 6.58 -> 47; up to = 47 + 70 -> 117
-    assert (policy.safety_stock, policy.reorder_point, policy.order_up_to) == (7, 47, 117)
+    # z(95%) = 1.645; safety over lead time + review = 1.645 * 2 * sqrt(4 + 7) = 10.91 -> 11;
+    # reorder = 40 + 10.91 -> 51; up to = 50.91 + 70 -> 121
+    assert (policy.safety_stock, policy.reorder_point, policy.order_up_to) == (11, 51, 121)
 
 
 def test_a_transfer_pays_only_when_savings_and_avoided_lost_sales_beat_its_cost() -> None:

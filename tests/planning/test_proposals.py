@@ -29,7 +29,7 @@ def test_a_short_store_gets_a_transfer_from_the_overstocked_warehouse_with_its_n
         transfer.value["shipping_savings"] + transfer.value["avoided_lost_sales"] - transfer.value["transfer_cost"],
         abs=0.02,
     )
-    assert "nyc-store holds 2" in transfer.explanation
+    assert "nyc-store position 2 (2 on hand)" in transfer.explanation
     # the transfer covers the store, so no purchase is proposed for it as well
     assert not [p for p in proposals if p.kind == ProposalKind.PURCHASE and p.location_id == network["store"].pk]
 

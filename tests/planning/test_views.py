@@ -114,7 +114,7 @@ def test_the_proposals_page_reads_in_constant_queries(
 ) -> None:
     proposals_compute()
     back_office_client.get(reverse("planning:proposals"))
-    with django_assert_num_queries(6) as few:
+    with django_assert_num_queries(7) as few:
         back_office_client.get(reverse("planning:proposals"))
     for n in range(4):  # more short stores: more proposals
         store: Any = LocationFactory(code=f"short-{n}", kind="store")

@@ -3,9 +3,9 @@
 The home page lists the work waiting for the person signed in, each count linking to the list
 that holds it: shipments to accept, pick and pack; pickups ready and about to expire;
 ship-from-store requests near their accept deadline; returns to inspect; orders that need a
-person; stock pushes that failed; purchase orders late; forecasts that fell back. Only what the
-person's role may act on is shown, each in one aggregate query. A store associate's home is
-their store page.
+person; stock pushes that failed; purchase orders late; forecasts that fell back; replenishment
+proposals to approve. Only what the person's role may act on is shown, each in one aggregate
+query. A store associate's home is their store page.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from inventory.selectors import LOW_STOCK_THRESHOLD, dashboard_figures, ledger_r
 from marketplaces.models import ChannelOrder, ChannelOrderStatus, PushState, StockOutbox
 from orders.models import DeliveryMethod
 from partners.selectors import SLA_ACK_LATE, SLA_LATE, SLA_SHIP_LATE, purchase_orders_visible, with_sla_status
-from planning.models import DemandForecast
+from planning.models import DemandForecast, ProposalStatus, ReplenishmentProposal
 from returns.models import ReturnStatus
 from returns.selectors.queue import ReturnFilters, return_status_counts
 
@@ -110,6 +110,8 @@ def home_actions(*, user: Any, now: datetime) -> list[Action]:
     forecast = _forecast_action(user)
     if forecast is not None:
         actions.append(forecast)
+    if user.has_perm("planning.manage_proposals"):
+        actions.append(_proposals_action())
     return actions
 
 
@@ -165,6 +167,18 @@ def _forecast_action(user: Any) -> Action | None:
     return Action(
         "forecasts", "Forecast exceptions", count, reverse("planning:index"), "series forecast with a fallback model"
     )
+
+
+def _proposals_action() -> Action:
+    """Replenishment proposals waiting for approval, stale ones called out (one query)."""
+    waiting = ReplenishmentProposal.objects.filter(status__in=[ProposalStatus.OPEN, ProposalStatus.STALE]).aggregate(
+        total=Count("pk"), stale=Count("pk", filter=Q(status=ProposalStatus.STALE))
+    )
+    note = f"{waiting['stale']} stale: recompute first" if waiting["stale"] else "transfers and purchases to approve"
+    return Action(
+        "proposals", "Proposals to approve", waiting["total"], reverse("planning:proposals"), note,
+        urgent=bool(waiting["stale"]),
+    )  # fmt: skip
 
 
 def _kind_chart(by_kind: list[dict[str, Any]]) -> list[dict[str, Any]]:
