@@ -12,7 +12,7 @@ from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from core.types import AnyUser as User
-from inventory.models import SKU, BinLocation, Location, StockLevel, Variant
+from inventory.models import SKU, BinLocation, Location, Product, StockLevel, Variant
 from inventory.selectors import visible_location_ids
 
 PICKER_LIMIT = 8
@@ -71,8 +71,9 @@ class ProductFamily:
 
 def product_family(*, user: User, sku: SKU) -> ProductFamily | None:
     """The product the SKU belongs to and its variants (the SKU included), or None if standalone."""
-    variant = Variant.objects.filter(sku=sku).select_related("product").first()
-    if variant is None:
+    try:
+        variant = sku.variant  # loaded with the SKU by `sku_get`, so no query here
+    except Variant.DoesNotExist:
         return None
     product = variant.product
     siblings = (
@@ -83,6 +84,19 @@ def product_family(*, user: User, sku: SKU) -> ProductFamily | None:
     )
     names = [name for name in (product.option1_name, product.option2_name) if name]
     return ProductFamily(product_name=product.name, option_names=names, variants=list(siblings))
+
+
+def variant_initial(*, sku: SKU) -> dict[str, str]:
+    """The SKU form's product and option values for a SKU (empty for a standalone SKU)."""
+    variant = Variant.objects.filter(sku=sku).select_related("product").first()
+    if variant is None:
+        return {"product": "", "option1": "", "option2": ""}
+    return {"product": variant.product.name, "option1": variant.option1, "option2": variant.option2}
+
+
+def product_names(limit: int = 500) -> list[str]:
+    """Product names to suggest in the SKU form, alphabetically."""
+    return list(Product.objects.order_by("name").values_list("name", flat=True)[:limit])
 
 
 def skus_grouped_by_product(qs: QuerySet[SKU]) -> QuerySet[SKU]:
@@ -97,18 +111,14 @@ def skus_grouped_by_product(qs: QuerySet[SKU]) -> QuerySet[SKU]:
     )
 
 
-def bin_paths(*, location_id: int, sku_ids: list[int]) -> dict[int, str]:
-    """The bin path of each SKU at one location (SKUs without a bin are missing), one query."""
-    rows = BinLocation.objects.filter(location_id=location_id, sku_id__in=sku_ids).values_list("sku_id", "path")
-    return dict(rows)
+def bin_path_subquery(*, sku_ref: str, location_id: int | None = None) -> Subquery:
+    """A subquery giving the bin path of the outer row's SKU (NULL if none).
 
-
-def bin_paths_for_sku(*, sku: SKU) -> dict[int, str]:
-    """The SKU's bin path at each location that has one, keyed by location id."""
-    return dict(BinLocation.objects.filter(sku=sku).values_list("location_id", "path"))
-
-
-def bin_path_subquery(*, sku_ref: str, location_id: int) -> Subquery:
-    """A subquery giving the bin path at one location of the outer row's SKU (NULL if none)."""
-    paths = BinLocation.objects.filter(sku_id=OuterRef(sku_ref), location_id=location_id).values("path")
-    return Subquery(paths[:1])
+    At one location when `location_id` is given, else at the outer row's own `location_id`.
+    """
+    paths = BinLocation.objects.filter(sku_id=OuterRef(sku_ref))
+    if location_id is not None:
+        paths = paths.filter(location_id=location_id)
+    else:
+        paths = paths.filter(location_id=OuterRef("location_id"))
+    return Subquery(paths.values("path")[:1])

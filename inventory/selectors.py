@@ -91,7 +91,9 @@ def sku_search(*, query: str = "", active_only: bool = False) -> QuerySet[SKU]:
 
 def sku_get(*, pk: int | None = None, code: str | None = None) -> SKU:
     try:
-        return SKU.objects.get(pk=pk) if pk is not None else SKU.objects.get(code=code)
+        # Its product comes along (a LEFT JOIN): the SKU page shows the variants without asking again.
+        skus = SKU.objects.select_related("variant__product")
+        return skus.get(pk=pk) if pk is not None else skus.get(code=code)
     except (SKU.DoesNotExist, ValueError) as exc:
         raise Http404("No such SKU.") from exc
 

@@ -254,6 +254,20 @@ class SKUForm(forms.Form):
         if editing:
             self.fields["code"].disabled = True
             self.fields["code"].help_text = "A SKU's code cannot change; create a new SKU instead."
+        self.fields.update(
+            {
+                "product": forms.CharField(
+                    label="Product",
+                    required=False,
+                    max_length=200,
+                    help_text="The product this SKU is a variant of, e.g. Merino Crew Sweater. "
+                    "A new name creates the product; empty keeps the SKU on its own.",
+                    widget=forms.TextInput(attrs={"list": "product-names", "autocomplete": "off"}),
+                ),
+                "option1": forms.CharField(label="Size", required=False, max_length=60),
+                "option2": forms.CharField(label="Colour", required=False, max_length=60),
+            }
+        )
 
     def clean_barcode(self) -> str:
         """A barcode is digits only (GTIN-8 to GTIN-14) or empty."""
@@ -274,8 +288,10 @@ class SKUForm(forms.Form):
         return str(self.cleaned_data.get("currency") or "USD").upper()
 
     def service_data(self) -> dict[str, Any]:
-        """The cleaned values to hand to the service (a disabled code is not sent)."""
-        return {k: v for k, v in self.cleaned_data.items() if not self.fields[k].disabled}
+        """The cleaned values to hand to `sku_save_with_variant` (a disabled code is not sent)."""
+        data = {k: v for k, v in self.cleaned_data.items() if not self.fields[k].disabled}
+        data["product_name"] = data.pop("product", "")
+        return data
 
 
 class ImportForm(forms.Form):

@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterator
 from datetime import date
 from itertools import islice
+from typing import Any
 
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.csv_upload import csv_upload_post
 from core.htmx import render_page
+from inventory.catalog_selectors import skus_grouped_by_product
 from inventory.forms import PER_PAGE_CHOICES, GridFilterForm, ImportForm
 from inventory.models import StockLevel
 from inventory.selectors import (
@@ -53,7 +55,8 @@ def grid(request: HttpRequest) -> HttpResponse:
         for loc in locations
         if (not filters.kind or loc.kind == filters.kind) and (chosen is None or loc.pk == chosen.pk)
     ]
-    paginator = Paginator(inventory_grid_skus(user=request.user, filters=filters), form.value("per_page", 50))
+    skus = skus_grouped_by_product(inventory_grid_skus(user=request.user, filters=filters))
+    paginator = Paginator(skus, form.value("per_page", 50))
     page = paginator.get_page(request.GET.get("page"))
     levels = grid_levels(sku_ids=[sku.pk for sku in page], location_ids=[loc.pk for loc in columns])
     rows = []
@@ -64,12 +67,33 @@ def grid(request: HttpRequest) -> HttpResponse:
         "form": form,
         "columns": columns,
         "rows": rows,
+        "groups": _product_groups(rows, width=len(columns)),
         "page": page,
         "filtered": any([filters.query, filters.location_id, filters.kind, filters.low_stock]),
         "low_threshold": LOW_STOCK_THRESHOLD,
         "per_page_choices": PER_PAGE_CHOICES,
     }
     return render_page(request, "inventory/grid.html", context, partial="results")
+
+
+def _product_groups(rows: list[dict[str, Any]], *, width: int) -> list[dict[str, Any]]:
+    """Consecutive rows of one product's variants as one group, with ATP per column and in total.
+
+    A SKU without a product is a group of its own with no product, shown as a plain row.
+    """
+    groups: list[dict[str, Any]] = []
+    for row in rows:
+        variant = getattr(row["sku"], "variant", None)
+        row["variant"] = variant
+        product = variant.product if variant else None
+        if product is None or not groups or groups[-1]["product"] != product:
+            groups.append({"product": product, "rows": [], "cells": [0] * width, "total": 0})
+        group = groups[-1]
+        group["rows"].append(row)
+        group["total"] += row["total"]
+        for index, cell in enumerate(row["cells"]):
+            group["cells"][index] += level_atp(cell) if cell is not None else 0
+    return groups
 
 
 @require_GET

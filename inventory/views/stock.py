@@ -17,6 +17,7 @@ from django_htmx.http import reswap, retarget
 
 from core.errors import DomainError
 from core.htmx import is_htmx, render_page
+from inventory.catalog_selectors import bin_path_subquery, product_family, product_names, variant_initial
 from inventory.forms import SKU_FORM_FIELDS, STOCK_ACTION_FORMS, LedgerFilterForm, SKUForm
 from inventory.models import SKU, AdjustmentReason, Location
 from inventory.selectors import (
@@ -30,13 +31,12 @@ from inventory.selectors import (
     stock_levels_for_sku,
 )
 from inventory.services import (
-    sku_create,
-    sku_update,
     stock_adjust,
     stock_count,
     stock_receive,
     stock_set_safety_stock,
 )
+from inventory.services.catalog_variants import sku_save_with_variant
 from inventory.signals import sku_panels
 from inventory.views._shared import level_atp, model_initial
 
@@ -52,6 +52,7 @@ def sku_detail(request: HttpRequest, code: str) -> HttpResponse:
     if not is_htmx(request):
         answers = sku_panels.send(sender=SKU, sku=sku, user=request.user)
         context["panels"] = [panel for _receiver, panel in answers if panel]
+        context["family"] = product_family(user=request.user, sku=sku)
     return render_page(request, "inventory/sku_detail.html", context, partial="ledger")
 
 
@@ -60,7 +61,7 @@ def _sku_context(
 ) -> dict[str, Any]:
     """Everything the SKU page shows: levels, locations not stocked yet, totals, a ledger page."""
     user = request.user
-    levels = list(stock_levels_for_sku(user=user, sku=sku))
+    levels = list(stock_levels_for_sku(user=user, sku=sku).annotate(bin_path=bin_path_subquery(sku_ref="sku_id")))
     stocked = {level.location_id for level in levels}
     others = [loc for loc in grid_locations(user=user, filters=GridFilters()) if loc.pk not in stocked]
     if open_form and open_form["location"].pk not in stocked | {loc.pk for loc in others}:
@@ -229,17 +230,18 @@ def sku_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 def _sku_form(request: HttpRequest, *, sku: SKU | None) -> HttpResponse:
     """The SKU form: the service validates and saves; its refusals land on the field at fault."""
-    initial = model_initial(sku, [*SKU_FORM_FIELDS, "is_active"]) if sku else {}
+    initial = {**model_initial(sku, [*SKU_FORM_FIELDS, "is_active"]), **variant_initial(sku=sku)} if sku else {}
     form = SKUForm(request.POST or None, initial=initial, editing=sku is not None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                saved = sku_update(sku=sku, **form.service_data()) if sku else sku_create(**form.service_data())
+                saved = sku_save_with_variant(sku=sku, **form.service_data())
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 messages.success(request, f"SKU {saved.code} {'saved' if sku else 'created'}.")
                 return redirect("inventory:sku_detail", code=saved.code)
         status = 422
-    return render(request, "inventory/sku_form.html", {"form": form, "sku": sku}, status=status)
+    context = {"form": form, "sku": sku, "product_names": product_names()}
+    return render(request, "inventory/sku_form.html", context, status=status)
