@@ -6,6 +6,7 @@ from django.urls import path
 from fulfillment.views import orders as views
 from fulfillment.views.orders import edits
 from ui.views import exceptions
+from ui.views.exception_actions import exception_action
 
 app_name = "orders"
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("new/line/", views.order_line_row, name="line_row"),
     path("import/", views.order_import_view, name="import"),
     path("exceptions/", exceptions, name="exceptions"),
+    path("exceptions/<slug:action>/<int:pk>/", exception_action, name="exception_action"),
     path("<int:pk>/", views.order_detail_view, name="detail"),
     path("<int:pk>/shipments/<int:shipment_pk>/reject/", views.shipment_reject_view, name="shipment_reject"),
     path("mentions/", edits.mentions_view, name="mentions"),

@@ -1,8 +1,8 @@
-"""The exceptions queue: orders that need a person, and channel orders held before they became orders."""
+"""The exceptions queue: orders that need a person, store rejections nobody could take, stock
+pushes a channel refused, and channel orders held before they became orders."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -16,19 +16,13 @@ from core.htmx import render_page
 from fulfillment.models import OPEN_SHIPMENT_STATUSES, TrackingStatus
 from fulfillment.selectors.exceptions import EXCEPTION_KINDS, location_today, order_exception_counts, order_exceptions
 from fulfillment.selectors.stores import hold_reason_of
-from fulfillment.services import order_cancel, order_hold, order_release, order_reroute
 from marketplaces.selectors import channel_orders_held
-from orders.models import Order
+from orders.models import Order, OrderStatus
+from ui.selectors.exceptions import CHANNEL_HELD, ROW_KIND_BY_VALUE, row_kind_counts, row_kind_rows, row_kinds_for
 
-ORDERS_PER_PAGE = 25
 EXCEPTIONS_PER_PAGE = 25
-
-BULK_SERVICES: dict[str, Callable[..., Any]] = {
-    "hold": order_hold,
-    "release": order_release,
-    "reroute": order_reroute,
-    "cancel": order_cancel,
-}
+#: The order kinds a row can resolve inline, and with which action.
+ORDER_KIND_ACTIONS = {"on_hold": "release", "backordered": "reroute", "unroutable": "reroute"}
 
 
 def _day(value: date) -> str:
@@ -79,30 +73,78 @@ def _delivery_problems(order: Order) -> str:
     return "; ".join(problems)
 
 
+def order_row_action(user: Any, kind: str, order: Order) -> str:
+    """The inline action that resolves this order's row ("" when none, or the person may not route)."""
+    action = ORDER_KIND_ACTIONS.get(kind, "")
+    if not action or not user.has_perm("orders.route_order"):
+        return ""
+    if action == "release":
+        return action if order.status == OrderStatus.ON_HOLD else ""
+    return action if order.status not in (OrderStatus.ON_HOLD, *_CLOSED) else ""
+
+
+_CLOSED = (OrderStatus.CANCELLED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
+
+def exception_kinds(*, user: Any, now: datetime) -> list[dict[str, Any]]:
+    """Every kind this person may see, each with its label, help, count and whether its rows are orders.
+
+    Two queries for the order kinds, then one count per row kind.
+    """
+    counts = order_exception_counts(user=user, now=now)
+    kinds = [
+        {"value": value, "label": label, "help": help, "count": counts[value], "orders": True}
+        for value, label, help in EXCEPTION_KINDS
+    ]
+    row_counts = row_kind_counts(user=user)
+    kinds += [
+        {"value": kind.value, "label": kind.label, "help": kind.help, "count": row_counts[kind.value], "orders": False}
+        for kind in row_kinds_for(user)
+    ]
+    return kinds
+
+
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
 def exceptions(request: HttpRequest) -> HttpResponse:
-    """Orders that need a person: backordered, unroutable, on hold, late, delivery problems; a tab and count each."""
+    """Everything that needs a person, a chip and count per kind; each row says why, since when, and
+    offers the action that resolves it to those who may take it.
+
+    The number of queries does not grow with the rows: the counts, the page count, the rows
+    and (for order kinds) their prefetched lines, shipments and reasons.
+    """
     now = timezone.now()
-    counts = order_exception_counts(user=request.user, now=now)
-    kinds = [
-        {"value": value, "label": label, "help": help, "count": counts[value]} for value, label, help in EXCEPTION_KINDS
-    ]
+    kinds = exception_kinds(user=request.user, now=now)
+    by_value = {row["value"]: row for row in kinds}
     kind = request.GET.get("kind", "")
-    if kind not in counts:
-        kind = next((value for value, _, _ in EXCEPTION_KINDS if counts[value]), EXCEPTION_KINDS[0][0])
-    page = Paginator(order_exceptions(user=request.user, kind=kind, now=now), EXCEPTIONS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    rows = [{"order": order, "detail": _exception_detail(kind, order, now)} for order in page]
+    if kind not in by_value:
+        kind = next((row["value"] for row in kinds if row["count"]), kinds[0]["value"])
+    current = by_value[kind]
+    if current["orders"]:
+        queryset: Any = order_exceptions(user=request.user, kind=kind, now=now)
+    else:
+        queryset = row_kind_rows(user=request.user, kind=kind)
+    page = Paginator(queryset, EXCEPTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    if current["orders"]:
+        rows = [
+            {
+                "order": order,
+                "detail": _exception_detail(kind, order, now),
+                "action": order_row_action(request.user, kind, order),
+            }
+            for order in page
+        ]
+    else:
+        can_act = request.user.has_perm(ROW_KIND_BY_VALUE[kind].act_permission)
+        rows = [{"object": item, "can_act": can_act} for item in page]
     context = {
         "kinds": kinds,
         "kind": kind,
-        "current": next(row for row in kinds if row["value"] == kind),
+        "current": current,
         "page": page,
         "rows": rows,
-        "total": sum(counts.values()),
-        "can_route": request.user.has_perm("orders.route_order"),
-        "channel_held": channel_orders_held(),
+        "total": sum(row["count"] for row in kinds),
+        # per channel, linking to where the listing is fixed (the chip lists them one by one)
+        "channel_held": channel_orders_held() if CHANNEL_HELD in by_value else [],
     }
     return render_page(request, "orders/exceptions.html", context, partial="results")
