@@ -172,8 +172,8 @@ def test_list_answers_htmx_with_the_results_only(back_office_client, web, stock)
 
 
 #: session, user, 2 permission lookups, channels and locations to filter by, status counts, page count,
-#: the page of orders, their shipments, the list's saved views.
-LIST_QUERIES = 11
+#: the page of orders, their shipments, their tags, the list's saved views.
+LIST_QUERIES = 12
 
 
 def test_list_queries_do_not_grow_with_the_orders(back_office_client, web, stock, django_assert_num_queries):
