@@ -3,6 +3,7 @@
 from django.urls import path
 
 from inventory import views
+from inventory.views import counts as count_views
 from inventory.views import transfers as transfer_views
 
 app_name = "inventory"
@@ -37,4 +38,12 @@ urlpatterns = [
     path("transfers/<int:pk>/receive/", views.transfer_action, {"action": "receive"}, name="transfer_receive"),
     path("transfers/<int:pk>/cancel/", views.transfer_action, {"action": "cancel"}, name="transfer_cancel"),
     path("transfers/<int:pk>/receipt/", transfer_views.transfer_receipt, name="transfer_receipt"),
+    path("counts/", count_views.count_session_list_view, name="count_list"),
+    path("counts/new/", count_views.count_session_create_view, name="count_create"),
+    path("counts/<int:pk>/", count_views.count_session_detail, name="count_detail"),
+    path("counts/<int:pk>/lines/<int:line_pk>/", count_views.count_line_save, name="count_line_save"),
+    path("counts/<int:pk>/lines/<int:line_pk>/recount/", count_views.count_line_recount_view, name="count_recount"),
+    path("counts/<int:pk>/submit/", count_views.count_session_action, {"action": "submit"}, name="count_submit"),
+    path("counts/<int:pk>/cancel/", count_views.count_session_action, {"action": "cancel"}, name="count_cancel"),
+    path("counts/<int:pk>/decide/", count_views.count_session_decide, name="count_decide"),
 ]

@@ -23,6 +23,7 @@ NAVIGATION = [
     ("Inventory", "inventory:grid", "inventory.view_stocklevel"),
     ("Locations", "inventory:location_list", "inventory.view_location"),
     ("Transfers", "inventory:transfer_list", "inventory.view_transfer"),
+    ("Cycle counts", "inventory:count_list", "inventory.count_stock"),
     ("Stock movements", "lists:movements", "inventory.view_stockmovement"),
     ("Channels", "channels:index", "channels.view_channel"),
     ("Emails", "notifications:index", "notifications.manage_notifications"),

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.models import TimeStampedModel
-from inventory.models.stock import SKU, Location, StockMovement
+from inventory.models.stock import SKU, AdjustmentReason, Location, StockMovement
 
 
 class CountSessionStatus(models.TextChoices):
@@ -120,6 +120,11 @@ class CountLine(models.Model):
     def variance_value(self) -> Decimal | None:
         variance = self.variance
         return None if variance is None else self.unit_value * variance
+
+    @property
+    def reason_label(self) -> str:
+        """The supervisor's reason in words, e.g. "Lost / missing"."""
+        return AdjustmentReason(self.reason_code).label if self.reason_code in AdjustmentReason.values else ""
 
     @property
     def needs_reason(self) -> bool:

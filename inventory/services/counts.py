@@ -10,7 +10,7 @@ promised to orders are never taken away) and the result says so.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -22,6 +22,7 @@ from inventory.services.levels import (
     DocumentRef,
     LevelChange,
     StockLine,
+    _codes,
     _lock_levels,
     _whole_number,
     apply_level_changes,
@@ -57,6 +58,9 @@ def stock_set_on_hand(
     document: DocumentRef,
     kind: str = MovementKind.SUPPLIER_FEED,
     note: str = "",
+    counted_against: Mapping[int, int] | None = None,
+    refuse_below_reserved: bool = False,
+    notes: Mapping[int, str] | None = None,
 ) -> OnHandSet:
     """On hand of each SKU at `location` becomes its counted quantity, through the ledger, all or nothing.
 
@@ -65,6 +69,13 @@ def stock_set_on_hand(
     there sets on hand to the reserved quantity instead (listed in `held_back`). After
     commit, SKUs whose on hand went up are announced with `inventory.signals.stock_received`
     (kind = `kind`), so orders waiting for them are routed again.
+
+    A count taken earlier (a count session's line) gives `counted_against`: the on hand the
+    system had when each SKU was counted. Its variance (counted - that figure) is then applied
+    to on hand now, so units that moved since the count (shipped, received) are kept.
+    `refuse_below_reserved` refuses, instead of holding back, a SKU that would go below its
+    reserved units (or below 0), naming each one: a count cannot take away units promised to
+    orders. `notes` gives a SKU its own ledger note (a supervisor's reason).
     """
     if kind not in COUNT_KINDS:
         raise ValidationFailed("On hand is set by a cycle count or a supplier feed.", field="kind")
@@ -83,16 +94,31 @@ def stock_set_on_hand(
         changes: list[LevelChange] = []
         held_back: list[HeldBack] = []
         raised: dict[int, int] = {}
+        refused: list[str] = []
         for sku_id, reported in wanted.items():
             level = levels[(location.pk, sku_id)]
-            target = max(reported, level.reserved)
-            if target != reported:
+            was = level.on_hand
+            wanted_on_hand = reported
+            if counted_against is not None and sku_id in counted_against:
+                was = counted_against[sku_id]
+                wanted_on_hand = level.on_hand + reported - was
+            target = max(wanted_on_hand, level.reserved)
+            if target != wanted_on_hand:
+                if refuse_below_reserved:
+                    refused.append(
+                        f"{_codes(location.pk, sku_id)}: on hand would be {wanted_on_hand}, "
+                        f"but {level.reserved} are reserved for orders; release or re-route them first."
+                    )
+                    continue
                 held_back.append(HeldBack(sku_id, reported, target))
             variance = target - level.on_hand
             if variance == 0:
                 continue
             if variance > 0:
                 raised[sku_id] = variance
+            # A count taken earlier shows its own variance; a figure set now shows the change it makes.
+            shown = reported - was if was != level.on_hand else variance
+            default_note = f"Reported {reported}, system had {was} (variance {shown:+d})."
             changes.append(
                 LevelChange(
                     location.pk,
@@ -100,9 +126,11 @@ def stock_set_on_hand(
                     kind,
                     on_hand=variance,
                     reason_code=kind,
-                    extra_note=note or f"Reported {reported}, system had {level.on_hand} (variance {variance:+d}).",
+                    extra_note=(notes or {}).get(sku_id) or note or default_note,
                 )
             )
+        if refused:
+            raise ValidationFailed(" ".join(refused), field="counts", details={"problems": refused})
         movements = apply_level_changes(changes, actor=actor, document=document, conflict_error=ValidationFailed)
         if raised:
             transaction.on_commit(
