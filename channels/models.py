@@ -9,6 +9,7 @@ once, when it is created.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 
 from core.models import TimeStampedModel
@@ -44,6 +45,23 @@ class Channel(TimeStampedModel):
     )
     preferred_carrier = models.CharField(
         max_length=40, blank=True, help_text='For "preferred carrier": its name as the carrier quotes it, e.g. UPS.'
+    )
+    # What customers see on the returns pages and emails of this channel's orders.
+    brand_name = models.CharField(
+        max_length=120, blank=True, help_text="The shop's name as customers know it; empty: the channel's name."
+    )
+    brand_logo_url = models.URLField(
+        "logo address",
+        max_length=500,
+        blank=True,
+        help_text="https address of the shop's logo (PNG or SVG, about 160 x 40 px); empty: the name alone.",
+    )
+    brand_color = models.CharField(
+        "brand colour",
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as # and six hex digits, e.g. #1f4fd1.")],
+        help_text="Buttons and links on the customer pages, e.g. #1f4fd1; empty: the product's blue.",
     )
 
     class Meta:

@@ -36,6 +36,29 @@ class ChannelForm(forms.Form):
         initial=True,
         help_text="A disabled channel's API keys stop working until it is enabled again.",
     )
+    # The brand customers see on this channel's returns pages and emails (`channels.services.branding`).
+    brand_name = forms.CharField(
+        label="Shop name customers see",
+        max_length=120,
+        required=False,
+        help_text="On the returns pages and emails; empty: the channel's name.",
+    )
+    brand_logo_url = forms.URLField(
+        label="Logo address",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text="https address of the logo (PNG or SVG, about 160 x 40 px); empty: the name alone.",
+    )
+    brand_color = forms.RegexField(
+        label="Brand colour",
+        regex=r"^#[0-9a-fA-F]{6}$",
+        max_length=7,
+        required=False,
+        error_messages={"invalid": "Enter a colour as # and six hex digits, e.g. #1f4fd1."},
+        help_text="Buttons and links on the customer pages, e.g. #1f4fd1; empty: the product's blue.",
+        widget=forms.TextInput(attrs={"placeholder": "#1f4fd1", "autocapitalize": "off", "spellcheck": "false"}),
+    )
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         """When editing, the code is shown but cannot change."""

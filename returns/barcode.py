@@ -1,4 +1,4 @@
-"""Code 128 (set B) barcodes as inline SVG: the RMA number on the label and the return page.
+"""Code 128 (set B) barcodes and QR codes as inline SVG: the RMA number on the label and the return page.
 
 A receiving dock scans it with any USB scanner (which types the text and Enter), so the
 return is found without typing. Pure functions, no database.
@@ -6,6 +6,7 @@ return is found without typing. Pure functions, no database.
 
 from __future__ import annotations
 
+import segno
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -173,3 +174,9 @@ def code128_svg(text: str, *, module: float = 2.0, height: int = 60, label: bool
         f'viewBox="0 0 {width_px:g} {height + text_height}" width="{width_px:g}" height="{height + text_height}">'
         f'<rect width="100%" height="100%" fill="#fff"/><g fill="#000">{"".join(rects)}</g>{caption}</svg>'
     )
+
+
+def qr_svg(text: str, *, scale: int = 5) -> SafeString:
+    """An inline SVG QR code of `text` (what a phone's camera at the counter reads back as the text)."""
+    svg = segno.make(text, error="m", micro=False).svg_inline(scale=scale, title=f"QR code {text}")
+    return mark_safe(svg)  # noqa: S308 - segno writes the SVG and escapes the title

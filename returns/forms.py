@@ -321,6 +321,15 @@ class PolicyForm(forms.Form):
         label="Restocking fee (%)", min_value=Decimal("0"), max_value=Decimal("100"), decimal_places=2, max_digits=5
     )
     fee_on_opened = forms.BooleanField(label="Also charge the fee on units inspected as opened", required=False)
+    return_label_fee = forms.DecimalField(
+        label="Return label fee",
+        min_value=Decimal("0"),
+        max_digits=8,
+        decimal_places=2,
+        required=False,
+        help_text="Kept when the reason has the customer pay the label, and shown before they ask. "
+        "Empty: the label's actual price.",
+    )
     refund_tax = forms.BooleanField(label="Refund tax in proportion to the items", required=False)
     instant_exchange_min_orders = forms.IntegerField(
         label="Ship exchanges at once after this many delivered orders",
@@ -346,6 +355,7 @@ class PolicyForm(forms.Form):
                 "grace_days": policy.grace_days,
                 "restocking_fee_percent": policy.restocking_fee_percent,
                 "fee_on_opened": policy.fee_on_opened,
+                "return_label_fee": policy.return_label_fee,
                 "refund_tax": policy.refund_tax,
                 "instant_exchange_min_orders": policy.instant_exchange_min_orders,
                 "non_returnable_skus": ", ".join(sku.code for sku in policy.non_returnable_skus.all()),
@@ -364,6 +374,7 @@ class PolicyForm(forms.Form):
             refund_tax=data["refund_tax"],
             instant_exchange_min_orders=data["instant_exchange_min_orders"],
             non_returnable_skus=codes,
+            return_label_fee=data["return_label_fee"],
         )
 
 

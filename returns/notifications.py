@@ -1,10 +1,13 @@
-"""Emails to the customer about their return: the decision on a request that waited for staff.
+"""Emails to the customer about their return: what they asked for, and the decision on a request that waited for staff.
 
-The hold page tells the customer "we will email you"; `return_decision_email` is that email
-(plain text), with the link to the return's status page. The link's host comes from
+`return_requested_email` confirms a request made on the customer pages (the label's link, or
+the store and the code to show at its counter). The hold page tells the customer "we will
+email you"; `return_decision_email` is that email, with the link to the return's status
+page. Both come from the shop the customer bought from: its name as the sender and
+sign-off, its logo and colour in the HTML part (`channels.branding`). The link's host comes from
 `settings.RETURNS_PUBLIC_BASE_URL` (the address customers reach the site at). Sent by the
-task `return_decision_notify`, queued after the decision commits. The task is defined here,
-with the email, so the request services can queue it without importing `returns.tasks`
+task `return_decision_notify`, queued after the decision commits. The tasks are defined here,
+with the emails, so the request services can queue it without importing `returns.tasks`
 (which imports the services).
 """
 
@@ -14,9 +17,11 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 from django.urls import reverse
 
+from channels.branding import Brand, channel_brand
 from returns.backoff import MAX_RETRIES, backoff
 from returns.models import ReturnAuthorization, ReturnMethod, ReturnStatus
 
@@ -27,7 +32,80 @@ def status_link(rma: ReturnAuthorization) -> str:
     return base + reverse("returns:customer_return", args=[rma.public_token])
 
 
-def return_decision_email(rma: ReturnAuthorization) -> EmailMessage | None:
+def _branded(rma: ReturnAuthorization, *, subject: str, body: str, heading: str) -> EmailMultiAlternatives:
+    """The email as the shop sends it: its name on the sender and the sign-off, its logo and colour in HTML."""
+    brand = channel_brand(rma.order.channel)
+    text = f"{body}\n— {brand.name}\n"
+    link = status_link(rma)
+    # The HTML shows the link as a button: the paragraph that spells it out stays in the text part.
+    paragraphs = [part.strip() for part in body.split("\n\n") if part.strip() and link not in part]
+    context = {"brand": brand, "heading": heading, "paragraphs": paragraphs, "link": link}
+    html = render_to_string("returns/email/customer.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=_sender(brand), to=[rma.order.customer_email]
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _sender(brand: Brand) -> str:
+    """The merchant's address, shown under the shop's name ("Northwind Outfitters <orders@…>")."""
+    address = str(settings.DEFAULT_FROM_EMAIL)
+    if "<" in address:
+        address = address.split("<", 1)[1].rstrip(">").strip()
+    name = brand.name.replace('"', "").replace("\n", " ")
+    return f'"{name}" <{address}>'
+
+
+def return_requested_email(rma: ReturnAuthorization) -> EmailMultiAlternatives | None:
+    """The confirmation of a customer's request: held for review, a label to print, or a store to bring it to."""
+    order = rma.order
+    if not order.customer_email:
+        return None
+    name = (order.customer_name or "").split(" ")[0] or "there"
+    link = status_link(rma)
+    if rma.status == ReturnStatus.REQUESTED:
+        next_step = (
+            "We are reviewing your request and will email you once we have decided. Please do not send anything yet."
+        )
+    elif rma.method == ReturnMethod.IN_STORE and rma.return_location is not None:
+        store = rma.return_location
+        address = ", ".join(part for part in (store.address_line1, store.city, store.postal_code) if part)
+        next_step = (
+            f"Bring the items to {store.name}"
+            + (f" ({address})" if address else "")
+            + f" and show the code {rma.number} "
+            "at the counter: the barcode on your return's page scans it."
+        )
+    else:
+        next_step = "Print your prepaid return label from the link below, pack the items and drop the parcel off."
+    body = (
+        f"Hello {name},\n\nWe have your return request {rma.number} for order {order.number}.\n\n{next_step}\n\n"
+        f"Your return's status{' and label' if rma.method == ReturnMethod.MAIL else ''}:\n{link}\n"
+    )
+    return _branded(
+        rma, subject=f"Your return {rma.number} for order {order.number}", body=body, heading=f"Return {rma.number}"
+    )
+
+
+@shared_task(name="returns.tasks.return_requested_notify", bind=True, max_retries=MAX_RETRIES)
+def return_requested_notify(self: Any, rma_id: int) -> bool:
+    """Email the customer the confirmation of the return they asked for (queued after it commits)."""
+    rma = ReturnAuthorization.objects.select_related("order__channel", "return_location").get(pk=rma_id)
+    return _send(self, return_requested_email(rma))
+
+
+def _send(task: Any, message: EmailMultiAlternatives | None) -> bool:
+    if message is None:
+        return False
+    try:
+        message.send()
+    except OSError as exc:  # SMTP down: try again later
+        raise task.retry(exc=exc, countdown=backoff(task.request.retries)) from exc
+    return True
+
+
+def return_decision_email(rma: ReturnAuthorization) -> EmailMultiAlternatives | None:
     """The approval or rejection email of a held request; None when there is nobody to write to or nothing decided."""
     order = rma.order
     if not order.customer_email:
@@ -55,18 +133,11 @@ def return_decision_email(rma: ReturnAuthorization) -> EmailMessage | None:
         )
     else:
         return None
-    return EmailMessage(subject=subject, body=body, to=[order.customer_email])
+    return _branded(rma, subject=subject, body=body, heading=subject.split(" for order")[0])
 
 
 @shared_task(name="returns.tasks.return_decision_notify", bind=True, max_retries=MAX_RETRIES)
 def return_decision_notify(self: Any, rma_id: int) -> bool:
     """Email the customer the decision on their held return request (queued after the decision commits)."""
-    rma = ReturnAuthorization.objects.select_related("order").get(pk=rma_id)
-    message = return_decision_email(rma)
-    if message is None:
-        return False
-    try:
-        message.send()
-    except OSError as exc:  # SMTP down: try again later
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
-    return True
+    rma = ReturnAuthorization.objects.select_related("order__channel").get(pk=rma_id)
+    return _send(self, return_decision_email(rma))

@@ -19,6 +19,7 @@ urlpatterns = [
     path("new/<int:order_pk>/", views.return_create, name="create"),
     path("self/", views.customer_start, name="customer_start"),
     path("self/order/", views.customer_order_view, name="customer_order"),
+    path("self/order/estimate/", views.customer_quote, name="customer_quote"),
     path("self/r/<str:token>/", views.customer_return_view, name="customer_return"),
     path("self/r/<str:token>/label/", views.customer_label, name="customer_label"),
     path("<int:pk>/", views.return_detail_view, name="detail"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from channels.models import Channel
 from channels.selectors import api_key_get, channel_get
 from channels.services import api_key_issue, api_key_revoke, channel_create
+from channels.services.branding import channel_brand_set
 from channels.services.channels import channel_update
 from core.errors import DomainError
 from marketplaces.forms import ApiKeyForm, ChannelForm
@@ -64,6 +65,9 @@ def _channel_form(request: HttpRequest, *, channel: Channel | None) -> HttpRespo
             "kind": channel.kind,
             "currency": channel.currency,
             "is_active": channel.is_active,
+            "brand_name": channel.brand_name,
+            "brand_logo_url": channel.brand_logo_url,
+            "brand_color": channel.brand_color,
         }
         if channel
         else {}
@@ -90,6 +94,12 @@ def _channel_form(request: HttpRequest, *, channel: Channel | None) -> HttpRespo
                         currency=data["currency"],
                         is_active=data["is_active"],
                     )
+                saved = channel_brand_set(
+                    channel=saved,
+                    name=data["brand_name"],
+                    logo_url=data["brand_logo_url"],
+                    color=data["brand_color"],
+                )
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:

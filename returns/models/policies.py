@@ -49,6 +49,15 @@ class ReturnPolicy(TimeStampedModel):
     fee_on_opened = models.BooleanField(
         default=False, help_text="Also charge the restocking fee on units inspected as opened."
     )
+    return_label_fee = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Flat price of the return label kept from the refund when the reason has the customer pay for "
+        "it, shown to customers before they ask; empty: the label's actual price, known once it is bought.",
+    )
     refund_tax = models.BooleanField(default=True, help_text="Refund the order's tax in proportion to the items.")
     instant_exchange_min_orders = models.PositiveSmallIntegerField(
         null=True,

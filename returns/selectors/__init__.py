@@ -17,14 +17,23 @@ from returns.selectors.detail import (
     return_refund,
     transfer_destinations,
 )
+from returns.selectors.exchange_options import ExchangeOption, exchange_options, exchange_siblings
 from returns.selectors.policies import PolicyRow, policy_for_key, policy_reasons_all, policy_rows
-from returns.selectors.public import customer_order, customer_return, customer_returns, policy_reasons
+from returns.selectors.public import (
+    customer_brand_channel,
+    customer_order,
+    customer_return,
+    customer_return_stores,
+    customer_returns,
+    policy_reasons,
+)
 from returns.selectors.queue import ReturnFilters, queue_locations, return_queue, return_status_counts
 from returns.selectors.receive import ScanResult, receiving_locations, return_find_by_scan
 from returns.selectors.report import RateRow, report_periods, report_since, return_report
 from returns.selectors.stock import refurbish_bucket, refurbish_unit_get, vendor_return_get, vendor_returns_open
 
 __all__ = [
+    "ExchangeOption",
     "PolicyRow",
     "RateRow",
     "ReturnFilters",
@@ -33,9 +42,13 @@ __all__ = [
     "counter_order",
     "counter_recent",
     "counter_stores",
+    "customer_brand_channel",
     "customer_order",
     "customer_return",
+    "customer_return_stores",
     "customer_returns",
+    "exchange_options",
+    "exchange_siblings",
     "order_returns",
     "policy_for_key",
     "policy_reasons",

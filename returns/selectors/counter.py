@@ -10,7 +10,7 @@ from inventory.models import Location, LocationKind
 from inventory.selectors import visible_location_ids
 from orders.models import Order
 from returns.models import ReturnAuthorization, ReturnLine, ReturnStatus
-from returns.selectors._common import _ORDER
+from returns.selectors._common import _ORDER, _RMA
 
 
 def counter_stores(user: AnyUser) -> list[Location]:
@@ -39,7 +39,8 @@ def _proof_matches(order: Order, proof: str) -> bool:
 
 
 def counter_order(code: str, proof: str) -> Order | None:
-    """The order a customer brings to the counter: its number (SO-000042) or the channel's order id, AND a proof.
+    """The order a customer brings to the counter: its number (SO-000042), the channel's order id or the code of
+    a return asked for online (RMA-000042, the receipt the customer shows), AND a proof.
 
     The proof is the email, the postal code or the customer's last name on the order; an
     unknown number and a wrong proof both give None, so the counter cannot be used to browse
@@ -52,6 +53,9 @@ def counter_order(code: str, proof: str) -> Order | None:
     number = _ORDER.fullmatch(text)
     if number:
         candidates |= Q(pk=int(number.group(1)))
+    receipt = _RMA.fullmatch(text)
+    if receipt:
+        candidates |= Q(returns__pk=int(receipt.group(1)))
     for order in Order.objects.select_related("channel").filter(candidates).order_by("pk")[:5]:
         if _proof_matches(order, proof):
             return order

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q
 
+from channels.models import Channel
+from inventory.models import Location, LocationKind
 from orders.models import Order
 from returns.models import ReturnAuthorization, ReturnLine, ReturnReason
 from returns.selectors._common import _ORDER, _TOKEN
@@ -36,7 +38,7 @@ def customer_return(token: str) -> ReturnAuthorization | None:
     if not _TOKEN.fullmatch(token or ""):
         return None
     return (
-        ReturnAuthorization.objects.select_related("order", "return_location", "refund", "exchange_order")
+        ReturnAuthorization.objects.select_related("order__channel", "return_location", "refund", "exchange_order")
         .prefetch_related(
             Prefetch("lines", queryset=ReturnLine.objects.select_related("sku", "reason", "exchange_sku"))
         )
@@ -48,6 +50,21 @@ def customer_return(token: str) -> ReturnAuthorization | None:
 
 def customer_returns(order: Order) -> list[ReturnAuthorization]:
     return list(ReturnAuthorization.objects.filter(order=order).order_by("-created_at", "-id"))
+
+
+def customer_return_stores() -> list[Location]:
+    """Stores a customer may bring a return to: active stores that take returns, by name."""
+    return list(
+        Location.objects.filter(is_active=True, accepts_returns=True, kind=LocationKind.STORE).order_by("name", "code")
+    )
+
+
+def customer_brand_channel(code: str) -> Channel | None:
+    """The active channel whose brand a shop's link to the returns page asks for (`?shop=<code>`), or None."""
+    text = (code or "").strip().lower()
+    if not text or len(text) > 32:
+        return None
+    return Channel.objects.filter(code=text, is_active=True).first()
 
 
 def policy_reasons(order: Order) -> list[ReturnReason]:

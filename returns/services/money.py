@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.types import AnyUser
 from orders.services import order_lock
-from returns.models import Refund, RefundStatus, ReturnAuthorization
+from returns.models import Refund, RefundStatus, ReturnAuthorization, ReturnMethod, ReturnPolicy
 from returns.refunds import RefundLine, RefundQuote, RefundTerms, refund_quote
 from returns.services._common import rma_event
 from returns.services.dispatch import (
@@ -86,6 +86,16 @@ def refunded_on_other_returns(rma: ReturnAuthorization) -> tuple[Decimal, Decima
     return totals["items"] or Decimal("0.00"), totals["tax"] or Decimal("0.00")
 
 
+def label_fee(policy: ReturnPolicy, *, in_store: bool, label_rate: Decimal | None) -> Decimal | None:
+    """The label price a refund may keep: none in store (no label), else the policy's flat fee, else the label's rate.
+
+    The flat fee is what the customer was shown before asking, so the refund keeps exactly that.
+    """
+    if in_store:
+        return None
+    return policy.return_label_fee if policy.return_label_fee is not None else label_rate
+
+
 def refund_quote_for(rma: ReturnAuthorization, *, quote: bool = False) -> RefundQuote:
     """The refund a return gives (`quote`: what it will give if every unit comes back as new).
 
@@ -103,7 +113,7 @@ def refund_quote_for(rma: ReturnAuthorization, *, quote: bool = False) -> Refund
         ),
         order_subtotal=rma.order.subtotal,
         order_tax=rma.order.tax_total,
-        label_rate=rma.label_rate,
+        label_rate=label_fee(policy, in_store=rma.method == ReturnMethod.IN_STORE, label_rate=rma.label_rate),
         items_refunded_before=items_before,
         tax_refunded_before=tax_before,
     )
@@ -158,6 +168,7 @@ __all__ = [
     "RefundFailed",
     "RefundRequest",
     "RefundResult",
+    "label_fee",
     "refund_connector_for",
     "refund_create",
     "refund_dispatch",

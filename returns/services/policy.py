@@ -81,6 +81,7 @@ class PolicyInput:
     refund_tax: bool
     instant_exchange_min_orders: int | None
     non_returnable_skus: tuple[str, ...] = ()
+    return_label_fee: Decimal | None = None
 
 
 def return_policy_set(*, channel: Channel | None, data: PolicyInput) -> ReturnPolicy:
@@ -97,6 +98,10 @@ def return_policy_set(*, channel: Channel | None, data: PolicyInput) -> ReturnPo
         raise ValidationFailed("After the window, refuse or hold.", field="late_action")
     if not Decimal(0) <= data.restocking_fee_percent <= Decimal(100):
         raise ValidationFailed("The restocking fee is a percentage from 0 to 100.", field="restocking_fee_percent")
+    if data.return_label_fee is not None and data.return_label_fee < 0:
+        raise ValidationFailed(
+            "The return label fee is 0 or more (empty: the label's price).", field="return_label_fee"
+        )
     codes = sorted({code.strip() for code in data.non_returnable_skus if code.strip()})
     skus = list(SKU.objects.filter(code__in=codes))
     unknown = sorted(set(codes) - {sku.code for sku in skus})
@@ -116,6 +121,7 @@ def return_policy_set(*, channel: Channel | None, data: PolicyInput) -> ReturnPo
         policy.fee_on_opened = data.fee_on_opened
         policy.refund_tax = data.refund_tax
         policy.instant_exchange_min_orders = data.instant_exchange_min_orders
+        policy.return_label_fee = data.return_label_fee
         policy.save()
         policy.non_returnable_skus.set(skus)
     return policy

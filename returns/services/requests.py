@@ -89,7 +89,8 @@ def return_request(
         holds = [f"late: {why}"] if verdict == "hold" else []
         holds += sorted({f"reason “{c.reason.label}” needs a review" for c in checked if c.reason.needs_approval})
         holds += exchange_price_holds(checked)
-        if holds and store is not None:
+        # A counter takes the items now, so it cannot wait for approval; a customer who chose a store can.
+        if holds and store is not None and source == ReturnSource.IN_STORE:
             raise ValidationFailed(
                 "This return needs back-office approval (" + "; ".join(holds) + "). Ask the customer to request it "
                 "online, or call the back office.",

@@ -11,7 +11,13 @@ from returns.views.detail import (
     return_receive_view,
 )
 from returns.views.policies import policies, policy_edit
-from returns.views.public import customer_label, customer_order_view, customer_return_view, customer_start
+from returns.views.public import (
+    customer_label,
+    customer_order_view,
+    customer_quote,
+    customer_return_view,
+    customer_start,
+)
 from returns.views.queue import index
 from returns.views.receive import receive_scan
 from returns.views.report import return_report_view
@@ -22,6 +28,7 @@ __all__ = [
     "counter_return",
     "customer_label",
     "customer_order_view",
+    "customer_quote",
     "customer_return_view",
     "customer_start",
     "index",

@@ -9,22 +9,37 @@ private link (a random token), which shows that return only.
 
 from __future__ import annotations
 
+import functools
 import time
 
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from channels.branding import channel_brand
 from core.errors import DomainError
 from core.htmx import render_page
 from orders.models import Order
-from returns.barcode import code128_svg
-from returns.forms import CustomerLookupForm, ReturnLinesForm
-from returns.models import ReturnSource, ReturnStatus
+from returns.barcode import code128_svg, qr_svg
+from returns.forms import CustomerLookupForm
+from returns.models import ReturnMethod, ReturnPolicy, ReturnReason, ReturnSource, ReturnStatus
+from returns.notifications import return_requested_notify
+from returns.public_forms import CustomerReturnForm
 from returns.ratelimit import lookup_blocked, lookup_failed
-from returns.selectors import customer_order, customer_return, customer_returns, policy_reasons
+from returns.selectors import (
+    customer_brand_channel,
+    customer_order,
+    customer_return,
+    customer_return_stores,
+    customer_returns,
+    exchange_options,
+    policy_reasons,
+)
 from returns.services import refund_quote_for, return_policy_for, return_request, returnable_lines
+from returns.services.preview import ReturnPreview, return_preview
 from returns.views.detail import label_response
 
 NOT_FOUND = "We could not find an order with that number and email address. Check both and try again."
@@ -42,7 +57,12 @@ def _granted_order(request: HttpRequest) -> Order | None:
 @login_not_required
 @never_cache
 def customer_start(request: HttpRequest) -> HttpResponse:
-    """Order number and email; the same refusal for an unknown order and a wrong email."""
+    """Order number and email; the same refusal for an unknown order and a wrong email.
+
+    A shop links here with `?shop=<channel code>` so the page wears its brand before the
+    order is known.
+    """
+    shop = customer_brand_channel(request.POST.get("shop") or request.GET.get("shop") or "")
     form = CustomerLookupForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -63,18 +83,24 @@ def customer_start(request: HttpRequest) -> HttpResponse:
                 request.session.cycle_key()
                 request.session[SESSION_KEY] = {"order": order.pk, "until": time.time() + SESSION_SECONDS}
                 return redirect("returns:customer_order")
-    return render_page(request, "returns/public_start.html", {"form": form}, status=status)
+    context = {"form": form, "shop": shop, "brand": channel_brand(shop)}
+    return render_page(request, "returns/public_start.html", context, status=status)
 
 
 @login_not_required
 @never_cache
 def customer_order_view(request: HttpRequest) -> HttpResponse:
-    """The customer's order: what can come back, why, and (for an exchange) the size or SKU wanted instead."""
+    """The customer's order: what comes back, why, what they want instead, how it comes back, and what they get.
+
+    The estimate beside the form is recomputed by the server from the order and the policy
+    on every change (htmx posts the form to `customer_quote`) and again on submit; nothing
+    the page sends about money is read.
+    """
     order = _granted_order(request)
     if order is None:
         return redirect("returns:customer_start")
-    returnables = returnable_lines(order)
-    form = ReturnLinesForm(request.POST or None, returnables=returnables, reasons=policy_reasons(order))
+    policy, reasons = return_policy_for(order.channel), policy_reasons(order)
+    form = _customer_form(request, order, reasons)
     status = 200
     if request.method == "POST":
         status = 422
@@ -86,20 +112,69 @@ def customer_order_view(request: HttpRequest) -> HttpResponse:
                     source=ReturnSource.SELF_SERVICE,
                     actor_label="customer",
                     customer_note=form.cleaned_data["customer_note"],
+                    store=form.chosen_store(),
                 )
             except DomainError as exc:
-                form.add_error(form.field_for(exc.field), exc.message)
+                form.add_error("store" if exc.field == "store" else form.field_for(exc.field), exc.message)
             else:
+                transaction.on_commit(functools.partial(return_requested_notify.delay, rma.pk))
                 return redirect("returns:customer_return", token=rma.public_token)
     context = {
         "order": order,
         "form": form,
         "rows": form.rows(),
-        "policy": return_policy_for(order.channel),
-        "any_returnable": any(item.available for item in returnables),
+        "policy": policy,
+        "preview": _preview(order, form, policy, reasons),
+        "any_returnable": any(item.available for item in form.returnables),
         "returns": customer_returns(order),
+        "brand": channel_brand(order.channel),
+        "in_store_offered": bool(form.stores),
     }
     return render_page(request, "returns/public_order.html", context, status=status)
+
+
+@login_not_required
+@never_cache
+@require_POST
+def customer_quote(request: HttpRequest) -> HttpResponse:
+    """The live estimate for what the customer has chosen so far (htmx, on every change of the form)."""
+    order = _granted_order(request)
+    if order is None:
+        return HttpResponse("Your session has ended: look up your order again.", status=403)
+    policy, reasons = return_policy_for(order.channel), policy_reasons(order)
+    form = _customer_form(request, order, reasons)
+    context = {
+        "order": order,
+        "preview": _preview(order, form, policy, reasons),
+        "policy": policy,
+        "in_store_offered": bool(form.stores),
+    }
+    return render(request, "returns/public_order.html#fee-summary", context)
+
+
+def _customer_form(request: HttpRequest, order: Order, reasons: list[ReturnReason]) -> CustomerReturnForm:
+    returnables = returnable_lines(order)
+    return CustomerReturnForm(
+        request.POST or None,
+        returnables=returnables,
+        reasons=reasons,
+        options=exchange_options(channel=order.channel, lines=[item.line for item in returnables if item.available]),
+        stores=customer_return_stores(),
+    )
+
+
+def _preview(
+    order: Order, form: CustomerReturnForm, policy: ReturnPolicy, reasons: list[ReturnReason]
+) -> ReturnPreview:
+    lines, in_store = form.draft()
+    return return_preview(
+        order=order,
+        policy=policy,
+        returnables=form.returnables,
+        reasons=reasons,
+        lines=lines,
+        in_store=in_store,
+    )
 
 
 @login_not_required
@@ -117,7 +192,10 @@ def customer_return_view(request: HttpRequest, token: str) -> HttpResponse:
         "refund": refund,
         "quote": None if refund else refund_quote_for(rma, quote=True),
         "barcode": code128_svg(rma.number),
+        # A return in store is shown at the counter: its QR code scans there like the barcode (both say the RMA number).
+        "qr": qr_svg(rma.number) if rma.method == ReturnMethod.IN_STORE else "",
         "steps": _steps(rma.status),
+        "brand": channel_brand(rma.order.channel),
     }
     return render_page(request, "returns/public_return.html", context)
 
