@@ -1,17 +1,24 @@
 """Recompute routing's shadow prices: the expected future cost of using a unit at a location now.
 
-For each SKU with forecast demand, `planning.lookahead.shadow_prices` solves a transportation LP:
-the demand forecast per ship-to region (`planning.selectors.regional_demand`) over the next
-`HORIZON_DAYS`, served from every shipping location's available stock until its next
-replenishment (`REPLENISH_DAYS`: a weekly cycle), at what one parcel of that SKU costs from
-the location to the region (the routing cost model: handling, package, the cheapest standard
-card for the zone and the SKU's weight), or at the backorder penalty when no stock is left. The
-dual value of a location's stock, weighted by `PRICE_WEIGHT` (never above the lost sale a unit
-there can save), is stored as
-`fulfillment.ShadowPrice` through fulfillment's service; routing adds it to every unit it takes
-there, and its reason names the region the stock is kept for.
+`planning.lookahead.basket_shadow_prices` solves the fluid LP of the orders expected until the
+next replenishment (`REPLENISH_DAYS`: a weekly cycle, so today's stock has to last that long),
+served from every shipping location's available stock, at what a parcel costs from the location
+to the region's centre (handling, box and the cheapest standard card for the zone) plus a cost
+per unit and mile, or at the backorder penalty when no stock is left. The expected orders are:
 
-An LP that fails leaves that SKU without prices (routing then looks only at today) and logs why;
+- the baskets of several SKUs shipped in the last `BASKET_LOOKBACK_DAYS` (per ship-to region,
+  the `MAX_BASKETS` most frequent), at the same rate: the LP then sees that the last units of
+  one SKU at a location decide whether a later order ships as one parcel or two;
+- the rest of each SKU's forecast demand per region (`planning.selectors.regional_demand`) as
+  orders of one unit.
+
+SKUs never ordered together are independent: each group of SKUs linked by baskets is one LP (a
+SKU on its own is the per-SKU transportation LP of Acimovic & Graves). The dual value of a
+location's stock of a SKU is its price, stored as `fulfillment.ShadowPrice` through
+fulfillment's service; routing adds it to every unit it takes there, and its reason names the
+region the stock is kept for.
+
+An LP that fails leaves its SKUs without prices (routing then looks only at today) and logs why;
 routing never waits for this: it reads whatever prices are stored.
 """
 
@@ -19,9 +26,11 @@ from __future__ import annotations
 
 import logging
 import math
+import statistics
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import F
@@ -32,17 +41,16 @@ from fulfillment.routing.costs import carrier_costs, compile_cost_model
 from fulfillment.selectors.cost_model import cost_model_load
 from fulfillment.services.routing.terms import ShadowPriceRow, shadow_prices_replace
 from inventory.models import SKU, Location, StockLevel
-from planning.lookahead import SkuNetwork, shadow_prices
-from planning.regions import US_DIVISIONS
+from orders.models import DeliveryMethod, OrderLine
+from planning.lookahead import Basket, BasketNetwork, basket_shadow_prices
+from planning.regions import US_DIVISIONS, region_of
 from planning.selectors import regional_demand
 
 logger = logging.getLogger(__name__)
 
-HORIZON_DAYS = 28
-REPLENISH_DAYS = 7.0
-#: The per-SKU LP cannot see that a unit taken far away also splits later orders into more
-#: parcels; doubling its prices closed most of that gap on the routing benchmark (bench/routing.py).
-PRICE_WEIGHT = 2.0
+REPLENISH_DAYS = 7
+BASKET_LOOKBACK_DAYS = 28
+MAX_BASKETS = 2000
 #: Where a region's demand is priced from: the division's population centre (approximate, degrees).
 REGION_CENTRES: dict[str, tuple[float, float]] = {
     "US-NE": (42.3, -71.6),
@@ -55,6 +63,9 @@ REGION_CENTRES: dict[str, tuple[float, float]] = {
     "US-MTN": (37.3, -110.3),
     "US-PAC": (38.1, -121.0),
 }
+REGIONS = sorted(REGION_CENTRES)
+
+BasketKey = tuple[str, tuple[tuple[int, int], ...]]  # (region, ((sku_id, units), ...))
 
 
 @dataclass(frozen=True)
@@ -75,19 +86,19 @@ class _Site:
     lon: float
 
 
-def _parcel_costs(model: CostModel, sites: Sequence[_Site], regions: Sequence[str], weight: int) -> list[list[float]]:
-    """Dollars to send one unit of this weight from each site to each region's centre (inf: no card carries it)."""
+def _lane_costs(model: CostModel, sites: Sequence[_Site], bracket: int) -> tuple[list[list[float]], list[list[float]]]:
+    """Dollars per parcel in this weight bracket, and per unit, from each site to each region's centre.
+
+    inf where no card carries a parcel that heavy."""
     compiled = compile_cost_model(model)
-    today = date.today()
-    bracket = compiled.bracket_of(weight)
     if bracket >= len(compiled.breaks):
-        return [[math.inf] * len(regions) for _ in sites]
-    costs = []
+        return [[math.inf] * len(REGIONS) for _ in sites], [[math.inf] * len(REGIONS) for _ in sites]
+    today = date.today()
+    parcels, units = [], []
     for site in sites:
-        row = []
-        for region in regions:
-            lat, lon = REGION_CENTRES[region]
-            miles = haversine_miles(site.lat, site.lon, lat, lon)
+        parcel_row, unit_row = [], []
+        for region in REGIONS:
+            miles = haversine_miles(site.lat, site.lon, *REGION_CENTRES[region])
             carrier = carrier_costs(
                 compiled,
                 zone=zone_for_miles(miles, model.zone_bands),
@@ -96,17 +107,61 @@ def _parcel_costs(model: CostModel, sites: Sequence[_Site], regions: Sequence[st
                 promised_by=None,
                 brackets=bracket + 1,
             )
-            price = float(carrier.price[bracket])
             fixed = compiled.handling.get(site.kind, 0.0) + compiled.package
-            linear = compiled.per_unit_base + compiled.per_unit_per_mile * miles
-            row.append((price + fixed + linear) / 100.0)
-        costs.append(row)
-    return costs
+            parcel_row.append((float(carrier.price[bracket]) + fixed) / 100.0)
+            unit_row.append((compiled.per_unit_base + compiled.per_unit_per_mile * miles) / 100.0)
+        parcels.append(parcel_row)
+        units.append(unit_row)
+    return parcels, units
 
 
-def shadow_prices_refresh(*, sku_ids: Iterable[int] | None = None) -> ShadowPriceRefresh:
-    """Recompute and store the shadow prices of these SKUs (default: every SKU in stock somewhere)."""
-    sites = [
+def _recent_baskets(sku_ids: Sequence[int] | None) -> Counter[BasketKey]:
+    """Orders shipped to an address in the last `BASKET_LOOKBACK_DAYS` with two SKUs or more (one of
+    `sku_ids` when given), counted per (region, units of each SKU)."""
+    since = timezone.now() - timedelta(days=BASKET_LOOKBACK_DAYS)
+    lines = OrderLine.objects.filter(order__placed_at__gte=since, order__delivery_method=DeliveryMethod.SHIP)
+    if sku_ids is not None:
+        lines = lines.filter(order_id__in=lines.filter(sku_id__in=list(sku_ids)).values("order_id"))
+    orders: dict[int, tuple[str, Counter[int]]] = {}
+    regions: dict[tuple[str, str, str], str] = {}
+    for order_id, sku_id, quantity, country, state, postal in lines.values_list(
+        "order_id", "sku_id", "quantity", "order__ship_country", "order__ship_region", "order__ship_postal_code"
+    ).iterator(chunk_size=5000):
+        if order_id not in orders:
+            place = (country, state, postal)
+            if place not in regions:
+                regions[place] = region_of(country=country, state=state, postal_code=postal)
+            orders[order_id] = (regions[place], Counter())
+        orders[order_id][1][sku_id] += quantity
+    return Counter(
+        (region, tuple(sorted(units.items())))
+        for region, units in orders.values()
+        if len(units) > 1 and region in REGION_CENTRES
+    )
+
+
+def _groups(skus: Iterable[int], baskets: Iterable[BasketKey]) -> list[list[int]]:
+    """SKUs linked by a basket, directly or through others (union-find): each group is one LP."""
+    parent = {sku: sku for sku in skus}
+
+    def root(sku: int) -> int:
+        while parent[sku] != sku:
+            parent[sku] = parent[parent[sku]]
+            sku = parent[sku]
+        return sku
+
+    for _region, units in baskets:
+        first = root(units[0][0])
+        for sku, _count in units[1:]:
+            parent[root(sku)] = first
+    groups: dict[int, list[int]] = {}
+    for sku in parent:
+        groups.setdefault(root(sku), []).append(sku)
+    return [sorted(group) for group in groups.values()]
+
+
+def _sites() -> list[_Site]:
+    return [
         _Site(pk, code, kind, float(lat or 0), float(lon or 0))
         for pk, code, kind, lat, lon in Location.objects.filter(
             is_active=True, ships_orders=True, latitude__isnull=False, longitude__isnull=False
@@ -114,6 +169,10 @@ def shadow_prices_refresh(*, sku_ids: Iterable[int] | None = None) -> ShadowPric
         .order_by("pk")
         .values_list("pk", "code", "kind", "latitude", "longitude")
     ]
+
+
+def _stock(sites: Sequence[_Site], sku_ids: Iterable[int] | None) -> dict[int, dict[int, int]]:
+    """Available to promise per SKU and site (sku_id -> site pk -> units)."""
     levels = StockLevel.objects.filter(location_id__in=[site.pk for site in sites])
     if sku_ids is not None:
         levels = levels.filter(sku_id__in=list(sku_ids))
@@ -122,40 +181,79 @@ def shadow_prices_refresh(*, sku_ids: Iterable[int] | None = None) -> ShadowPric
         "location_id", "sku_id", "atp"
     ):
         stock.setdefault(sku_id, {})[location_id] = max(0, int(atp))
-    wanted = sorted(stock) if sku_ids is None else sorted(set(sku_ids))
-    demand = regional_demand(wanted, HORIZON_DAYS)
+    return stock
+
+
+def _expected_baskets(
+    group: Sequence[int], baskets: Counter[BasketKey], demand: dict[tuple[int, str], float]
+) -> list[Basket]:
+    """The group's orders until the next replenishment: recent baskets at their rate, then the rest of the
+    forecast as one-unit orders (see the module docstring)."""
+    members = set(group)
+    found: list[Basket] = []
+    covered: dict[tuple[int, str], float] = {}
+    for (region, units), count in baskets.items():
+        if units[0][0] not in members:
+            continue
+        orders = count * REPLENISH_DAYS / BASKET_LOOKBACK_DAYS
+        found.append(Basket(REGIONS.index(region), {str(sku): n for sku, n in units}, orders))
+        for sku, n in units:
+            covered[(sku, region)] = covered.get((sku, region), 0.0) + orders * n
+    for sku in group:
+        for region in REGIONS:
+            rest = demand.get((sku, region), 0.0) * REPLENISH_DAYS - covered.get((sku, region), 0.0)
+            if rest > 1e-9:
+                found.append(Basket(REGIONS.index(region), {str(sku): 1}, rest))
+    return found
+
+
+def shadow_prices_refresh(*, sku_ids: Iterable[int] | None = None) -> ShadowPriceRefresh:
+    """Recompute and store the shadow prices of these SKUs (default: every SKU in stock somewhere)."""
+    wanted_ids = None if sku_ids is None else sorted(set(sku_ids))
+    sites = _sites()
+    recent = _recent_baskets(wanted_ids)
+    baskets = Counter(dict(recent.most_common(MAX_BASKETS)))
+    linked = {sku for _region, units in baskets for sku, _n in units}
+    stock = _stock(sites, None if wanted_ids is None else set(wanted_ids) | linked)
+    wanted = sorted(stock) if wanted_ids is None else wanted_ids
+    wanted_set = set(wanted)
+    universe = sorted(wanted_set | linked)
+    demand = regional_demand(universe, REPLENISH_DAYS)
     model = cost_model_load(fresh=True)
-    lost = float(model.backorder_penalty_per_unit)
-    weights = dict(SKU.objects.filter(pk__in=wanted).values_list("pk", "weight_grams"))
+    compiled = compile_cost_model(model)
+    weights = dict(SKU.objects.filter(pk__in=universe).values_list("pk", "weight_grams"))
+    lanes: dict[int, tuple[list[list[float]], list[list[float]]]] = {}
     rows: list[ShadowPriceRow] = []
     failed = 0
-    for sku_id in wanted:
-        regions = sorted(region for (sku, region) in demand if sku == sku_id and region in REGION_CENTRES)
-        held = stock.get(sku_id, {})
-        if not regions or not any(held.values()):
+    for group in _groups(universe, baskets):
+        if not any(any(stock.get(sku, {}).values()) for sku in group):
             continue
-        result = shadow_prices(
-            SkuNetwork(
+        # one parcel cost per group: the bracket of its median weight (weight past it costs alike from anywhere)
+        bracket = compiled.bracket_of(int(statistics.median(int(weights.get(sku, 0)) for sku in group)))
+        if bracket not in lanes:
+            lanes[bracket] = _lane_costs(model, sites, bracket)
+        parcel_cost, unit_cost = lanes[bracket]
+        result = basket_shadow_prices(
+            BasketNetwork(
                 locations=[site.code for site in sites],
-                regions=regions,
-                stock=[held.get(site.pk, 0) for site in sites],
-                replenish_in_days=[REPLENISH_DAYS] * len(sites),
-                demand_per_day=[demand[(sku_id, region)] for region in regions],
-                unit_cost=_parcel_costs(model, sites, regions, int(weights.get(sku_id, 0))),
-                lost_sale=[lost] * len(regions),
-                horizon_days=float(HORIZON_DAYS),
-            ),
-            weight=PRICE_WEIGHT,
+                regions=REGIONS,
+                stock=[{str(sku): stock.get(sku, {}).get(site.pk, 0) for sku in group} for site in sites],
+                baskets=_expected_baskets(group, baskets, demand),
+                unit_cost=unit_cost,
+                parcel_cost=parcel_cost,
+                lost_sale=[float(model.backorder_penalty_per_unit)] * len(REGIONS),
+            )
         )
         if result.error:
-            failed += 1
-            logger.warning("shadow prices of SKU %s left at zero: %s", sku_id, result.error)
+            failed += len([sku for sku in group if sku in wanted_set])
+            logger.warning("shadow prices of SKUs %s left at zero: %s", group, result.error)
             continue
         for site in sites:
-            price = result.prices.get(site.code, 0.0)
-            serves = result.serves.get(site.code)
-            if price > 0 and held.get(site.pk, 0) > 0:
-                region = US_DIVISIONS[serves][0] if serves in US_DIVISIONS else ""
-                rows.append(ShadowPriceRow(site.pk, sku_id, Decimal(f"{price:.4f}"), region))
+            for sku in group:
+                price = result.prices[site.code].get(str(sku), 0.0)
+                if price > 0 and sku in wanted_set and stock.get(sku, {}).get(site.pk, 0) > 0:
+                    serves = result.serves[site.code].get(str(sku))
+                    region = US_DIVISIONS[serves][0] if serves in US_DIVISIONS else ""
+                    rows.append(ShadowPriceRow(site.pk, sku, Decimal(f"{price:.4f}"), region))
     stored = shadow_prices_replace(rows=rows, computed_at=timezone.now(), sku_ids=wanted)
     return ShadowPriceRefresh(skus=len(wanted), prices=stored, failed=failed)

@@ -13,7 +13,7 @@ from fulfillment.models import CostSettings, ShadowPrice
 from fulfillment.selectors.cost_model import cost_model_forget
 from inventory.models import LocationKind
 from planning import tasks_lookahead
-from planning.lookahead import ShadowPrices
+from planning.lookahead import BasketPrices
 from planning.models import DemandForecast, ForecastScope
 from planning.services import shadow_prices as service
 from planning.services.shadow_prices import shadow_prices_refresh
@@ -91,7 +91,7 @@ def test_a_failed_lp_leaves_the_sku_unpriced_and_is_logged(
 ) -> None:
     shadow_prices_refresh()
     monkeypatch.setattr(
-        service, "shadow_prices", lambda network, weight: ShadowPrices(error="LP not solved: infeasible")
+        service, "basket_shadow_prices", lambda network: BasketPrices(error="LP not solved: infeasible")
     )
 
     done = shadow_prices_refresh()
@@ -114,3 +114,32 @@ def test_a_large_receipt_refreshes_the_prices_of_what_came_in(
         stocked(west_and_south["reno"], tent, tasks_lookahead.LARGE_RECEIPT_UNITS)
 
     assert queued == [[tent.pk]]
+
+
+def test_stock_that_keeps_recent_baskets_in_one_parcel_is_priced_higher(west_and_south: dict[str, Any]) -> None:
+    """Tents and lanterns alike: Reno holds 2 of each, the Pacific wants 2 of each a day. But Pacific
+    customers also bought a tent with stakes, which only Reno holds: a tent kept there saves such
+    an order a second parcel from Dallas, so it is worth more than a lantern there."""
+    reno, dallas, tent = west_and_south["reno"], west_and_south["dallas"], west_and_south["tent"]
+    lantern: Any = SKUFactory(code="LANTERN", weight_grams=1800)
+    stakes: Any = SKUFactory(code="STAKES", weight_grams=1800)
+    stocked(reno, stakes, 100)
+    web: Any = ChannelFactory(code="web")
+    for number in range(12):  # 3 a week over the basket look-back
+        place_order(web, [("TENT-2P", 1), ("STAKES", 1)], external_id=f"P-{number}", postal_code="94105")
+    level = reno.stock_levels.get(sku=tent)  # the orders took some of Reno's tents: top them up to 2
+    if level.on_hand - level.reserved < 2:
+        stocked(reno, tent, 2 - (level.on_hand - level.reserved))
+    stocked(reno, lantern, 2)
+    stocked(dallas, lantern, 500)
+    forecast(lantern, "US-PAC", 2.0)
+    forecast(lantern, "US-WSC", 2.0)
+    forecast(stakes, "US-PAC", 2.0)
+    level.refresh_from_db()
+    assert level.on_hand - level.reserved == 2
+
+    shadow_prices_refresh()
+
+    prices = {(p.sku.code, p.location.code): p for p in ShadowPrice.objects.select_related("sku", "location")}
+    assert prices[("TENT-2P", "rno-dc")].price > prices[("LANTERN", "rno-dc")].price > 0
+    assert prices[("TENT-2P", "rno-dc")].region == "Pacific"
