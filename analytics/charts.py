@@ -1,7 +1,8 @@
 """Geometry of the dashboard's server-rendered SVG charts (pure: numbers in, coordinates out).
 
-Bars use the shape of `templates/returns/_bar_chart.html` (rows with y, width, text_x, value),
-so that template draws them; the time series is a polyline per KPI on a 0-100 % axis.
+Bars are HTML rows (`templates/analytics/_bars.html`: label, bar, value), so their text stays
+readable at any width where a scaled SVG's would shrink on a phone; the time series is a polyline per
+KPI on a 0-100 % axis.
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ from typing import Any
 
 LINE_WIDTH = 320
 LINE_HEIGHT = 110
-LEFT = 38  # room for the axis labels
+LEFT = 44  # room for the axis labels ("100%" at 13 px)
 TOP = 8
-BAR_LEFT = 180
-BAR_AREA = 360
-BAR_STEP = 28
 
 
 @dataclass(frozen=True)
@@ -68,23 +66,20 @@ def line_chart(series: Sequence[tuple[date, float | None]]) -> dict[str, Any]:
 
 
 def bar_chart(rows: Sequence[dict[str, Any]], *, value_key: str = "percent") -> dict[str, Any]:
-    """Horizontal bars, widths relative to the largest value, in `returns/_bar_chart.html`'s shape.
+    """Horizontal bars, each `share` percent of the row's width, relative to the largest value.
 
     Each row needs `key`, `label` and `value_key` (a number or None: no bar, shown as "—").
     """
     values = [float(row[value_key]) if row[value_key] is not None else 0.0 for row in rows]
     peak = max(values, default=0) or 1
     bars = []
-    for index, (row, amount) in enumerate(zip(rows, values, strict=True)):
-        width = round(BAR_AREA * amount / peak, 1)
-        shown = "—" if row[value_key] is None else f"{row[value_key]:.1f}%"
+    for row, amount in zip(rows, values, strict=True):
+        share = round(100 * amount / peak, 1)
         bars.append(
             {
                 "row": row,
-                "y": index * BAR_STEP,
-                "width": max(width, 1.5 if amount else 0),
-                "text_x": BAR_LEFT + max(width, 1.5) + 6,
-                "value": shown,
+                "share": max(share, 0.5) if amount else 0,  # a tiny figure still shows a sliver
+                "value": "—" if row[value_key] is None else f"{row[value_key]:.1f}%",
             }
         )
-    return {"bars": bars, "height": max(len(bars) * BAR_STEP, BAR_STEP), "area": BAR_AREA}
+    return {"bars": bars}
