@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import time
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from channels.models import Channel, ChannelApiKey
@@ -15,6 +22,17 @@ from core.errors import Conflict, ValidationFailed
 from core.types import AnyUser
 
 KEY_PREFIX = "fk_"
+
+logger = logging.getLogger(__name__)
+
+# How long a looked-up key is kept in the cache. Any change of the key or its channel forgets it
+# at once (receivers below); with a per-process cache (no Redis) the other processes only learn
+# of it when their copy expires, so that copy is kept for seconds, not minutes.
+API_KEY_CACHE_SECONDS = 300
+API_KEY_LOCAL_CACHE_SECONDS = 5
+LAST_USED_EVERY_SECONDS = 60
+# key id -> when this process last wrote its last_used_at (monotonic)
+_last_used_written: dict[int, float] = {}
 
 
 @dataclass(frozen=True)
@@ -69,22 +87,89 @@ def api_key_revoke(*, api_key: ChannelApiKey) -> ChannelApiKey:
     return locked
 
 
+def _cache_key(key_hash: str) -> str:
+    return f"channels:api-key:{key_hash}"
+
+
+def _cache_seconds() -> int:
+    shared = not isinstance(caches["default"], LocMemCache)
+    default = API_KEY_CACHE_SECONDS if shared else API_KEY_LOCAL_CACHE_SECONDS
+    return int(getattr(settings, "CHANNEL_API_KEY_CACHE_SECONDS", default))
+
+
+def _cached_key(key_hash: str) -> ChannelApiKey | None:
+    try:
+        found = cache.get(_cache_key(key_hash))
+    except Exception:
+        logger.warning("The cache is unavailable; reading the channel API key from the database.")
+        return None
+    return found if isinstance(found, ChannelApiKey) else None
+
+
+def _keep_key(found: ChannelApiKey) -> None:
+    try:
+        cache.set(_cache_key(found.key_hash), found, timeout=_cache_seconds())
+    except Exception:
+        logger.warning("The cache is unavailable; the channel API key is read again on the next request.")
+
+
+def api_keys_forget(key_hashes: list[str]) -> None:
+    """Drop these keys from the cache, now and again once the current transaction commits (so a
+    request that read the old row meanwhile cannot put it back for long)."""
+    keys = [_cache_key(key_hash) for key_hash in key_hashes]
+    if not keys:
+        return
+
+    def forget() -> None:
+        try:
+            cache.delete_many(keys)
+        except Exception:
+            logger.warning("Could not forget %s cached channel API keys; they expire within minutes.", len(keys))
+
+    forget()
+    transaction.on_commit(forget)
+
+
 def api_key_authenticate(raw_key: str) -> ChannelApiKey | None:
     """The active key (with its enabled channel) matching a presented key, or None.
 
-    Compares hashes (a database lookup by hash is constant-time enough for a 256-bit secret)
-    and records when the key was last used, at most once a minute.
+    Compares hashes (a database lookup by hash is constant-time enough for a 256-bit secret).
+    A key that authenticated is cached by its hash, with its channel: the order API answers
+    without this query. Revoking, deleting or changing the key, or changing or disabling its
+    channel, forgets it (`api_keys_forget`), so the next request reads the database and is
+    refused. Records when the key was last used, at most once a minute per process.
     """
     if not raw_key.startswith(KEY_PREFIX):
         return None
-    found = (
-        ChannelApiKey.objects.select_related("channel")
-        .filter(key_hash=_hash(raw_key), revoked_at__isnull=True, channel__is_active=True)
-        .first()
-    )
+    key_hash = _hash(raw_key)
+    found = _cached_key(key_hash)
     if found is None:
-        return None
-    now = timezone.now()
-    if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
-        ChannelApiKey.objects.filter(pk=found.pk).update(last_used_at=now)
+        found = (
+            ChannelApiKey.objects.select_related("channel")
+            .filter(key_hash=key_hash, revoked_at__isnull=True, channel__is_active=True)
+            .first()
+        )
+        if found is None:
+            return None
+        _keep_key(found)
+    moment = time.monotonic()
+    if moment - _last_used_written.get(found.pk, -1e9) > LAST_USED_EVERY_SECONDS:
+        _last_used_written[found.pk] = moment
+        now = timezone.now()
+        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > LAST_USED_EVERY_SECONDS:
+            ChannelApiKey.objects.filter(pk=found.pk).update(last_used_at=now)
     return found
+
+
+def _key_changed(sender: Any, instance: ChannelApiKey, **kwargs: Any) -> None:
+    api_keys_forget([instance.key_hash])
+
+
+def _channel_changed(sender: Any, instance: Channel, **kwargs: Any) -> None:
+    api_keys_forget(list(ChannelApiKey.objects.filter(channel_id=instance.pk).values_list("key_hash", flat=True)))
+
+
+post_save.connect(_key_changed, sender=ChannelApiKey, dispatch_uid="channels.api_key_saved")
+post_delete.connect(_key_changed, sender=ChannelApiKey, dispatch_uid="channels.api_key_deleted")
+post_save.connect(_channel_changed, sender=Channel, dispatch_uid="channels.channel_saved")
+# A deleted channel takes its keys with it (cascade): each key's post_delete forgets it.
