@@ -68,6 +68,12 @@ def count_lines(*, session: CountSession) -> list[CountLine]:
     return lines
 
 
+def count_progress(*, session: CountSession) -> tuple[int, int]:
+    """(lines counted, lines in all) of a session, in one query."""
+    totals = session.lines.aggregate(counted=Count("pk", filter=~Q(status=CountLineStatus.PENDING)), total=Count("pk"))
+    return totals["counted"], totals["total"]
+
+
 @dataclass(frozen=True)
 class ReviewRow:
     """A counted line as a supervisor sees it: with on hand now and whether stock moved since the count."""

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,6 +23,7 @@ from core.htmx import is_htmx
 from inventory.count_selectors import (
     SkuChoice,
     count_lines,
+    count_progress,
     count_review,
     count_session_get,
     count_session_list,
@@ -173,7 +175,12 @@ def count_line_save(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse
     if is_htmx(request):
         _annotate([line], {line.pk: error} if error else {}, {line.pk: str(request.POST.get("counted", ""))})
         context = {"line": line, "session": session, "counting": True, "just_saved": not error}
-        return render(request, "inventory/count_detail.html#count_line", context, status=422 if error else 200)
+        html = render_to_string("inventory/count_detail.html#count_line", context, request=request)
+        # The page's "n of m counted" follows along (an out-of-band swap), so the counter sees what is left.
+        counted, total = count_progress(session=session)
+        progress = {"counted": counted, "to_count": total - counted, "oob": True}
+        html += render_to_string("inventory/count_detail.html#count_progress", progress, request=request)
+        return HttpResponse(html, status=422 if error else 200)
     if error:
         lines = count_lines(session=session)
         focus = next((item for item in lines if item.pk == line.pk), None)

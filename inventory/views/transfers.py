@@ -157,6 +157,7 @@ def transfer_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     if "receive" not in request.POST or not receipt.ok:
         return _render_detail(request, transfer, receipt=receipt, status=200 if receipt.ok else 422)
     wanted = [ReceiptLine(sku_id, received, damaged) for sku_id, (received, damaged) in receipt.quantities.items()]
+    recorded_before = transfer_discrepancies(transfer=transfer).count()
     try:
         done = transfer_receipt_record(
             transfer=transfer,
@@ -168,14 +169,22 @@ def transfer_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         receipt.scan_error = exc.message
         return _render_detail(request, transfer, receipt=receipt, status=422)
-    units = sum(line.received for line in wanted)
-    if done.status == TransferStatus.RECEIVED:
-        text = f"{done.number} received at {done.destination.code}: {units} unit{pluralize(units)} on hand now"
-        text += ", discrepancies recorded." if receipt.close or any(line.damaged for line in wanted) else "."
-    else:
-        text = f"{done.number}: {units} unit{pluralize(units)} received; the rest is still in transit."
-    messages.success(request, text)
+    messages.success(
+        request, _receipt_message(done, wanted, transfer_discrepancies(transfer=done).count() - recorded_before)
+    )
     return redirect("inventory:transfer_detail", pk=transfer.pk)
+
+
+def _receipt_message(transfer: Transfer, wanted: list[ReceiptLine], new_discrepancies: int) -> str:
+    """What the receipt did, in one sentence: units now on hand, whether it closed, discrepancies recorded."""
+    units = sum(line.received for line in wanted)
+    got = f"{units} unit{pluralize(units)} received" if units else "nothing more received"
+    found = (
+        f"; {new_discrepancies} discrepanc{pluralize(new_discrepancies, 'y,ies')} recorded" if new_discrepancies else ""
+    )
+    if transfer.status == TransferStatus.RECEIVED:
+        return f"{transfer.number} closed at {transfer.destination.code}: {got}{found}."
+    return f"{transfer.number}: {got}{found}; the rest is still in transit."
 
 
 def _transfer_permissions(user: Any, transfer: Transfer) -> dict[str, bool]:

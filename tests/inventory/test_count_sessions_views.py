@@ -102,6 +102,7 @@ def test_saving_a_count_with_htmx_swaps_the_line_and_without_javascript_redirect
     line = session.lines.get(sku=mugs[0])
     swapped = associate_client.post(line_url(session, line), {"counted": "4"}, **HTMX)
     assert "<html" not in text(swapped) and "✓ 4 counted — saved" in text(swapped)
+    assert '<span id="count-progress" hx-swap-oob="true">1 of 3 counted</span>' in text(swapped)
 
     other = session.lines.get(sku=mugs[1])
     response = associate_client.post(line_url(session, other), {"counted": "5"})

@@ -84,7 +84,7 @@ def test_close_short_records_the_discrepancy_on_the_page(back_office_client, shi
 
     shipped.refresh_from_db()
     assert shipped.status == TransferStatus.RECEIVED
-    assert "discrepancies recorded" in body
+    assert f"{shipped.number} closed at nyc-store: 10 units received; 2 discrepancies recorded." in body
     assert "3 short" in body and "1 damaged" in body and "Pallet wrap torn" in body
     assert 'id="receipt-title"' not in body
     assert TransferDiscrepancy.objects.filter(recorded_by=back_office_user).count() == 2
