@@ -28,7 +28,8 @@ def sku_picker_context(
 
     When it is given the picker also shows the units on hand at the location chosen there.
     """
-    final = {"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", **(attrs or {})}
+    defaults = {"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+    final = {**(attrs or {}), **{key: value for key, value in defaults.items() if key not in (attrs or {})}}
     results_id = f"{final.get('id') or name}-matches-{secrets.token_hex(3)}"
     return {
         "name": name,

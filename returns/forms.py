@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 
 from inventory.models import Location
+from inventory.widgets import SKUPickerWidget
 from returns.models import Condition, Disposition, OutOfWindow, ReturnReason, ReturnUnit
 from returns.services import PolicyInput, ReasonInput, Returnable, ReturnLineInput, UnitInspection
 
@@ -51,7 +52,8 @@ class ReturnLinesForm(forms.Form):
                     label=f"Exchange {item.line.sku.code} for (SKU)",
                     required=False,
                     max_length=64,
-                    widget=forms.TextInput(attrs={"placeholder": "Refund", "autocomplete": "off"}),
+                    # Staff pick the exchange from the SKU search (the customer's page offers variants instead).
+                    widget=SKUPickerWidget(attrs={"placeholder": "Refund"}),
                 )
 
     def rows(self) -> list[dict[str, Any]]:

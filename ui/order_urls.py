@@ -23,7 +23,6 @@ urlpatterns = [
     path("mentions/", edits.mentions_view, name="mentions"),
     path("<int:pk>/ship-to/", edits.order_ship_to_view, name="ship_to"),
     path("<int:pk>/lines/", edits.order_lines_view, name="lines"),
-    path("<int:pk>/lines/skus/", edits.order_sku_suggest, name="sku_suggest"),
     path("<int:pk>/cancel-part/", edits.order_cancel_part_view, name="cancel_part"),
     path("<int:pk>/locations/", edits.order_locations_view, name="locations"),
     path("<int:pk>/comments/", edits.order_comment_view, name="comment"),

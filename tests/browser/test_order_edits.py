@@ -99,11 +99,11 @@ def test_edit_an_order_before_pick(chromium: Any, live_server: Any, size: str, v
     assert fits_the_screen(page)
     page.screenshot(path=str(SCREENSHOTS / f"order-edit-part-cancelled-{size}.png"), full_page=True)
 
-    # A line added with the SKU box: typing suggests matching SKUs; the new units are reserved too.
+    # A line added with the SKU picker: typing lists matching SKUs, one is picked; the new units are reserved too.
     page.locator("#edit-lines summary").click()
     page.get_by_label("Add a SKU").press_sequentially("cap")
-    page.locator("#sku-options option[value=CAP-RED]").wait_for(state="attached")
-    page.get_by_label("Add a SKU").fill("CAP-RED")
+    page.locator("#edit-lines [role=option][data-code=CAP-RED]").click()
+    assert page.get_by_label("Add a SKU").input_value() == "CAP-RED"
     page.get_by_label("Units").fill("2")
     page.screenshot(path=str(SCREENSHOTS / f"order-edit-lines-{size}.png"), full_page=True)
     page.get_by_role("button", name="Save lines and reserve again").click()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import pytest
 from django import forms
 from django.test import Client
@@ -10,6 +13,7 @@ from django.urls import reverse
 from inventory.models import Transfer
 from inventory.services.catalog_variants import sku_set_variant
 from inventory.widgets import SKUCodeField, SKUPickerWidget
+from returns.forms import ReturnLinesForm
 from tests.factories import stocked
 from tests.factories.pages import make_sku
 
@@ -100,3 +104,11 @@ def test_transfer_form_offers_the_picker_and_names_the_unknown_code(back_office_
     data["line_sku"], data["line_qty"] = ["TEE-BLK-M"], ["2"]
     assert back_office_client.post(reverse("inventory:transfer_create"), data).status_code == 302
     assert Transfer.objects.get().lines.get().quantity == 2
+
+
+def test_the_staff_return_form_picks_the_exchange_with_the_sku_picker(sku):
+    line = SimpleNamespace(pk=7, sku=sku)
+    returnable: Any = SimpleNamespace(line=line, available=1)
+    form = ReturnLinesForm(returnables=[returnable], reasons=[])
+    html = str(form["exchange-7"])
+    assert "data-sku-picker" in html and 'name="exchange-7"' in html and 'placeholder="Refund"' in html

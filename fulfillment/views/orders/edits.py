@@ -35,7 +35,6 @@ from orders.models import Order
 from orders.selectors import mentions_of
 from orders.services.edits import ShipTo, order_comment_add, order_tags_set, tags_parse
 
-SKU_SUGGESTIONS = 8
 ADDRESS_FIELDS = ("line1", "line2", "city", "region", "postal_code", "country")
 
 
@@ -92,7 +91,7 @@ def order_lines_view(request: HttpRequest, pk: int) -> HttpResponse:
         sku = sku_search().filter(code__iexact=code).first()
         units = _int(request.POST.get("add_quantity")) or 1
         if sku is None:
-            messages.error(request, f"No SKU has the code {code}; pick one from the suggestions.")
+            messages.error(request, f"No SKU has the code {code}; type part of its name or code and pick it.")
             return redirect("orders:detail", pk=pk)
         add = (sku, units)
     try:
@@ -102,16 +101,6 @@ def order_lines_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         _tell(request, order, "lines changed, stock reserved again.", outcome)
     return redirect("orders:detail", pk=pk)
-
-
-@require_GET
-@permission_required("orders.change_order", raise_exception=True)
-def order_sku_suggest(request: HttpRequest, pk: int) -> HttpResponse:
-    """SKUs matching what is typed in the add-line box, as <option>s of its datalist (htmx)."""
-    order_get(user=request.user, pk=pk)
-    query = request.GET.get("add_sku", "").strip()
-    skus = list(sku_search(query=query, active_only=True)[:SKU_SUGGESTIONS]) if len(query) >= 2 else []
-    return render(request, "orders/_edits.html#sku_options", {"skus": skus})
 
 
 @require_POST
