@@ -174,6 +174,7 @@ def full_catalog() -> list[SKUSpec]:
     """Every SKU the demo merchant could carry, in a fixed order with fixed barcodes."""
     specs: list[SKUSpec] = []
     for product in CATALOG:
+        has_variants = len(product.colours) * len(product.sizes) > 1
         for colour_code, colour_name in product.colours:
             for size_code, size_label, factor in product.sizes:
                 code = "-".join(part for part in (product.prefix, product.key, colour_code, size_code) if part)
@@ -191,6 +192,9 @@ def full_catalog() -> list[SKUSpec]:
                         width_mm=width,
                         height_mm=round(height * max(factor, 0.8)),
                         price=price,
+                        product=product.name if has_variants else "",
+                        size=size_label if has_variants else "",
+                        colour=colour_name if has_variants else "",
                     )
                 )
     return specs

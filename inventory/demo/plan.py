@@ -12,6 +12,7 @@ from inventory.demo.network import NETWORK
 from inventory.demo.people import _create_user, _users
 from inventory.demo.specs import DemoPlan, DemoResult, StockSpec
 from inventory.demo.stock import _receive_opening_stock, _stock_for, _transfers
+from inventory.demo.variants import apply_variants_and_bins
 from inventory.models import SKU, TransferStatus
 from inventory.services import (
     StockLine,
@@ -78,6 +79,8 @@ def apply_plan(plan: DemoPlan, *, progress: Callable[[str], None] | None = None)
             result.units += row.on_hand
         result.stock_levels = len(plan.stock)
         say(f"{len(plan.stock)} stock levels, {result.units} units on hand")
+        variants, bins = apply_variants_and_bins(plan, locations, skus)
+        say(f"{variants} SKUs grouped as product variants, {bins} bins")
         for spec in plan.transfers:
             lines = [StockLine(skus[code].pk, quantity) for code, quantity in spec.lines]
             transfer = transfer_create(

@@ -45,10 +45,15 @@ class SKUSpec:
     width_mm: int
     height_mm: int
     price: Decimal
+    # The product line it is a variant of, with its size and colour (empty: a product of one SKU).
+    product: str = ""
+    size: str = ""
+    colour: str = ""
 
     def as_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `sku_create`."""
-        return {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "family"}
+        grouping = {"family", "product", "size", "colour"}
+        return {name: getattr(self, name) for name in self.__dataclass_fields__ if name not in grouping}
 
 
 @dataclass(frozen=True)
