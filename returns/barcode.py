@@ -178,5 +178,7 @@ def code128_svg(text: str, *, module: float = 2.0, height: int = 60, label: bool
 
 def qr_svg(text: str, *, scale: int = 5) -> SafeString:
     """An inline SVG QR code of `text` (what a phone's camera at the counter reads back as the text)."""
-    svg = segno.make(text, error="m", micro=False).svg_inline(scale=scale, title=f"QR code {text}")
+    svg = segno.make(text, error="m", micro=False).svg_inline(
+        scale=scale, omitsize=True, light="#fff", title=f"QR code {text}"
+    )
     return mark_safe(svg)  # noqa: S308 - segno writes the SVG and escapes the title

@@ -29,7 +29,7 @@ class CustomerReturnForm(ReturnLinesForm):
         required=False,  # not chosen: mailed, as before the choice existed
         widget=forms.RadioSelect,
     )
-    store = forms.ChoiceField(label="Store", required=False)
+    store = forms.ChoiceField(label="Which store", required=False)
 
     def __init__(
         self,
