@@ -14,9 +14,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
+# The seeds log to var/log/seed.log (config/settings/local.py): the console shows what they built.
+demo: export DEMO_LOG_FILE = seed.log
 demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --seed 42 --if-empty
+	$(PY) manage.py seed_demo_orders --seed 42
 	$(PY) manage.py seed_demo_returns
 	$(PY) manage.py seed_store_orders
 	$(PY) manage.py seed_demo_partners

@@ -21,7 +21,7 @@ from carriers.models import BoxType, CarrierAccount, Provider
 from carriers.sandbox.easypost import EasyPostSandbox
 from carriers.sandbox.shippo import ShippoSandbox
 from carriers.sandbox.ups import ACCOUNT_NUMBER, CLIENT_ID, CLIENT_SECRET
-from carriers.services import BoxSpec, box_type_create, carrier_account_create
+from carriers.services import BoxSpec, box_type_create, carrier_account_create, carrier_account_update
 from inventory.models import SKU, Location, LocationKind
 
 #: The secret the demo's Shippo account registers for its webhooks (the sandbox learns it when asked).
@@ -101,6 +101,7 @@ class CarrierAccountSeedResult:
     """What `seed_carrier_accounts` added (nothing on a second run)."""
 
     accounts: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
     boxes: int = 0
     customs: int = 0
 
@@ -110,6 +111,11 @@ def demo_web_address() -> str:
     host = os.environ.get("DEMO_HOST", "127.0.0.1")
     port = os.environ.get("DEMO_PORT", "8000")
     return f"http://{host}:{port}"
+
+
+def moved_sandbox(current: str, target: str, marker: str) -> bool:
+    """Whether a stored address is one of the demo's sandboxes on another host or port than `target`."""
+    return marker in current and current.startswith("http") and current.rstrip("/") != target.rstrip("/")
 
 
 def demo_credentials(provider: str) -> dict[str, str]:
@@ -132,14 +138,24 @@ def seed_carrier_accounts(base_url: str) -> CarrierAccountSeedResult:
     base_url = base_url.rstrip("/")
     with transaction.atomic():
         for spec in DEMO_ACCOUNTS:
-            if CarrierAccount.objects.filter(code=spec.code).exists():
+            target = f"{base_url}/carriers/sandbox/{spec.provider}"
+            account = CarrierAccount.objects.filter(code=spec.code).first()
+            if account is not None:
+                if moved_sandbox(account.base_url, target, "/carriers/sandbox/"):
+                    # DEMO_PORT (or DEMO_HOST) changed since the first seed: follow the web process.
+                    carrier_account_update(
+                        account=account, name=account.name, base_url=target, credentials={},
+                        location_ids=account.locations.values_list("pk", flat=True),
+                        label_format=account.label_format, is_active=account.is_active,
+                    )  # fmt: skip
+                    result.moved.append(spec.code)
                 continue
             locations = Location.objects.filter(kind=spec.location_kind, is_active=True, ships_orders=True)
             carrier_account_create(
                 code=spec.code,
                 name=spec.name,
                 provider=spec.provider,
-                base_url=f"{base_url}/carriers/sandbox/{spec.provider}",
+                base_url=target,
                 credentials=demo_credentials(spec.provider),
                 location_ids=locations.values_list("pk", flat=True),
             )

@@ -9,10 +9,10 @@ they first answer (`marketplaces.sandbox.views`), and `marketplaces.tasks.sandbo
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from carriers.demo import demo_web_address, moved_sandbox
 from channels.models import Channel, ChannelKind
 from inventory.models import SKU
 from marketplaces.models import Listing
@@ -34,14 +34,13 @@ LISTED_SKUS = 40
 @dataclass
 class SyncSeedResult:
     channels: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
     listings: int = 0
 
 
 def sandbox_base_url(name: str) -> str:
     """Where the demo's processes reach the sandbox: the web process, over HTTP."""
-    host = os.environ.get("DEMO_HOST", "127.0.0.1")
-    port = os.environ.get("DEMO_PORT", "8000")
-    return f"http://{host}:{port}/channels/sandbox/{name}"
+    return f"{demo_web_address()}/channels/sandbox/{name}"
 
 
 def _credentials(kind: str) -> dict[str, str]:
@@ -86,6 +85,10 @@ def seed_channel_sync() -> SyncSeedResult:
         if not sync.base_url:
             channel_connection_update(channel=channel, base_url=sandbox_base_url(kind), credentials=_credentials(kind))
             result.channels.append(code)
+        elif moved_sandbox(sync.base_url, sandbox_base_url(kind), "/channels/sandbox/"):
+            # DEMO_PORT (or DEMO_HOST) changed since the first seed: follow the web process.
+            channel_connection_update(channel=channel, base_url=sandbox_base_url(kind), credentials={})
+            result.moved.append(code)
         existing = set(Listing.objects.filter(channel=channel).values_list("sku_id", flat=True))
         new = []
         for sku in skus:

@@ -18,7 +18,7 @@ from django.db import transaction
 from channels.models import Channel
 from core.roles import SUPPLIER
 from fulfillment.services.intake import order_import
-from inventory.models import Location, LocationKind, StockLevel
+from inventory.models import SKU, Location, LocationKind, StockLevel
 from orders.models import Order
 from orders.services import LineInput, OrderInput
 from partners.models import Exchange, Partner, PartnerKind, PartnerSkuCost, PurchaseOrder
@@ -105,7 +105,7 @@ def _demo_order(location: Location) -> Order | None:
         city="Raleigh",
         region="NC",
         postal_code="27601",
-        lines=(LineInput(code, 1),),
+        lines=(LineInput(code, 1, SKU.objects.get(code=code).price or Decimal("0.00")),),
     )
     return order_import(channel=web, data=data, actor_label="demo").order
 

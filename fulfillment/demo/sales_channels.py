@@ -13,6 +13,8 @@ DEMO_CHANNELS: tuple[tuple[str, str, str], ...] = (
     ("web", "Own web shop", ChannelKind.WEB),
     ("shopify", "Shopify store", ChannelKind.SHOPIFY),
     ("amazon", "Amazon US", ChannelKind.AMAZON),
+    ("ebay", "eBay US", ChannelKind.EBAY),
+    ("woocommerce", "WooCommerce shop", ChannelKind.WOOCOMMERCE),
     ("pos", "Stores POS", ChannelKind.POS),
 )
 WEB_KEY_NAME = "Web shop checkout (demo)"

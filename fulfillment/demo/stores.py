@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time
+from decimal import Decimal
 
 from django.db.models import F
 from django.utils import timezone
@@ -19,7 +20,7 @@ from channels.models import Channel
 from fulfillment.models import OpeningHours, Pickup
 from fulfillment.services import StoreSettings, pickup_handover, pickup_mark_ready, pickup_start, store_settings_update
 from fulfillment.services.intake import order_import
-from inventory.models import Location, LocationKind, StockLevel
+from inventory.models import SKU, Location, LocationKind, StockLevel
 from orders.models import DeliveryMethod, Order
 from orders.services import LineInput, OrderInput
 
@@ -44,6 +45,13 @@ SHIP_FROM_STORE_ZIPS = (
     ("den-lodo", "80205"),
     ("mia-brickell", "33130"),
 )
+#: A street in each of those ZIP codes, for the ship-from-store customers' addresses.
+SHIP_FROM_STORE_STREETS = {
+    "11201": "75 Clinton St",
+    "98109": "400 Dexter Ave N",
+    "80205": "2800 Welton St",
+    "33130": "1100 SW 8th St",
+}
 
 
 @dataclass
@@ -126,11 +134,13 @@ def seed_store_orders() -> StoreSeedResult:
 def _place(
     web: Channel, external_id: str, lines: list[tuple[str, int]], *, customer: tuple[str, str], **extra: str
 ) -> Order:
+    # The catalog's prices, as the shop charged them (an order at $0.00 looks like broken data).
+    prices = dict(SKU.objects.filter(code__in=[code for code, _ in lines]).values_list("code", "price"))
     data = OrderInput(
         external_id=external_id,
         customer_name=customer[0],
         customer_email=customer[1],
-        lines=tuple(LineInput(sku, qty) for sku, qty in lines),
+        lines=tuple(LineInput(sku, qty, prices.get(sku) or Decimal("0.00")) for sku, qty in lines),
         **extra,  # type: ignore[arg-type]
     )
     return order_import(channel=web, data=data, actor_label="demo").order
@@ -181,5 +191,6 @@ def _seed_ship_from_store(web: Channel, result: StoreSeedResult) -> None:
             [(skus[0], 1)],
             customer=PICKUP_CUSTOMERS[index % len(PICKUP_CUSTOMERS)],
             postal_code=zip_code,
+            line1=SHIP_FROM_STORE_STREETS.get(zip_code, ""),
         )
         result.store_requests += order.shipments.filter(location__kind=LocationKind.STORE).count()

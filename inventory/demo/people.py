@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from core.roles import ADMINISTRATOR, BACK_OFFICE, STORE_ASSOCIATE, WAREHOUSE_OPERATOR
-from inventory.demo.network import _STORE, _WH
+from inventory.demo.network import _STORE, _WH, NETWORK
 from inventory.demo.specs import LocationSpec, UserSpec
 from inventory.models import Location
 from inventory.services import location_access_grant
@@ -28,6 +28,11 @@ def _users(locations: tuple[LocationSpec, ...]) -> tuple[UserSpec, ...]:
         UserSpec("associate", "demo-associate-2026", STORE_ASSOCIATE, "Sam", "Associate",
                  locations=(store,), description=f"Store associate: {store}"),
     )  # fmt: skip
+
+
+def demo_users() -> tuple[UserSpec, ...]:
+    """The demo's staff logins (username, password, role, what they see), as `seed_demo` creates them."""
+    return _users(NETWORK)
 
 
 # --- Writing ------------------------------------------------------------------------------

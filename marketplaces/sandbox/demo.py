@@ -16,11 +16,10 @@ from django.conf import settings
 from django.urls import reverse
 
 from channels.models import Channel
+from fulfillment.demo.channel_orders import CUSTOMERS, customer_input
 from marketplaces.models import CONNECTOR_KINDS, Listing
 from marketplaces.sandbox import sandbox_for
 from marketplaces.services.orders import webhook_receive
-
-DEMO_ZIPS = ["10001", "60601", "94103", "30303", "98101", "75201", "02108", "80202"]
 
 
 def demo_orders_generate(*, per_channel: int = 1, rng: random.Random | None = None) -> int:
@@ -33,23 +32,20 @@ def demo_orders_generate(*, per_channel: int = 1, rng: random.Random | None = No
         "sync"
     ):
         base = channel.sync.base_url
-        codes = list(Listing.objects.filter(channel=channel).values_list("external_sku", flat=True)[:200])
+        listed = dict(Listing.objects.filter(channel=channel).values_list("external_sku", "sku__price")[:200])
+        codes = list(listed)
         if not codes or not (base.startswith("sandbox://") or "/channels/sandbox/" in base):
             continue
         orders: list[dict[str, Any]] = []
         for _ in range(per_channel):
             picked = rng.sample(codes, k=min(len(codes), rng.choice([1, 1, 2])))
-            orders.append(
-                {
-                    "lines": [{"sku": code, "quantity": rng.choice([1, 1, 1, 2])} for code in picked],
-                    "zip": rng.choice(DEMO_ZIPS),
-                }
-            )
+            orders.append(_shopper_order(rng, picked, listed))
         duplicate, shuffle = rng.random() < 0.3, True
         if base.startswith("sandbox://"):
             sandbox = sandbox_for(base.removeprefix("sandbox://"))
             for order in orders:
-                sandbox.create_order([(line["sku"], line["quantity"]) for line in order["lines"]], zip=order["zip"])
+                extra = {key: value for key, value in order.items() if key != "lines"}
+                sandbox.create_order([(line["sku"], line["quantity"]) for line in order["lines"]], **extra)
             hooks = [
                 {"headers": h.headers, "body": h.body.decode()}
                 for h in sandbox.take_webhooks(duplicate=duplicate, shuffle=shuffle)
@@ -64,6 +60,26 @@ def demo_orders_generate(*, per_channel: int = 1, rng: random.Random | None = No
         placed += len(orders)
         _deliver(channel, hooks)
     return placed
+
+
+def _shopper_order(rng: random.Random, picked: list[str], listed: dict[str, Any]) -> dict[str, Any]:
+    """One shopper's order: a demo customer (their city and state are their ZIP code's) paying the catalog's prices."""
+    address = customer_input(rng.choice(CUSTOMERS))
+    first, last = address["customer_name"].split(" ", 1)
+    return {
+        "lines": [{"sku": code, "quantity": rng.choice([1, 1, 1, 2])} for code in picked],
+        "zip": address["postal_code"],
+        "name": address["customer_name"],
+        "shopper": {
+            "first_name": first,
+            "last_name": last,
+            "line1": address["line1"],
+            "city": address["city"],
+            "state": address["region"],
+            "zip": address["postal_code"],
+        },
+        "prices": {code: str(listed[code]) for code in picked if listed.get(code) is not None},
+    }
 
 
 def _deliver(channel: Channel, hooks: list[dict[str, Any]]) -> None:

@@ -191,6 +191,9 @@ class EbaySandbox(EbayIdentity, SandboxApp):
             number = self.new_id()
             order_id = f"0{number % 100:01d}-{number:05d}-{(number * 104729) % 100000:05d}"
             now = _iso(datetime.now(UTC))
+            prices = {sku: float(price) for sku, price in (extra.get("prices") or {}).items()}
+            # The demo's shoppers bring a name and an address whose city is the ZIP's own; tests get the defaults.
+            shopper = extra.get("shopper") or {}
             line_items = []
             for index, (sku, quantity) in enumerate(lines):
                 line_items.append(
@@ -200,7 +203,7 @@ class EbaySandbox(EbayIdentity, SandboxApp):
                         "sku": sku,
                         "title": f"Sandbox {sku}",
                         "quantity": quantity,
-                        "lineItemCost": {"value": f"{12.5 * quantity:.2f}", "currency": "USD"},
+                        "lineItemCost": {"value": f"{prices.get(sku, 12.5) * quantity:.2f}", "currency": "USD"},
                         "lineItemFulfillmentStatus": "NOT_STARTED",
                     }
                 )
@@ -234,9 +237,9 @@ class EbaySandbox(EbayIdentity, SandboxApp):
                             "shipTo": {
                                 "fullName": extra.get("name", "Pat Buyer"),
                                 "contactAddress": {
-                                    "addressLine1": "350 5th Ave",
-                                    "city": "New York",
-                                    "stateOrProvince": "NY",
+                                    "addressLine1": shopper.get("line1", "350 5th Ave"),
+                                    "city": shopper.get("city", "New York"),
+                                    "stateOrProvince": shopper.get("state", "NY"),
                                     "postalCode": extra.get("zip", "10118"),
                                     "countryCode": "US",
                                 },

@@ -74,6 +74,8 @@ def _control(request: HttpRequest, sandbox: object, action: str) -> JsonResponse
         return JsonResponse({"products": len(data.get("products", []))})
     if action == "orders":
         extra = {"zip": str(data["zip"])} if data.get("zip") else {}
+        # The demo's shoppers: a name and an address (`shopper`), and what they paid per SKU (`prices`).
+        extra |= {key: data[key] for key in ("shopper", "prices", "name") if data.get(key)}
         order_id = sandbox.create_order([(line["sku"], int(line["quantity"])) for line in data["lines"]], **extra)
         return JsonResponse({"id": order_id}, status=201)
     if action == "webhooks":

@@ -182,6 +182,14 @@ class WooCommerceSandbox(SandboxApp):
             )
             if "zip" in extra:
                 order["shipping"]["postcode"] = order["billing"]["postcode"] = extra["zip"]
+            if "shopper" in extra:  # the demo's shoppers: a name and an address whose city is the ZIP's own
+                shopper = extra["shopper"]
+                for part in ("shipping", "billing"):
+                    order[part].update(
+                        first_name=shopper["first_name"], last_name=shopper["last_name"], address_1=shopper["line1"],
+                        city=shopper["city"], state=shopper["state"], postcode=shopper["zip"],
+                    )  # fmt: skip
+            prices = extra.get("prices") or {}
             line_template = template["line_items"][1]
             items = []
             for index, (sku, quantity) in enumerate(lines):
@@ -193,9 +201,9 @@ class WooCommerceSandbox(SandboxApp):
                     product_id=int(product_id),
                     variation_id=0,
                     quantity=quantity,
-                    price=12,
-                    subtotal=f"{12 * quantity:.2f}",
-                    total=f"{12 * quantity:.2f}",
+                    price=float(prices.get(sku, 12)),
+                    subtotal=f"{float(prices.get(sku, 12)) * quantity:.2f}",
+                    total=f"{float(prices.get(sku, 12)) * quantity:.2f}",
                     # WooCommerce sends "" when the product has no SKU: the product id identifies it.
                     sku="" if extra.get("empty_skus") else sku,
                     meta_data=[],

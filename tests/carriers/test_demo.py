@@ -116,6 +116,7 @@ def test_seeding_again_adds_nothing_and_keeps_what_staff_changed(network):
     shippo = CarrierAccount.objects.get(code="demo-shippo")
     shippo.locations.add(network["warehouse"])
     BoxType.objects.filter(name="Large").update(tare_grams=450)
+    CarrierAccount.objects.filter(code="demo-ups").update(base_url="https://wwwcie.ups.com")  # staff's own choice
 
     again = seed_carrier_accounts("http://elsewhere.example:9000")
 
@@ -124,7 +125,13 @@ def test_seeding_again_adds_nothing_and_keeps_what_staff_changed(network):
     assert BoxType.objects.count() == 4
     assert BoxType.objects.get(name="Large").tare_grams == 450
     assert shippo.locations.count() == 2
-    assert not CarrierAccount.objects.filter(base_url__startswith="http://elsewhere").exists()
+    # The demo's sandboxes follow the web process to its new address (DEMO_PORT changed); staff's address stays.
+    assert sorted(again.moved) == ["demo-easypost", "demo-shippo"]
+    assert CarrierAccount.objects.get(code="demo-ups").base_url == "https://wwwcie.ups.com"
+    assert (
+        CarrierAccount.objects.get(code="demo-shippo").base_url
+        == "http://elsewhere.example:9000/carriers/sandbox/shippo"
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -114,9 +114,10 @@ def test_default_routing_settings():
 
 def test_seed_channels_is_idempotent_and_the_web_key_works():
     first = seed_channels()
-    assert first.channels == ["web", "shopify", "amazon", "pos"]
+    assert first.channels == ["web", "shopify", "amazon", "ebay", "woocommerce", "pos"]
     assert dict(Channel.objects.values_list("code", "kind")) == {
-        "web": "web", "shopify": "shopify", "amazon": "amazon", "pos": "pos"
+        "web": "web", "shopify": "shopify", "amazon": "amazon", "ebay": "ebay", "woocommerce": "woocommerce",
+        "pos": "pos",
     }  # fmt: skip
     assert first.web_key and first.web_key.startswith("fk_")
     found = api_key_authenticate(first.web_key)
@@ -127,7 +128,7 @@ def test_seed_channels_is_idempotent_and_the_web_key_works():
     second = seed_channels()
     assert second.channels == [] and second.web_key is None
     assert list(ChannelApiKey.objects.values_list("id", "prefix", "key_hash")) == keys_before
-    assert Channel.objects.count() == 4
+    assert Channel.objects.count() == 6
 
 
 def test_seed_demo_seeds_carriers_and_channels_and_prints_the_web_key_once():
@@ -136,4 +137,4 @@ def test_seed_demo_seeds_carriers_and_channels_and_prints_the_web_key_once():
     printed = [line.strip() for line in out.getvalue().splitlines() if line.strip().startswith("fk_")]
     assert len(printed) == 1
     assert api_key_authenticate(printed[0]).channel.code == "web"  # type: ignore[union-attr]
-    assert Carrier.objects.count() == 4 and Channel.objects.count() == 4
+    assert Carrier.objects.count() == 4 and Channel.objects.count() == 6

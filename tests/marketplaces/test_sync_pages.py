@@ -165,7 +165,7 @@ def test_the_sandbox_is_served_over_http_for_the_demo(client, db, skus):
 
     seed_channels()
     result = seed_channel_sync()
-    assert result.channels == ["shopify", "amazon"] and result.listings == 2 * len(skus)
+    assert result.channels == ["shopify", "amazon", "ebay", "woocommerce"] and result.listings == 4 * len(skus)
     assert Listing.objects.filter(channel__code="amazon").count() == len(skus)
     url = "/channels/sandbox/shopify/admin/api/2026-04/graphql.json"
     refused = client.post(

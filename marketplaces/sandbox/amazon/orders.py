@@ -8,6 +8,7 @@ import json
 import secrets
 from collections import Counter
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -50,7 +51,7 @@ class AmazonOrders(AmazonCore):
                     QuantityOrdered=quantity,
                     QuantityShipped=0,
                     Title=f"Sandbox {sku}",
-                    ItemPrice={"CurrencyCode": "USD", "Amount": f"{10 * quantity:.2f}"},
+                    ItemPrice={"CurrencyCode": "USD", "Amount": f"{_price(extra, sku, '10') * quantity:.2f}"},
                 )
                 item.pop("BuyerRequestedCancel", None)
                 items.append(item)
@@ -61,6 +62,14 @@ class AmazonOrders(AmazonCore):
             address = load_sample("amazon_sp_getOrderAddress_response_sandbox.json")["payload"]["ShippingAddress"]
             order["_address"] = dict(address, PostalCode=extra.get("zip", address["PostalCode"]))
             order["_buyer"] = load_sample("amazon_sp_getOrderBuyerInfo_response_sandbox.json")["payload"]
+            if "shopper" in extra:  # the demo's shoppers: a name and an address whose city is the ZIP's own
+                shopper = extra["shopper"]
+                name = f"{shopper['first_name']} {shopper['last_name']}"
+                order["_address"].update(
+                    Name=name, AddressLine1=shopper["line1"], City=shopper["city"],
+                    StateOrRegion=shopper["state"], PostalCode=shopper["zip"],
+                )  # fmt: skip
+                order["_buyer"] = dict(order["_buyer"], BuyerName=name)
             return order_id
 
     def cancel_order_by_customer(self, order_id: str) -> None:
@@ -177,3 +186,8 @@ class AmazonOrders(AmazonCore):
         order["NumberOfItemsUnshipped"] = ordered - done
         order["OrderStatus"] = "Shipped" if done >= ordered else "PartiallyShipped"
         order["LastUpdateDate"] = iso_utc(datetime.now(UTC))
+
+
+def _price(extra: dict[str, Any], sku: str, default: str) -> Decimal:
+    """The unit price the shopper paid: the demo passes the catalog's (`prices`), tests get the default."""
+    return Decimal(str((extra.get("prices") or {}).get(sku, default)))

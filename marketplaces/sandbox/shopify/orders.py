@@ -47,9 +47,19 @@ class ShopifyOrders(ShopifyCore):
             )
             if "zip" in extra:
                 order["shipping_address"]["zip"] = extra["zip"]
+            if "shopper" in extra:  # the demo's shoppers: a name and an address whose city is the ZIP's own
+                shopper = extra["shopper"]
+                order["shipping_address"].update(
+                    first_name=shopper["first_name"], last_name=shopper["last_name"],
+                    name=f"{shopper['first_name']} {shopper['last_name']}", address1=shopper["line1"],
+                    city=shopper["city"], province_code=shopper["state"], province=shopper["state"], zip=shopper["zip"],
+                )  # fmt: skip
+            prices = extra.get("prices") or {}
             items = []
             for index, (sku, quantity) in enumerate(lines):
                 product = self.catalog.get(sku) or shopify_ids(sku) | {"price": "10.00", "title": sku}
+                if sku in prices:
+                    product = {**product, "price": prices[sku]}
                 item = copy.deepcopy(line_template)
                 line_id = order_id * 10 + index
                 item.update(

@@ -35,8 +35,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--carrier-accounts",
             action="store_true",
-            help="Only add the carrier accounts on the web process's sandboxes, boxes and customs data (safe to "
-            "repeat; run it after the seeds that ship orders, which cannot reach a web process not started yet).",
+            help="Only add the carrier accounts on the web process's sandboxes, boxes and customs data, and point "
+            "the demo's sandboxes at DEMO_HOST:DEMO_PORT (safe to repeat; run it after the seeds that ship orders, "
+            "which cannot reach a web process not started yet).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -47,6 +48,10 @@ class Command(BaseCommand):
                 f"Carrier accounts on the sandboxes: {', '.join(accounts.accounts) or 'already there'}; "
                 f"{accounts.boxes} new boxes, customs data for {accounts.customs} SKUs."
             )
+            # Every `make demo` runs this step: sandboxes seeded under another DEMO_PORT follow the web process.
+            moved = accounts.moved + seed_channel_sync().moved
+            if moved:
+                self.stdout.write(f"Sandbox addresses moved to {demo_web_address()}: {', '.join(moved)}.")
             return
         if Location.objects.exists():
             if options["if_empty"]:

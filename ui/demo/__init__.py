@@ -1,0 +1,1 @@
+"""The demo's tour (`ui.demo.tour`): what a new user tries first."""
