@@ -97,3 +97,45 @@ def test_without_javascript_an_unknown_code_is_named(chromium: Any, live_server:
     page.screenshot(path=str(SCREENSHOTS / "sku-picker-transfer-nojs-phone.png"), full_page=True)
     assert not Transfer.objects.exists()
     context.close()
+
+
+@pytest.mark.parametrize(("viewport", "name"), [(WIDE, "desktop"), (PHONE, "phone")])
+def test_products_group_in_the_grid_and_a_bin_is_set_on_the_location_page(
+    chromium: Any, live_server: Any, viewport: dict[str, int], name: str
+) -> None:
+    user_with_role(BACK_OFFICE, username="pat")
+    catalogue()
+    context = chromium.new_context(viewport=viewport)
+    page = context.new_page()
+    sign_in(page, live_server.url, "pat", "/inventory/")
+
+    # The grid: the sweater's three sizes sit under one product row that folds them away.
+    group = page.locator(".product-group").first
+    toggle = group.get_by_role("button", name="Merino Crew Sweater")
+    assert group.locator(".variant-row").count() == 3
+    assert fits_the_screen(page)
+    page.screenshot(path=str(SCREENSHOTS / f"grid-products-{name}.png"), full_page=True)
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "false" and group.locator(".variant-row").first.is_hidden()
+    toggle.click()
+    assert group.locator(".variant-row").first.is_visible()
+
+    # The location page: type a bin for the medium sweater and save it in its row.
+    page.goto(f"{live_server.url}/locations/dal-dc/")
+    page.get_by_label("Bin of MCS-M-NAVY").fill("a-03-2-b")
+    page.get_by_role("button", name="Save bin of MCS-M-NAVY").click()
+    page.get_by_text("✓ Saved").wait_for()
+    assert page.get_by_label("Bin of MCS-M-NAVY").input_value() == "A-03-2-B"
+    page.get_by_label("Bin of MCS-S-NAVY").fill("shelf 4!")
+    page.get_by_role("button", name="Save bin of MCS-S-NAVY").click()
+    page.get_by_role("alert").filter(has_text="e.g. A-03-2-B").wait_for()
+    assert fits_the_screen(page)
+    page.screenshot(path=str(SCREENSHOTS / f"location-bins-{name}.png"), full_page=True)
+
+    # The SKU page: its product, the sibling sizes and its bin.
+    page.goto(f"{live_server.url}/inventory/skus/MCS-M-NAVY/")
+    assert "Merino Crew Sweater: 3 variants" in page.locator("#variants").inner_text()
+    assert "A-03-2-B" in page.locator("#stock").inner_text()
+    assert fits_the_screen(page)
+    page.screenshot(path=str(SCREENSHOTS / f"sku-variants-{name}.png"), full_page=True)
+    context.close()
