@@ -14,8 +14,19 @@ from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.http import Http404
 
 from core.types import AnyUser as User
-from inventory.models import SKU, CountLine, CountLineStatus, CountSession, Location, StockLevel, StockMovement
+from inventory.catalog_selectors import bin_path_subquery
+from inventory.models import (
+    SKU,
+    BinLocation,
+    CountLine,
+    CountLineStatus,
+    CountSession,
+    Location,
+    StockLevel,
+    StockMovement,
+)
 from inventory.selectors import visible_location_ids
+from inventory.services.catalog_variants import bin_sort_key
 
 
 def count_session_list(*, user: User, status: str = "") -> QuerySet[CountSession]:
@@ -57,15 +68,28 @@ def count_session_get(*, user: User, pk: int) -> CountSession:
 
 
 def count_lines(*, session: CountSession) -> list[CountLine]:
-    """The session's lines by SKU code, each knowing its session (no query per line)."""
-    lines = list(
+    """The session's lines in the order a counter walks them (bin path, then SKU code; no bin last).
+
+    Each line knows its session and carries `bin_path` (None without a bin), in one query.
+    """
+    lines: list[CountLine] = list(
         CountLine.objects.filter(session=session)
         .select_related("sku", "counted_by", "decided_by")
+        .annotate(bin_path=bin_path_subquery(sku_ref="sku_id", location_id=session.location_id))
         .order_by("sku__code")
     )
     for line in lines:
         line.session = session
+    lines.sort(key=lambda line: bin_sort_key(getattr(line, "bin_path", None)))
     return lines
+
+
+def count_line_bin(*, line: CountLine) -> str | None:
+    """The bin path of a line's SKU at the session's location (None without a bin)."""
+    path = BinLocation.objects.filter(location_id=line.session.location_id, sku_id=line.sku_id).values_list(
+        "path", flat=True
+    )
+    return path.first()
 
 
 def count_progress(*, session: CountSession) -> tuple[int, int]:
@@ -153,6 +177,13 @@ def skus_moved_at(location: Location, since: date) -> SkuChoice:
     )
     ids = list(dict.fromkeys(ids))
     return SkuChoice(ids, [], f"SKUs that moved at {location.code} since {since:%b %-d, %Y}")
+
+
+def skus_in_bins(location: Location, prefix: str) -> SkuChoice:
+    """SKUs whose bin at `location` starts with `prefix` (an aisle or zone such as "A-03"), in walk order."""
+    rows = BinLocation.objects.filter(location=location, path__istartswith=prefix.strip()).values_list("sku_id", "path")
+    ids = [sku_id for sku_id, path in sorted(rows, key=lambda row: bin_sort_key(row[1]))]
+    return SkuChoice(ids, [], f"SKUs in bins {prefix.strip().upper()}* at {location.code}")
 
 
 def skus_stocked_at(location: Location) -> SkuChoice:

@@ -13,6 +13,7 @@ from inventory.models import AdjustmentReason, CountSessionStatus, Location
 
 CHOOSE_BY = [
     ("list", "A list of SKU codes or barcodes"),
+    ("bins", "Every SKU in bins starting with… (an aisle or zone)"),
     ("moved", "Every SKU that moved here since a date"),
     ("stocked", "Every SKU stocked here"),
 ]
@@ -30,6 +31,9 @@ class CountSessionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "One per line, or separated by commas"}),
         help_text="Scan or paste them; unknown codes are listed so you can fix them.",
+    )
+    bin_prefix = forms.CharField(
+        label="Bins starting with", required=False, max_length=40, help_text="e.g. A-03 for aisle A, bay 03."
     )
     since = forms.DateField(
         label="Moved since", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="UTC date."
@@ -56,10 +60,12 @@ class CountSessionForm(forms.Form):
         self.fields["location"].choices = _location_choices(locations, "Choose a location…")  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        """A list needs codes; "moved since" needs a date."""
+        """A list needs codes, bins a prefix, "moved since" a date."""
         data = super().clean() or {}
         if data.get("choose_by") == "list" and not str(data.get("codes", "")).strip():
             self.add_error("codes", "Enter at least one SKU code or barcode.")
+        if data.get("choose_by") == "bins" and not str(data.get("bin_prefix", "")).strip():
+            self.add_error("bin_prefix", "Enter the start of the bin paths, e.g. A-03.")
         if data.get("choose_by") == "moved" and not data.get("since"):
             self.add_error("since", "Enter the date to look back to.")
         return data

@@ -22,6 +22,7 @@ from core.errors import DomainError
 from core.htmx import is_htmx
 from inventory.count_selectors import (
     SkuChoice,
+    count_line_bin,
     count_lines,
     count_progress,
     count_review,
@@ -29,6 +30,7 @@ from inventory.count_selectors import (
     count_session_list,
     count_session_status_counts,
     skus_by_codes,
+    skus_in_bins,
     skus_moved_at,
     skus_stocked_at,
 )
@@ -72,7 +74,9 @@ def count_session_create_view(request: HttpRequest) -> HttpResponse:
     """Open a session: a location of the user's, and the SKUs by list, by recent movement or all stocked."""
     locations = {loc.code: loc for loc in grid_locations(user=request.user, filters=GridFilters())}
     if request.method != "POST":
-        form = CountSessionForm(initial={"location": request.GET.get("location", "")}, locations=locations.values())
+        only = next(iter(locations)) if len(locations) == 1 else ""  # a store associate's one store
+        initial = {"location": request.GET.get("location", only)}
+        form = CountSessionForm(initial=initial, locations=locations.values())
         return render(request, "inventory/count_form.html", {"form": form})
     form = CountSessionForm(request.POST, locations=locations.values())
     if form.is_valid():
@@ -105,6 +109,8 @@ def count_session_create_view(request: HttpRequest) -> HttpResponse:
 def _choose(location: Location, data: dict[str, Any]) -> SkuChoice:
     if data["choose_by"] == "moved":
         return skus_moved_at(location, data["since"])
+    if data["choose_by"] == "bins":
+        return skus_in_bins(location, data["bin_prefix"])
     if data["choose_by"] == "stocked":
         return skus_stocked_at(location)
     return skus_by_codes(data["codes"])
@@ -174,6 +180,7 @@ def count_line_save(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse
             error = exc.message
     if is_htmx(request):
         _annotate([line], {line.pk: error} if error else {}, {line.pk: str(request.POST.get("counted", ""))})
+        line.bin_path = count_line_bin(line=line)  # type: ignore[attr-defined]
         context = {"line": line, "session": session, "counting": True, "just_saved": not error}
         html = render_to_string("inventory/count_detail.html#count_line", context, request=request)
         # The page's "n of m counted" follows along (an out-of-band swap), so the counter sees what is left.

@@ -92,6 +92,10 @@ def test_count_on_a_phone_then_approve_the_variances_at_a_desk(chromium: Any, li
     page.get_by_text("submitted: a supervisor approves the variances").wait_for()
     assert fits_the_screen(page)
     page.screenshot(path=str(SCREENSHOTS / "count-phone-submitted.png"), full_page=True)
+    page.goto(f"{live_server.url}/counts/new/")
+    page.get_by_label("Every SKU in bins starting with").check()
+    assert fits_the_screen(page)
+    page.screenshot(path=str(SCREENSHOTS / "count-phone-new.png"), full_page=True)
     phone.close()
 
     desk = chromium.new_context(viewport=WIDE)
@@ -109,6 +113,10 @@ def test_count_on_a_phone_then_approve_the_variances_at_a_desk(chromium: Any, li
     page.get_by_text("5 lines approved and posted to the ledger").wait_for()
     assert fits_the_screen(page)
     page.screenshot(path=str(SCREENSHOTS / "count-desktop-approved.png"), full_page=True)
+    page.get_by_role("link", name="Cycle counts").first.click()
+    page.locator("#count-sessions").get_by_role("link", name=session.number).wait_for()
+    assert "5 / 5" in page.locator("#count-sessions").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "count-desktop-list.png"), full_page=True)
     desk.close()
 
     session.refresh_from_db()

@@ -10,7 +10,14 @@ import pytest
 from django.utils import timezone
 
 from core.errors import Conflict, ValidationFailed
-from inventory.count_selectors import count_lines, count_review, skus_by_codes, skus_moved_at, skus_stocked_at
+from inventory.count_selectors import (
+    count_lines,
+    count_review,
+    skus_by_codes,
+    skus_in_bins,
+    skus_moved_at,
+    skus_stocked_at,
+)
 from inventory.models import (
     SKU,
     CountLine,
@@ -22,6 +29,7 @@ from inventory.models import (
     StockMovement,
 )
 from inventory.services import DocumentRef, StockLine, ledger_verify, stock_receive, stock_reserve
+from inventory.services.catalog_variants import bin_set
 from inventory.services.count_sessions import (
     count_line_record,
     count_line_recount,
@@ -222,3 +230,14 @@ def test_choosing_skus_by_code_or_barcode_by_movement_and_by_stock(warehouse, st
     assert skus_moved_at(warehouse, timezone.now().date()).sku_ids == [skus[0].pk]
     assert skus_moved_at(warehouse, timezone.now().date() + timedelta(days=1)).sku_ids == []
     assert skus_stocked_at(store).sku_ids == [skus[2].pk]
+
+
+def test_bins_choose_the_skus_and_order_the_counters_walk(session, warehouse, store, skus):
+    bin_set(location=warehouse, sku=skus[2], path="A-2-1")
+    bin_set(location=warehouse, sku=skus[0], path="A-10-1")
+    bin_set(location=warehouse, sku=skus[1], path="B-1-1")
+    bin_set(location=store, sku=skus[1], path="A-1-1")  # another location's bin does not count here
+
+    assert skus_in_bins(warehouse, "a-").sku_ids == [skus[2].pk, skus[0].pk]
+    assert [line.sku.code for line in count_lines(session=session)] == ["CUP-GREEN", "CUP-RED", "CUP-BLUE"]
+    assert [getattr(line, "bin_path", None) for line in count_lines(session=session)] == ["A-2-1", "A-10-1", "B-1-1"]

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from core.roles import STORE_ASSOCIATE
 from inventory.models import SKU, CountLine, CountLineStatus, CountSession, CountSessionStatus, StockLevel
+from inventory.services.catalog_variants import bin_set
 from inventory.services.count_sessions import count_line_record, count_session_create, count_session_submit
 from tests.factories import SKUFactory, stocked, user_with_role
 
@@ -211,3 +212,43 @@ def test_the_list_and_the_detail_keep_a_constant_number_of_queries(
     count_session_submit(session=big, actor=None)
     with django_assert_num_queries(DETAIL_QUERIES + 2):  # + on hand now and the newest ledger rows, once each
         back_office_client.get(detail_url(big))
+
+
+def test_a_count_of_an_aisle_lists_its_bins_in_walk_order(associate_client, store, mugs):
+    for mug, path in zip(mugs, ["A-10", "B-1", "A-2"], strict=True):
+        bin_set(location=store, sku=mug, path=path)
+    response = associate_client.post(
+        reverse("inventory:count_create"),
+        {
+            "location": store.code,
+            "choose_by": "bins",
+            "bin_prefix": "A-",
+            "reason_above_units": "5",
+            "reason_above_value": "100",
+        },
+        follow=True,
+    )
+
+    body = text(response)
+    assert "SKUs in bins A-* at nyc-store" in body
+    assert body.index("Bin A-2") < body.index("Bin A-10") and "Bin B-1" not in body
+    session = CountSession.objects.get()
+    line = session.lines.get(sku=mugs[0])
+    swapped = text(associate_client.post(line_url(session, line), {"counted": "2"}, **HTMX))
+    assert "Bin A-10" in swapped
+    empty = associate_client.post(
+        reverse("inventory:count_create"),
+        {
+            "location": store.code,
+            "choose_by": "bins",
+            "bin_prefix": "Z",
+            "reason_above_units": "5",
+            "reason_above_value": "1",
+        },
+    )
+    assert "No SKU matches this choice at nyc-store" in text(empty)
+
+
+def test_an_associate_finds_their_one_store_chosen_on_the_new_count_form(associate_client, store):
+    body = text(associate_client.get(reverse("inventory:count_create")))
+    assert f'<option value="{store.code}" selected>' in body
