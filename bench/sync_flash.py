@@ -1,6 +1,7 @@
 """Flash sale: the marketplaces keep selling against what they show while our stock drains.
 
-Run with `.venv/bin/python bench/sync.py --flash-sale [--seconds 60] [--no-priority-lane]`.
+Run with `.venv/bin/python bench/sync.py --flash-sale [--seconds 60] [--no-priority-lane] [--split-below N]`
+(`--split-below 0` is the behaviour before last units were split: every channel shows all of them).
 Same database rules as `bench/sync.py` (PostgreSQL on 127.0.0.1 only, re-created each run).
 
 Set-up: one warehouse, `--skus` SKUs with `--stock` units each (a few bestsellers), listed on the
@@ -87,6 +88,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--poll", type=float, default=2.0, help="seconds between order polls (Amazon, eBay)")
     parser.add_argument("--buffer", type=int, default=None, help="every channel's buffer (default: the model's)")
     parser.add_argument("--no-priority-lane", action="store_true", help="main's behaviour: no priority lane")
+    parser.add_argument(
+        "--split-below",
+        type=int,
+        default=None,
+        help="every channel's last-unit split threshold (default: the model's; 0: each channel shows all units)",
+    )
     parser.add_argument("--seed", type=int, default=42)
     return parser.parse_args(argv)
 
@@ -149,15 +156,19 @@ def run(args: argparse.Namespace) -> int:
     skus = SKU.objects.bulk_create([SKU(code=f"FS-{n:03d}", name=f"Flash item {n}") for n in range(args.skus)])
     for sku in skus:
         stock_receive(location=location, sku=sku, quantity=args.stock, actor=None)
-    fields = {} if args.buffer is None else {"buffer": args.buffer}
+    fields: dict[str, int] = {} if args.buffer is None else {"buffer": args.buffer}
+    if args.split_below is not None:
+        fields["split_below"] = args.split_below
     channels = [sandbox_channel(kind, skus=skus, code=f"flash-{kind}", **fields) for kind in KINDS]
     for channel, _ in channels:
+        channel.sync.refresh_from_db()  # the policy fields were set by an update after the sync row was read
         channel_push(channel_id=channel.pk, max_wait=600)
         ChannelSync.objects.filter(channel=channel).update(orders_watermark=None)
     lane = "on" if not args.no_priority_lane else "off"
+    split = channels[0][0].sync.split_below
     print(
         f"Flash sale: {args.skus} SKUs x {args.stock} units on {len(channels)} channels for {args.seconds:g} s, "
-        f"{args.buy_rate:g} orders/s per listing on average; priority lane {lane}",
+        f"{args.buy_rate:g} orders/s per listing on average; priority lane {lane}; last units split below {split}",
         flush=True,
     )
 
@@ -273,7 +284,8 @@ def run(args: argparse.Namespace) -> int:
         )
     _p50, p95, top = percentiles(every)
     print(
-        f"total priority_lane={lane} orders={sum(orders.values())} channel_oversold_units={total_oversold} "
+        f"total priority_lane={lane} split_below={split} orders={sum(orders.values())} "
+        f"channel_oversold_units={total_oversold} "
         f"zero_crossings={len(every)} zero_crossing_p95_s={p95:.2f} zero_crossing_max_s={top:.2f} "
         f"run_s={time.time() - began:.1f}"
     )

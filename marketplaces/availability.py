@@ -1,10 +1,12 @@
 """Channel available-to-sell: the ledger-backed ATP of the locations that feed a channel, after its policy.
 
     ATP(feeding)  = sum over feeding locations of max(on hand - reserved - safety stock, 0)
-    available     = min(maximum, floor((ATP - buffer)+ * percentage / 100))
+    available     = min(maximum, floor((ATP - buffer)+ * percentage / 100), last-unit share)
 
 A per-SKU override replaces the buffer or the maximum, or blocks the SKU (0). With no
-feeding location chosen, every active location that ships orders feeds the channel.
+feeding location chosen, every active location that ships orders feeds the channel. Once ATP
+is down to the channel's `split_below`, the channels selling that stock split it
+(`marketplaces.last_units`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.db.models import F, IntegerField, Q, Sum, Value
 from django.db.models.functions import Greatest
 
 from inventory.models import StockLevel
+from marketplaces.last_units import last_unit_shares
 from marketplaces.models import ChannelSync, StockOverride
 
 
@@ -75,9 +78,16 @@ def policies(sync: ChannelSync, sku_ids: Iterable[int]) -> dict[int, Policy]:
     return result
 
 
-def channel_available(sync: ChannelSync, sku_ids: Iterable[int]) -> dict[int, int]:
-    """Channel available-to-sell per SKU: feeding ATP after the channel's policy and overrides."""
+def channel_available(
+    sync: ChannelSync, sku_ids: Iterable[int], *, feeding_ids: list[int] | None = None
+) -> dict[int, int]:
+    """Channel available-to-sell per SKU: feeding ATP after the channel's policy, overrides and last-unit share."""
     ids = list(sku_ids)
-    atp = feeding_atp(sync, ids)
+    if feeding_ids is None:
+        feeding_ids = list(sync.feeding_locations.values_list("pk", flat=True))
+    atp = feeding_atp(sync, ids, feeding_ids=feeding_ids)
     rules = policies(sync, ids)
-    return {sku_id: channel_quantity(atp[sku_id], rules[sku_id]) for sku_id in ids}
+    available = {sku_id: channel_quantity(atp[sku_id], rules[sku_id]) for sku_id in ids}
+    for sku_id, share in last_unit_shares(sync, atp, feeding_ids).items():
+        available[sku_id] = min(available[sku_id], share)
+    return available

@@ -147,6 +147,14 @@ class PolicyForm(forms.Form):
     maximum = forms.IntegerField(
         label="Maximum per SKU", min_value=0, max_value=1_000_000, required=False, help_text="Blank: no maximum."
     )
+    split_below = forms.IntegerField(
+        label="Split the last units below",
+        min_value=0,
+        max_value=1_000_000,
+        initial=10,
+        help_text="With this many units or fewer left, channels selling the same stock share them by recent "
+        "sales instead of each showing all of them, so two marketplaces cannot sell the same last unit. 0: never.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
 

@@ -52,6 +52,11 @@ class ChannelSync(models.Model):
         default=100, help_text="Share of the available units offered here (0 to 100), rounded down."
     )
     maximum = models.PositiveIntegerField(null=True, blank=True, help_text="Never show more than this per SKU.")
+    split_below = models.PositiveIntegerField(
+        default=10,
+        help_text="With this many units or fewer left, the channels selling them split them by recent sales "
+        "instead of each showing all (0: never split).",
+    )
     # Health
     last_push_ok_at = models.DateTimeField(null=True, blank=True)
     last_pull_ok_at = models.DateTimeField(null=True, blank=True)

@@ -101,19 +101,27 @@ def channel_policy_update(
     buffer: int,
     percentage: int,
     maximum: int | None,
+    split_below: int | None = None,
 ) -> ChannelSync:
-    """Change which locations feed the channel and how much of their stock it may show; re-pushes every SKU."""
+    """Change which locations feed the channel and how much of their stock it may show; re-pushes every SKU.
+
+    `split_below` None keeps the channel's current last-unit threshold.
+    """
     if not 0 <= percentage <= 100:
         raise ValidationFailed("The percentage is between 0 and 100.", field="percentage")
     if buffer < 0:
         raise ValidationFailed("The buffer cannot be negative.", field="buffer")
     if maximum is not None and maximum < 0:
         raise ValidationFailed("The maximum cannot be negative.", field="maximum")
+    if split_below is not None and split_below < 0:
+        raise ValidationFailed("The last-unit threshold cannot be negative.", field="split_below")
 
     with transaction.atomic():
         sync = ChannelSync.objects.select_for_update().get(pk=channel_sync_get(channel=channel).pk)
         sync.buffer, sync.percentage, sync.maximum = buffer, percentage, maximum
-        sync.save(update_fields=["buffer", "percentage", "maximum"])
+        if split_below is not None:
+            sync.split_below = split_below
+        sync.save(update_fields=["buffer", "percentage", "maximum", "split_below"])
         sync.feeding_locations.set(list(feeding_locations))
         channel_resync(channel=channel)
     return sync

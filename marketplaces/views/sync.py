@@ -147,6 +147,7 @@ def policy_view(request: HttpRequest, code: str) -> HttpResponse:
         "buffer": sync.buffer,
         "percentage": sync.percentage,
         "maximum": sync.maximum,
+        "split_below": sync.split_below,
     }
     form = PolicyForm(request.POST or None, initial=initial)
     status = 200
@@ -160,6 +161,7 @@ def policy_view(request: HttpRequest, code: str) -> HttpResponse:
                     buffer=data["buffer"],
                     percentage=data["percentage"],
                     maximum=data["maximum"],
+                    split_below=data["split_below"],
                 )
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -141,14 +141,14 @@ def test_sku_page_shows_what_each_channel_may_sell(manager_client, make_channel,
     from marketplaces.services.setup import channel_policy_update
 
     channel_policy_update(channel=shopify, feeding_locations=[dc], buffer=2, percentage=50, maximum=None)
-    stock_receive(location=dc, sku=skus[0], quantity=10, actor=None)
+    stock_receive(location=dc, sku=skus[0], quantity=30, actor=None)  # above the last-unit split
     page = manager_client.get(reverse("inventory:sku_detail", args=[skus[0].code])).content.decode()
     assert reverse("channels:sku_availability", args=[skus[0].code]) in page
     partial = manager_client.get(
         reverse("channels:sku_availability", args=[skus[0].code]), HTTP_HX_REQUEST="true"
     ).content.decode()
     assert f'data-channel="{ebay.code}"' in partial and f'data-channel="{shopify.code}"' in partial
-    assert partial.count('data-figure="available">10<') == 1 and partial.count('data-figure="available">4<') == 1
+    assert partial.count('data-figure="available">30<') == 1 and partial.count('data-figure="available">14<') == 1
 
 
 def test_staff_without_the_permission_cannot_change_sync(client, operator_user, make_channel):

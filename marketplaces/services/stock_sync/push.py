@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels.models import Channel
-from marketplaces.availability import channel_quantity, feeding_atp, policies
+from marketplaces.availability import channel_available
 from marketplaces.connectors import (
     Connector,
     connector_for,
@@ -182,7 +182,7 @@ def _push_claimed(
         with transaction.atomic():
             StockOutbox.objects.filter(pk__in=owned_row_ids(orphans)).delete()
     rows = [row for row in rows if row.sku_id in listings]
-    quantities = _quantities(channel.sync, feeding_ids, [row.sku_id for row in rows])
+    quantities = channel_available(channel.sync, [row.sku_id for row in rows], feeding_ids=feeding_ids)
     for row in rows:  # a listing being removed shows 0 before it is forgotten (`listing_delete`)
         if listings[row.sku_id].removing:
             quantities[row.sku_id] = 0
@@ -199,13 +199,6 @@ def _push_claimed(
     if use_feed and due:
         return push_feed(push, due)
     return push_batches(push, due)
-
-
-def _quantities(sync: ChannelSync, feeding_ids: list[int], sku_ids: list[int]) -> dict[int, int]:
-
-    atp = feeding_atp(sync, sku_ids, feeding_ids=feeding_ids)
-    rules = policies(sync, sku_ids)
-    return {sku_id: channel_quantity(atp[sku_id], rules[sku_id]) for sku_id in sku_ids}
 
 
 def _record_health(channel: Channel, report: PushReport) -> None:
