@@ -21,7 +21,14 @@ from fulfillment.demo import seed_carriers
 from fulfillment.models import CostSettings, RejectReason
 from fulfillment.services import cost_model_forget, order_hold, store_request_reject
 from inventory.models import LocationKind
-from marketplaces.models import ChannelOrder, ChannelOrderStatus, PushState, StockOutbox
+from marketplaces.models import (
+    ChannelConfirmation,
+    ChannelOrder,
+    ChannelOrderStatus,
+    ConfirmationKind,
+    PushState,
+    StockOutbox,
+)
 from marketplaces.services.orders import orders_poll
 from orders.models import Order, OrderStatus
 from tests.factories import LocationFactory, SKUFactory, UserFactory, stocked
@@ -245,6 +252,39 @@ def test_a_stock_push_the_channel_refused_is_listed_and_retried(back_office_clie
     assert 'data-action="retry-push"' not in answer
 
 
+def refused_confirmation(order: Any, key: str = "ship-1") -> ChannelConfirmation:
+    return ChannelConfirmation.objects.create(
+        channel=order.channel,
+        order=order,
+        kind=ConfirmationKind.SHIP,
+        dedupe_key=key,
+        payload={"external_id": order.external_id},
+        state=PushState.FAILED,
+        attempts=1,
+        next_attempt_at=timezone.now(),
+        last_error="400: tracking number is not valid for carrier UPS",
+    )
+
+
+def test_a_confirmation_the_channel_refused_is_listed_and_sent_again(back_office_client, web, dallas, tee):
+    stocked(dallas, tee, 5)
+    order = place_order(web, [("TEE-BLK-M", 1)], external_id="W-1").order
+    confirmation = refused_confirmation(order)
+
+    page = back_office_client.get(URL, {"kind": "unconfirmed"}).content.decode()
+    row = row_of(page, f'data-order="{order.number}"')
+    assert "400: tracking number is not valid for carrier UPS" in row and "Shipment" in row
+    assert chip_count(page, "unconfirmed") == 1 and 'data-action="retry-confirmation"' in row
+
+    answer = back_office_client.post(
+        action("retry-confirmation", confirmation.pk), {"kind": "unconfirmed"}, **HTMX
+    ).content.decode()
+
+    confirmation.refresh_from_db()
+    assert confirmation.state == PushState.PENDING and confirmation.attempts == 0
+    assert "The shipment confirmation is queued again" in answer and chip_count(answer, "unconfirmed") == 0
+
+
 # --- Channel orders held before they became orders ---------------------------------------------------
 
 
@@ -312,8 +352,9 @@ def test_each_kind_reads_a_constant_number_of_queries(
             ChannelOrder.objects.create(
                 channel=channel, external_id=f"E-{n}-{i}", status=ChannelOrderStatus.HELD, hold_reason="SKU not listed"
             )
+            refused_confirmation(held, key=f"ship-{n}-{i}")
 
-    kinds = ["unroutable", "on_hold", "store_rejected", "sync_failed", "channel_held"]
+    kinds = ["unroutable", "on_hold", "store_rejected", "sync_failed", "unconfirmed", "channel_held"]
     add_rows(1)
     _queries(back_office_client, "on_hold")  # warm the session and permission caches
     one = {kind: _queries(back_office_client, kind) for kind in kinds}

@@ -1,14 +1,16 @@
 """Exceptions that are not an order's own state: ship-from-store requests a store turned down and
-nobody could take, stock pushes a channel refused, and channel orders held before they became orders.
+nobody could take, stock pushes and confirmations a channel refused, and channel orders held
+before they became orders.
 
 The order kinds (backordered, late, ...) live with the orders in `fulfillment.selectors.exceptions`;
-these three read rows of other apps (shipments, the marketplaces' outbox and held channel
+these read rows of other apps (shipments, the marketplaces' outbox and held channel
 orders), so the cross-app page owns them. Each kind is one count query and one list query.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, F, OuterRef, QuerySet
 
@@ -16,11 +18,12 @@ from core.types import AnyUser, user_has_perm
 from fulfillment.models import Shipment, ShipmentStatus
 from fulfillment.selectors.orders import orders_for_staff
 from inventory.models import LocationKind
-from marketplaces.models import ChannelOrder, ChannelOrderStatus, PushState, StockOutbox
+from marketplaces.models import ChannelConfirmation, ChannelOrder, ChannelOrderStatus, PushState, StockOutbox
 from orders.models import DeliveryMethod, OrderLine, OrderStatus
 
 STORE_REJECTED = "store_rejected"
 SYNC_FAILED = "sync_failed"
+UNCONFIRMED = "unconfirmed"
 CHANNEL_HELD = "channel_held"
 
 
@@ -47,6 +50,13 @@ ROW_KINDS: list[RowKind] = [
         SYNC_FAILED,
         "Sync failures",
         "A channel refused a stock update: it may be selling stock we no longer have, or hiding stock we do.",
+        "channels.view_channel",
+        "marketplaces.manage_sync",
+    ),
+    RowKind(
+        UNCONFIRMED,
+        "Unconfirmed on channel",
+        "A channel refused a shipment, cancellation or refund we sent: its customer still sees the old state.",
         "channels.view_channel",
         "marketplaces.manage_sync",
     ),
@@ -100,6 +110,15 @@ def sync_failures() -> QuerySet[StockOutbox]:
     )
 
 
+def confirmations_refused() -> QuerySet[ChannelConfirmation]:
+    """Confirmations a channel refused for good (shipment, cancellation, refund), oldest first."""
+    return (
+        ChannelConfirmation.objects.filter(state=PushState.FAILED)
+        .select_related("channel", "order")
+        .order_by("created_at", "pk")
+    )
+
+
 def channel_orders_held_rows() -> QuerySet[ChannelOrder]:
     """Channel orders held before they became orders, oldest first, with the reason."""
     return (
@@ -109,14 +128,14 @@ def channel_orders_held_rows() -> QuerySet[ChannelOrder]:
     )
 
 
-def row_kind_rows(
-    *, user: AnyUser | object, kind: str
-) -> QuerySet[Shipment] | QuerySet[StockOutbox] | QuerySet[ChannelOrder]:
+def row_kind_rows(*, user: AnyUser | object, kind: str) -> QuerySet[Any]:
     """The rows of one row kind (`kind` must be one of `ROW_KINDS`)."""
     if kind == STORE_REJECTED:
         return store_rejections(user=user)
     if kind == SYNC_FAILED:
         return sync_failures()
+    if kind == UNCONFIRMED:
+        return confirmations_refused()
     if kind == CHANNEL_HELD:
         return channel_orders_held_rows()
     raise ValueError(kind)

@@ -1,5 +1,5 @@
 """Resolving an exception from its row: release a held order, re-route one (or the order of a store
-rejection), retry a stock push a channel refused, import a held channel order again.
+rejection), retry a stock push or a confirmation a channel refused, import a held channel order again.
 
 With htmx the row is swapped for itself with the outcome in it, and the chips' counts and the
 messages are refreshed out of band; without JavaScript the form posts and comes back to the
@@ -28,7 +28,8 @@ from fulfillment.selectors.orders import orders_for_staff
 from fulfillment.services import RoutingOutcome, order_release, order_reroute
 from fulfillment.views.orders._shared import safe_next
 from marketplaces.connectors.base import ConnectorError
-from marketplaces.models import ChannelOrder, ChannelOrderStatus, StockOutbox
+from marketplaces.models import ChannelConfirmation, ChannelOrder, ChannelOrderStatus, StockOutbox
+from marketplaces.services.confirmation_retry import confirmation_retry
 from marketplaces.services.orders import channel_order_retry
 from marketplaces.services.stock_sync import channel_resync
 from orders.models import Order
@@ -92,6 +93,13 @@ def _retry_push(user: Any, push: StockOutbox) -> Outcome:
     return Outcome(f"Retry of {push.sku.code} to {push.channel.name} queued; the channel page shows its progress.")
 
 
+def _retry_confirmation(user: Any, confirmation: ChannelConfirmation) -> Outcome:
+    what = confirmation.get_kind_display().lower()
+    if not confirmation_retry(confirmation=confirmation):
+        return Outcome(f"The {what} confirmation is no longer refused: it is already queued or sent.")
+    return Outcome(f"The {what} confirmation is queued again; {confirmation.channel.name} gets it within a minute.")
+
+
 def _retry_import(user: Any, record: ChannelOrder) -> Outcome:
     try:
         record = channel_order_retry(record=record)
@@ -126,6 +134,10 @@ def _push(user: Any, pk: int) -> StockOutbox:
     return get_object_or_404(StockOutbox.objects.select_related("channel", "sku"), pk=pk)
 
 
+def _confirmation(user: Any, pk: int) -> ChannelConfirmation:
+    return get_object_or_404(ChannelConfirmation.objects.select_related("channel", "order"), pk=pk)
+
+
 def _held(user: Any, pk: int) -> ChannelOrder:
     return get_object_or_404(ChannelOrder.objects.select_related("channel"), pk=pk)
 
@@ -138,6 +150,8 @@ def _subject(item: Any) -> str:
         return item.order.number
     if isinstance(item, StockOutbox):
         return f"{item.sku.code} on {item.channel.name}"
+    if isinstance(item, ChannelConfirmation):
+        return item.order.number
     return f"{item.channel.name} order {item.external_id}"
 
 
@@ -146,6 +160,9 @@ ROW_ACTIONS: dict[str, RowAction] = {
     "reroute": RowAction("orders.route_order", _order, _reroute, "order_row", "re-route"),
     "reroute-rejected": RowAction("orders.route_order", _rejected, _reroute_rejected, "rejected_row", "re-route"),
     "retry-push": RowAction("marketplaces.manage_sync", _push, _retry_push, "sync_row", "retry"),
+    "retry-confirmation": RowAction(
+        "marketplaces.manage_sync", _confirmation, _retry_confirmation, "confirmation_row", "retry"
+    ),
     "retry-import": RowAction("marketplaces.manage_sync", _held, _retry_import, "held_row", "import"),
 }
 
