@@ -185,16 +185,15 @@ def _stock(sites: Sequence[_Site], sku_ids: Iterable[int] | None) -> dict[int, d
 
 
 def _expected_baskets(
-    group: Sequence[int], baskets: Counter[BasketKey], demand: dict[tuple[int, str], float]
+    group: Sequence[int],
+    baskets: dict[int, list[tuple[BasketKey, int]]],
+    demand: dict[tuple[int, str], float],
 ) -> list[Basket]:
     """The group's orders until the next replenishment: recent baskets at their rate, then the rest of the
-    forecast as one-unit orders (see the module docstring)."""
-    members = set(group)
+    forecast as one-unit orders (see the module docstring). `baskets`: counts by their first SKU."""
     found: list[Basket] = []
     covered: dict[tuple[int, str], float] = {}
-    for (region, units), count in baskets.items():
-        if units[0][0] not in members:
-            continue
+    for (region, units), count in (item for sku in group for item in baskets.get(sku, ())):
         orders = count * REPLENISH_DAYS / BASKET_LOOKBACK_DAYS
         found.append(Basket(REGIONS.index(region), {str(sku): n for sku, n in units}, orders))
         for sku, n in units:
@@ -222,6 +221,9 @@ def shadow_prices_refresh(*, sku_ids: Iterable[int] | None = None) -> ShadowPric
     model = cost_model_load(fresh=True)
     compiled = compile_cost_model(model)
     weights = dict(SKU.objects.filter(pk__in=universe).values_list("pk", "weight_grams"))
+    by_first_sku: dict[int, list[tuple[BasketKey, int]]] = {}
+    for key, count in baskets.items():
+        by_first_sku.setdefault(key[1][0][0], []).append((key, count))
     lanes: dict[int, tuple[list[list[float]], list[list[float]]]] = {}
     rows: list[ShadowPriceRow] = []
     failed = 0
@@ -238,7 +240,7 @@ def shadow_prices_refresh(*, sku_ids: Iterable[int] | None = None) -> ShadowPric
                 locations=[site.code for site in sites],
                 regions=REGIONS,
                 stock=[{str(sku): stock.get(sku, {}).get(site.pk, 0) for sku in group} for site in sites],
-                baskets=_expected_baskets(group, baskets, demand),
+                baskets=_expected_baskets(group, by_first_sku, demand),
                 unit_cost=unit_cost,
                 parcel_cost=parcel_cost,
                 lost_sale=[float(model.backorder_penalty_per_unit)] * len(REGIONS),
