@@ -142,3 +142,84 @@ def test_the_header_search_never_covers_the_navigation(
         assert search.bounding_box()["x"] >= more.bounding_box()["x"] + more.bounding_box()["width"]
     assert fits_the_screen(page)
     page.locator(".site-header").screenshot(path=str(SCREENSHOTS / f"header-{name}.png"))
+
+
+def _every_row_kind() -> None:
+    """One row of each kind that is not an order's own state."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from fulfillment.models import CostSettings, RejectReason
+    from fulfillment.services import store_request_reject
+    from marketplaces.models import (
+        ChannelConfirmation,
+        ChannelOrder,
+        ChannelOrderStatus,
+        ConfirmationKind,
+        PushState,
+        StockOutbox,
+    )
+    from tests.factories.stores import make_store, set_store_settings
+    from tests.ui.test_exceptions import ALWAYS_OPEN
+
+    seed_carriers()
+    seed_channels()
+    cost_model_forget()
+    CostSettings.objects.create(handling_store=Decimal("1.50"), handling_warehouse=Decimal("1.50"))
+    store = set_store_settings(make_store("nyc-store", priority=1), hours=ALWAYS_OPEN, sla_minutes=30)
+    tee = make_sku(code="TEE-BLK-M", name="Black tee, M", weight_grams=300)
+    stocked(store, tee, 2)
+    web = Channel.objects.get(code="web")
+    order = place_order(web, [("TEE-BLK-M", 1)], external_id="W-SFS", customer_name="Katherine Johnson").order
+    store_request_reject(
+        shipment=order.shipments.get(), reason=RejectReason.DAMAGED, note="box crushed in the stockroom", actor=None
+    )
+    now = timezone.now()
+    StockOutbox.objects.update_or_create(
+        channel=web,
+        sku=tee,
+        defaults={
+            "state": PushState.FAILED,
+            "changed_at": now,
+            "next_attempt_at": now,
+            "attempts": 6,
+            "last_error": "422: inventory item TEE-BLK-M is not stocked at location 'Main warehouse'",
+        },
+    )
+    ChannelConfirmation.objects.create(
+        channel=web,
+        order=order,
+        kind=ConfirmationKind.CANCEL,
+        dedupe_key="cancel-1",
+        state=PushState.FAILED,
+        attempts=1,
+        next_attempt_at=now,
+        last_error="409: the order is already fulfilled on the channel",
+    )
+    ChannelOrder.objects.create(
+        channel=web, external_id="1045-778", status=ChannelOrderStatus.HELD, hold_reason="SKU AB-12 is not listed."
+    )
+
+
+@pytest.mark.parametrize(("viewport", "name"), [(WIDE, "desktop"), (PHONE, "phone")])
+def test_every_row_kind_reads_and_fits_the_screen(chromium: Any, live_server: Any, viewport: Any, name: str) -> None:
+    _every_row_kind()
+    user_with_role(BACK_OFFICE, username="pat", first_name="Pat", last_name="Lee")
+    page = chromium.new_context(viewport=viewport).new_page()
+    sign_in(page, live_server.url, "pat", "/orders/exceptions/?kind=store_rejected")
+    for kind, says, button in [
+        ("store_rejected", "Damaged: box crushed in the stockroom", "Re-route"),
+        ("sync_failed", "is not stocked at location", "Retry"),
+        ("unconfirmed", "409: the order is already fulfilled", "Send again"),
+        ("channel_held", "SKU AB-12 is not listed.", "Import again"),
+    ]:
+        page.goto(f"{live_server.url}/orders/exceptions/?kind={kind}")
+        assert page.locator(f'[data-kind="{kind}"] .count').inner_text() == "1"
+        row = page.locator("#exceptions tbody tr").first
+        assert says in row.inner_text()
+        action = row.get_by_role("button", name=button)
+        box = action.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], kind
+        assert fits_the_screen(page), kind
+        page.screenshot(path=str(SCREENSHOTS / f"exceptions-{kind}-{name}.png"), full_page=True)
