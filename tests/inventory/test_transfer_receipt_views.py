@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from inventory.models import SKU, StockLevel, TransferDiscrepancy, TransferStatus
 from inventory.services import StockLine, transfer_create, transfer_ship
+from inventory.services.transfers import ReceiptLine, transfer_receipt_record
 from tests.factories import SKUFactory, stocked
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +104,34 @@ def test_the_source_cannot_receive(client, shipped, operator_user):
     assert "cannot be received from your locations" in response.content.decode()
     shipped.refresh_from_db()
     assert shipped.status == TransferStatus.SHIPPED
+
+
+TRANSFER_DETAIL_QUERIES = 7  # session, user, 2 permission lookups, transfer, lines with SKUs, discrepancies
+
+
+def test_the_transfer_page_keeps_a_constant_number_of_queries(
+    back_office_client, django_assert_num_queries, warehouse, store
+):
+    def partly_received(n: int):
+        items = [cast(SKU, SKUFactory()) for _ in range(n)]
+        for item in items:
+            stocked(warehouse, item, 5)
+        transfer = transfer_create(
+            source=warehouse, destination=store, lines=[StockLine(i.pk, 3) for i in items], actor=None
+        )
+        transfer_ship(transfer=transfer, actor=None)
+        return transfer_receipt_record(
+            transfer=transfer,
+            actor=None,
+            lines=[ReceiptLine(i.pk, received=1, damaged=1) for i in items],
+            note="Crushed corners",
+        )
+
+    small, big = partly_received(1), partly_received(12)
+    url = "inventory:transfer_detail"
+    with django_assert_num_queries(TRANSFER_DETAIL_QUERIES):
+        back_office_client.get(reverse(url, args=[small.pk]))
+    with django_assert_num_queries(TRANSFER_DETAIL_QUERIES):
+        body = back_office_client.get(reverse(url, args=[big.pk])).content.decode()
+    assert body.count('<span class="badge badge-low">1 damaged</span>') == 12
+    assert body.count("<td>Crushed corners</td>") == 12
