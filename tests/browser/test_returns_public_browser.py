@@ -14,10 +14,13 @@ import pytest
 from django.core.cache import cache
 
 from channels.models import Channel
+from core.roles import ADMINISTRATOR
 from returns.models import ReturnAuthorization, ReturnMethod, ReturnStatus
 from returns.selectors import counter_order
 from returns.services import return_policy_default_ensure
 from tests.browser.support import DUPLICATE_IDS, PHONE, SCREENSHOTS, fits_the_screen
+from tests.browser.test_inventory_browser import sign_in
+from tests.factories import user_with_role
 from tests.factories.inventory import SKUFactory
 from tests.factories.returns import delivered_order, return_network
 
@@ -139,3 +142,26 @@ def test_a_customer_exchanges_a_size_sees_the_fees_and_returns_the_rest_in_a_sto
     page.screenshot(path=str(SCREENSHOTS / "returns-public-order-desktop.png"), full_page=True)
     assert errors == []
     wide.close()
+
+
+def test_staff_give_a_channel_its_brand_on_the_channel_form(chromium: Any, live_server: Any) -> None:
+    net = return_network()
+    user_with_role(ADMINISTRATOR, username="pat", first_name="Pat", last_name="Lee")  # who may edit channels
+    for viewport, name in ((PHONE, "phone"), (WIDE, "desktop")):
+        context = chromium.new_context(viewport=viewport)
+        page = context.new_page()
+        errors = watch(page)
+        sign_in(page, live_server.url, "pat", f"/channels/{net.channel.code}/edit/")
+        page.get_by_label("Shop name customers see").fill("Northwind Outfitters")
+        page.get_by_label("Brand colour").fill("green")
+        page.get_by_role("button", name="Save changes").click()
+        assert page.get_by_text("Enter a colour as # and six hex digits").is_visible()
+        page.get_by_label("Brand colour").fill("#0b7a5c")
+        assert fits_the_screen(page)
+        page.screenshot(path=str(SCREENSHOTS / f"channel-brand-form-{name}.png"), full_page=True)
+        page.get_by_role("button", name="Save changes").click()
+        page.wait_for_url(f"**/channels/{net.channel.code}/")
+        assert errors == []
+        context.close()
+    net.channel.refresh_from_db()
+    assert (net.channel.brand_name, net.channel.brand_color) == ("Northwind Outfitters", "#0b7a5c")
