@@ -131,6 +131,15 @@ def test_release_without_javascript_comes_back_to_the_queue_with_a_message(back_
     assert chip_count(body, "on_hold") == 0
 
 
+def test_releasing_an_order_someone_released_meanwhile_says_so(back_office_client, web, dallas, tee):
+    stocked(dallas, tee, 5)
+    order = place_order(web, [("TEE-BLK-M", 1)], external_id="W-1").order  # routed, never held
+
+    answer = back_office_client.post(action("release", order.pk), {"kind": "on_hold"}, **HTMX).content.decode()
+
+    assert "Not on hold any more: it is routed." in answer
+
+
 # --- Backordered and unroutable: Re-route ------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -32,7 +33,7 @@ from marketplaces.models import ChannelConfirmation, ChannelOrder, ChannelOrderS
 from marketplaces.services.confirmation_retry import confirmation_retry
 from marketplaces.services.orders import channel_order_retry
 from marketplaces.services.stock_sync import channel_resync
-from orders.models import Order
+from orders.models import Order, OrderStatus
 from ui.views.exceptions import exception_kinds, order_row_action
 
 
@@ -56,6 +57,8 @@ def _ships_from(order: Order) -> str:
 
 
 def _release(user: Any, order: Order) -> Outcome:
+    if order.status != OrderStatus.ON_HOLD:  # someone released it meanwhile: say so rather than "released"
+        return Outcome(f"Not on hold any more: it is {order.get_status_display().lower()}.")
     released = order_release(order=order, actor=user, reason="released from the exceptions queue")
     where = _ships_from(released)
     status = released.get_status_display().lower()
@@ -195,7 +198,8 @@ def exception_action(request: HttpRequest, action: str, pk: int) -> HttpResponse
     (messages.success if outcome.ok else messages.error)(request, said)
     kind = request.POST.get("kind", "")
     if not is_htmx(request):
-        return redirect(safe_next(request, reverse("orders:exceptions") + (f"?kind={kind}" if kind else "")))
+        back = reverse("orders:exceptions") + (f"?{urlencode({'kind': kind})}" if kind else "")
+        return redirect(safe_next(request, back))
     kinds = exception_kinds(user=request.user, now=timezone.now())
     context = {
         "row": _row_context(request.user, action, kind, item, outcome),

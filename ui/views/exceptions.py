@@ -23,6 +23,7 @@ from ui.selectors.exceptions import CHANNEL_HELD, ROW_KIND_BY_VALUE, row_kind_co
 EXCEPTIONS_PER_PAGE = 25
 #: The order kinds a row can resolve inline, and with which action.
 ORDER_KIND_ACTIONS = {"on_hold": "release", "backordered": "reroute", "unroutable": "reroute"}
+_CLOSED = (OrderStatus.CANCELLED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
 
 def _day(value: date) -> str:
@@ -81,9 +82,6 @@ def order_row_action(user: Any, kind: str, order: Order) -> str:
     if action == "release":
         return action if order.status == OrderStatus.ON_HOLD else ""
     return action if order.status not in (OrderStatus.ON_HOLD, *_CLOSED) else ""
-
-
-_CLOSED = (OrderStatus.CANCELLED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
 
 def exception_kinds(*, user: Any, now: datetime) -> list[dict[str, Any]]:
