@@ -16,6 +16,7 @@ from fulfillment.models.stores import OPEN_PICKUP_STATUSES
 from fulfillment.services.shipments import shipment_cancel
 from inventory.models import TransferStatus
 from inventory.services import transfer_cancel
+from inventory.services.transfers import RECEIVABLE
 from orders.models import Order, OrderEventKind, OrderStatus
 from orders.services import order_event_add, order_line_cancel_backorder, order_lock, order_transition
 
@@ -74,7 +75,7 @@ def order_cancel(*, order: Order, actor: AnyUser | None, actor_label: str = "", 
 def _pickup_transfer_stop(pickup: Pickup, order: Order, *, actor: AnyUser | None, actor_label: str) -> None:
     """The order is cancelled: call off the transfer bringing its pickup's units, or say why it still comes."""
     transfer = pickup.transfer
-    if transfer is None or transfer.status not in (TransferStatus.REQUESTED, TransferStatus.SHIPPED):
+    if transfer is None or transfer.status not in (TransferStatus.REQUESTED, *RECEIVABLE):
         return
     if transfer.status == TransferStatus.REQUESTED:
         try:

@@ -21,6 +21,7 @@ from fulfillment.services.pickups._shared import EXPIRY_BATCH, locked_pickup, ti
 from fulfillment.services.pickups.lifecycle import pickup_start
 from inventory.models import Location, Transfer, TransferStatus
 from inventory.services import StockLine, transfer_create
+from inventory.services.transfers import RECEIVABLE
 from orders.models import OrderLine, OrderStatus
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def pickup_transfer_to_store(
             and locked.transfer.status
             in (
                 TransferStatus.REQUESTED,
-                TransferStatus.SHIPPED,
+                *RECEIVABLE,  # shipped, or received in part: the rest is still coming
             )
         ):
             raise Conflict(f"{locked.transfer.number} is already bringing the units for {locked.order.number}.")
