@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 
 from inventory.models import Location
-from inventory.widgets import SKUPickerWidget
+from inventory.widgets import SKUCodeField, SKUPickerWidget
 from returns.models import Condition, Disposition, OutOfWindow, ReturnReason, ReturnUnit
 from returns.services import PolicyInput, ReasonInput, Returnable, ReturnLineInput, UnitInspection
 
@@ -48,11 +48,10 @@ class ReturnLinesForm(forms.Form):
                 label=f"Reason for {item.line.sku.code}", choices=reason_choices, required=False
             )
             if allow_exchange:
-                self.fields[f"exchange-{pk}"] = forms.CharField(
+                # Staff pick the exchange from the SKU search (the customer's page offers variants instead).
+                self.fields[f"exchange-{pk}"] = SKUCodeField(
                     label=f"Exchange {item.line.sku.code} for (SKU)",
                     required=False,
-                    max_length=64,
-                    # Staff pick the exchange from the SKU search (the customer's page offers variants instead).
                     widget=SKUPickerWidget(attrs={"placeholder": "Refund"}),
                 )
 
@@ -91,8 +90,8 @@ class ReturnLinesForm(forms.Form):
                 order_line_id=item.line.pk,
                 quantity=data[f"qty-{item.line.pk}"],
                 reason=data[f"reason-{item.line.pk}"],
-                exchange_sku=(data.get(f"exchange-{item.line.pk}") or "").strip().upper()
-                if self.allow_exchange
+                exchange_sku=data[f"exchange-{item.line.pk}"].code
+                if self.allow_exchange and data.get(f"exchange-{item.line.pk}")
                 else "",
             )
             for item in self.returnables

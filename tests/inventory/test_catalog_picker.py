@@ -112,3 +112,14 @@ def test_the_staff_return_form_picks_the_exchange_with_the_sku_picker(sku):
     form = ReturnLinesForm(returnables=[returnable], reasons=[])
     html = str(form["exchange-7"])
     assert "data-sku-picker" in html and 'name="exchange-7"' in html and 'placeholder="Refund"' in html
+
+
+def test_the_staff_return_form_names_an_unknown_exchange_code_and_takes_a_known_one(sku):
+    returnable: Any = SimpleNamespace(line=SimpleNamespace(pk=7, sku=sku), available=2)
+    reasons: Any = [SimpleNamespace(code="doesnt_fit", label="Doesn't fit")]
+    typed = {"qty-7": "1", "reason-7": "doesnt_fit", "customer_note": ""}
+    form = ReturnLinesForm({**typed, "exchange-7": "tee-blk-xl"}, returnables=[returnable], reasons=reasons)
+    assert form.errors["exchange-7"] == ["No SKU has the code 'tee-blk-xl'. Type part of its name or code and pick it."]
+    form = ReturnLinesForm({**typed, "exchange-7": "tee-blk-m"}, returnables=[returnable], reasons=reasons)
+    assert form.is_valid(), form.errors
+    assert [line.exchange_sku for line in form.line_inputs()] == ["TEE-BLK-M"]
