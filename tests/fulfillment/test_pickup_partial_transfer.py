@@ -11,7 +11,8 @@ from inventory.models import LocationKind, StockLevel, TransferStatus
 from inventory.services import transfer_ship
 from inventory.services.transfers import ReceiptLine, transfer_receipt_record
 from orders.models import OrderEvent
-from tests.factories import LocationFactory, SKUFactory, stocked
+from tests.factories import stocked
+from tests.factories.pages import make_location, make_sku
 from tests.factories.stores import make_store, place_pickup, set_store_settings
 
 pytestmark = pytest.mark.django_db
@@ -20,8 +21,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def partly_received(web):
     shop = set_store_settings(make_store("nyc-store", name="New York Store"), hold_days=3, reminder_hours=24)
-    warehouse = LocationFactory(code="dal-dc", name="Dallas DC", kind=LocationKind.WAREHOUSE, priority=10)
-    tee = SKUFactory(code="TEE-BLK-M", name="Black tee, M")
+    warehouse = make_location(code="dal-dc", name="Dallas DC", kind=LocationKind.WAREHOUSE, priority=10)
+    tee = make_sku(code="TEE-BLK-M", name="Black tee, M")
     stocked(shop, tee, 1)
     stocked(warehouse, tee, 10)
     pickup = place_pickup(web, shop, [("TEE-BLK-M", 4)])
