@@ -61,7 +61,7 @@ class SKUPickerWidget(forms.TextInput):
 
 
 class SKUCodeField(forms.CharField):
-    """A SKU code typed or picked; cleans to the SKU, refusing an unknown or inactive code by name."""
+    """A SKU code typed, scanned (its barcode) or picked; cleans to the SKU, naming an unknown or inactive one."""
 
     widget = SKUPickerWidget
 
@@ -72,11 +72,13 @@ class SKUCodeField(forms.CharField):
         self.active_only = active_only
 
     def clean(self, value: Any) -> SKU | None:
-        """The SKU with this code (matched exactly, then without regard to case), or None if blank."""
+        """The SKU with this code (exactly, then without regard to case) or barcode, or None if blank."""
         code = str(super().clean(value) or "").strip()
         if not code:
             return None
         sku = SKU.objects.filter(code=code).first() or SKU.objects.filter(code__iexact=code).first()
+        if sku is None and code.isdigit():  # a scanner types the barcode, not the code
+            sku = SKU.objects.filter(barcode=code).order_by("-is_active", "code").first()
         if sku is None:
             raise forms.ValidationError(f"No SKU has the code {code!r}. Type part of its name or code and pick it.")
         if self.active_only and not sku.is_active:

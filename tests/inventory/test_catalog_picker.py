@@ -77,6 +77,8 @@ class LineForm(forms.Form):
 
 def test_the_field_takes_a_code_in_any_case_and_names_an_unknown_one(sku):
     assert LineForm({"sku": "tee-blk-m"}).is_valid()
+    scanned = LineForm({"sku": sku.barcode})
+    assert scanned.is_valid() and scanned.cleaned_data["sku"] == sku
     form = LineForm({"sku": "NOPE-1"})
     assert not form.is_valid()
     assert form.errors["sku"] == ["No SKU has the code 'NOPE-1'. Type part of its name or code and pick it."]
