@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q
 from channels.models import Channel
 from inventory.models import Location, LocationKind
 from orders.models import Order
-from returns.models import ReturnAuthorization, ReturnLine, ReturnReason
+from returns.models import ReturnAuthorization, ReturnLine, ReturnPolicy, ReturnReason
 from returns.selectors._common import _ORDER, _TOKEN
 from returns.services.policy import return_policy_for
 
@@ -67,5 +67,7 @@ def customer_brand_channel(code: str) -> Channel | None:
     return Channel.objects.filter(code=text, is_active=True).first()
 
 
-def policy_reasons(order: Order) -> list[ReturnReason]:
-    return list(return_policy_for(order.channel).reasons.filter(is_active=True).order_by("position", "code"))
+def policy_reasons(order: Order, *, policy: ReturnPolicy | None = None) -> list[ReturnReason]:
+    """The reasons a customer may give for the order's channel (pass its `policy` when already read)."""
+    policy = policy or return_policy_for(order.channel)
+    return list(policy.reasons.filter(is_active=True).order_by("position", "code"))

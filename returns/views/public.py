@@ -99,7 +99,8 @@ def customer_order_view(request: HttpRequest) -> HttpResponse:
     order = _granted_order(request)
     if order is None:
         return redirect("returns:customer_start")
-    policy, reasons = return_policy_for(order.channel), policy_reasons(order)
+    policy = return_policy_for(order.channel)
+    reasons = policy_reasons(order, policy=policy)
     form = _customer_form(request, order, reasons)
     status = 200
     if request.method == "POST":
@@ -141,7 +142,8 @@ def customer_quote(request: HttpRequest) -> HttpResponse:
     order = _granted_order(request)
     if order is None:
         return HttpResponse("Your session has ended: look up your order again.", status=403)
-    policy, reasons = return_policy_for(order.channel), policy_reasons(order)
+    policy = return_policy_for(order.channel)
+    reasons = policy_reasons(order, policy=policy)
     form = _customer_form(request, order, reasons)
     context = {
         "order": order,
