@@ -181,7 +181,7 @@ def test_export_and_list_queries_do_not_grow_with_the_rows_or_the_views(
     assert _export_queries(staff) == few == 8
     for n in range(4):
         SavedView.objects.create(owner=pat, list_key="orders", name=f"View {n}", query=f"q={n}")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):  # the list's pages also read their orders' tags (one query)
         staff.get(LIST, {"sort": "-total", "cols": ["total"]})
 
 
