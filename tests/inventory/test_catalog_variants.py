@@ -75,7 +75,10 @@ def test_a_skus_family_lists_every_variant_with_units_on_hand(sku, warehouse, ba
     family = product_family(user=back_office_user, sku=sku)
     assert family is not None
     assert family.option_names == ["Size", "Colour"]
-    assert [(s.code, getattr(s, "on_hand_total", None)) for s in family.variants] == [("TEE-BLK-L", 7), ("TEE-BLK-M", 0)]
+    assert [(s.code, getattr(s, "on_hand_total", None)) for s in family.variants] == [
+        ("TEE-BLK-L", 7),
+        ("TEE-BLK-M", 0),
+    ]
     assert product_family(user=back_office_user, sku=make_sku(code="LONE")) is None
 
 
