@@ -23,6 +23,7 @@ demo: venv
 	$(PY) manage.py seed_demo_returns
 	$(PY) manage.py seed_store_orders
 	$(PY) manage.py seed_demo_partners
+	$(PY) manage.py analytics_backfill
 	$(PY) manage.py seed_demo --carrier-accounts
 	$(PY) bin/demo.py
 

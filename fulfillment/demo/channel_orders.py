@@ -203,7 +203,7 @@ def plan_channel_orders(
                     rng.choice(CUSTOMERS[1:]),
                     tuple((sku, rng.choice((1, 1, 1, 2))) for sku in picked),
                     ServiceLevel.EXPRESS if rng.random() < 0.2 else ServiceLevel.STANDARD,
-                    rng.randint(40, 60 * 20),
+                    rng.randint(40, 5 * 60),
                 )
             )
     return specs

@@ -93,16 +93,17 @@ def tour_steps(order: Order | None) -> list[TourStep]:
             "A parcel returned at a store counter waits for inspection: choose restock or refurbish per unit.",
         ),
         TourStep(
-            "Approve a planning proposal",
+            "Look at planning's proposals",
             "backoffice",
             reverse("planning:proposals"),
-            "What to move between locations and what to buy, each with its numbers; approve one into a transfer.",
+            "Recompute them: what to move between locations and what to buy, each with its numbers, approved into "
+            "a transfer in one click. The demo's sales history is one day long, so expect few.",
         ),
         TourStep(
             "Read the KPI dashboard",
             "backoffice",
             reverse("analytics:dashboard"),
-            "Orders, fill rate, ship times and cost per order, by channel and location.",
+            "Fill rate, split rate, on-time ship and cost per order, by channel and location.",
         ),
         TourStep(
             "Answer a purchase order as the supplier",
