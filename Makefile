@@ -17,7 +17,7 @@ venv: $(VENV)/.installed
 # The seeds log to var/log/seed.log (config/settings/local.py): the console shows what they built.
 demo: export DEMO_LOG_FILE = seed.log
 demo: venv
-	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py seed_demo --seed 42 --if-empty
 	$(PY) manage.py seed_demo_orders --seed 42
 	$(PY) manage.py seed_demo_returns
