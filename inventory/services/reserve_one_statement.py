@@ -45,6 +45,23 @@ _RESERVE_ONE_WITH_FEED_SQL = (
 
 
 @functools.cache
+def _movement_defaults() -> tuple[tuple[str, Any], ...]:
+    """(column, default) of every ledger column, in the model's order (its defaults are constants)."""
+    return tuple((field.attname, field.get_default()) for field in StockMovement._meta.concrete_fields)
+
+
+def _movement(**values: Any) -> StockMovement:
+    """The ledger row a statement just wrote, as a model instance loaded from the database (saving
+    it again would update, not insert). Built positionally by `from_db`, about twice as fast as
+    keyword construction, which was a seventh of a reservation's Python; a column the statement
+    does not return has its default."""
+    columns = _movement_defaults()
+    return StockMovement.from_db(
+        connection.alias, [name for name, _ in columns], [values.get(name, default) for name, default in columns]
+    )
+
+
+@functools.cache
 def _reserve_one_sql() -> str:
     """The statement with its table names filled in, built once per process (it runs on every reservation)."""
     return _RESERVE_ONE_WITH_FEED_SQL.format(
@@ -82,11 +99,11 @@ def _reserve_one_in_one_statement(
         return None
     movement_id, on_hand_after, reserved_after, in_transit_after, quarantined_after, created_at = row
     stock_changes_announce_on_commit([(location_id, sku_id)])
-    return StockMovement(
+    return _movement(
         id=movement_id,
         location_id=location_id,
         sku_id=sku_id,
-        kind=MovementKind.RESERVE,
+        kind=MovementKind.RESERVE.value,
         reserved_delta=quantity,
         on_hand_after=on_hand_after,
         reserved_after=reserved_after,
@@ -183,11 +200,11 @@ def _reserve_many_in_one_statement(
             raise RuntimeError(f"Reserved {len(rows)} of {len(lines)} lines at location {location_id}.")
     stock_changes_announce_on_commit(sorted((location_id, sku_id) for sku_id in lines))
     return [
-        StockMovement(
+        _movement(
             id=row[0],
             location_id=location_id,
             sku_id=row[1],
-            kind=MovementKind.RESERVE,
+            kind=MovementKind.RESERVE.value,
             reserved_delta=row[2],
             on_hand_after=row[3],
             reserved_after=row[4],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db import connection
+from django.db.models import F
 
 from core.errors import Conflict
 from core.types import AnyUser
@@ -73,12 +74,18 @@ def order_lines_allocate(*, allocations: Sequence[tuple[OrderLine, int]]) -> Non
     per_line: dict[int, int] = {}
     for line, quantity in allocations:
         per_line[line.pk] = per_line.get(line.pk, 0) + quantity
-    if len(per_line) <= 1:
-        for line_id, quantity in per_line.items():
-            _line_update(line_id, quantity_allocated=quantity)
+    if not per_line:
         return
-    delta = Case(*(When(pk=pk, then=Value(qty)) for pk, qty in per_line.items()), output_field=IntegerField())
-    OrderLine.objects.filter(pk__in=list(per_line)).update(quantity_allocated=F("quantity_allocated") + delta)
+    # Written out, not built with Case/When: the ORM's compilation of it was a twentieth of an order's CPU.
+    table = connection.ops.quote_name(OrderLine._meta.db_table)
+    cases = " ".join(["WHEN %s THEN %s"] * len(per_line))
+    ids = ", ".join(["%s"] * len(per_line))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET quantity_allocated = quantity_allocated + CASE id {cases} END "  # noqa: S608
+            f"WHERE id IN ({ids})",
+            [*(value for pair in per_line.items() for value in pair), *per_line],
+        )
 
 
 def order_line_deallocate(*, line: OrderLine, quantity: int, cancel: bool = False) -> None:

@@ -6,18 +6,19 @@ Reads only; `fulfillment.services.routing.reserve` plans with these inputs and r
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Subquery, Value
-from django.db.models.functions import Greatest
+from django.db import connection
 
 from core.errors import Conflict
 from core.geo import international_transit_days, not_on_map_reason
-from fulfillment.models import ChannelLocationPool, LocationCostTerms, LocationSkuCost, RoutingExclusion, ShadowPrice
+from fulfillment.models import LocationCostTerms, LocationSkuCost, RoutingExclusion, ShadowPrice
 from fulfillment.routing import Candidate, Line, RouteRequest, Rules
 from fulfillment.selectors.stores import ship_full_today, ship_load_today
+from fulfillment.services.routing.shipping_locations import shipping_locations
 from inventory.models import Location, StockLevel
 from orders.models import DeliveryMethod, Order, OrderLine
 
@@ -51,9 +52,43 @@ def _own_terms(location: Location) -> LocationCostTerms | None:
         return None
 
 
-def _per_location_sku(model: type[ShadowPrice] | type[LocationSkuCost], field: str) -> Subquery:
-    rows = model.objects.filter(location_id=OuterRef("location_id"), sku_id=OuterRef("sku_id"))
-    return Subquery(rows.values(field)[:1])
+# Each level's available-to-promise, with the location's own unit price and shadow price of the SKU
+# (each unique per location and SKU). Written out once rather than built with the ORM on every
+# order: compiling the annotated queryset cost more CPU than PostgreSQL spends answering it.
+_LEVELS_SQL = """
+SELECT l.location_id, l.sku_id, GREATEST(l.on_hand - l.reserved - l.safety_stock, 0) AS atp,
+       c.unit_cost, p.price, p.region
+  FROM {levels} l
+  LEFT JOIN {sku_costs} c ON c.location_id = l.location_id AND c.sku_id = l.sku_id
+  LEFT JOIN {shadow_prices} p ON p.location_id = l.location_id AND p.sku_id = l.sku_id
+ WHERE l.location_id IN ({location_ids}) AND l.sku_id IN ({sku_ids})
+   AND l.on_hand - l.reserved - l.safety_stock > 0
+"""
+
+
+@functools.cache
+def _levels_sql() -> str:
+    quote = connection.ops.quote_name
+    # the id lists' placeholders stay for `_levels`, which knows how many there are
+    return _LEVELS_SQL.format(
+        levels=quote(StockLevel._meta.db_table),
+        sku_costs=quote(LocationSkuCost._meta.db_table),
+        shadow_prices=quote(ShadowPrice._meta.db_table),
+        location_ids="{location_ids}",
+        sku_ids="{sku_ids}",
+    )
+
+
+def _levels(location_ids: list[int], sku_ids: list[int]) -> list[tuple[int, int, int, Any, Any, str | None]]:
+    """(location, SKU, ATP, own unit price, shadow price, its region) of every level with ATP above 0."""
+    if not location_ids or not sku_ids:
+        return []
+    sql = _levels_sql().format(
+        location_ids=", ".join(["%s"] * len(location_ids)), sku_ids=", ".join(["%s"] * len(sku_ids))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*location_ids, *sku_ids])
+        return list(cursor.fetchall())
 
 
 def candidates_and_locations(
@@ -68,39 +103,21 @@ def candidates_and_locations(
     the locations with a daily cap (`fulfillment.selectors.stores.ship_load_today`: since each
     location's local midnight, without pickups and without work it rejected or cancelled).
     A store that rejected a request for "no capacity" today is full until its local midnight
-    (`ship_full_today`, read from the profiles joined to the locations: no extra query).
+    (`ship_full_today`, read from the profiles joined to the locations: no extra query; the
+    locations are read by `shipping_locations`).
     Each location's own terms (a partner's fees), whether it is in the order's channel pool, and
-    per SKU its own unit price and shadow price come with the same queries (a join, subqueries).
+    per SKU its own unit price and shadow price come with the same queries (joins, subqueries).
     """
     if order.delivery_method == DeliveryMethod.PICKUP and order.pickup_location_id is not None:
         locations = list(Location.objects.filter(pk=order.pickup_location_id, is_active=True))
     else:
-        locations = list(
-            Location.objects.filter(is_active=True, ships_orders=True, latitude__isnull=False)
-            .select_related("store_profile", "cost_terms")
-            .annotate(
-                channel_has_pool=Exists(ChannelLocationPool.objects.filter(channel_id=order.channel_id)),
-                in_channel_pool=Exists(
-                    ChannelLocationPool.objects.filter(channel_id=order.channel_id, location=OuterRef("pk"))
-                ),
-            )
-        )
+        locations = shipping_locations(channel_id=order.channel_id)
     ids = [location.pk for location in locations]
     available: dict[int, dict[str, int]] = {location_id: {} for location_id in ids}
     unit_prices: dict[int, dict[str, Decimal]] = {location_id: {} for location_id in ids}
     future: dict[int, dict[str, Decimal]] = {location_id: {} for location_id in ids}
     future_regions: dict[int, dict[str, str]] = {location_id: {} for location_id in ids}
-    levels = (
-        StockLevel.objects.filter(location_id__in=ids, sku_id__in=sku_codes)
-        .annotate(
-            atp=Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0)),
-            own_price=_per_location_sku(LocationSkuCost, "unit_cost"),
-            future_cost=_per_location_sku(ShadowPrice, "price"),
-            future_region=_per_location_sku(ShadowPrice, "region"),
-        )
-        .filter(atp__gt=0)
-        .values_list("location_id", "sku_id", "atp", "own_price", "future_cost", "future_region")
-    )
+    levels = _levels(ids, list(sku_codes))
     for location_id, sku_id, atp, own_price, future_cost, future_region in levels:
         code = sku_codes[sku_id]
         available[location_id][code] = atp
