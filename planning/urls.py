@@ -12,5 +12,6 @@ urlpatterns = [
     path("recompute/progress/", forecasts.forecast_progress, name="progress"),
     path("proposals/", proposals.proposal_index, name="proposals"),
     path("proposals/recompute/", proposals.proposals_recompute, name="proposals_recompute"),
+    path("proposals/policies/", proposals.stocking_policies_update, name="stocking_policies"),
     path("proposals/<int:proposal_id>/approve/", proposals.proposal_approve, name="proposal_approve"),
 ]

@@ -1,9 +1,9 @@
 """Replenishment settings: the stocking policy of each class of location and a supplier's lead time.
 
-Staff set a class's service level and review period as a `StockingPolicy` (admin, "Stocking
-policies"); a class without one uses `DEFAULT_POLICIES`. A supplier's lead time is the days it quotes
-for a stock purchase order (`SupplierLeadTime`, admin "Supplier lead times"), else its hours to
-ship plus `SUPPLIER_TRANSIT_DAYS` on the road.
+Staff set a class's service level and review period on the proposals page (`stocking_policies_set`,
+stored as `StockingPolicy`); a class without one uses `DEFAULT_POLICIES`. A supplier's lead time is
+the days staff set for its stock purchase orders (`SupplierLeadTime`, admin "Supplier lead times"),
+else its hours to ship plus `SUPPLIER_TRANSIT_DAYS` on the road.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from django.db import transaction
+
+from core.errors import ValidationFailed
 from partners.models import Partner
 from planning.models import StockingClass, StockingPolicy, SupplierLeadTime
 
@@ -72,3 +75,24 @@ def supplier_lead_days(partner: Partner | None, quoted: dict[int, int]) -> tuple
         return quoted[partner.pk], f"{quoted[partner.pk]} days quoted by {partner.name}"
     days = math.ceil(partner.ship_sla_hours / 24) + SUPPLIER_TRANSIT_DAYS
     return days, f"{partner.ship_sla_hours} h to ship + {SUPPLIER_TRANSIT_DAYS} days transit"
+
+
+def stocking_policies_set(*, policies: dict[str, tuple[float, int]]) -> None:
+    """Save the service level (0.5-0.999) and review days (1-90) of each class given.
+
+    The next `proposals_compute` uses them; proposals already computed keep the figures they show.
+    """
+    with transaction.atomic():
+        for location_class, (service_level, review_days) in sorted(policies.items()):
+            if location_class not in StockingClass.values:
+                raise ValidationFailed(
+                    f"{location_class!r} is not a class of stocking location.", field="location_class"
+                )
+            if not 0.5 <= service_level <= 0.999:
+                raise ValidationFailed("Enter a service level from 50% to 99.9%.", field=f"{location_class}-level")
+            if not 1 <= review_days <= 90:
+                raise ValidationFailed("Enter a review period from 1 to 90 days.", field=f"{location_class}-review")
+            StockingPolicy.objects.update_or_create(
+                location_class=location_class,
+                defaults={"service_level": service_level, "review_days": review_days},
+            )

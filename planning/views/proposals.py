@@ -1,36 +1,66 @@
 """The proposals page: what to move between locations and what to buy, each with its numbers;
-quantities editable, approved in one click into a real transfer; stale ones ask for a recompute."""
+quantities editable, approved in one click into a real transfer or PO; stale ones offer a recompute;
+the service level and review period of each class of location are edited here too."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.htmx import is_htmx, render_page
+from planning.forms import StockingPoliciesForm
 from planning.models import ProposalKind, ProposalStatus, ReplenishmentProposal
 from planning.selectors import forecast_run_latest, proposal_list
-from planning.services.policies import stocking_policies
+from planning.services.policies import stocking_policies, stocking_policies_set
 from planning.services.proposals import proposal_apply, proposals_compute
 
 
-@require_GET
-@permission_required("planning.view_replenishmentproposal", raise_exception=True)
-def proposal_index(request: HttpRequest) -> HttpResponse:
-    """Open (and stale) proposals, transfers first."""
+def _index_context(request: HttpRequest, policy_form: StockingPoliciesForm | None = None) -> dict[str, Any]:
     rows = list(proposal_list())
-    context = {
+    policies = stocking_policies()
+    return {
         "transfers": [p for p in rows if p.kind == ProposalKind.TRANSFER],
         "purchases": [p for p in rows if p.kind == ProposalKind.PURCHASE],
         "stale_count": sum(1 for p in rows if p.status == ProposalStatus.STALE),
         "can_manage": request.user.has_perm("planning.manage_proposals"),
         "run": forecast_run_latest(),
-        "policies": list(stocking_policies().values()),
+        "policies": list(policies.values()),
+        "policy_form": policy_form or StockingPoliciesForm(policies=policies),
     }
-    return render_page(request, "planning/proposals.html", context)
+
+
+@require_GET
+@permission_required("planning.view_replenishmentproposal", raise_exception=True)
+def proposal_index(request: HttpRequest) -> HttpResponse:
+    """Open (and stale) proposals, transfers first, and the stocking policies they follow."""
+    return render_page(request, "planning/proposals.html", _index_context(request))
+
+
+@require_POST
+@permission_required("planning.manage_proposals", raise_exception=True)
+def stocking_policies_update(request: HttpRequest) -> HttpResponse:
+    """Save the service level and review period per class of location; the page says what to do next."""
+    form = StockingPoliciesForm(request.POST, policies=stocking_policies())
+    if not form.is_valid():
+        response = render_page(request, "planning/proposals.html", _index_context(request, form))
+        response.status_code = 400
+        return response
+    try:
+        stocking_policies_set(policies=form.policies())
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        response = render_page(request, "planning/proposals.html", _index_context(request, form))
+        response.status_code = 400
+        return response
+    messages.success(request, "Stocking policies saved. Recompute the proposals to apply them.")
+    return redirect(f"{reverse('planning:proposals')}#stocking-policies")
 
 
 @require_POST

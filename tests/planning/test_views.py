@@ -10,7 +10,15 @@ from django.urls import reverse
 from core.roles import STORE_ASSOCIATE
 from inventory.models import Transfer
 from inventory.services import stock_adjust
-from planning.models import DemandForecast, ForecastRun, ForecastRunStatus, ProposalKind
+from planning.models import (
+    DemandForecast,
+    ForecastRun,
+    ForecastRunStatus,
+    ProposalKind,
+    ProposalStatus,
+    ReplenishmentProposal,
+    StockingPolicy,
+)
 from planning.services.proposals import proposals_compute
 from tests.factories import LocationFactory, SKUFactory, user_with_role
 from tests.planning.conftest import location_forecast
@@ -123,3 +131,69 @@ def test_the_proposals_page_reads_in_constant_queries(
     with django_assert_num_queries(len(few.captured_queries)):
         html = back_office_client.get(reverse("planning:proposals")).content.decode()
     assert html.count("data-proposal=") >= 5
+
+
+def test_a_stale_proposal_row_offers_to_recompute_in_place(back_office_client: Any, network: dict[str, Any]) -> None:
+    proposal = next(p for p in proposals_compute() if p.kind == ProposalKind.TRANSFER)
+    stock_adjust(location=network["store"], sku=network["sku"], delta=4, reason_code="found", actor=None)
+
+    html = back_office_client.post(
+        reverse("planning:proposal_approve", args=[proposal.pk]),
+        {"quantity": str(proposal.quantity)},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+
+    assert "Stock changed since" in html and "Stale" in html
+    assert f'action="{reverse("planning:proposals_recompute")}"' in html
+    back_office_client.post(reverse("planning:proposals_recompute"))
+    fresh = ReplenishmentProposal.objects.get(kind=ProposalKind.TRANSFER)
+    assert fresh.status == ProposalStatus.OPEN and fresh.position == 6  # 2 + the 4 found
+
+
+def _policy_post(**changes: str) -> dict[str, str]:
+    data = {
+        "warehouse-level": "95",
+        "warehouse-review": "7",
+        "3pl-level": "95",
+        "3pl-review": "7",
+        "store-level": "90",
+        "store-review": "7",
+    }
+    return data | changes
+
+
+def test_staff_set_a_class_service_level_and_review_period_and_the_next_proposals_follow(
+    back_office_client: Any, network: dict[str, Any]
+) -> None:
+    weekly = next(p for p in proposals_compute() if p.location_id == network["store"].pk)
+
+    response = back_office_client.post(
+        reverse("planning:stocking_policies"),
+        _policy_post(**{"store-level": "97.5", "store-review": "14"}),
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert "Stocking policies saved. Recompute the proposals to apply them." in html
+    assert "Store 97.5%, every 14 days" in html
+    fortnightly = next(p for p in proposals_compute() if p.location_id == network["store"].pk)
+    assert (fortnightly.review_days, fortnightly.service_level) == (14, 0.975)
+    assert fortnightly.order_up_to > weekly.order_up_to
+
+
+def test_a_policy_out_of_range_is_refused_with_what_to_enter(back_office_client: Any, network: dict[str, Any]) -> None:
+    response = back_office_client.post(
+        reverse("planning:stocking_policies"), _policy_post(**{"warehouse-level": "100", "store-review": "0"})
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Warehouse: enter a service level of at most 99.9%" in html
+    assert "Store: review at least once a day (1)." in html
+    assert not StockingPolicy.objects.exists()
+
+
+def test_a_store_associate_cannot_change_stocking_policies(client: Any, store: Any) -> None:
+    client.force_login(user_with_role(STORE_ASSOCIATE, username="sam", locations=[store]))
+    assert client.post(reverse("planning:stocking_policies"), _policy_post()).status_code == 403
+    assert not StockingPolicy.objects.exists()
