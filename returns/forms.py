@@ -284,7 +284,7 @@ class CounterLookupForm(forms.Form):
             attrs={
                 "autocomplete": "off",
                 "autofocus": True,
-                "placeholder": "SO-000123 or the receipt's order id",
+                "placeholder": "SO-000123, RMA-000123 or the receipt's order id",
                 "inputmode": "text",
                 "autocapitalize": "characters",
                 "spellcheck": "false",

@@ -13,6 +13,7 @@ with the emails, so the request services can queue it without importing `returns
 
 from __future__ import annotations
 
+from email.mime.image import MIMEImage
 from typing import Any
 
 from celery import shared_task
@@ -22,8 +23,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from channels.branding import Brand, channel_brand
+from fulfillment.notifications import pickup_qr_png
 from returns.backoff import MAX_RETRIES, backoff
 from returns.models import ReturnAuthorization, ReturnMethod, ReturnStatus
+
+#: The inline QR code's Content-ID in the HTML part of a return in store's email.
+QR_CONTENT_ID = "return-qr"
 
 
 def status_link(rma: ReturnAuthorization) -> str:
@@ -32,19 +37,37 @@ def status_link(rma: ReturnAuthorization) -> str:
     return base + reverse("returns:customer_return", args=[rma.public_token])
 
 
-def _branded(rma: ReturnAuthorization, *, subject: str, body: str, heading: str) -> EmailMultiAlternatives:
-    """The email as the shop sends it: its name on the sender and the sign-off, its logo and colour in HTML."""
+def _branded(
+    rma: ReturnAuthorization, *, subject: str, body: str, heading: str, counter_code: bool = False
+) -> EmailMultiAlternatives:
+    """The email as the shop sends it: its name on the sender and the sign-off, its logo and colour in HTML.
+
+    `counter_code` adds the return's QR code inline (and attached): what the store's counter scans.
+    """
     brand = channel_brand(rma.order.channel)
     text = f"{body}\n— {brand.name}\n"
     link = status_link(rma)
     # The HTML shows the link as a button: the paragraph that spells it out stays in the text part.
     paragraphs = [part.strip() for part in body.split("\n\n") if part.strip() and link not in part]
-    context = {"brand": brand, "heading": heading, "paragraphs": paragraphs, "link": link}
+    context = {
+        "brand": brand,
+        "heading": heading,
+        "paragraphs": paragraphs,
+        "link": link,
+        "code": rma.number,
+        "qr_cid": QR_CONTENT_ID if counter_code else "",
+    }
     html = render_to_string("returns/email/customer.html", context)
     message = EmailMultiAlternatives(
         subject=subject, body=text, from_email=_sender(brand), to=[rma.order.customer_email]
     )
     message.attach_alternative(html, "text/html")
+    if counter_code:
+        image = MIMEImage(pickup_qr_png(rma.number), _subtype="png")
+        image.add_header("Content-ID", f"<{QR_CONTENT_ID}>")
+        image.add_header("Content-Disposition", "inline", filename=f"{rma.number}.png")
+        message.attach(image)
+        message.mixed_subtype = "related"
     return message
 
 
@@ -75,7 +98,7 @@ def return_requested_email(rma: ReturnAuthorization) -> EmailMultiAlternatives |
             f"Bring the items to {store.name}"
             + (f" ({address})" if address else "")
             + f" and show the code {rma.number} "
-            "at the counter: the barcode on your return's page scans it."
+            "at the counter: its QR code, in this email and on your return's page, scans it."
         )
     else:
         next_step = "Print your prepaid return label from the link below, pack the items and drop the parcel off."
@@ -83,9 +106,9 @@ def return_requested_email(rma: ReturnAuthorization) -> EmailMultiAlternatives |
         f"Hello {name},\n\nWe have your return request {rma.number} for order {order.number}.\n\n{next_step}\n\n"
         f"Your return's status{' and label' if rma.method == ReturnMethod.MAIL else ''}:\n{link}\n"
     )
-    return _branded(
-        rma, subject=f"Your return {rma.number} for order {order.number}", body=body, heading=f"Return {rma.number}"
-    )
+    in_store = rma.method == ReturnMethod.IN_STORE and rma.status == ReturnStatus.AUTHORIZED
+    subject = f"Your return {rma.number} for order {order.number}"
+    return _branded(rma, subject=subject, body=body, heading=f"Return {rma.number}", counter_code=in_store)
 
 
 @shared_task(name="returns.tasks.return_requested_notify", bind=True, max_retries=MAX_RETRIES)

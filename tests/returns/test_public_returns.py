@@ -10,13 +10,16 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.test import Client
 
 from channels.models import Channel
+from core.roles import STORE_ASSOCIATE
 from inventory.models import SKU
 from inventory.services.catalog_variants import sku_set_variant
 from returns.models import ReturnAuthorization, ReturnMethod, ReturnStatus
 from returns.selectors import counter_order
 from returns.services import refund_quote_for, return_approve, return_policy_default_ensure
+from tests.factories import user_with_role
 from tests.factories.inventory import SKUFactory, stocked
 from tests.factories.returns import delivered_order
 
@@ -162,8 +165,6 @@ def test_the_estimate_needs_the_customers_session_and_answers_in_constant_querie
         customer.post(ESTIMATE, {f"qty-{first.pk}": "1", f"reason-{first.pk}": "doesnt_fit"}, HTTP_HX_REQUEST="true")
     with django_assert_num_queries(16):  # the same, and the order's returns
         customer.get("/returns/self/order/")
-    from django.test import Client
-
     assert Client().post(ESTIMATE, choose(order)).status_code == 403
 
 
@@ -254,6 +255,23 @@ def test_a_return_in_store_gets_a_code_the_counter_scans(customer, order, net):
     assert refund_quote_for(rma, quote=True).amount == Decimal("17.00")  # no label fee in store
 
 
+def test_the_associate_scans_the_receipt_at_the_counter_and_takes_the_return(customer, order, net):
+    response = customer.post("/returns/self/order/", choose(order, method="in_store", store="nyc-store"))
+    rma = ReturnAuthorization.objects.get()
+    associate = Client()
+    associate.force_login(user_with_role(STORE_ASSOCIATE, username="sam", locations=[net.store]))
+    page = associate.get(f"/returns/counter/?store=nyc-store&order={rma.number}&check=ada@example.com")
+    assert page.status_code == 200 and f"Receive {rma.number} here".encode() in page.content
+    taken = associate.post(
+        f"/returns/counter/?store=nyc-store&order={rma.number}&check=ada@example.com",
+        {"store": "nyc-store", "open_rma": str(rma.pk)},
+    )
+    assert taken.status_code == 302 and taken["Location"] == f"/returns/counter/{rma.pk}/"
+    rma.refresh_from_db()
+    assert rma.status == ReturnStatus.RECEIVED and rma.lines.get().quantity_received == 1
+    assert b"Received" in customer.get(response["Location"]).content
+
+
 def test_a_return_in_store_needs_a_store(customer, order):
     response = customer.post("/returns/self/order/", choose(order, method="in_store", store=""))
     assert response.status_code == 422 and b"Choose the store you will bring the items to." in response.content
@@ -311,7 +329,9 @@ def test_the_confirmation_email_comes_from_the_shop(customer, branded, order, dj
     assert message.body.rstrip().endswith("— Northwind Outfitters")
     html = html_of(message)
     assert 'src="https://cdn.example.com/northwind.svg"' in html and "#0b7a5c" in html
-    assert rma.public_token in html
+    assert rma.public_token in html and 'src="cid:return-qr"' in html
+    [qr] = [part for part in message.attachments if getattr(part, "get_content_type", lambda: "")() == "image/png"]
+    assert qr["Content-ID"] == "<return-qr>"
 
 
 def test_the_decision_email_comes_from_the_shop_too(customer, branded, order, django_capture_on_commit_callbacks):
