@@ -80,6 +80,17 @@ def _sender(brand: Brand) -> str:
     return f'"{name}" <{address}>'
 
 
+def _store_step(rma: ReturnAuthorization) -> str:
+    """What a customer returning in store does next: which store, where, and the code to show."""
+    store = rma.return_location
+    assert store is not None
+    address = ", ".join(part for part in (store.address_line1, store.city, store.postal_code) if part)
+    return (
+        f"Bring the items to {store.name}{f' ({address})' if address else ''} and show the code {rma.number} "
+        "at the counter: its QR code, in this email and on your return's page, scans it."
+    )
+
+
 def return_requested_email(rma: ReturnAuthorization) -> EmailMultiAlternatives | None:
     """The confirmation of a customer's request: held for review, a label to print, or a store to bring it to."""
     order = rma.order
@@ -92,14 +103,7 @@ def return_requested_email(rma: ReturnAuthorization) -> EmailMultiAlternatives |
             "We are reviewing your request and will email you once we have decided. Please do not send anything yet."
         )
     elif rma.method == ReturnMethod.IN_STORE and rma.return_location is not None:
-        store = rma.return_location
-        address = ", ".join(part for part in (store.address_line1, store.city, store.postal_code) if part)
-        next_step = (
-            f"Bring the items to {store.name}"
-            + (f" ({address})" if address else "")
-            + f" and show the code {rma.number} "
-            "at the counter: its QR code, in this email and on your return's page, scans it."
-        )
+        next_step = _store_step(rma)
     else:
         next_step = "Print your prepaid return label from the link below, pack the items and drop the parcel off."
     body = (
@@ -147,6 +151,8 @@ def return_decision_email(rma: ReturnAuthorization) -> EmailMultiAlternatives | 
         subject = f"Your return {rma.number} for order {order.number} is approved"
         if rma.method == ReturnMethod.MAIL:
             next_step = "Print your prepaid return label from the link below, pack the items and drop the parcel off."
+        elif rma.return_location is not None:
+            next_step = _store_step(rma)
         else:
             next_step = "Bring the items to the store with your order number."
         body = (
@@ -156,11 +162,12 @@ def return_decision_email(rma: ReturnAuthorization) -> EmailMultiAlternatives | 
         )
     else:
         return None
-    return _branded(rma, subject=subject, body=body, heading=subject.split(" for order")[0])
+    counter_code = rma.method == ReturnMethod.IN_STORE and rma.status == ReturnStatus.AUTHORIZED
+    return _branded(rma, subject=subject, body=body, heading=subject.split(" for order")[0], counter_code=counter_code)
 
 
 @shared_task(name="returns.tasks.return_decision_notify", bind=True, max_retries=MAX_RETRIES)
 def return_decision_notify(self: Any, rma_id: int) -> bool:
     """Email the customer the decision on their held return request (queued after the decision commits)."""
-    rma = ReturnAuthorization.objects.select_related("order__channel").get(pk=rma_id)
+    rma = ReturnAuthorization.objects.select_related("order__channel", "return_location").get(pk=rma_id)
     return _send(self, return_decision_email(rma))

@@ -343,6 +343,20 @@ def test_the_decision_email_comes_from_the_shop_too(customer, branded, order, dj
     [message] = mail.outbox
     assert "is approved" in message.subject and "Northwind Outfitters" in message.from_email
     assert "Fine by us." in html_of(message) and "#0b7a5c" in html_of(message)
+    assert 'src="cid:return-qr"' not in html_of(message)  # mailed: a label, no counter code
+
+
+def test_an_approved_return_in_store_is_emailed_with_its_store_and_code(
+    customer, order, django_capture_on_commit_callbacks
+):
+    customer.post("/returns/self/order/", choose(order, reason="other", method="in_store", store="nyc-store"))
+    rma = ReturnAuthorization.objects.get()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        return_approve(rma=rma, actor=None)
+    [message] = mail.outbox
+    assert "Bring the items to New York Store" in message.body and f"show the code {rma.number}" in message.body
+    assert 'src="cid:return-qr"' in html_of(message)
 
 
 def test_staff_set_the_brand_on_the_channel_form(admin_client, net):
