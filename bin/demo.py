@@ -107,7 +107,8 @@ def main() -> int:
     finally:
         for proc in processes.values():
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+                # The leader only: Celery stops its own pool (signalling the group made it log each child as an error).
+                proc.terminate()
         for proc in processes.values():
             try:
                 proc.wait(timeout=10)
