@@ -271,7 +271,7 @@ def test_import_without_a_file_asks_for_one(back_office_client):
 
 def test_import_page_shows_the_format(back_office_client):
     body = text(back_office_client.get(reverse("inventory:import")))
-    assert "location,sku,on_hand,safety_stock" in body and "dal-dc,TEE-BLK-M,120,10" in body
+    assert "location,sku,on_hand,safety_stock" in body and "dal-dc,APP-TEE-BLK-M,240,10" in body  # the demo's own codes
 
 
 # --- SKU page and inline stock actions ----------------------------------------------------------------
