@@ -180,8 +180,8 @@ def test_empty_dashboard_has_helpful_empty_states(back_office_client):
 # session, user, 2 permissions, totals, by kind, low stock, SKUs, locations, ledger,
 # then orders: counts, the locations' time zones, exception counts; then the work waiting (ui.views.dashboard):
 # the role check, work tabs, pickups, store requests, returns, failed pushes, held channel orders, the
-# partner link and late POs, forecasts on a fallback model
-DASHBOARD_QUERIES = 23
+# partner link and late POs, forecasts on a fallback model, replenishment proposals to approve
+DASHBOARD_QUERIES = 24
 
 
 def test_dashboard_shows_orders_at_a_glance_to_those_who_may_see_orders(
