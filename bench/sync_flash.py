@@ -18,6 +18,8 @@ Then for `--seconds`:
 Printed per channel and in total:
 - `channel_oversold_units`: units a marketplace sold once every unit we had was already sold
   (on any channel): the unit it sold is one we do not have;
+- `raises_held`: pushes that would have raised a channel's last units before its own sales of
+  them were imported, held instead (`marketplaces.services.stock_sync.caps`);
 - `zero_crossing_p95_s`: from the moment the channel's available-to-sell (after its buffer)
   reaches 0 to the moment the marketplace shows 0 (a watcher looks every 50 ms), p95 over the
   (SKU, channel) crossings; a listing the channel's own sales had already emptied counts 0 s.
@@ -177,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
     sold: dict[int, int] = defaultdict(int)  # sku index -> units sold on every channel
     oversold: dict[str, int] = defaultdict(int)
     orders: dict[str, int] = defaultdict(int)
+    capped: dict[str, int] = defaultdict(int)  # last-unit raises held until the channel's sales were imported
     stop = threading.Event()
 
     def shopper(kind: str, sandbox: Any, seed: int) -> None:
@@ -215,7 +218,9 @@ def run(args: argparse.Namespace) -> int:
         close_old_connections()
         while True:
             finished = stop.is_set()
-            channel_push(channel_id=channel.pk, max_wait=DRAIN_LIMIT, hold=True)
+            report = channel_push(channel_id=channel.pk, max_wait=DRAIN_LIMIT, hold=True)
+            with lock:
+                capped[channel.kind] += report.capped
             if finished:
                 pending = StockOutbox.objects.filter(channel_id=channel.pk).exclude(state=PushState.APPLIED)
                 if not pending.exists() or time.time() > ended[0] + DRAIN_LIMIT:
@@ -280,14 +285,15 @@ def run(args: argparse.Namespace) -> int:
         _p50, p95, top = percentiles(waits)
         print(
             f"channel={kind} orders={orders[kind]} channel_oversold_units={oversold[kind]} "
-            f"zero_crossings={len(waits)} zero_crossing_p95_s={p95:.2f} zero_crossing_max_s={top:.2f}"
+            f"zero_crossings={len(waits)} zero_crossing_p95_s={p95:.2f} zero_crossing_max_s={top:.2f} "
+            f"raises_held={capped[kind]}"
         )
     _p50, p95, top = percentiles(every)
     print(
         f"total priority_lane={lane} split_below={split} orders={sum(orders.values())} "
         f"channel_oversold_units={total_oversold} "
         f"zero_crossings={len(every)} zero_crossing_p95_s={p95:.2f} zero_crossing_max_s={top:.2f} "
-        f"run_s={time.time() - began:.1f}"
+        f"raises_held={sum(capped.values())} run_s={time.time() - began:.1f}"
     )
     return 0
 

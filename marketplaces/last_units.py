@@ -68,6 +68,16 @@ def last_unit_shares(sync: ChannelSync, atp: Mapping[int, int], feeding_ids: lis
     return shares
 
 
+def shared_skus(sync: ChannelSync, sku_ids: list[int], feeding_ids: list[int]) -> set[int]:
+    """The SKUs of `sku_ids` another channel also sells from our feeding locations (their last units are split).
+
+    Two queries when any SKU is given.
+    """
+    if not sku_ids:
+        return set()
+    return {sku_id for sku_id, channels in _sharing_channels(sync, sku_ids, feeding_ids).items() if channels}
+
+
 def _sharing_channels(sync: ChannelSync, sku_ids: list[int], feeding_ids: list[int]) -> dict[int, set[int]]:
     """Per SKU, the other stock-synced active channels listing it whose feeding locations overlap ours."""
     listed = (

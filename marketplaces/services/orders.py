@@ -47,6 +47,7 @@ from marketplaces.models import (
     WebhookDelivery,
 )
 from marketplaces.services.log import credentials_expired_record, sync_log
+from marketplaces.services.stock_sync.caps import release_capped
 from marketplaces.tasks import webhook_process_task
 from orders.models import OrderStatus
 from orders.services import LineInput, OrderInput
@@ -155,6 +156,7 @@ def webhook_process(*, delivery_id: int) -> WebhookDelivery:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.PROCESSED, processed_at=timezone.now(), error=""
     )
+    release_capped(channel.pk)  # last units held back from this channel may show again
     delivery.refresh_from_db()
     return delivery
 
@@ -167,6 +169,7 @@ def orders_poll(*, channel_id: int) -> int:
         return 0
     since = (sync.orders_watermark or timezone.now() - FIRST_POLL_LOOKBACK) - POLL_OVERLAP
     newest = sync.orders_watermark
+    started = timezone.now()  # every order sold before this is imported once the poll succeeds
     connector = connector_for(channel)
     read = 0
     try:
@@ -191,7 +194,8 @@ def orders_poll(*, channel_id: int) -> int:
         return read
     finally:
         connector.close()
-    ChannelSync.objects.filter(pk=sync.pk).update(orders_watermark=newest, last_pull_ok_at=timezone.now())
+    ChannelSync.objects.filter(pk=sync.pk).update(orders_watermark=newest, last_pull_ok_at=started)
+    release_capped(channel.pk)  # last units held back until this import may show again
     if read:
         sync_log(
             channel_id=channel.pk,

@@ -48,6 +48,7 @@ class PushReport:
     throttled: int = 0
     feeds: int = 0
     held: int = 0  # due SKUs left to gather into a fuller batch
+    capped: int = 0  # last-unit raises held until the channel's orders are imported (`caps`)
     next_check: float | None = None  # seconds until this channel should be looked at again
     stopped: str = ""
     errors: list[str] = field(default_factory=list)

@@ -26,6 +26,7 @@ from marketplaces.models import (
 )
 from marketplaces.outbox import outbox_coalesce
 from marketplaces.services.log import sync_log
+from marketplaces.services.stock_sync.caps import cap_raises, mark_capped
 from marketplaces.services.stock_sync.claims import claim_rows, due_summary, mark_applied, owned_row_ids
 from marketplaces.services.stock_sync.lease import keep_lease, pusher_lease
 from marketplaces.services.stock_sync.plan import (
@@ -186,6 +187,11 @@ def _push_claimed(
     for row in rows:  # a listing being removed shows 0 before it is forgotten (`listing_delete`)
         if listings[row.sku_id].removing:
             quantities[row.sku_id] = 0
+    held = cap_raises(channel, connector, rows, listings, quantities, feeding_ids)
+    mark_capped(held)  # the channel keeps what it shows; its next import re-drives the row
+    report.capped += len(held)
+    held_ids = {row.pk for row in held}
+    rows = [row for row in rows if row.pk not in held_ids]
     due, unchanged = [], []
     for row in rows:
         listing = listings[row.sku_id]

@@ -1,0 +1,97 @@
+"""A marketplace never gets back a last unit it already sold before that sale was imported."""
+
+from __future__ import annotations
+
+import pytest
+
+from inventory.services import stock_receive
+from marketplaces.models import Listing, PushState, StockOutbox
+from marketplaces.services.orders import orders_poll, webhook_receive
+from marketplaces.services.stock_sync.caps import CAPPED_NOTE
+from tests.factories.orders import place_order
+from tests.marketplaces.conftest import push
+
+
+@pytest.fixture
+def webhooks_in_flight(settings):
+    settings.CHANNELS_QUEUE_PUSHES = False  # each test runs the pusher itself
+    settings.CHANNELS_WEBHOOK_GRACE_SECONDS = 60  # a webhook may still be on its way for a minute
+
+
+def _outbox(channel, sku):
+    return StockOutbox.objects.get(channel=channel, sku=sku)
+
+
+def test_a_polled_channel_is_not_given_back_the_units_it_sold_before_the_poll(make_channel, dc, skus, settings):
+    settings.CHANNELS_QUEUE_PUSHES = False
+    web, _ = make_channel("shopify", skus=skus[:1])
+    ebay, ebay_sandbox = make_channel("ebay", skus=skus[:1])
+    stock_receive(location=dc, sku=skus[0], quantity=6, actor=None)
+    push(web), push(ebay)
+    assert ebay_sandbox.quantity_of(skus[0].code) == 3
+
+    assert ebay_sandbox.buy_shown(skus[0].code, 3) is not None  # sold on eBay, not polled yet: shows 0
+    stock_receive(location=dc, sku=skus[0], quantity=2, actor=None)  # 8 by our ledger: eBay's share is 4
+    report = push(ebay)
+
+    # Pushing 4 would let eBay sell 4 more of the 5 units we really have left, while Shopify shows 3.
+    assert ebay_sandbox.quantity_of(skus[0].code) == 0
+    assert (report.capped, report.calls) == (1, 0)
+    assert _outbox(ebay, skus[0]).last_error == CAPPED_NOTE
+
+    assert orders_poll(channel_id=ebay.pk) == 1  # the sale comes in: 5 left, eBay sold 3 of them lately
+    row = _outbox(ebay, skus[0])
+    assert (row.state, row.last_error) == (PushState.PENDING, "")  # the held row is due again
+    report = push(ebay)
+
+    assert report.capped == 0
+    assert ebay_sandbox.quantity_of(skus[0].code) == 4  # weights 4 (eBay) to 1 (Shopify): 4 of the 5
+    assert Listing.objects.get(channel=ebay, sku=skus[0]).last_pushed_quantity == 4
+
+
+def test_lowering_a_channel_is_never_held(make_channel, dc, skus, webhooks_in_flight):
+    web, _ = make_channel("shopify", skus=skus[:1])
+    ebay, ebay_sandbox = make_channel("ebay", skus=skus[:1])
+    stock_receive(location=dc, sku=skus[0], quantity=6, actor=None)
+    push(web), push(ebay)
+    assert ebay_sandbox.quantity_of(skus[0].code) == 3
+
+    assert place_order(web, [(skus[0].code, 4)], external_id="W-1").created  # 2 left, Shopify sells them
+    report = push(ebay)
+
+    assert report.capped == 0
+    assert ebay_sandbox.quantity_of(skus[0].code) == 0  # weights 5 to 1: eBay's share is 0, shown at once
+
+
+def test_a_webhook_channel_shows_more_only_once_its_deliveries_are_processed(
+    make_channel, dc, skus, webhooks_in_flight, settings, django_capture_on_commit_callbacks
+):
+    web, web_sandbox = make_channel("shopify", skus=skus[:1])
+    ebay, _ = make_channel("ebay", skus=skus[:1])
+    stock_receive(location=dc, sku=skus[0], quantity=6, actor=None)
+    push(web), push(ebay)
+    assert web_sandbox.buy_shown(skus[0].code, 1) is not None  # Shopify shows 2; its webhook is on its way
+
+    stock_receive(location=dc, sku=skus[0], quantity=2, actor=None)  # Shopify's share would be 4
+    push(web)
+    assert web_sandbox.quantity_of(skus[0].code) == 2  # held: the sale may still be in flight
+
+    settings.CHANNELS_WEBHOOK_GRACE_SECONDS = 0  # every webhook sent before now has arrived
+    with django_capture_on_commit_callbacks(execute=True):
+        for hook in web_sandbox.take_webhooks():
+            webhook_receive(channel=web, headers=hook.headers, body=hook.body)
+    push(web)
+
+    # 7 left by our ledger now; Shopify sold 1 lately (weight 2, eBay 1): its share is 5.
+    assert web_sandbox.quantity_of(skus[0].code) == 5
+
+
+def test_plenty_of_stock_is_raised_at_once(make_channel, dc, skus, webhooks_in_flight):
+    web, web_sandbox = make_channel("shopify", skus=skus[:1])
+    stock_receive(location=dc, sku=skus[0], quantity=6, actor=None)
+    push(web)
+    stock_receive(location=dc, sku=skus[0], quantity=20, actor=None)  # 26: no longer the last units
+
+    push(web)
+
+    assert web_sandbox.quantity_of(skus[0].code) == 26
