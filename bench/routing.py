@@ -327,6 +327,8 @@ def latency(args: argparse.Namespace) -> None:
     print(f"# latency: random US networks, orders per cell={args.latency_orders} seed={args.seed}")
     for size in (10, 50, 200):
         for lines in (1, 5, 10, 20):
+            if args.cells and f"{size}x{lines}" not in args.cells:
+                continue
             rng = random.Random(f"{args.seed}-{size}-{lines}")
             catalog = make_catalog(rng)
             network = random_network(rng, size, places, catalog)
@@ -377,6 +379,12 @@ def main() -> None:
         "--quick", action="store_true", help="about 30 s: T=1500, 1 instance, 25 orders per cell, 200 to consolidate"
     )
     parser.add_argument("--only", choices=("quality", "latency", "consolidation"))
+    parser.add_argument(
+        "--cells",
+        type=lambda text: set(text.split(",")),
+        default=None,
+        help="latency cells to run, as LOCATIONSxLINES comma-separated (e.g. 50x20,200x20); default all",
+    )
     parser.add_argument(
         "--skip-load",
         action="store_true",

@@ -82,9 +82,24 @@ class Problem:
     max_packages: int | None
     # `breaks` as floats: `bracket` is called per candidate parcel, where bisect beats numpy ten-fold
     _break_list: list[float] = field(init=False, repr=False)
+    # `rates` once per problem: the search reads it for every set it evaluates
+    _rates: np.ndarray = field(init=False, repr=False)
+    # the same arrays as lists, for the per-parcel arithmetic (numpy scalars cost more than the sums)
+    _lists: tuple[list[int], list[float], list[float], list[list[float]], list[list[float]], list[list[float]]] = field(
+        init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         self._break_list = [float(b) for b in self.breaks.tolist()]
+        self._rates = self.unit[:, None] + self.extra
+        self._lists = (
+            [int(w) for w in self.weight.tolist()],
+            self.fixed.tolist(),
+            self.unit.tolist(),
+            self.extra.tolist(),
+            self.price.tolist(),
+            self._rates.tolist(),
+        )
 
     @property
     def total_units(self) -> int:
@@ -94,12 +109,12 @@ class Problem:
     @property
     def rates(self) -> np.ndarray:
         """Sites x SKUs: everything one more unit of a SKU costs at a site besides the carrier price (cents)."""
-        return self.unit[:, None] + self.extra
+        return self._rates
 
     def extra_cost(self, site: int, quantities: Sequence[int]) -> float:
         """The per-SKU unit terms (own prices, future costs) of these units from a site, cents."""
-        row = self.extra[site]
-        return float(sum(float(row[sku]) * count for sku, count in enumerate(quantities) if count))
+        row = self._lists[3][site]
+        return float(sum(row[sku] * count for sku, count in enumerate(quantities) if count))
 
     def bracket(self, weight: float) -> int:
         """Bracket index for a parcel weight (len(breaks) if too heavy for every card)."""
@@ -107,28 +122,60 @@ class Problem:
 
     def shipment_cost(self, site: int, quantities: Sequence[int]) -> float:
         """Cost in cents of one shipment of these units from a site (inf if too heavy)."""
+        weights, fixed, unit, _, price, _ = self._lists
         units = 0
         weight = 0
         for sku, count in enumerate(quantities):
             if count:
                 units += count
-                weight += count * int(self.weight[sku])
+                weight += count * weights[sku]
         k = self.bracket(weight)
-        if k >= self.price.shape[1]:
+        row = price[site]
+        if k >= len(row):
             return math.inf
-        return float(self.fixed[site] + self.price[site, k] + self.unit[site] * units) + self.extra_cost(
-            site, quantities
-        )
+        return fixed[site] + row[k] + unit[site] * units + self.extra_cost(site, quantities)
+
+    def price_at(self, site: int, weight: float) -> float:
+        """Carrier price (cents) of a parcel of this weight from the site; inf if too heavy."""
+        row = self._lists[4][site]
+        k = bisect_left(self._break_list, weight)
+        return row[k] if k < len(row) else math.inf
+
+    def assignment_floor(
+        self, x: Mapping[int, Sequence[int]], flex: Sequence[tuple[int, int, Sequence[tuple[int, int]]]]
+    ) -> float:
+        """Least cost of a plan that ships `x` plus `flex` units (sku, count, [(holder, at most)]).
+
+        Each site pays its price at the weight it already ships (prices only rise with weight),
+        each flexible unit its cheapest holder's rate; units shipped by no one are backordered.
+        """
+        rates = self._lists[5]
+        total = 0.0
+        shipped = 0
+        for site, quantities in x.items():
+            row = rates[site]
+            total += self._lists[1][site] + self.price_at(site, self.parcel_weight(quantities))
+            total += sum(row[sku] * count for sku, count in enumerate(quantities) if count)
+            shipped += sum(quantities)
+        for sku, count, holders in flex:
+            total += count * min(rates[site][sku] for site, _ in holders)
+            shipped += count
+        return total + self.backorder * float(self.total_units - shipped)
+
+    def parcel_weight(self, quantities: Sequence[int]) -> int:
+        """Grams of these units (per SKU, in the order of `skus`)."""
+        weights = self._lists[0]
+        return sum(weights[s] * q for s, q in enumerate(quantities) if q)
 
     def solution(self, assignment: Mapping[int, Sequence[int]]) -> Solution:
         """Cost a site -> units assignment (empty shipments dropped)."""
         used = sorted(site for site, quantities in assignment.items() if any(quantities))
         total = 0.0
-        shipped = np.zeros(len(self.skus), dtype=np.int64)
+        shipped = 0
         for site in used:
             total += self.shipment_cost(site, assignment[site])
-            shipped += np.asarray(assignment[site], dtype=np.int64)
-        total += self.backorder * float((self.qty - shipped).sum())
+            shipped += sum(int(q) for q in assignment[site])
+        total += self.backorder * float(self.total_units - shipped)
         return Solution(total, tuple(used), tuple(tuple(int(q) for q in assignment[site]) for site in used))
 
     def empty(self) -> Solution:
@@ -254,8 +301,10 @@ def build_problem(
     ):
         if shipping_reasons(candidate, miles, rules) is not None:
             continue
-        row = [max(0, min(int(candidate.available.get(sku, 0)), q)) for sku, q in zip(skus, qty, strict=True)]
-        if not any(row):
+        # stock as given; capped to [0, wanted] for all sites at once below (per-element min/max is most of this loop)
+        held = candidate.available.get
+        row = [held(sku, 0) for sku in skus]
+        if not any(units > 0 for units in row):
             continue
         zone = zone_for_miles(miles, compiled.model.zone_bands)
         shipped_on = ship_date(request.placed_at, candidate.timezone, candidate.cutoff_local)
@@ -299,7 +348,7 @@ def build_problem(
         qty=qty_arr,
         weight=weight_arr,
         sites=sites,
-        avail=np.asarray(rows, dtype=np.int64).reshape(count, len(skus)),
+        avail=np.clip(np.asarray(rows, dtype=np.int64).reshape(count, len(skus)), 0, qty_arr),
         fixed=np.array([s.fixed for s in sites], dtype=float),
         unit=np.array([s.unit_cost for s in sites], dtype=float),
         extra=(

@@ -138,37 +138,38 @@ def lower_bound_multi(problem: Problem, singles: Singles, sites_at_least: int) -
     return float(floors.sum()) + unit_floor(problem, singles)
 
 
-def pair_lower_bounds(problem: Problem, singles: Singles, sites: np.ndarray) -> np.ndarray:
-    """Lower bound of each two-site plan among `sites` (matrix; only i < j is meaningful).
+def pair_lower_bounds(problem: Problem, singles: Singles, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Lower bound of each two-site plan (`first[k]`, `second[k]`), one per pair.
 
     The larger of: each site's price at the weight only it can carry; or the smaller slope of
     the two times the weight shipped. Plus per-unit rates (per SKU: the unit's cheaper holder for
     what both hold) and backordered units.
     """
     p = problem
-    a = p.avail[sites]
-    both = np.minimum(a[:, None, :] + a[None, :, :], p.qty)
-    only_i = np.maximum(0, both - a[None, :, :])
-    only_j = np.maximum(0, both - a[:, None, :])
-    filled = both.sum(axis=2)
+    a_i = p.avail[first]
+    a_j = p.avail[second]
+    both = np.minimum(a_i + a_j, p.qty)
+    only_i = np.maximum(0, both - a_j)
+    only_j = np.maximum(0, both - a_i)
+    filled = both.sum(axis=1)
     width = p.price.shape[1]
     bracket_i = np.minimum(np.searchsorted(p.breaks, only_i @ p.weight, side="left"), width - 1)
     bracket_j = np.minimum(np.searchsorted(p.breaks, only_j @ p.weight, side="left"), width - 1)
-    price = p.price[sites]
-    idx = np.arange(len(sites))
-    forced = price[idx[:, None], bracket_i] + price[idx[None, :], bracket_j] - price[:, :1] - price[:, 0][None, :]
-    slope = np.minimum(singles.slope[sites][:, None], singles.slope[sites][None, :])
+    price = p.price
+    forced = price[first, bracket_i] + price[second, bracket_j] - price[first, 0] - price[second, 0]
+    slope = np.minimum(singles.slope[first], singles.slope[second])
     by_slope = slope * ((both @ p.weight) - 2 * singles.first)
-    rate = p.rates[sites]  # sites x SKUs
+    rate_i = p.rates[first]
+    rate_j = p.rates[second]
     shared = both - only_i - only_j
     units = (
-        (only_i * rate[:, None, :]).sum(axis=2)
-        + (only_j * rate[None, :, :]).sum(axis=2)
-        + (shared * np.minimum(rate[:, None, :], rate[None, :, :])).sum(axis=2)
+        (only_i * rate_i).sum(axis=1)
+        + (only_j * rate_j).sum(axis=1)
+        + (shared * np.minimum(rate_i, rate_j)).sum(axis=1)
     )
     bound = (
-        singles.base[sites][:, None]
-        + singles.base[sites][None, :]
+        singles.base[first]
+        + singles.base[second]
         + np.maximum(forced, by_slope)
         + units
         + p.backorder * (p.total_units - filled)
@@ -207,16 +208,21 @@ def best_pairs(
     promising = _promising(singles, p, best, 2)
     if len(promising) < 2:
         return best, seen, True
-    bounds = pair_lower_bounds(p, singles, promising)
+    # the full bound only for pairs whose two cost floors leave room under the incumbent: on big
+    # networks most pairs fail this cheap test, and the full bound is sites^2 x SKUs of arrays
     upper = np.triu_indices(len(promising), k=1)
-    pair_bounds = bounds[upper]
+    floors = singles.floor[promising]
+    rough = floors[upper[0]] + floors[upper[1]] + unit_floor(p, singles)
+    keep = rough < best.cost - EPS
+    first, second = promising[upper[0][keep]], promising[upper[1][keep]]
+    pair_bounds = pair_lower_bounds(p, singles, first, second)
     exact = True
     for position in np.argsort(pair_bounds, kind="stable").tolist():
         if float(pair_bounds[position]) >= best.cost - EPS:
             break
         if not budget.take():
             return best, seen, False
-        pair = (int(promising[upper[0][position]]), int(promising[upper[1][position]]))
+        pair = (int(first[position]), int(second[position]))
         found, solved = evaluate_set(p, pair, best.cost)
         exact = exact and solved
         if found is None:

@@ -40,8 +40,7 @@ class _Abort(Exception):
 
 def price_at(problem: Problem, site: int, weight: float) -> float:
     """Carrier price (cents) of a parcel of this weight from the site; inf if too heavy."""
-    k = problem.bracket(weight)
-    return float(problem.price[site, k]) if k < problem.price.shape[1] else math.inf
+    return problem.price_at(site, weight)
 
 
 def evaluate_set(problem: Problem, sites: tuple[int, ...], cutoff: float = math.inf) -> tuple[Solution | None, bool]:
@@ -52,52 +51,62 @@ def evaluate_set(problem: Problem, sites: tuple[int, ...], cutoff: float = math.
     """
     p = problem
     grouped = {sku for group in p.groups for sku in group}
+    # plain lists: this runs for every set the search tries, where numpy scalar indexing dominates
+    held_rows = p.avail[list(sites)].tolist()
+    avail = dict(zip(sites, held_rows, strict=True))
+    wanted = p.qty.tolist()
     options: list[tuple[int, ...]] = []
     for group in p.groups:
-        holders = tuple(site for site in sites if p.avail[site, list(group)].any())
+        holders = tuple(site for site in sites if any(avail[site][sku] for sku in group))
         options.append(holders or (sites[0],))
     exact = math.prod(len(o) for o in options) <= MAX_GROUP_ASSIGNMENTS
     rates = p.rates[list(sites)]
     # three or more sites whose per-unit rates differ for some SKU: the bracket search assumes equal rates
     mixed = len(sites) > 2 and float((rates.max(axis=0) - rates.min(axis=0)).max(initial=0.0)) > 1e-12
+    # what every site ships of the SKUs outside groups, and the units left to split, do not
+    # depend on where the groups go: worked out once for all the group assignments
+    start = {site: [0] * len(p.skus) for site in sites}
+    flex: list[Flex] = []
+    for sku in range(len(p.skus)):
+        if sku in grouped:
+            continue
+        flex_holders = [site for site in sites if avail[site][sku] > 0]
+        if not flex_holders:
+            continue
+        held = [avail[site][sku] for site in flex_holders]
+        total_held = sum(held)
+        filled = min(wanted[sku], total_held)
+        placed = 0
+        for site, amount in zip(flex_holders, held, strict=True):
+            low = max(0, filled - (total_held - amount))
+            start[site][sku] = low
+            placed += low
+        if filled > placed:
+            flex.append(
+                (
+                    sku,
+                    filled - placed,
+                    [
+                        (site, min(amount, filled) - start[site][sku])
+                        for site, amount in zip(flex_holders, held, strict=True)
+                    ],
+                )
+            )
     best: Solution | None = None
     for assignment in itertools.islice(itertools.product(*options), MAX_GROUP_ASSIGNMENTS):
-        x = {site: [0] * len(p.skus) for site in sites}
+        x = {site: list(row) for site, row in start.items()}
         for group, site in zip(p.groups, assignment, strict=True):
             for sku in group:
-                x[site][sku] = int(p.avail[site, sku])
-        flex: list[Flex] = []
-        for sku in range(len(p.skus)):
-            if sku in grouped:
-                continue
-            flex_holders = [site for site in sites if p.avail[site, sku] > 0]
-            if not flex_holders:
-                continue
-            held = [int(p.avail[site, sku]) for site in flex_holders]
-            filled = min(int(p.qty[sku]), sum(held))
-            total_held = sum(held)
-            placed = 0
-            for site, amount in zip(flex_holders, held, strict=True):
-                low = max(0, filled - (total_held - amount))
-                x[site][sku] = low
-                placed += low
-            if filled > placed:
-                flex.append(
-                    (
-                        sku,
-                        filled - placed,
-                        [
-                            (site, min(amount, filled) - x[site][sku])
-                            for site, amount in zip(flex_holders, held, strict=True)
-                        ],
-                    )
-                )
+                x[site][sku] = avail[site][sku]
         if mixed and not _flat(p, sites, x, flex):
             result = solve_milp(p, list(sites))
             if result.solution is None or len(result.solution.sites) != len(sites):
                 return None, result.optimal
             return result.solution, result.optimal
-        solved = _distribute(p, sites, x, flex, cutoff)
+        # an assignment that cannot beat this set's best so far is not worth splitting
+        if best is not None and p.assignment_floor(x, flex) >= best.cost:
+            continue
+        solved = _distribute(p, sites, x, flex, cutoff if best is None else min(cutoff, best.cost))
         if solved is None:
             continue  # nothing under the cutoff with this assignment
         exact = exact and solved
@@ -108,7 +117,7 @@ def evaluate_set(problem: Problem, sites: tuple[int, ...], cutoff: float = math.
 
 
 def _weight(problem: Problem, quantities: Sequence[int]) -> int:
-    return sum(int(problem.weight[s]) * q for s, q in enumerate(quantities) if q)
+    return problem.parcel_weight(quantities)
 
 
 def _flat(problem: Problem, sites: Sequence[int], x: dict[int, list[int]], flex: list[Flex]) -> bool:
