@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from fulfillment.routing import Candidate, CostModel, Line, Plan, RouteRequest, Rules, plan
 from fulfillment.routing.presets import jasin_sinha_cost_model
 
-from .routing.brute import _lines, _splits, eligible, shipment_cents
+from .routing.brute import _lines, _splits, eligible, keep_together_groups, shipment_cents
 from .routing.test_properties import SLOW, assert_valid, instances, split_instances
 
 PLACED = datetime(2026, 3, 3, 15, tzinfo=UTC)  # a Tuesday afternoon
@@ -38,9 +38,10 @@ def optimum_with_terms(request: RouteRequest, candidates: Sequence[Candidate], m
     skus, qty, weight = _lines(request)
     pooled = [c for c in candidates if rules.location_pool is None or c.code in rules.location_pool]
     places = eligible(request, pooled, model, rules)
-    group_of = {sku: n for n, group in enumerate(rules.keep_together) for sku in group}
+    groups = keep_together_groups(rules, skus)  # overlapping groups merged, as the router reads them
+    group_of = {sku: n for n, group in enumerate(groups) for sku in group}
     states: set[tuple[tuple[tuple[int, int, tuple[int, ...]], ...], tuple[int, ...], int]] = {
-        (tuple((0, 0, tuple(0 for _ in skus)) for _ in places), tuple(-1 for _ in rules.keep_together), 0)
+        (tuple((0, 0, tuple(0 for _ in skus)) for _ in places), tuple(-1 for _ in groups), 0)
     }
     for s, (sku, want) in enumerate(zip(skus, qty, strict=True)):
         stock = [max(0, min(int(p.candidate.available.get(sku, 0)), want)) for p in places]
@@ -236,3 +237,22 @@ def test_negative_terms_are_refused() -> None:
         plan(_request(), [replace(RENO, unit_costs={"TENT": Decimal("-1")})], MODEL)
     with pytest.raises(ValueError, match="fixed_cost must not be negative"):
         plan(_request(), [replace(RENO, fixed_cost=Decimal("-1"))], MODEL)
+
+
+def test_overlapping_keep_together_groups_ship_as_one_in_the_plan_and_the_oracle() -> None:
+    # {S0, S1} and {S0, S2} share S0, so all three ship together; no location holds all three.
+    request = RouteRequest(
+        lines=[Line("S0", 1, 500), Line("S1", 1, 500), Line("S2", 1, 500)],
+        destination_lat=LAS_VEGAS[0],
+        destination_lon=LAS_VEGAS[1],
+        placed_at=PLACED,
+    )
+    both_a = Candidate(code="l0", kind="warehouse", lat=39.53, lon=-119.81, available={"S0": 1, "S1": 1})
+    both_b = Candidate(code="l1", kind="warehouse", lat=32.78, lon=-96.80, available={"S0": 1, "S2": 1})
+    rules = Rules(keep_together=(frozenset({"S0", "S1"}), frozenset({"S0", "S2"})))
+
+    found = plan(request, [both_a, both_b], MODEL, rules, time_budget_ms=SLOW)
+
+    assert sum(sum(shipment.lines.values()) for shipment in found.shipments) == 2  # one is backordered
+    best = optimum_with_terms(request, [both_a, both_b], MODEL, rules)
+    assert _plan_cents(found) == pytest.approx(best, abs=0.5 * (6 * len(found.shipments) + 1))

@@ -140,18 +140,25 @@ def plan_cents(request: RouteRequest, candidates: Sequence[Candidate], model: Co
     return total + backordered * float(model.backorder_penalty_per_unit) * 100
 
 
-def optimum_cents(request: RouteRequest, candidates: Sequence[Candidate], model: CostModel, rules: Rules) -> float:
-    """The cheapest plan's cost over every assignment (cents). Priority tiers are not modelled."""
-    skus, qty, weight = _lines(request)
-    places = eligible(request, candidates, model, rules)
+def keep_together_groups(rules: Rules, skus: Sequence[str]) -> list[set[str]]:
+    """The order's keep-together groups as the router reads them: overlapping groups merged
+    ({A, B} and {A, C} ship A, B and C together), SKUs not ordered and singletons dropped."""
     groups: list[set[str]] = []
-    for group in rules.keep_together:  # merge overlapping groups
+    for group in rules.keep_together:
         members = {s for s in group if s in skus}
         for other in [g for g in groups if g & members]:
             members |= other
             groups.remove(other)
         if len(members) > 1:
             groups.append(members)
+    return groups
+
+
+def optimum_cents(request: RouteRequest, candidates: Sequence[Candidate], model: CostModel, rules: Rules) -> float:
+    """The cheapest plan's cost over every assignment (cents). Priority tiers are not modelled."""
+    skus, qty, weight = _lines(request)
+    places = eligible(request, candidates, model, rules)
+    groups = keep_together_groups(rules, skus)
     group_of = {s: n for n, g in enumerate(groups) for s in g}
     # states: (per place (units, grams), per group the place used or -1, backordered units)
     states = {(tuple((0, 0) for _ in places), tuple(-1 for _ in groups), 0)}
