@@ -102,18 +102,9 @@ class CustomerReturnForm(ReturnLinesForm):
         code = self.cleaned_data.get("store") or ""
         return next((store for store in self.stores if store.code == code), None)
 
-    def line_inputs(self) -> list[ReturnLineInput]:
-        data = self.cleaned_data
-        return [
-            ReturnLineInput(
-                order_line_id=item.line.pk,
-                quantity=data[f"qty-{item.line.pk}"],
-                reason=data[f"reason-{item.line.pk}"],
-                exchange_sku=data.get(f"exchange-{item.line.pk}") or "",
-            )
-            for item in self.returnables
-            if data.get(f"qty-{item.line.pk}")
-        ]
+    def exchange_code(self, line_pk: int) -> str:
+        """The customer's exchange choice is already a SKU code, one of the line's options."""
+        return self.cleaned_data.get(f"exchange-{line_pk}") or ""
 
     def draft(self) -> tuple[list[ReturnLineInput], bool]:
         """What the customer has chosen so far, read leniently for the live estimate: (lines, in store).

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
 from core.htmx import render_page
-from returns.forms import PolicyForm, ReasonForm
+from returns.policy_forms import PolicyForm, ReasonForm
 from returns.selectors import policy_for_key, policy_reasons_all, policy_rows
 from returns.services import return_policy_default_ensure, return_policy_set, return_reason_set
 from returns.views._shared import form_refusal, require
