@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
+import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +54,33 @@ def cache_add_or_true(key: str, *, timeout: int) -> bool:
     except Exception:
         logger.exception("The cache refused %s; queueing anyway.", key)
         return True
+
+
+#: The last window each key was queued for by this process: most callers skip the cache round trip.
+_windows_queued: dict[str, int] = {}
+_windows_lock = threading.Lock()
+
+
+def queue_for_window(task: Any, *, key: str, stamp: datetime, window: float, settle: float) -> bool:
+    """Queue `task(since=, until=)` once for the `window`-second slice of time that `stamp` falls in.
+
+    For work owed for every row written at `stamp` (an order's `created_at`) that one task can
+    do for a whole slice: many requests in one second cost one broker message instead of one
+    each. The slices are aligned on the clock, so every process computes the same one for a
+    stamp; the first caller per slice (this process's memory, then `cache.add` across
+    processes; with the cache down, every caller) queues the task to run `settle` seconds after
+    the slice ends, so rows stamped near its end have committed by then. Call it after the row
+    commits. Returns whether this call queued; a broker refusal is logged and left to the beat
+    sweep, like `queue_or_leave_to_beat`.
+    """
+    index = math.floor(stamp.timestamp() / window)
+    with _windows_lock:
+        if _windows_queued.get(key) == index:
+            return False
+        _windows_queued[key] = index
+    if not cache_add_or_true(f"{key}:{index}", timeout=math.ceil(window + settle) + 60):
+        return False
+    since = datetime.fromtimestamp(index * window, tz=UTC)
+    until = since + timedelta(seconds=window)
+    countdown = max(0.0, (until - timezone.now()).total_seconds()) + settle
+    return queue_or_leave_to_beat(task, since=since.isoformat(), until=until.isoformat(), countdown=countdown)

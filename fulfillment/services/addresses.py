@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -170,12 +170,16 @@ def _store_verdict(order: Order, address: PostalAddress, verdict: AddressVerdict
     return status
 
 
-def orders_to_check(*, limit: int, since_hours: int = 48) -> list[int]:
-    """Recent orders to ship whose address has not been checked yet (the sweep behind the queue)."""
-    since = timezone.now() - timedelta(hours=since_hours)
+def orders_to_check(*, limit: int, since: datetime | None = None, until: datetime | None = None) -> list[int]:
+    """Orders to ship whose address has not been checked yet, oldest first: created from `since`
+    (default: the last 48 hours, the sweep behind the queue) and before `until` when given."""
+    found = Order.objects.filter(
+        address_status=AddressStatus.UNCHECKED, created_at__gte=since or timezone.now() - timedelta(hours=48)
+    )
+    if until is not None:
+        found = found.filter(created_at__lt=until)
     return list(
-        Order.objects.filter(address_status=AddressStatus.UNCHECKED, created_at__gte=since)
-        .exclude(delivery_method=DeliveryMethod.PICKUP)
+        found.exclude(delivery_method=DeliveryMethod.PICKUP)
         .exclude(status__in=_DONE)
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit]

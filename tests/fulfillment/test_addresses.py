@@ -4,6 +4,7 @@ address held; international destinations placed offline, never routed from (0, 0
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import pytest
@@ -20,9 +21,9 @@ from fulfillment.models import PackageStatus, Shipment
 from fulfillment.services import order_release, shipment_accept, shipment_pack
 from fulfillment.services.addresses import order_address_accept_suggestion, order_address_check
 from fulfillment.services.routing import cost_model_forget
-from fulfillment.tasks import addresses_check_sweep, order_address_check_task
+from fulfillment.tasks import addresses_check_sweep, addresses_check_window, order_address_check_task
 from inventory.models import LocationKind
-from orders.models import AddressStatus, OrderEvent, OrderStatus
+from orders.models import AddressStatus, Order, OrderEvent, OrderStatus
 from tests.factories import LocationFactory, SKUFactory, stocked
 from tests.factories.orders import place_order
 
@@ -245,6 +246,35 @@ def test_the_check_runs_after_the_order_commits_not_inside_intake(
 
     order.refresh_from_db()
     assert order.address_status == AddressStatus.VERIFIED
+
+
+def test_a_window_task_checks_the_orders_created_in_its_second_and_no_others(web, warehouse, tee, verifier):
+    """Intake sends one message per second of orders; that second's task checks each of its orders."""
+    stocked(warehouse, tee, 5)
+    account("checker")
+    start = datetime(2026, 12, 2, 12, 0, 0, tzinfo=UTC)
+    stamps = {
+        "before": start - timedelta(milliseconds=1),
+        "first": start,
+        "last": start + timedelta(milliseconds=999),
+        "after": start + timedelta(seconds=1),
+    }
+    orders = {name: order_to(web, external_id=name) for name in stamps}
+    for name, stamp in stamps.items():
+        Order.objects.filter(pk=orders[name].pk).update(created_at=stamp, address_status=AddressStatus.UNCHECKED)
+    Verifier.asked.clear()
+
+    window = {"since": start.isoformat(), "until": (start + timedelta(seconds=1)).isoformat()}
+    assert addresses_check_window.apply(kwargs=window).get() == [orders["first"].pk, orders["last"].pk]
+
+    statuses = {name: Order.objects.get(pk=order.pk).address_status for name, order in orders.items()}
+    assert statuses == {
+        "before": AddressStatus.UNCHECKED,
+        "first": AddressStatus.VERIFIED,
+        "last": AddressStatus.VERIFIED,
+        "after": AddressStatus.UNCHECKED,
+    }
+    assert len(Verifier.asked) == 2
 
 
 # International -------------------------------------------------------------------------------
