@@ -6,10 +6,14 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.forms.models import model_to_dict
 
 from core.errors import DomainError
+from inventory.models import SKU
 from orders.models import Order, OrderStatus
 from orders.services import LineInput, OrderInput, order_create, order_find, order_input_check
+from orders.services.create import skus_by_code
+from tests.factories import SKUFactory
 from tests.factories.orders import ChannelFactory
 
 
@@ -68,3 +72,16 @@ def test_a_disabled_channel_or_a_missing_name_is_refused_before_anything_is_read
     with pytest.raises(DomainError) as refused:
         order_input_check(channel=shop, data=order_input(LineInput(sku.code, 1), customer_name="  "))
     assert refused.value.field == "customer.name"
+
+
+def test_the_lines_skus_are_read_as_the_orm_reads_them_and_unknown_codes_are_absent(db):
+    tee = SKUFactory(code="TEE-1", price=Decimal("12.50"), length_mm=300, is_active=False)
+    mug = SKUFactory(code="MUG-1")
+
+    found = skus_by_code({"TEE-1", "MUG-1", "NOPE"})
+
+    assert sorted(found) == ["MUG-1", "TEE-1"]
+    for code, sku in ((tee.code, tee), (mug.code, mug)):
+        assert model_to_dict(found[code]) == model_to_dict(SKU.objects.get(pk=sku.pk))
+        assert found[code]._state.adding is False  # a saved row: saving it again updates, never inserts
+    assert found["TEE-1"].price == Decimal("12.50") and found["TEE-1"].is_active is False
