@@ -13,9 +13,12 @@ from core.errors import InsufficientStock
 from fulfillment.models import LocationDayLoad, Shipment
 from fulfillment.selectors.stores import ship_load_today
 from fulfillment.services import shipment_cancel
+from fulfillment.services.routing.candidates import candidates_and_locations
+from fulfillment.store_hours import local
 from inventory.models import LocationKind
 from tests.factories import LocationFactory, SKUFactory, stocked
 from tests.factories.orders import place_order
+from tests.factories.pages import make_location
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +38,11 @@ def dallas(db):
         timezone="America/Chicago",
         offers_pickup=True,
     )
+
+
+@pytest.fixture
+def mug(db):
+    return SKUFactory(code="MUG-WHT", name="White mug")
 
 
 @pytest.fixture
@@ -99,3 +107,27 @@ def test_the_read_is_one_query_whatever_the_day_volume(web, tee, dallas, atlanta
     assert load == {dallas.pk: 3, atlanta.pk: 2}
     # Spread over a few rows per location and day (orders do not queue on one row), never one row per order.
     assert LocationDayLoad.objects.filter(location=dallas).count() <= 3
+
+
+def test_routing_reads_each_capped_locations_count_for_its_own_local_day(web, tee, mug, dallas, atlanta):
+    """Routing reads the counter in the same statement as the locations: the figures are
+    `ship_load_today`'s, each location's day taken in its own time zone (Kiritimati is 14 hours
+    ahead of UTC, Dallas 5 or 6 behind), yesterday's orders not counted."""
+    kiritimati = make_location(
+        code="kir-dc", kind=LocationKind.WAREHOUSE, daily_order_capacity=5, timezone="Pacific/Kiritimati"
+    )
+    for location in (dallas, atlanta, kiritimati):
+        stocked(location, tee, 10)
+    order = place_order(web, [("MUG-WHT", 1)], external_id="W-1").order  # nothing in stock: counts nowhere
+    now = timezone.now()
+    for location, today in ((dallas, 3), (kiritimati, 1)):
+        day = local(now, location.timezone).date()
+        LocationDayLoad.objects.create(location=location, day=day, slot=0, ship_orders=today)
+        LocationDayLoad.objects.create(location=location, day=day - timedelta(days=1), slot=1, ship_orders=9)
+
+    candidates, _ = candidates_and_locations(sku_codes={tee.pk: tee.code}, order=order)
+
+    left = {candidate.code: candidate.capacity_left for candidate in candidates}
+    assert left == {"dal-dc": 0, "kir-dc": 4, "atl-dc": None}
+    assert ship_load_today([dallas, kiritimati]) == {dallas.pk: 3, kiritimati.pk: 1}
+    assert place_order(web, [("TEE-BLK-M", 1)], external_id="W-2").order.shipments.get().location != dallas

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -83,6 +84,23 @@ def ship_load_today(locations: Sequence[Location], *, now: datetime | None = Non
         .values_list("location_id", "n")
     )
     return dict(rows)
+
+
+def ship_load_today_sql(location: str, now: str) -> str:
+    """`ship_load_today` as a scalar SQL expression, for a statement that reads the locations anyway.
+
+    `location` is the location table's alias, `now` the placeholder of the current instant; the
+    expression is NULL where the location has no daily cap (as `ship_load_today` leaves those
+    out), else the ship orders it took on since its local midnight (never below 0). The local
+    date is PostgreSQL's reading of the same IANA zone the location names.
+    """
+    load = connection.ops.quote_name(LocationDayLoad._meta.db_table)
+    return (
+        f"CASE WHEN {location}.daily_order_capacity IS NOT NULL THEN ("  # noqa: S608
+        f"SELECT GREATEST(COALESCE(SUM(d.ship_orders), 0), 0) FROM {load} d "
+        f"WHERE d.location_id = {location}.id AND d.day = ({now}::timestamptz AT TIME ZONE {location}.timezone)::date"
+        ") END"
+    )
 
 
 def ship_full_today(locations: Sequence[Location], *, now: datetime | None = None) -> set[int]:

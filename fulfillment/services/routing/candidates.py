@@ -12,12 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from core.errors import Conflict
 from core.geo import international_transit_days, not_on_map_reason
 from fulfillment.models import LocationCostTerms, LocationSkuCost, RoutingExclusion, ShadowPrice
 from fulfillment.routing import Candidate, Line, RouteRequest, Rules
-from fulfillment.selectors.stores import ship_full_today, ship_load_today
+from fulfillment.selectors.stores import ship_full_today
 from fulfillment.services.routing.shipping_locations import shipping_locations
 from inventory.models import Location, StockLevel
 from orders.models import DeliveryMethod, Order, OrderLine
@@ -99,25 +100,28 @@ def candidates_and_locations(
     A location with none of the order's SKUs is left out, unless it is one of `hubs` (the
     consolidation hubs, which may gather units they do not hold).
 
-    Three queries whatever the network size: locations, stock levels, today's ship orders at
-    the locations with a daily cap (`fulfillment.selectors.stores.ship_load_today`: since each
-    location's local midnight, without pickups and without work it rejected or cancelled).
-    A store that rejected a request for "no capacity" today is full until its local midnight
-    (`ship_full_today`, read from the profiles joined to the locations: no extra query; the
-    locations are read by `shipping_locations`).
+    One query whatever the network size (two for a pickup at a chosen store: the store, its
+    levels): the locations with their stock levels and, at those with a daily cap, today's ship
+    orders (`fulfillment.selectors.stores.ship_load_today`: since each location's local
+    midnight, without pickups and without work it rejected or cancelled), read by
+    `shipping_locations`. A store that rejected a request for "no capacity" today is full until
+    its local midnight (`ship_full_today`, read from the profiles joined to the locations).
     Each location's own terms (a partner's fees), whether it is in the order's channel pool, and
     per SKU its own unit price and shadow price come with the same queries (joins, subqueries).
     """
+    now = timezone.now()
     if order.delivery_method == DeliveryMethod.PICKUP and order.pickup_location_id is not None:
         locations = list(Location.objects.filter(pk=order.pickup_location_id, is_active=True))
+        levels = _levels([location.pk for location in locations], list(sku_codes))
+        load_today: dict[int, int] = {}  # a pickup is not held to the daily cap
     else:
-        locations = shipping_locations(channel_id=order.channel_id)
+        network = shipping_locations(channel_id=order.channel_id, sku_ids=list(sku_codes), now=now)
+        locations, levels, load_today = network.locations, network.levels, network.load_today
     ids = [location.pk for location in locations]
     available: dict[int, dict[str, int]] = {location_id: {} for location_id in ids}
     unit_prices: dict[int, dict[str, Decimal]] = {location_id: {} for location_id in ids}
     future: dict[int, dict[str, Decimal]] = {location_id: {} for location_id in ids}
     future_regions: dict[int, dict[str, str]] = {location_id: {} for location_id in ids}
-    levels = _levels(ids, list(sku_codes))
     for location_id, sku_id, atp, own_price, future_cost, future_region in levels:
         code = sku_codes[sku_id]
         available[location_id][code] = atp
@@ -129,16 +133,14 @@ def candidates_and_locations(
     is_pickup = order.delivery_method == DeliveryMethod.PICKUP
     # A pickup is always reserved at its store (the store's pickup capacity moves its ready-by
     # time instead); ship orders respect each location's daily cap, counted on its local day.
-    capped = [] if is_pickup else [loc for loc in locations if loc.daily_order_capacity is not None]
-    used_today = ship_load_today(capped)
-    full_today = set() if is_pickup else ship_full_today(locations)
+    full_today = set() if is_pickup else ship_full_today(locations, now=now)
 
     def capacity_left(location: Location) -> int | None:
         if location.pk in full_today:
             return 0
         if is_pickup or location.daily_order_capacity is None:
             return None
-        return max(location.daily_order_capacity - used_today.get(location.pk, 0), 0)
+        return max(location.daily_order_capacity - load_today.get(location.pk, 0), 0)
 
     def own_terms(location: Location) -> dict[str, Any]:
         terms = _own_terms(location)

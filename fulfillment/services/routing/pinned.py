@@ -27,9 +27,10 @@ from fulfillment.services.routing.candidates import (
     waiting_lines,
     with_exclusions,
 )
+from fulfillment.services.routing.record import routing_record_write
 from fulfillment.services.shipments import order_status_sync
 from inventory.models import Location
-from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from orders.models import Order, OrderLine, OrderStatus
 from orders.services import order_lock
 
 #: Shipments whose units re-routing takes back (nobody has started picking them).
@@ -137,8 +138,13 @@ def order_route_pinned(
         rules = _pinned_rules(with_exclusions(routing_rules_for(order.channel), order), location)
         reserved = reserve._plan_and_reserve(order, lines, rules, actor)
         decision, events = reserve._record(order, reserved, trigger=trigger, actor=actor, actor_label=actor_label)
-        Order.objects.filter(pk=order.pk).update(routing_reason=order.routing_reason)
-        OrderEvent.objects.bulk_create(events)
+        routing_record_write(
+            order=order,
+            decision=decision,
+            events=events,
+            quoting=events[0],
+            order_fields={"routing_reason": order.routing_reason},
+        )
         order_status_sync(order=order, actor=actor, actor_label=actor_label)
         pickup_open(order=order)
     return reserve._outcome(decision, reserved)

@@ -33,6 +33,7 @@ from fulfillment.services.routing.candidates import (
 )
 from fulfillment.services.routing.consolidated import consolidated_reserve
 from fulfillment.services.routing.linehaul import consolidation_options
+from fulfillment.services.routing.record import routing_record_write
 from fulfillment.services.shipments import (
     Allocation,
     CreatedShipments,
@@ -187,8 +188,13 @@ def order_route(
         rules = with_exclusions(routing_rules_for(order.channel), order)
         reserved = _plan_and_reserve(order, lines, rules, actor)
         decision, events = _record(order, reserved, trigger=trigger, actor=actor, actor_label=actor_label)
-        Order.objects.filter(pk=order.pk).update(routing_reason=order.routing_reason)
-        OrderEvent.objects.bulk_create(events)
+        routing_record_write(
+            order=order,
+            decision=decision,
+            events=events,
+            quoting=events[0],
+            order_fields={"routing_reason": order.routing_reason},
+        )
         order_status_sync(order=order, actor=actor, actor_label=actor_label)
         pickup_open(order=order)
     return _outcome(decision, reserved)
@@ -208,9 +214,9 @@ def order_route_new(
     transaction, so the order row is the caller's (no lock to take), nothing refers to the
     order yet (no shipment, no location rejected it) and its status is new. Does what
     `order_route(trigger="new order")` does, without reading the order back: the timeline
-    entries in `timeline` (not saved yet) are written first, with this routing's, in one
-    INSERT; the order's routing reason and status in one UPDATE. On return `order` and
-    `lines` are as the database holds them.
+    entries in `timeline` (not saved yet) are written first, with this routing's; they, the
+    decision and the order's routing reason and status take one statement
+    (`routing_record_write`). On return `order` and `lines` are as the database holds them.
     """
     trigger = "new order"
     with transaction.atomic(savepoint=False):
@@ -227,8 +233,13 @@ def order_route_new(
             order.status = target
             order.updated_at = timezone.now()
         status_fields = {"status": target, "updated_at": order.updated_at} if changed else {}
-        Order.objects.filter(pk=order.pk).update(routing_reason=order.routing_reason, **status_fields)
-        OrderEvent.objects.bulk_create([*timeline, *events])
+        routing_record_write(
+            order=order,
+            decision=decision,
+            events=[*timeline, *events],
+            quoting=events[0],
+            order_fields={"routing_reason": order.routing_reason, **status_fields},
+        )
         pickup_open(order=order)
     return _outcome(decision, reserved)
 
@@ -245,9 +256,10 @@ def _outcome(decision: RoutingDecision, reserved: _Reserved) -> RoutingOutcome:
 def _record(
     order: Order, reserved: _Reserved, *, trigger: str, actor: AnyUser | None, actor_label: str
 ) -> tuple[RoutingDecision, list[OrderEvent]]:
-    """Store the decision; set the order's routing reason in memory; return the timeline entries to write."""
+    """The decision and the timeline entries to write (`routing_record_write`, the first entry quoting the
+    decision); set the order's routing reason in memory."""
     chosen = reserved.chosen
-    decision = RoutingDecision.objects.create(
+    decision = RoutingDecision(
         order=order,
         trigger=trigger[:40],
         method=chosen.method,
@@ -270,7 +282,7 @@ def _record(
             message=f"Routed ({trigger}): {chosen.reason}",
             actor=actor,
             actor_label=actor_label,
-            data={"decision": decision.pk, "total_cost": str(chosen.total_cost)},
+            data={"decision": None, "total_cost": str(chosen.total_cost)},  # the id once written
         )
     ]
     events += [

@@ -1,12 +1,14 @@
 """The locations an order may ship from, read for routing in one written-out statement.
 
 Routing reads them on every order: each active shipping location on the map, its store profile
-and its own cost terms (both optional, as `select_related` would join them), and whether it is
-in the order channel's pool. Built with the ORM (a filter, two joins, two `Exists`) the query
-cost more CPU to compile than PostgreSQL spent answering it; here its text is built once per
-process from the models' own fields (so a field added to a model comes with it), and the rows
-become model instances as the ORM would make them (`from_db`, the fields' converters applied,
-the joined objects cached on the location).
+and its own cost terms (both optional, as `select_related` would join them), whether it is in
+the order channel's pool, its stock levels of the order's SKUs and, where it has a daily cap,
+its load today (sub-selects per location: read apart they were two more round trips). Built
+with the ORM (a filter, two joins, two `Exists`) the query cost more CPU to compile than
+PostgreSQL spent answering it; here its text is built once per process from the models' own
+fields (so a field added to a model comes with it), and the rows become model instances as the
+ORM would make them (`from_db`, the fields' converters applied, the joined objects cached on
+the location).
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Model
 
-from fulfillment.models import ChannelLocationPool, LocationCostTerms, StoreProfile
-from inventory.models import Location
+from fulfillment.models import ChannelLocationPool, LocationCostTerms, LocationSkuCost, ShadowPrice, StoreProfile
+from fulfillment.selectors.stores.clocks import ship_load_today_sql
+from inventory.models import Location, StockLevel
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -59,6 +64,18 @@ def _columns(model: type[Model], alias: str) -> tuple[_Columns, list[str]]:
     ]
 
 
+# Each location's levels of the order's SKUs with ATP above 0, as one JSON array (prices as text, so
+# exact), with its own unit price and shadow price of the SKU (each unique per location and SKU).
+_LEVELS_SQL = """
+SELECT json_agg(json_build_array(s.sku_id, s.on_hand - s.reserved - s.safety_stock,
+                                 sc.unit_cost::text, sp.price::text, sp.region) ORDER BY s.sku_id)
+  FROM {levels} s
+  LEFT JOIN {sku_costs} sc ON sc.location_id = s.location_id AND sc.sku_id = s.sku_id
+  LEFT JOIN {shadow_prices} sp ON sp.location_id = s.location_id AND sp.sku_id = s.sku_id
+ WHERE s.location_id = l.id AND s.sku_id = ANY(%s::bigint[]) AND s.on_hand - s.reserved - s.safety_stock > 0
+"""
+
+
 @functools.cache
 def _statement() -> tuple[str, _Columns, _Columns, _Columns]:
     quote = connection.ops.quote_name
@@ -66,10 +83,17 @@ def _statement() -> tuple[str, _Columns, _Columns, _Columns]:
     profile, profile_sql = _columns(StoreProfile, "p")
     terms, terms_sql = _columns(LocationCostTerms, "t")
     pool = quote(ChannelLocationPool._meta.db_table)
+    levels = _LEVELS_SQL.format(
+        levels=quote(StockLevel._meta.db_table),
+        sku_costs=quote(LocationSkuCost._meta.db_table),
+        shadow_prices=quote(ShadowPrice._meta.db_table),
+    )
     sql = (
         f"SELECT {', '.join(location_sql + profile_sql + terms_sql)}, "  # noqa: S608
         f"EXISTS (SELECT 1 FROM {pool} c WHERE c.channel_id = %s), "
-        f"EXISTS (SELECT 1 FROM {pool} c WHERE c.channel_id = %s AND c.location_id = l.id) "
+        f"EXISTS (SELECT 1 FROM {pool} c WHERE c.channel_id = %s AND c.location_id = l.id), "
+        f"{ship_load_today_sql('l', '%s')}, "
+        f"({levels}) "
         f"FROM {quote(Location._meta.db_table)} l "
         f"LEFT JOIN {quote(StoreProfile._meta.db_table)} p ON p.location_id = l.id "
         f"LEFT JOIN {quote(LocationCostTerms._meta.db_table)} t ON t.location_id = l.id "
@@ -79,17 +103,31 @@ def _statement() -> tuple[str, _Columns, _Columns, _Columns]:
     return sql, location, profile, terms
 
 
-def shipping_locations(*, channel_id: int) -> list[Location]:
+@dataclass(frozen=True)
+class ShippingNetwork:
+    """What routing reads about the locations an order may ship from, in one statement."""
+
+    locations: list[Location]
+    # (location, SKU, ATP, own unit price, shadow price, its region) of each level of the SKUs asked with ATP above 0
+    levels: list[tuple[int, int, int, Decimal | None, Decimal | None, str | None]]
+    # ship orders each location with a daily cap took on today (`ship_load_today`)
+    load_today: dict[int, int]
+
+
+def shipping_locations(*, channel_id: int, sku_ids: Sequence[int], now: datetime) -> ShippingNetwork:
     """Every active shipping location on the map, by code, with `store_profile` and `cost_terms`
     loaded (reading a missing one raises DoesNotExist without a query) and `channel_has_pool`,
-    `in_channel_pool` set for the channel. One statement."""
+    `in_channel_pool` set for the channel; with each one's stock levels of `sku_ids` and, where it
+    has a daily cap, its load today (at `now`). One statement."""
     sql, location_columns, profile_columns, terms_columns = _statement()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [channel_id, channel_id])
+        cursor.execute(sql, [channel_id, channel_id, now, list(sku_ids)])
         rows = cursor.fetchall()
     first, second = len(location_columns.names), len(location_columns.names) + len(profile_columns.names)
     third = second + len(terms_columns.names)
     locations = []
+    levels = []
+    load_today = {}
     for row in rows:
         location = cast(Location, location_columns.instance(row[:first]))
         for related_name, columns, values in (
@@ -102,5 +140,14 @@ def shipping_locations(*, channel_id: int) -> list[Location]:
             if related is not None:
                 relation.remote_field.set_cached_value(related, location)  # type: ignore[union-attr]
         location.channel_has_pool, location.in_channel_pool = row[third], row[third + 1]  # type: ignore[attr-defined]
+        if row[third + 2] is not None:
+            load_today[location.pk] = row[third + 2]
+        # numbers come back as JSON text: prices keep their exact decimals
+        for sku_id, atp, unit_cost, price, region in row[third + 3] or ():
+            levels.append((location.pk, sku_id, atp, _decimal(unit_cost), _decimal(price), region))
         locations.append(location)
-    return locations
+    return ShippingNetwork(locations, levels, load_today)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)

@@ -21,6 +21,7 @@ from core.errors import Conflict
 from core.types import AnyUser
 from fulfillment.models import OPEN_SHIPMENT_STATUSES, SHIPMENT_TRANSITIONS, Shipment, ShipmentLine, ShipmentStatus
 from fulfillment.services.capacity import location_day_load_add
+from fulfillment.services.shipments.rows import shipment_rows_write
 from fulfillment.signals import shipment_shipped
 from inventory.models import Location
 from inventory.services import DocumentRef, StockLine, stock_release, stock_reserve, stock_ship
@@ -29,7 +30,6 @@ from orders.services import (
     order_event_add,
     order_line_deallocate,
     order_line_ship,
-    order_lines_allocate,
     order_transition,
 )
 
@@ -112,8 +112,9 @@ def shipments_create(*, order: Order, specs: Sequence[ShipmentSpec], actor: AnyU
     """Reserve the units of several shipments of one order and record them, in the caller's transaction.
 
     The stock is reserved location by location (`stock_reserve`, stock rows locked by primary
-    key), then the shipments, their lines and the order lines' allocated units are written with
-    one statement each. The OrderLine objects are not changed (the database is).
+    key), then the shipments, their lines, their locations' load counters and the order lines'
+    allocated units are written with one statement (`shipment_rows_write`). The OrderLine objects are not
+    changed (the database is).
 
     Runs in the caller's transaction, which must be open (it holds the order's row lock, or
     created the order in it), and opens no savepoint: raises InsufficientStock if a location no
@@ -134,32 +135,25 @@ def shipments_create(*, order: Order, specs: Sequence[ShipmentSpec], actor: AnyU
             actor=actor,
             document=order_document(order),
         )
-    shipments = Shipment.objects.bulk_create(
-        [
-            Shipment(
-                order=order,
-                location=spec.location,
-                carrier=spec.carrier,
-                service=spec.service,
-                ship_by=spec.ship_by,
-                estimated_delivery=spec.estimated_delivery,
-                cost=spec.cost,
-                weight_grams=spec.weight_grams,
-                accept_by=spec.accept_by,
-            )
-            for spec in specs
-        ]
-    )
-    per_shipment = [
-        [
-            ShipmentLine(shipment=shipment, order_line=a.line, sku=a.line.sku, quantity=a.quantity)
-            for a in spec.allocations
-        ]
-        for shipment, spec in zip(shipments, specs, strict=True)
+    shipments = [
+        Shipment(
+            order=order,
+            location=spec.location,
+            carrier=spec.carrier,
+            service=spec.service,
+            ship_by=spec.ship_by,
+            estimated_delivery=spec.estimated_delivery,
+            cost=spec.cost,
+            weight_grams=spec.weight_grams,
+            accept_by=spec.accept_by,
+        )
+        for spec in specs
     ]
-    ShipmentLine.objects.bulk_create([line for lines in per_shipment for line in lines])
-    location_day_load_add(order=order, shipments=shipments, delta=1)
-    order_lines_allocate(allocations=[(a.line, a.quantity) for spec in specs for a in spec.allocations])
+    per_shipment = [
+        [ShipmentLine(order_line=a.line, sku=a.line.sku, quantity=a.quantity) for a in spec.allocations]
+        for spec in specs
+    ]
+    shipment_rows_write(order, shipments, per_shipment)
     return CreatedShipments(
         shipments, {shipment.pk: lines for shipment, lines in zip(shipments, per_shipment, strict=True)}
     )

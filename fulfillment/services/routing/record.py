@@ -1,0 +1,104 @@
+"""Write what a routing decided in one statement: the decision, the order's new reason (and status), its timeline.
+
+These were three round trips after every routing (an INSERT, an UPDATE, an INSERT of the
+timeline entries), each waiting on the one before only for the decision's id, which the routed
+entry quotes. As data-modifying CTEs of one statement the entry takes the id from the decision's
+RETURNING instead. The statement's text is built once per process per set of order columns.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any, cast
+
+from django.db import connection
+from django.db.models import Field
+
+from fulfillment.models import RoutingDecision
+from fulfillment.services.shipments.rows import column_values, insert_columns, mark_saved
+from orders.models import Order, OrderEvent
+
+_RECORD_SQL = """
+WITH decision AS (
+    INSERT INTO {decisions} ({decision_columns}) VALUES ({decision_values})
+    RETURNING id
+), changed AS (
+    UPDATE {orders} SET {order_sets} WHERE id = %s
+), entries AS (
+    INSERT INTO {events} ({event_columns})
+    SELECT {event_values}
+      FROM unnest({event_arrays}, %s::boolean[]) WITH ORDINALITY AS u({event_names}, quotes_decision, n), decision
+     ORDER BY u.n
+    RETURNING id
+)
+SELECT decision.id, ARRAY(SELECT id FROM entries ORDER BY id) FROM decision
+"""
+
+
+def _order_field(name: str) -> Field:
+    return cast(Field, Order._meta.get_field(name))
+
+
+@functools.cache
+def _record_sql(order_columns: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    decision_fields = insert_columns(RoutingDecision)[0]
+    event_fields, event_columns, event_arrays = insert_columns(OrderEvent)
+    names = [f"c{index}" for index in range(len(event_fields))]
+    # the entry that quotes the decision gets its id (jsonb `||` replaces the placeholder key)
+    values = [
+        f"CASE WHEN u.quotes_decision THEN u.{name} || jsonb_build_object('decision', decision.id) ELSE u.{name} END"
+        if field.attname == "data"
+        else f"u.{name}"
+        for name, field in zip(names, event_fields, strict=True)
+    ]
+    return _RECORD_SQL.format(
+        decisions=quote(RoutingDecision._meta.db_table),
+        decision_columns=", ".join(quote(field.column) for field in decision_fields),
+        decision_values=", ".join(f"%s::{field.db_type(connection)}" for field in decision_fields),
+        orders=quote(Order._meta.db_table),
+        order_sets=", ".join(f"{quote(_order_field(name).column)} = %s" for name in order_columns),
+        events=quote(OrderEvent._meta.db_table),
+        event_columns=event_columns,
+        event_values=", ".join(values),
+        event_arrays=event_arrays,
+        event_names=", ".join(names),
+    )
+
+
+def routing_record_write(
+    *,
+    order: Order,
+    decision: RoutingDecision,
+    events: Sequence[OrderEvent],
+    quoting: OrderEvent,
+    order_fields: dict[str, Any],
+) -> None:
+    """Insert `decision` and `events` (in this order on the timeline) and set `order_fields` on the order's row.
+
+    One statement. `quoting` (one of `events`) gets the decision's id under "decision" in its data.
+    The objects become the saved rows (primary keys and creation times set), as `create` and
+    `bulk_create` would leave them; the order's row changes in the database only (the caller
+    sets the same values on its object). Runs in the caller's transaction, which holds (or
+    created) the order's row.
+    """
+    decision_fields = insert_columns(RoutingDecision)[0]
+    event_fields = insert_columns(OrderEvent)[0]
+    columns = tuple(order_fields)
+    params = [
+        *(values[0] for values in column_values([decision], decision_fields)),
+        *(_order_field(name).get_db_prep_save(value, connection) for name, value in order_fields.items()),
+        order.pk,
+        *column_values(events, event_fields),
+        [event is quoting for event in events],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_record_sql(columns), params)
+        decision_id, event_ids = cursor.fetchone()
+    if len(event_ids) != len(events):
+        raise RuntimeError(f"Wrote {len(event_ids)} of {len(events)} timeline entries for order {order.pk}.")
+    mark_saved(decision, decision_id)
+    for event, pk in zip(events, event_ids, strict=True):
+        mark_saved(event, pk)
+    quoting.data["decision"] = decision_id
