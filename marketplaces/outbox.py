@@ -14,7 +14,8 @@ the SKU: inventory knows nothing of channels. This module joins the feed with th
 
 - The priority lane (`outbox_prioritise`, after each coalescing pass): a pending push that
   crosses zero or the buffer (the channel shows stock and we have none to spare, or shows 0
-  and we have some again) is made due at once and first, ahead of the ordinary changes a
+  and we have some again), or that lowers what the channel shows while it is in its last
+  units (`urgent_push`), is made due at once and first, ahead of the ordinary changes a
   pusher holds to fill its batches.
 
 Waking up: after a stock change commits, inventory sends `stock_levels_changed`; the receiver
@@ -155,7 +156,7 @@ def outbox_coalesce(*, limit: int = COALESCE_BATCH, max_batches: int = 100) -> l
     return sorted(channel_ids)
 
 
-# --- The priority lane: pushes that cross zero or the buffer ---------------------------------------
+# --- The priority lane: pushes that cross zero or the buffer, or lower the last units ----------------
 
 
 def priority_lane_enabled() -> bool:
@@ -168,12 +169,29 @@ def crosses_zero(shown: int | None, available: int) -> bool:
     return shown is not None and (shown > 0) != (available > 0)
 
 
+def last_units_within(sync: ChannelSync) -> int:
+    """Below how many units a lowering is urgent on this channel: its `split_below`, and at least
+    settings.CHANNELS_PRIORITY_LAST_UNITS (a channel that does not split its last units sells them too)."""
+    return max(sync.split_below, int(getattr(settings, "CHANNELS_PRIORITY_LAST_UNITS", 3)))
+
+
+def urgent_push(shown: int | None, available: int, within: int) -> bool:
+    """True for a push the priority lane takes: it crosses zero, or it lowers what the channel shows
+    to `within` units or fewer. Every unit shown beyond what we have is one the marketplace can sell
+    twice while the push waits in a batch; raises and ordinary lowerings wait in their batches."""
+    if crosses_zero(shown, available):
+        return True
+    return shown is not None and available < shown and available <= within
+
+
 def outbox_prioritise(channel_ids: list[int]) -> int:
-    """Make the pending pushes that cross zero or the buffer due at once and first; returns how many.
+    """Make the pending pushes that cross zero or the buffer, or lower a channel's last units, due at once
+    and first; returns how many.
 
     A pusher holds ordinary changes until its batch fills or the oldest change has waited the
     channel's max wait, then claims oldest first. A crossing must not wait (meanwhile the
-    marketplace sells units we do not have), so its row's `changed_at` goes back by the max
+    marketplace sells units we do not have), nor must a lowering of the last units (each unit shown
+    beyond what we have may be sold twice), so its row's `changed_at` goes back by the max
     wait: the hold releases it on the next look, the claim takes it before the queued ordinary
     changes, which ride along in the same batch call. Rows are locked in (channel, SKU) order,
     the coalescer's, so this never deadlocks with it. Off with settings.CHANNELS_PRIORITY_LANE.
@@ -200,7 +218,8 @@ def outbox_prioritise(channel_ids: list[int]) -> int:
             )
         )
         available = channel_available(sync, list(waiting))
-        crossing = [pk for sku_id, pk in waiting.items() if crosses_zero(shown.get(sku_id), available[sku_id])]
+        within = last_units_within(sync)
+        crossing = [pk for sku_id, pk in waiting.items() if urgent_push(shown.get(sku_id), available[sku_id], within)]
         if not crossing:
             continue
         with transaction.atomic():

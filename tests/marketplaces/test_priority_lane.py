@@ -10,7 +10,7 @@ from inventory.services import StockLine, stock_receive, stock_reserve
 from inventory.services.stock import DocumentRef
 from marketplaces.availability import channel_available
 from marketplaces.models import ChannelSync, Listing, PushState, StockOutbox
-from marketplaces.outbox import crosses_zero
+from marketplaces.outbox import crosses_zero, urgent_push
 from marketplaces.services.stock_sync import channel_push
 
 
@@ -111,3 +111,39 @@ def test_no_update_is_lost_when_changes_keep_coming_around_crossings(make_channe
     assert {sku.code: sandbox.quantity_of(sku.code) for sku in skus} == {sku.code: expected[sku.pk] for sku in skus}
     assert not StockOutbox.objects.filter(channel=channel).exclude(state=PushState.APPLIED).exists()
     assert Listing.objects.get(channel=channel, sku=skus[0]).last_pushed_quantity == 0
+
+
+def test_the_last_units_rule():
+    assert urgent_push(5, 2, 3) and urgent_push(5, 0, 3) and urgent_push(0, 4, 3)  # lowering near zero, crossings
+    assert not urgent_push(40, 35, 3) and not urgent_push(2, 4, 3) and not urgent_push(None, 1, 3)
+
+
+def test_a_lowering_to_2_units_while_the_channel_shows_5_is_pushed_before_ordinary_changes(make_channel, dc, skus):
+    stock_receive(location=dc, sku=skus[0], quantity=40, actor=None)
+    stock_receive(location=dc, sku=skus[1], quantity=5, actor=None)
+    channel, sandbox = make_channel("shopify")
+    ChannelSync.objects.filter(channel=channel).update(push_max_wait=30.0, split_below=0)
+    channel_push(channel_id=channel.pk, max_wait=30)
+    before = len(sandbox.calls)
+    reserve(dc, skus[0], 5, "plenty-left")  # ordinary: 40 -> 35 waits to fill a batch
+
+    assert channel_push(channel_id=channel.pk, hold=True).pushed == 0
+    assert sandbox.quantity_of(skus[0].code) == 40
+    reserve(dc, skus[1], 3, "last-units")  # 5 -> 2: three units shown that we no longer have
+
+    report = channel_push(channel_id=channel.pk, hold=True)
+
+    assert sandbox.quantity_of(skus[1].code) == 2
+    assert sandbox.quantity_of(skus[0].code) == 35  # the waiting change rode along in the same call
+    assert report.calls == 1 and len(sandbox.calls) - before == 1
+
+
+def test_raising_the_last_units_waits_for_its_batch(make_channel, dc, skus):
+    stock_receive(location=dc, sku=skus[1], quantity=2, actor=None)
+    channel, sandbox = make_channel("woocommerce")
+    ChannelSync.objects.filter(channel=channel).update(push_max_wait=30.0)
+    channel_push(channel_id=channel.pk, max_wait=30)
+    stock_receive(location=dc, sku=skus[1], quantity=2, actor=None)  # 2 -> 4: no unit shown that we lack
+
+    assert channel_push(channel_id=channel.pk, hold=True).pushed == 0
+    assert sandbox.quantity_of(skus[1].code) == 2
