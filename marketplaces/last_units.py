@@ -12,18 +12,27 @@ each sold of the SKU lately (plus one, so a quiet channel still gets a turn), by
 remainder: the shares add up to exactly the units left, so the marketplaces together can never
 sell more than we have. Each stock change re-splits (every channel of the SKU is re-pushed
 anyway), so units move to the channels that sell them.
+
+A re-split must not hand out units a channel may already have sold: a sale the marketplace made
+but our intake has not imported yet (a webhook in flight, an Amazon order its rate limits have
+not let us read) is still in our ATP. So a channel whose orders are not known to be imported
+since its last push keeps, in the split, what we last pushed it less its own sales imported
+since (`unsettled_allocations`): the others split only the rest, and the channel itself is left
+showing what it shows (`marketplaces.services.stock_sync.caps` holds the push). Once its orders
+since that push are imported, it takes part in the split again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import Sum
+from django.conf import settings
+from django.db.models import Min, Sum
 from django.utils import timezone
 
-from marketplaces.models import ChannelSync, Listing
+from marketplaces.models import ChannelSync, DeliveryStatus, Listing, WebhookDelivery
 from orders.models import OrderLine
 
 #: How far back a channel's sales of a SKU weigh its share of the last units.
@@ -52,20 +61,121 @@ def last_unit_shares(sync: ChannelSync, atp: Mapping[int, int], feeding_ids: lis
     """This channel's share of each SKU whose units at its feeding locations are down to its `split_below`.
 
     SKUs with more units than that are left out (no cap). Three queries when any SKU is low:
-    the channels listing those SKUs, their feeding locations, and their recent sales.
+    the channels listing those SKUs, their feeding locations, and their recent sales; three
+    more when another channel sells them (`unsettled_allocations`).
+    """
+    return last_unit_split(sync, atp, feeding_ids)[0]
+
+
+def last_unit_split(
+    sync: ChannelSync, atp: Mapping[int, int], feeding_ids: list[int]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """This channel's share of each low SKU, and the SKUs whose share is what it keeps (see the module).
+
+    A channel keeps its units only while the channels' kept units fit in what our ledger has
+    left: when they do not (they were shown in full before the split, or stock went elsewhere)
+    the units are split afresh, as the kept figures no longer tell whose units are whose.
     """
     low = {sku_id: units for sku_id, units in atp.items() if units <= sync.split_below}
     if not low or sync.split_below <= 0:
-        return {}
+        return {}, {}
     sharing = _sharing_channels(sync, list(low), feeding_ids)
     everyone = {sync.channel_id} | {channel for channels in sharing.values() for channel in channels}
     sold = _recent_sales(list(everyone), list(low))
+    shared = [sku_id for sku_id in low if sharing.get(sku_id)]
+    held = unsettled_allocations(list(everyone), shared) if shared else {}
     shares: dict[int, int] = {}
+    keeps: dict[int, int] = {}
     for sku_id, units in low.items():
         channels = sharing.get(sku_id, set()) | {sync.channel_id}
-        weights = {channel: 1.0 + sold.get((channel, sku_id), 0) for channel in channels}
-        shares[sku_id] = largest_remainder(units, weights)[sync.channel_id]
-    return shares
+        kept = {channel: held[(channel, sku_id)] for channel in channels if (channel, sku_id) in held}
+        if sum(kept.values()) > units:
+            kept = {}
+        if sync.channel_id in kept:  # ours may be sold already: we keep it, no more
+            shares[sku_id] = keeps[sku_id] = kept[sync.channel_id]
+            continue
+        weights = {channel: 1.0 + sold.get((channel, sku_id), 0) for channel in channels if channel not in kept}
+        shares[sku_id] = largest_remainder(units - sum(kept.values()), weights)[sync.channel_id]
+    return shares, keeps
+
+
+def webhook_grace_seconds() -> float:
+    """How long a webhook may be in flight at the marketplace (settings.CHANNELS_WEBHOOK_GRACE_SECONDS)."""
+    return float(getattr(settings, "CHANNELS_WEBHOOK_GRACE_SECONDS", 5.0))
+
+
+def takes_webhooks(kind: str) -> bool:
+    """True when a channel of this kind announces its orders by webhook (else they are only polled)."""
+    from marketplaces.connectors import CONNECTORS  # noqa: PLC0415 (the connectors import the services)
+    from marketplaces.connectors.base import Connector  # noqa: PLC0415
+
+    connector = CONNECTORS.get(kind)
+    return connector is not None and connector.verify_webhook is not Connector.verify_webhook
+
+
+def known_until(
+    last_pull_ok_at: datetime | None, webhooks: bool, oldest_waiting: datetime | None, now: datetime
+) -> datetime | None:
+    """The moment up to which every order a channel sold is known to be imported (None: unknown).
+
+    A successful poll that began then; on a channel that delivers webhooks, also the webhook grace
+    ago, or the oldest delivery still waiting to be processed if older (a webhook still in flight
+    at the marketplace is not in our table yet).
+    """
+    if not webhooks:
+        return last_pull_ok_at
+    clear = now - timedelta(seconds=webhook_grace_seconds())
+    if oldest_waiting is not None:
+        clear = min(clear, oldest_waiting)
+    return clear if last_pull_ok_at is None else max(last_pull_ok_at, clear)
+
+
+def unsettled_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[int, int], int]:
+    """Per (channel, SKU) whose channel's orders are not known to be imported since our last push of
+    the SKU: what we pushed less the channel's own units of it imported since. Those units may be
+    sold already or still shown there; either way they are not ours to split again.
+
+    Three queries at most: the listings, the waiting webhook deliveries, the lines imported since.
+    """
+    if not channel_ids or not sku_ids:
+        return {}
+    pushed = list(
+        Listing.objects.filter(
+            channel_id__in=channel_ids, sku_id__in=sku_ids, removing=False, last_pushed_at__isnull=False
+        ).values_list(
+            "channel_id",
+            "sku_id",
+            "last_pushed_quantity",
+            "last_pushed_at",
+            "channel__kind",
+            "channel__sync__last_pull_ok_at",
+        )
+    )
+    if not pushed:
+        return {}
+    hooked = {channel_id for channel_id, *_rest, kind, _pull in pushed if takes_webhooks(kind)}
+    waiting = dict(
+        WebhookDelivery.objects.filter(channel_id__in=hooked, status=DeliveryStatus.RECEIVED)
+        .values("channel_id")
+        .annotate(at=Min("received_at"))
+        .values_list("channel_id", "at")
+    )
+    now = timezone.now()
+    unsettled: dict[tuple[int, int], tuple[int, datetime]] = {}
+    for channel_id, sku_id, quantity, pushed_at, _kind, pulled in pushed:
+        known = known_until(pulled, channel_id in hooked, waiting.get(channel_id), now)
+        if pushed_at is not None and (known is None or known <= pushed_at):
+            unsettled[(channel_id, sku_id)] = (int(quantity or 0), pushed_at)
+    if not unsettled:
+        return {}
+    since = min(pushed_at for _quantity, pushed_at in unsettled.values())
+    imported: dict[tuple[int, int], int] = defaultdict(int)
+    for channel_id, sku_id, created_at, units in OrderLine.objects.filter(
+        sku_id__in=sku_ids, order__channel_id__in={key[0] for key in unsettled}, order__created_at__gte=since
+    ).values_list("order__channel_id", "sku_id", "order__created_at", "quantity"):
+        if (channel_id, sku_id) in unsettled and created_at >= unsettled[(channel_id, sku_id)][1]:
+            imported[(channel_id, sku_id)] += units
+    return {key: max(quantity - imported[key], 0) for key, (quantity, _at) in unsettled.items()}
 
 
 def shared_skus(sync: ChannelSync, sku_ids: list[int], feeding_ids: list[int]) -> set[int]:

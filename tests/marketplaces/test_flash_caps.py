@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from inventory.services import stock_receive
-from marketplaces.models import Listing, PushState, StockOutbox
+from marketplaces.models import Listing, StockOutbox
 from marketplaces.services.orders import orders_poll, webhook_receive
-from marketplaces.services.stock_sync.caps import CAPPED_NOTE
 from tests.factories.orders import place_order
 from tests.marketplaces.conftest import push
 
@@ -34,19 +33,17 @@ def test_a_polled_channel_is_not_given_back_the_units_it_sold_before_the_poll(ma
     stock_receive(location=dc, sku=skus[0], quantity=2, actor=None)  # 8 by our ledger: eBay's share is 4
     report = push(ebay)
 
-    # Pushing 4 would let eBay sell 4 more of the 5 units we really have left, while Shopify shows 3.
+    # Pushing 4 would let eBay sell 4 more of the 5 units we really have left, while Shopify shows 3:
+    # eBay keeps the 3 it was given (sold or not, we cannot tell yet), so nothing is sent.
     assert ebay_sandbox.quantity_of(skus[0].code) == 0
-    assert (report.capped, report.calls) == (1, 0)
-    assert _outbox(ebay, skus[0]).last_error == CAPPED_NOTE
+    assert report.calls == 0
 
-    assert orders_poll(channel_id=ebay.pk) == 1  # the sale comes in: 5 left, eBay sold 3 of them lately
-    row = _outbox(ebay, skus[0])
-    assert (row.state, row.last_error) == (PushState.PENDING, "")  # the held row is due again
+    assert orders_poll(channel_id=ebay.pk) == 1  # the sale comes in: 5 left, Shopify still keeps its 3
     report = push(ebay)
 
     assert report.capped == 0
-    assert ebay_sandbox.quantity_of(skus[0].code) == 4  # weights 4 (eBay) to 1 (Shopify): 4 of the 5
-    assert Listing.objects.get(channel=ebay, sku=skus[0]).last_pushed_quantity == 4
+    assert ebay_sandbox.quantity_of(skus[0].code) == 2  # the 2 units nobody holds: 5 shown in all, 5 left
+    assert Listing.objects.get(channel=ebay, sku=skus[0]).last_pushed_quantity == 2
 
 
 def test_lowering_a_channel_is_never_held(make_channel, dc, skus, webhooks_in_flight):
@@ -82,8 +79,8 @@ def test_a_webhook_channel_shows_more_only_once_its_deliveries_are_processed(
             webhook_receive(channel=web, headers=hook.headers, body=hook.body)
     push(web)
 
-    # 7 left by our ledger now; Shopify sold 1 lately (weight 2, eBay 1): its share is 5.
-    assert web_sandbox.quantity_of(skus[0].code) == 5
+    # 7 left by our ledger now; eBay, never polled since its push, keeps its 3: Shopify gets the other 4.
+    assert web_sandbox.quantity_of(skus[0].code) == 4
 
 
 def test_plenty_of_stock_is_raised_at_once(make_channel, dc, skus, webhooks_in_flight):
@@ -95,3 +92,31 @@ def test_plenty_of_stock_is_raised_at_once(make_channel, dc, skus, webhooks_in_f
     push(web)
 
     assert web_sandbox.quantity_of(skus[0].code) == 26
+
+
+def test_units_a_channel_sold_before_its_import_are_not_split_again(
+    make_channel, dc, skus, settings, django_capture_on_commit_callbacks
+):
+    settings.CHANNELS_QUEUE_PUSHES = False
+    web, web_sandbox = make_channel("shopify", skus=skus[:1])
+    ebay, ebay_sandbox = make_channel("ebay", skus=skus[:1])
+    stock_receive(location=dc, sku=skus[0], quantity=6, actor=None)
+    push(web), push(ebay)
+    settings.CHANNELS_WEBHOOK_GRACE_SECONDS = 0  # Shopify's webhooks arrive at once
+
+    assert ebay_sandbox.buy_shown(skus[0].code, 3) is not None  # eBay sells its 3, not polled yet
+    assert web_sandbox.buy_shown(skus[0].code, 2) is not None  # Shopify sells 2 of its 3; imported at once
+    with django_capture_on_commit_callbacks(execute=True):
+        for hook in web_sandbox.take_webhooks():
+            webhook_receive(channel=web, headers=hook.headers, body=hook.body)
+    push(ebay), push(web)
+
+    # 4 left by our ledger, 1 really. Split afresh (Shopify sold more lately), eBay would be set back to 1
+    # and Shopify to 3: it keeps the 3 it was given instead, and Shopify shows the one unit left.
+    assert ebay_sandbox.quantity_of(skus[0].code) == 0
+    assert web_sandbox.quantity_of(skus[0].code) == 1
+
+    assert orders_poll(channel_id=ebay.pk) == 1  # eBay's sale comes in: 1 left, for both to split again
+    push(ebay), push(web)
+
+    assert ebay_sandbox.quantity_of(skus[0].code) + web_sandbox.quantity_of(skus[0].code) == 1

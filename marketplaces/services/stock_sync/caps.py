@@ -7,12 +7,15 @@ last units, see `marketplaces.last_units`) would give it back the unit it alread
 would sell that unit twice. So while a SKU is in last-unit mode (the quantity to show is at or
 below the channel's `split_below` and another channel sells the same units):
 
-- a push may lower what the channel shows at any time;
-- it may raise it above what was last pushed only once the channel's orders are known to be
-  imported up to after that push: a successful poll that began after it
-  (`ChannelSync.last_pull_ok_at`) or, on a channel that delivers webhooks, no delivery waiting
-  to be processed and the webhook grace (settings.CHANNELS_WEBHOOK_GRACE_SECONDS) passed since
-  it (a webhook still in flight at the marketplace is not in our table yet).
+- a push may lower what the channel shows to 0, or below the units it keeps in the split, at
+  any time;
+- it may raise it above what was last pushed, or lower it to the units it keeps (what we pushed
+  less its own sales imported since: the marketplace already counted those, and the ones not
+  imported yet too, which a push of that absolute quantity would show again), only once the
+  channel's orders are known to be imported up to after that push: a successful poll that
+  began after it (`ChannelSync.last_pull_ok_at`) or, on a channel that delivers webhooks, no
+  delivery waiting to be processed and the webhook grace (settings.CHANNELS_WEBHOOK_GRACE_SECONDS)
+  passed since it (a webhook still in flight at the marketplace is not in our table yet).
 
 A capped row costs no call: the channel keeps showing what it shows, and the row is marked
 applied with `CAPPED_NOTE`. It is not lost: every import on the channel (a successful poll, a
@@ -22,50 +25,19 @@ polling backstop imports every channel at least once a minute.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Min
+from django.db.models import F
 from django.utils import timezone
 
 from channels.models import Channel
+from marketplaces.availability import feeding_atp
 from marketplaces.connectors import Connector
-from marketplaces.connectors.base import Connector as BaseConnector
-from marketplaces.last_units import shared_skus
-from marketplaces.models import ChannelSync, DeliveryStatus, Listing, PushState, StockOutbox, WebhookDelivery
+from marketplaces.last_units import last_unit_split, shared_skus, unsettled_allocations
+from marketplaces.models import Listing, PushState, StockOutbox
 from marketplaces.outbox import push_soon
 from marketplaces.services.stock_sync.claims import owned_row_ids
 
 CAPPED_NOTE = "Shown quantity held until the channel's orders since the last push are imported."
-
-
-def webhook_grace_seconds() -> float:
-    """How long a webhook may be in flight at the marketplace (settings.CHANNELS_WEBHOOK_GRACE_SECONDS)."""
-    return float(getattr(settings, "CHANNELS_WEBHOOK_GRACE_SECONDS", 5.0))
-
-
-def takes_webhooks(connector: Connector) -> bool:
-    """True when the marketplace announces its orders by webhook (else they are only polled)."""
-    return type(connector).verify_webhook is not BaseConnector.verify_webhook
-
-
-def imports_known_until(channel: Channel, connector: Connector) -> datetime | None:
-    """The moment up to which every order the channel sold is known to be imported (None: unknown).
-
-    One query for the poll health, one more on a channel that delivers webhooks.
-    """
-    known = ChannelSync.objects.filter(channel_id=channel.pk).values_list("last_pull_ok_at", flat=True).first()
-    if takes_webhooks(connector):
-        now = timezone.now()
-        clear = now - timedelta(seconds=webhook_grace_seconds())
-        oldest = WebhookDelivery.objects.filter(channel_id=channel.pk, status=DeliveryStatus.RECEIVED).aggregate(
-            at=Min("received_at")
-        )["at"]
-        if oldest is not None:
-            clear = min(clear, oldest)
-        known = clear if known is None else max(known, clear)
-    return known
 
 
 def cap_raises(
@@ -76,30 +48,43 @@ def cap_raises(
     quantities: dict[int, int],
     feeding_ids: list[int],
 ) -> list[StockOutbox]:
-    """Hold at what the channel shows the last-unit raises its unimported sales could undo; the rows held.
+    """Hold at what the channel shows the last-unit pushes its unimported sales could undo; the rows held.
 
-    Lowers `quantities` in place for the held rows (to the quantity last pushed). No query when
-    no row raises a last-unit quantity; two to find the shared SKUs, one or two for the imports.
+    Held, while the channel's orders since our last push of a shared SKU are not known to be
+    imported: a raise, and a lowering to the units the channel keeps in the split
+    (`last_units.unsettled_allocations`: what we pushed less its sales imported since), since
+    either would show again units it may have sold. A push to 0, or a lowering when the kept
+    units no longer fit in what is left (`last_units.last_unit_split`), goes. Lowers
+    `quantities` in place for the held rows (to the quantity last pushed). No query when no
+    row changes a last-unit quantity; two to find the shared SKUs, about ten for the split.
     """
     split_below = channel.sync.split_below
     if split_below <= 0:
         return []
-    raising = []
+    changing = []
     for row in rows:
         listing, quantity = listings[row.sku_id], quantities[row.sku_id]
         shown = listing.last_pushed_quantity
         if shown is None or listing.last_pushed_at is None or listing.removing:
             continue  # never pushed: nothing the channel sold from us yet
-        if shown < quantity <= split_below:
-            raising.append(row)
-    if not raising:
+        if 0 < quantity <= split_below and quantity != shown:
+            changing.append(row)
+    if not changing:
         return []
-    shared = shared_skus(channel.sync, [row.sku_id for row in raising], feeding_ids)
-    raising = [row for row in raising if row.sku_id in shared]  # a channel alone re-splits nothing
-    if not raising:
+    shared = shared_skus(channel.sync, [row.sku_id for row in changing], feeding_ids)
+    changing = [row for row in changing if row.sku_id in shared]  # a channel alone re-splits nothing
+    if not changing:
         return []
-    known = imports_known_until(channel, connector)
-    held = [row for row in raising if known is None or known <= listings[row.sku_id].last_pushed_at]  # type: ignore[operator]
+    sku_ids = [row.sku_id for row in changing]
+    unsettled = unsettled_allocations([channel.pk], sku_ids)
+    keeps = last_unit_split(channel.sync, feeding_atp(channel.sync, sku_ids, feeding_ids=feeding_ids), feeding_ids)[1]
+    held = []
+    for row in changing:
+        shown, quantity = listings[row.sku_id].last_pushed_quantity, quantities[row.sku_id]
+        if (channel.pk, row.sku_id) not in unsettled:
+            continue  # its orders since our push are in: it takes part in the split
+        if quantity > shown or quantity >= keeps.get(row.sku_id, quantity + 1):  # type: ignore[operator]
+            held.append(row)
     for row in held:
         quantities[row.sku_id] = listings[row.sku_id].last_pushed_quantity  # type: ignore[assignment]
     return held
