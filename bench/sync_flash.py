@@ -1,6 +1,6 @@
 """Flash sale: the marketplaces keep selling against what they show while our stock drains.
 
-Run with `.venv/bin/python bench/sync.py --flash-sale [--seconds 60] [--no-priority-lane] [--split-below N]`
+Run with `.venv/bin/python bench/sync.py --flash-sale [--seconds 60] [--no-priority-lane] [--split-below N] [--explain]`
 (`--split-below 0` is the behaviour before last units were split: every channel shows all of them).
 Same database rules as `bench/sync.py` (PostgreSQL on 127.0.0.1 only, re-created each run).
 
@@ -23,6 +23,12 @@ Printed per channel and in total:
 - `zero_crossing_p95_s`: from the moment the channel's available-to-sell (after its buffer)
   reaches 0 to the moment the marketplace shows 0 (a watcher looks every 50 ms), p95 over the
   (SKU, channel) crossings; a listing the channel's own sales had already emptied counts 0 s.
+
+With `--explain`, each oversold unit is put down to one cause, per channel: `push_late` (our
+ledger already gave the channel less than it showed, the push was pending: waited since the
+row's change, which the priority lane backdates by the max wait), `push_not_queued` (the same,
+no push pending yet) or `not_imported` (our ledger did not know yet: sales still to import on
+this channel and on the others, on average per oversold unit of the SKU).
 """
 
 from __future__ import annotations
@@ -97,6 +103,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="every channel's last-unit split threshold (default: the model's; 0: each channel shows all units)",
     )
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--explain", action="store_true", help="say where each oversold unit came from")
     return parser.parse_args(argv)
 
 
@@ -181,6 +188,36 @@ def run(args: argparse.Namespace) -> int:
     orders: dict[str, int] = defaultdict(int)
     capped: dict[str, int] = defaultdict(int)  # last-unit raises held until the channel's sales were imported
     stop = threading.Event()
+    sold_by: dict[tuple[str, int], int] = defaultdict(int)  # (channel kind, sku index) -> units it sold
+    causes: dict[str, list[tuple[str, float, int, int]]] = defaultdict(list)
+    by_kind = {channel.kind: channel for channel, _ in channels}
+
+    def explain(kind: str, index: int, showing: int, over: int) -> None:
+        """Why the marketplace still showed a unit we no longer had: our ledger already knew (the push
+        lowering it was late, by how long) or it did not (sales not imported yet, here or elsewhere)."""
+        from django.db.models import Sum
+
+        from marketplaces.models import Listing
+        from orders.models import OrderLine
+
+        sku = skus[index]
+        ours = channel_available(by_kind[kind].sync, [sku.pk])[sku.pk]
+        lines = OrderLine.objects.filter(sku_id=sku.pk).values("order__channel__code").annotate(units=Sum("quantity"))
+        imported = {line["order__channel__code"]: line["units"] for line in lines}
+        with lock:
+            unimported = {k: sold_by[(k, index)] - int(imported.get(f"flash-{k}") or 0) for k in by_kind}
+        row = StockOutbox.objects.filter(channel=by_kind[kind], sku=sku).values_list("state", "changed_at").first()
+        listing = Listing.objects.get(channel=by_kind[kind], sku=sku)
+        others = sum(units for k, units in unimported.items() if k != kind)
+        if ours < showing:
+            waited = time.time() - row[1].timestamp() if row and row[0] != PushState.APPLIED else 0.0
+            cause = "push_late" if row and row[0] != PushState.APPLIED else "push_not_queued"
+        else:
+            waited = time.time() - listing.last_pushed_at.timestamp() if listing.last_pushed_at else 0.0
+            cause = "not_imported"
+        with lock:
+            causes[kind].append((cause, waited, unimported[kind], others))
+            causes[kind].extend([(cause, waited, unimported[kind], others)] * (over - 1))
 
     def shopper(kind: str, sandbox: Any, seed: int) -> None:
         local = random.Random(seed)
@@ -188,14 +225,19 @@ def run(args: argparse.Namespace) -> int:
         while not stop.is_set():
             time.sleep(local.expovariate(rate))
             index = local.choices(range(len(skus)), weights=weights)[0]
+            showing = sandbox.quantity_of(skus[index].code) or 0
             bought = sandbox.buy_shown(skus[index].code, local.choice([1, 1, 1, 2]))
             if bought is None:
                 continue
             with lock:
                 before = sold[index]
                 sold[index] += bought[1]
-                oversold[kind] += max(0, sold[index] - args.stock) - max(0, before - args.stock)
+                sold_by[(kind, index)] += bought[1]
+                over = max(0, sold[index] - args.stock) - max(0, before - args.stock)
+                oversold[kind] += over
                 orders[kind] += 1
+            if over and args.explain:
+                explain(kind, index, showing, over)
 
     def intake(channel: Any, sandbox: Any) -> None:
         close_old_connections()
@@ -288,6 +330,15 @@ def run(args: argparse.Namespace) -> int:
             f"zero_crossings={len(waits)} zero_crossing_p95_s={p95:.2f} zero_crossing_max_s={top:.2f} "
             f"raises_held={capped[kind]}"
         )
+        if args.explain:
+            for cause in sorted({c[0] for c in causes[kind]}):
+                found = [c for c in causes[kind] if c[0] == cause]
+                waits = sorted(c[1] for c in found)
+                print(
+                    f"  {kind} {cause}: units={len(found)} wait_p50_s={waits[len(waits) // 2]:.1f} "
+                    f"own_unimported_avg={sum(c[2] for c in found) / len(found):.1f} "
+                    f"others_unimported_avg={sum(c[3] for c in found) / len(found):.1f}"
+                )
     _p50, p95, top = percentiles(every)
     print(
         f"total priority_lane={lane} split_below={split} orders={sum(orders.values())} "
