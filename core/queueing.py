@@ -84,3 +84,27 @@ def queue_for_window(task: Any, *, key: str, stamp: datetime, window: float, set
     until = since + timedelta(seconds=window)
     countdown = max(0.0, (until - timezone.now()).total_seconds()) + settle
     return queue_or_leave_to_beat(task, since=since.isoformat(), until=until.isoformat(), countdown=countdown)
+
+
+def queue_on_commit_by_window(
+    task: Any,
+    window_task: Any,
+    *,
+    window_key: str,
+    stamp: datetime,
+    window: float = 1.0,
+    settle: float = 2.0,
+    **kwargs: Any,
+) -> None:
+    """After commit, have `task(**kwargs)` done for a row stamped `stamp`, one message per window.
+
+    `window_task(since=, until=)` queues `task` for every row of its window (see
+    `queue_for_window`). In eager mode (no broker: tests, the embedded demo) `task` runs at once
+    for this row, as a countdown would not wait and a window already queued would drop the row.
+    """
+    if task.app.conf.task_always_eager:
+        queue_on_commit_or_leave_to_beat(task, **kwargs)
+        return
+    transaction.on_commit(
+        functools.partial(queue_for_window, window_task, key=window_key, stamp=stamp, window=window, settle=settle)
+    )

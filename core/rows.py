@@ -25,7 +25,7 @@ class Columns:
 
     model: type[Model]
     names: list[str]
-    converters: list[tuple[int, list[Converter]]]
+    converters: list[tuple[int, list[Converter], Any]]
 
     @property
     def pk_index(self) -> int:
@@ -34,9 +34,9 @@ class Columns:
     def instance(self, values: Sequence[Any]) -> Model:
         """The model instance the ORM would build from these column values."""
         row = list(values)
-        for index, converters in self.converters:
+        for index, converters, column in self.converters:
             for convert in converters:
-                row[index] = convert(row[index], None, connection)
+                row[index] = convert(row[index], column, connection)  # SQLite's decimals read the column
         return self.model.from_db(connection.alias, self.names, row)
 
 
@@ -48,7 +48,7 @@ def model_columns(model: type[Model], alias: str) -> tuple[Columns, list[str]]:
         column = field.get_col(alias)
         found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if found:
-            converters.append((index, found))
+            converters.append((index, found, column))
     quote = connection.ops.quote_name
     return Columns(model, [field.attname for field in fields], converters), [
         f"{alias}.{quote(field.column)}" for field in fields

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from celery import shared_task
 from django.db import OperationalError
+
+from core.queueing import queue_or_leave_to_beat
 
 #: Celery's own bound; the row's attempts (`sending.MAX_ATTEMPTS`, 8) stop it first.
 MAX_TASK_RETRIES = 10
@@ -25,6 +28,27 @@ def notification_send_task(self: Any, key: str) -> str:
         raise self.retry(exc=exc, countdown=exc.countdown) from exc
     except OperationalError as exc:
         raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries + 1)) from exc
+
+
+#: The most emails one second's window queues (a busier second leaves the rest to the sweep).
+WINDOW_BATCH = 5000
+
+
+@shared_task(name="notifications.tasks.notifications_send_window", autoretry_for=(OperationalError,), max_retries=3)
+def notifications_send_window(since: str, until: str) -> list[str]:
+    """Queue the send of every email owed in [since, until) (ISO times) and not sent yet.
+
+    Recording an email queues this once per second instead of one message per email
+    (`core.queueing.queue_on_commit_by_window`); each email still gets its own task and retries.
+    """
+    from notifications.selectors.outbox import notifications_owed_between
+
+    keys = notifications_owed_between(
+        since=datetime.fromisoformat(since), until=datetime.fromisoformat(until), limit=WINDOW_BATCH
+    )
+    for key in keys:
+        queue_or_leave_to_beat(notification_send_task, key=key)
+    return keys
 
 
 @shared_task(name="notifications.tasks.notifications_sweep_task", autoretry_for=(OperationalError,), max_retries=3)

@@ -8,14 +8,13 @@ second delivery of the same (channel, external id) returns the first order and c
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
 from channels.models import Channel
 from core.errors import DomainError
-from core.queueing import queue_for_window, queue_on_commit_or_leave_to_beat
+from core.queueing import queue_on_commit_by_window
 from core.types import AnyUser
 from fulfillment.models import Shipment, ShipmentLine
 from fulfillment.services.addresses import order_hold_if_unplaced
@@ -97,28 +96,15 @@ def order_import(
     )
 
 
-#: Orders created in the same second share one message to the broker for their address checks.
-ADDRESS_CHECK_WINDOW_SECONDS = 1.0
-#: How long after its second closes the window's task looks: every order stamped in it has committed.
-ADDRESS_CHECK_SETTLE_SECONDS = 2.0
-
-
 def _queue_address_check(order: Order) -> None:
-    """After commit, have the order's address checked: one broker message per second of orders
-    (a message per order cost more of the request's CPU than any statement). In eager mode (no
-    broker: tests, the embedded demo) each order is checked at once, as a countdown would not wait."""
-    if order_address_check_task.app.conf.task_always_eager:
-        queue_on_commit_or_leave_to_beat(order_address_check_task, order_id=order.pk)
-        return
-    transaction.on_commit(
-        functools.partial(
-            queue_for_window,
-            addresses_check_window,
-            key="fulfillment:address-window",
-            stamp=order.created_at,
-            window=ADDRESS_CHECK_WINDOW_SECONDS,
-            settle=ADDRESS_CHECK_SETTLE_SECONDS,
-        )
+    """After commit, have the order's address checked: one broker message per second of orders (a
+    message per order cost more of the request's CPU than any statement)."""
+    queue_on_commit_by_window(
+        order_address_check_task,
+        addresses_check_window,
+        window_key="fulfillment:address-window",
+        stamp=order.created_at,
+        order_id=order.pk,
     )
 
 

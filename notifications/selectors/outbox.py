@@ -48,6 +48,17 @@ def notifications_due(*, now: datetime, limit: int) -> list[str]:
     )
 
 
+def notifications_owed_between(*, since: datetime, until: datetime, limit: int) -> list[str]:
+    """The keys of rows waiting for their first send whose time fell in [since, until), oldest first."""
+    return list(
+        Notification.objects.filter(
+            state=NotificationState.PENDING, next_attempt_at__gte=since, next_attempt_at__lt=until
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("dedupe_key", flat=True)[:limit]
+    )
+
+
 def notifications_stuck_sending(*, claimed_before: datetime, limit: int) -> QuerySet[Notification]:
     """Rows a worker claimed before `claimed_before` and never finished (it died mid-send)."""
     return (

@@ -25,7 +25,7 @@ from notifications.services import (
     shipment_shipped_record,
 )
 from notifications.services.sending import SENDING_LEASE
-from notifications.tasks import notification_send_task
+from notifications.tasks import notification_send_task, notifications_send_window
 from orders.models import OrderEvent
 from tests.factories.orders import ChannelFactory
 from tests.factories.returns import return_network, ship_order
@@ -279,3 +279,28 @@ def test_workers_racing_for_the_same_due_email_send_it_once(mailoutbox):
     assert states.count(NotificationState.SENT) >= 1  # the others answer what they found: sending or sent
     assert set(states) <= {NotificationState.SENT, NotificationState.SENDING}
     assert len(sent_events(order)) == 2
+
+
+def test_a_window_task_sends_the_emails_owed_in_its_second_and_no_others(net, mailoutbox):
+    """Recording an email queues one message per second of emails; that second's task sends each of them."""
+    start = timezone.now().replace(microsecond=0) - timedelta(minutes=1)
+    stamps = {
+        "W-BEFORE": start - timedelta(milliseconds=1),
+        "W-IN": start + timedelta(milliseconds=500),
+        "W-AFTER": start + timedelta(seconds=1),
+    }
+    orders = {}
+    for external_id, stamp in stamps.items():
+        orders[external_id] = place(net, external_id=external_id)  # commit hooks not run: each row waits
+        Notification.objects.filter(order=orders[external_id]).update(next_attempt_at=stamp)
+
+    window = {"since": start.isoformat(), "until": (start + timedelta(seconds=1)).isoformat()}
+    assert notifications_send_window.apply(kwargs=window).get() == [f"order_confirmation:{orders['W-IN'].pk}"]
+
+    assert [email.subject for email in mailoutbox] == [f"Your Fulfil Goods order {orders['W-IN'].number} is confirmed"]
+    states = {external_id: rows(order)[0].state for external_id, order in orders.items()}
+    assert states == {
+        "W-BEFORE": NotificationState.PENDING,
+        "W-IN": NotificationState.SENT,
+        "W-AFTER": NotificationState.PENDING,
+    }
