@@ -18,7 +18,7 @@ from core.errors import Conflict
 from core.geo import international_transit_days, not_on_map_reason
 from fulfillment.models import LocationCostTerms, LocationSkuCost, RoutingExclusion, ShadowPrice
 from fulfillment.routing import Candidate, Line, RouteRequest, Rules
-from fulfillment.selectors.stores import ship_full_today
+from fulfillment.selectors.stores import ship_full_today, ship_load_today
 from fulfillment.services.routing.shipping_locations import shipping_locations
 from inventory.models import Location, StockLevel
 from orders.models import DeliveryMethod, Order, OrderLine
@@ -53,11 +53,11 @@ def _own_terms(location: Location) -> LocationCostTerms | None:
         return None
 
 
-# Each level's available-to-promise, with the location's own unit price and shadow price of the SKU
+# Each level's available-to-promise (above 0: the WHERE says so), with the location's own unit price and shadow price of the SKU
 # (each unique per location and SKU). Written out once rather than built with the ORM on every
 # order: compiling the annotated queryset cost more CPU than PostgreSQL spends answering it.
 _LEVELS_SQL = """
-SELECT l.location_id, l.sku_id, GREATEST(l.on_hand - l.reserved - l.safety_stock, 0) AS atp,
+SELECT l.location_id, l.sku_id, l.on_hand - l.reserved - l.safety_stock AS atp,
        c.unit_cost, p.price, p.region
   FROM {levels} l
   LEFT JOIN {sku_costs} c ON c.location_id = l.location_id AND c.sku_id = l.sku_id
@@ -117,6 +117,9 @@ def candidates_and_locations(
     else:
         network = shipping_locations(channel_id=order.channel_id, sku_ids=list(sku_codes), now=now)
         locations, levels, load_today = network.locations, network.levels, network.load_today
+        if not network.complete:  # SQLite (the embedded demo) reads the levels and today's load apart
+            levels = _levels([location.pk for location in locations], list(sku_codes))
+            load_today = ship_load_today([loc for loc in locations if loc.daily_order_capacity is not None])
     ids = [location.pk for location in locations]
     available: dict[int, dict[str, int]] = {location_id: {} for location_id in ids}
     unit_prices: dict[int, dict[str, Decimal]] = {location_id: {} for location_id in ids}

@@ -83,6 +83,9 @@ def routing_record_write(
     sets the same values on its object). Runs in the caller's transaction, which holds (or
     created) the order's row.
     """
+    if connection.vendor != "postgresql":
+        _write_apart(order=order, decision=decision, events=events, quoting=quoting, order_fields=order_fields)
+        return
     decision_fields = insert_columns(RoutingDecision)[0]
     event_fields = insert_columns(OrderEvent)[0]
     columns = tuple(order_fields)
@@ -102,3 +105,18 @@ def routing_record_write(
     for event, pk in zip(events, event_ids, strict=True):
         mark_saved(event, pk)
     quoting.data["decision"] = decision_id
+
+
+def _write_apart(
+    *,
+    order: Order,
+    decision: RoutingDecision,
+    events: Sequence[OrderEvent],
+    quoting: OrderEvent,
+    order_fields: dict[str, Any],
+) -> None:
+    """The same rows in three statements, for a database without data-modifying CTEs (SQLite: the embedded demo)."""
+    decision.save(force_insert=True)
+    quoting.data["decision"] = decision.pk
+    Order.objects.filter(pk=order.pk).update(**order_fields)
+    OrderEvent.objects.bulk_create(events)

@@ -14,55 +14,18 @@ the location).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
 from django.db import connection
-from django.db.models import Model
 
+from core.rows import Columns, model_columns
 from fulfillment.models import ChannelLocationPool, LocationCostTerms, LocationSkuCost, ShadowPrice, StoreProfile
 from fulfillment.selectors.stores.clocks import ship_load_today_sql
 from inventory.models import Location, StockLevel
-
-Converter = Callable[[Any, Any, Any], Any]
-
-
-@dataclass(frozen=True)
-class _Columns:
-    """One model's columns in the statement: attribute names, and each one's converters."""
-
-    model: type[Model]
-    names: list[str]
-    converters: list[tuple[int, list[Converter]]]
-
-    @property
-    def pk_index(self) -> int:
-        return self.names.index(self.model._meta.pk.attname)
-
-    def instance(self, values: Sequence[Any]) -> Model:
-        row = list(values)
-        for index, converters in self.converters:
-            for convert in converters:
-                row[index] = convert(row[index], None, connection)
-        return self.model.from_db(connection.alias, self.names, row)
-
-
-def _columns(model: type[Model], alias: str) -> tuple[_Columns, list[str]]:
-    fields = model._meta.concrete_fields
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(alias)
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if found:
-            converters.append((index, found))
-    quote = connection.ops.quote_name
-    return _Columns(model, [field.attname for field in fields], converters), [
-        f"{alias}.{quote(field.column)}" for field in fields
-    ]
-
 
 # Each location's levels of the order's SKUs with ATP above 0, as one JSON array (prices as text, so
 # exact), with its own unit price and shadow price of the SKU (each unique per location and SKU).
@@ -77,23 +40,24 @@ SELECT json_agg(json_build_array(s.sku_id, s.on_hand - s.reserved - s.safety_sto
 
 
 @functools.cache
-def _statement() -> tuple[str, _Columns, _Columns, _Columns]:
+def _statement(complete: bool) -> tuple[str, Columns, Columns, Columns]:
+    """The statement; `complete` adds each location's load today and levels (PostgreSQL only)."""
     quote = connection.ops.quote_name
-    location, location_sql = _columns(Location, "l")
-    profile, profile_sql = _columns(StoreProfile, "p")
-    terms, terms_sql = _columns(LocationCostTerms, "t")
+    location, location_sql = model_columns(Location, "l")
+    profile, profile_sql = model_columns(StoreProfile, "p")
+    terms, terms_sql = model_columns(LocationCostTerms, "t")
     pool = quote(ChannelLocationPool._meta.db_table)
     levels = _LEVELS_SQL.format(
         levels=quote(StockLevel._meta.db_table),
         sku_costs=quote(LocationSkuCost._meta.db_table),
         shadow_prices=quote(ShadowPrice._meta.db_table),
     )
+    network = f"{ship_load_today_sql('l', '%s')}, ({levels}) " if complete else "NULL, NULL "
     sql = (
         f"SELECT {', '.join(location_sql + profile_sql + terms_sql)}, "  # noqa: S608
         f"EXISTS (SELECT 1 FROM {pool} c WHERE c.channel_id = %s), "
         f"EXISTS (SELECT 1 FROM {pool} c WHERE c.channel_id = %s AND c.location_id = l.id), "
-        f"{ship_load_today_sql('l', '%s')}, "
-        f"({levels}) "
+        f"{network}"
         f"FROM {quote(Location._meta.db_table)} l "
         f"LEFT JOIN {quote(StoreProfile._meta.db_table)} p ON p.location_id = l.id "
         f"LEFT JOIN {quote(LocationCostTerms._meta.db_table)} t ON t.location_id = l.id "
@@ -112,6 +76,9 @@ class ShippingNetwork:
     levels: list[tuple[int, int, int, Decimal | None, Decimal | None, str | None]]
     # ship orders each location with a daily cap took on today (`ship_load_today`)
     load_today: dict[int, int]
+    # False where the database cannot read levels and load in the same statement (SQLite, the
+    # embedded demo): `levels` and `load_today` are empty, for the caller to read apart
+    complete: bool = True
 
 
 def shipping_locations(*, channel_id: int, sku_ids: Sequence[int], now: datetime) -> ShippingNetwork:
@@ -119,9 +86,10 @@ def shipping_locations(*, channel_id: int, sku_ids: Sequence[int], now: datetime
     loaded (reading a missing one raises DoesNotExist without a query) and `channel_has_pool`,
     `in_channel_pool` set for the channel; with each one's stock levels of `sku_ids` and, where it
     has a daily cap, its load today (at `now`). One statement."""
-    sql, location_columns, profile_columns, terms_columns = _statement()
+    complete = connection.vendor == "postgresql"  # json_agg, arrays and time zones in SQL
+    sql, location_columns, profile_columns, terms_columns = _statement(complete)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [channel_id, channel_id, now, list(sku_ids)])
+        cursor.execute(sql, [channel_id, channel_id, now, list(sku_ids)] if complete else [channel_id, channel_id])
         rows = cursor.fetchall()
     first, second = len(location_columns.names), len(location_columns.names) + len(profile_columns.names)
     third = second + len(terms_columns.names)
@@ -146,7 +114,7 @@ def shipping_locations(*, channel_id: int, sku_ids: Sequence[int], now: datetime
         for sku_id, atp, unit_cost, price, region in row[third + 3] or ():
             levels.append((location.pk, sku_id, atp, _decimal(unit_cost), _decimal(price), region))
         locations.append(location)
-    return ShippingNetwork(locations, levels, load_today)
+    return ShippingNetwork(locations, levels, load_today, complete)
 
 
 def _decimal(value: str | None) -> Decimal | None:

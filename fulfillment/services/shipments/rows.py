@@ -18,8 +18,10 @@ from django.db import connection
 from django.db.models import Field, Model
 
 from fulfillment.models import LOAD_SLOTS, LocationDayLoad, Shipment, ShipmentLine
+from fulfillment.services.capacity import location_day_load_add
 from fulfillment.store_hours import local
 from orders.models import DeliveryMethod, Order, OrderLine
+from orders.services import order_lines_allocate
 
 
 @functools.cache
@@ -109,6 +111,9 @@ def shipment_rows_write(order: Order, shipments: list[Shipment], per_shipment: l
 
     One statement; the objects become the saved rows (primary keys set, lines tied to their shipment).
     """
+    if connection.vendor != "postgresql":
+        _write_apart(order, shipments, per_shipment)
+        return
     fields = insert_columns(Shipment)[0]
     values = column_values(shipments, fields)  # sets created_at, which decides each load counter's day
     lines = [(k, line) for k, lines in enumerate(per_shipment, start=1) for line in lines]
@@ -136,3 +141,14 @@ def shipment_rows_write(order: Order, shipments: list[Shipment], per_shipment: l
     for (k, line), pk in zip(lines, line_ids, strict=True):
         line.shipment = shipments[k - 1]
         mark_saved(line, pk)
+
+
+def _write_apart(order: Order, shipments: list[Shipment], per_shipment: list[list[ShipmentLine]]) -> None:
+    """The same rows in four statements, for a database without data-modifying CTEs (SQLite: the embedded demo)."""
+    Shipment.objects.bulk_create(shipments)
+    for shipment, lines in zip(shipments, per_shipment, strict=True):
+        for line in lines:
+            line.shipment = shipment
+    ShipmentLine.objects.bulk_create([line for lines in per_shipment for line in lines])
+    location_day_load_add(order=order, shipments=shipments, delta=1)
+    order_lines_allocate(allocations=[(line.order_line, line.quantity) for lines in per_shipment for line in lines])
