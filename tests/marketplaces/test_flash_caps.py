@@ -120,3 +120,28 @@ def test_units_a_channel_sold_before_its_import_are_not_split_again(
     push(ebay), push(web)
 
     assert ebay_sandbox.quantity_of(skus[0].code) + web_sandbox.quantity_of(skus[0].code) == 1
+
+
+def test_a_channel_that_kept_its_units_is_split_afresh_once_its_orders_are_polled(
+    make_channel, dc, skus, settings, django_capture_on_commit_callbacks
+):
+    settings.CHANNELS_QUEUE_PUSHES = False
+    web, web_sandbox = make_channel("shopify", skus=skus[:1])
+    ebay, ebay_sandbox = make_channel("ebay", skus=skus[:1])
+    stock_receive(location=dc, sku=skus[0], quantity=6, actor=None)
+    push(web), push(ebay)
+    settings.CHANNELS_WEBHOOK_GRACE_SECONDS = 0  # Shopify's webhooks arrive at once
+
+    assert web_sandbox.buy_shown(skus[0].code, 2) is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        for hook in web_sandbox.take_webhooks():
+            webhook_receive(channel=web, headers=hook.headers, body=hook.body)
+    push(ebay), push(web)
+    assert (ebay_sandbox.quantity_of(skus[0].code), web_sandbox.quantity_of(skus[0].code)) == (3, 1)
+
+    assert orders_poll(channel_id=ebay.pk) == 0  # eBay sold none of its 3: no stock changes, yet known now
+    push(ebay), push(web)
+
+    # 4 left, split afresh: Shopify sold 2 lately (weight 3 to eBay's 1), so eBay gives 2 of its 3 back.
+    assert ebay_sandbox.quantity_of(skus[0].code) == 1
+    assert ebay_sandbox.quantity_of(skus[0].code) + web_sandbox.quantity_of(skus[0].code) <= 4

@@ -54,9 +54,11 @@ def cap_raises(
     imported: a raise, and a lowering to the units the channel keeps in the split
     (`last_units.unsettled_allocations`: what we pushed less its sales imported since), since
     either would show again units it may have sold. A push to 0, or a lowering when the kept
-    units no longer fit in what is left (`last_units.last_unit_split`), goes. Lowers
+    units no longer fit in what is left (`last_units.last_unit_split`), goes. A row left at
+    what the channel shows because it keeps those units is held too (no call either way): its
+    next import makes it due again, when the channel may take part in the split afresh. Lowers
     `quantities` in place for the held rows (to the quantity last pushed). No query when no
-    row changes a last-unit quantity; two to find the shared SKUs, about ten for the split.
+    row has a last-unit quantity; two to find the shared SKUs, about ten for the split.
     """
     split_below = channel.sync.split_below
     if split_below <= 0:
@@ -67,7 +69,7 @@ def cap_raises(
         shown = listing.last_pushed_quantity
         if shown is None or listing.last_pushed_at is None or listing.removing:
             continue  # never pushed: nothing the channel sold from us yet
-        if 0 < quantity <= split_below and quantity != shown:
+        if 0 < quantity <= split_below:  # unchanged too: what it keeps is re-driven by its next import
             changing.append(row)
     if not changing:
         return []
