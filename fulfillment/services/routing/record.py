@@ -15,8 +15,8 @@ from typing import Any, cast
 from django.db import connection
 from django.db.models import Field
 
+from core.rows import column_values, insert_columns, mark_saved, signal_before_insert, signal_inserted
 from fulfillment.models import RoutingDecision
-from fulfillment.services.shipments.rows import column_values, insert_columns, mark_saved
 from orders.models import Order, OrderEvent
 
 _RECORD_SQL = """
@@ -78,6 +78,8 @@ def routing_record_write(
     """Insert `decision` and `events` (in this order on the timeline) and set `order_fields` on the order's row.
 
     One statement. `quoting` (one of `events`) gets the decision's id under "decision" in its data.
+    The decision's `pre_save` and `post_save` are sent as `create` sends them (timeline entries are
+    bulk-created: no signals, as before).
     The objects become the saved rows (primary keys and creation times set), as `create` and
     `bulk_create` would leave them; the order's row changes in the database only (the caller
     sets the same values on its object). Runs in the caller's transaction, which holds (or
@@ -86,6 +88,7 @@ def routing_record_write(
     if connection.vendor != "postgresql":
         _write_apart(order=order, decision=decision, events=events, quoting=quoting, order_fields=order_fields)
         return
+    signal_before_insert(decision)
     decision_fields = insert_columns(RoutingDecision)[0]
     event_fields = insert_columns(OrderEvent)[0]
     columns = tuple(order_fields)
@@ -105,6 +108,7 @@ def routing_record_write(
     for event, pk in zip(events, event_ids, strict=True):
         mark_saved(event, pk)
     quoting.data["decision"] = decision_id
+    signal_inserted(decision)  # its `order.routed` webhook
 
 
 def _write_apart(
