@@ -23,6 +23,7 @@ from core.types import AnyUser
 from inventory.models import SKU, Location
 from orders.models import DeliveryMethod, Order, OrderEvent, OrderEventKind, OrderLine, ServiceLevel
 from orders.services.events import order_event_add, order_event_new
+from orders.services.rows import order_rows_write
 
 MAX_LINES = 200
 MAX_LINE_QUANTITY = 10_000
@@ -199,19 +200,11 @@ def order_create(
         actor=actor,
         actor_label=actor_label,
     )
-    order.save(force_insert=True)
-    lines = OrderLine.objects.bulk_create(
-        [
-            OrderLine(
-                order=order,
-                line_number=index + 1,
-                sku=skus[line.sku],
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-            )
-            for index, line in enumerate(data.lines)
-        ]
-    )
+    lines = [
+        OrderLine(line_number=index + 1, sku=skus[line.sku], quantity=line.quantity, unit_price=line.unit_price)
+        for index, line in enumerate(data.lines)
+    ]
+    order_rows_write(order, lines)
     return CreatedOrder(order=order, lines=lines, created_event=created_event)
 
 

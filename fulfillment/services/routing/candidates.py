@@ -53,9 +53,10 @@ def _own_terms(location: Location) -> LocationCostTerms | None:
         return None
 
 
-# Each level's available-to-promise (above 0: the WHERE says so), with the location's own unit price and shadow price of the SKU
-# (each unique per location and SKU). Written out once rather than built with the ORM on every
-# order: compiling the annotated queryset cost more CPU than PostgreSQL spends answering it.
+# Each level's available-to-promise (above 0: the WHERE says so), with the location's own unit
+# price and shadow price of the SKU (each unique per location and SKU). Written out once rather
+# than built with the ORM on every order: compiling the annotated queryset cost more CPU than
+# PostgreSQL spends answering it.
 _LEVELS_SQL = """
 SELECT l.location_id, l.sku_id, l.on_hand - l.reserved - l.safety_stock AS atp,
        c.unit_cost, p.price, p.region

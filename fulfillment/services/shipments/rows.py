@@ -12,42 +12,15 @@ import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 from django.db import connection
-from django.db.models import Field, Model
 
+from core.rows import column_values, insert_columns, mark_saved
 from fulfillment.models import LOAD_SLOTS, LocationDayLoad, Shipment, ShipmentLine
 from fulfillment.services.capacity import location_day_load_add
 from fulfillment.store_hours import local
 from orders.models import DeliveryMethod, Order, OrderLine
 from orders.services import order_lines_allocate
-
-
-@functools.cache
-def insert_columns(model: type[Model]) -> tuple[list[Field], str, str]:
-    """A model's fields (its primary key left out) for a written-out `INSERT ... SELECT FROM unnest`:
-    the fields, their quoted columns, and one array placeholder per column cast to its type."""
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-    return fields, columns, arrays
-
-
-def column_values(objs: Sequence[Model], fields: Sequence[Field]) -> list[list[Any]]:
-    """Each field's values over `objs`, as `bulk_create` would write them (it sets their auto_now times,
-    and the foreign keys of related objects saved after these were built, too)."""
-    for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
-    return [[field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs] for field in fields]
-
-
-def mark_saved(obj: Model, pk: int) -> None:
-    """`obj` is the row with this primary key now, as if the ORM had saved it."""
-    obj.pk = pk
-    obj._state.adding = False
-    obj._state.db = connection.alias
-
 
 # The shipments, their lines, their locations' day load counters and the order lines' allocated
 # units in one statement (data-modifying CTEs): it was four round trips per routed order. Rows
