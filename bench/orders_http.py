@@ -83,7 +83,8 @@ def client(ports: list[int], key: str, skus: list[str], seconds: float, seed: in
         body = json.dumps(
             {
                 "external_id": f"bench-{tag}-{seed}-{n}",
-                "customer": {"name": "Bench Customer"},
+                # every marketplace order carries the buyer's email: the confirmation is owed in the transaction
+                "customer": {"name": "Bench Customer", "email": f"buyer{seed}-{n}@example.com"},
                 "shipping_address": {"postal_code": rng.choice(ZIPS)},
                 "lines": lines,
             }
