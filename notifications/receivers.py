@@ -4,7 +4,10 @@ They listen to Django's `post_save` of the row each app's service writes for the
 is sent inside that service's transaction, so the outbox row commits or rolls back with the
 change (the apps' after-commit signals, such as `fulfillment.signals.shipment_shipped`, would
 leave a moment after the commit in which a crash loses the email):
-- a new `orders.Order` (`order_create`): order confirmation;
+- a new `orders.Order` (`order_create`): order confirmation, recorded after the commit by one task
+  per second of orders where a broker runs (`notifications_confirm_window`: the order's request
+  does not pay the INSERT; a lost window is caught by the minute's catch-up sweep), in the
+  transaction otherwise;
 - the "cancelled" entry `fulfillment.services.order_cancel` writes on the timeline: cancelled, or
   partially cancelled when part of the order had shipped;
 - a `fulfillment.Pickup` saved as expired (`pickup_expire`): pickup expired, instead of cancelled;
@@ -21,14 +24,16 @@ cannot go on after it anyway.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from core.queueing import queue_for_window
 from fulfillment.models import Pickup, PickupStatus, Shipment, ShipmentStatus
 from notifications.services import (
     notifications_enabled,
@@ -38,6 +43,7 @@ from notifications.services import (
     refund_issued_owe,
     shipment_shipped_owe,
 )
+from notifications.tasks import notifications_confirm_window
 from orders.models import Order, OrderEvent, OrderEventKind
 from returns.models import Refund, RefundStatus
 
@@ -62,10 +68,23 @@ def _owe(what: str, pk: Any, record: Callable[[], None]) -> None:
 
 @receiver(post_save, sender=Order, dispatch_uid="notifications.order_saved")
 def order_saved(sender: Any, instance: Order, created: bool, raw: bool = False, **kwargs: Any) -> None:
-    """A new order: owe its customer the confirmation."""
+    """A new order: owe its customer the confirmation (with a broker, once the order commits, per second)."""
     if raw or not created:
         return
-    _owe("confirmation", instance.pk, lambda: order_confirmation_owe(order=instance))
+    if notifications_confirm_window.app.conf.task_always_eager:
+        _owe("confirmation", instance.pk, lambda: order_confirmation_owe(order=instance))
+        return
+    if notifications_enabled():
+        transaction.on_commit(
+            functools.partial(
+                queue_for_window,
+                notifications_confirm_window,
+                key="notifications:confirm-window",
+                stamp=instance.created_at,
+                window=1.0,
+                settle=2.0,
+            )
+        )
 
 
 @receiver(post_save, sender=OrderEvent, dispatch_uid="notifications.order_event_saved")

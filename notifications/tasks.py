@@ -51,6 +51,22 @@ def notifications_send_window(since: str, until: str) -> list[str]:
     return keys
 
 
+@shared_task(name="notifications.tasks.notifications_confirm_window", autoretry_for=(OperationalError,), max_retries=3)
+def notifications_confirm_window(since: str, until: str) -> list[int]:
+    """Owe the confirmation of every order created in [since, until) (ISO times) that has none yet.
+
+    A new order queues this once per second after it commits (`notifications.receivers.order_saved`)
+    instead of writing the row in its own transaction. Each row is recorded once (its unique key).
+    """
+    from notifications.selectors import orders_owed_confirmation
+    from notifications.services.records import order_confirmation_record
+
+    order_ids = orders_owed_confirmation(
+        since=datetime.fromisoformat(since), until=datetime.fromisoformat(until), limit=WINDOW_BATCH
+    )
+    return [order_id for order_id in order_ids if order_confirmation_record(order_id=order_id)]
+
+
 @shared_task(name="notifications.tasks.notifications_sweep_task", autoretry_for=(OperationalError,), max_retries=3)
 def notifications_sweep_task() -> dict[str, int]:
     """Every minute: record emails whose event signal was lost, queue due rows again, give up dead sends."""

@@ -38,15 +38,13 @@ def notifications_started_at() -> datetime | None:
     return applied
 
 
-def orders_owed_confirmation(*, since: datetime, limit: int) -> list[int]:
-    """Orders created since `since` without a confirmation row, oldest first."""
+def orders_owed_confirmation(*, since: datetime, limit: int, until: datetime | None = None) -> list[int]:
+    """Orders created since `since` (and before `until`, when given) without a confirmation row, oldest first."""
     confirmed = Notification.objects.filter(order=OuterRef("pk"), kind=NotificationKind.ORDER_CONFIRMATION)
-    return list(
-        Order.objects.filter(created_at__gte=since)
-        .filter(~Exists(confirmed))
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    created = Order.objects.filter(created_at__gte=since)
+    if until is not None:
+        created = created.filter(created_at__lt=until)
+    return list(created.filter(~Exists(confirmed)).order_by("pk").values_list("pk", flat=True)[:limit])
 
 
 def shipments_owed_shipped(*, since: datetime, limit: int) -> list[int]:

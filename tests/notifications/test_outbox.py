@@ -25,7 +25,7 @@ from notifications.services import (
     shipment_shipped_record,
 )
 from notifications.services.sending import SENDING_LEASE
-from notifications.tasks import notification_send_task, notifications_send_window
+from notifications.tasks import notification_send_task, notifications_confirm_window, notifications_send_window
 from orders.models import OrderEvent
 from tests.factories.orders import ChannelFactory
 from tests.factories.returns import return_network, ship_order
@@ -304,3 +304,24 @@ def test_a_window_task_sends_the_emails_owed_in_its_second_and_no_others(net, ma
         "W-IN": NotificationState.SENT,
         "W-AFTER": NotificationState.PENDING,
     }
+
+
+def test_with_a_broker_the_confirmation_is_owed_after_the_commit_by_its_seconds_task(
+    net, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The order's request does not write the email's row; one task per second of orders does, once."""
+    monkeypatch.setattr(notifications_confirm_window.app.conf, "task_always_eager", False)
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        order = place(net, external_id="W-BROKER")
+    monkeypatch.undo()
+    assert rows(order) == []  # nothing written in the order's transaction
+    assert len(after_commit) >= 1  # the second's task is queued once the order commits
+
+    second = order.created_at.replace(microsecond=0)
+    window = {"since": second.isoformat(), "until": (second + timedelta(seconds=1)).isoformat()}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications_confirm_window.apply(kwargs=window).get() == [order.pk]
+        assert notifications_confirm_window.apply(kwargs=window).get() == []  # owed once
+
+    assert [row.kind for row in rows(order)] == [NotificationKind.ORDER_CONFIRMATION]
+    assert [email.subject for email in mailoutbox] == [f"Your Fulfil Goods order {order.number} is confirmed"]
