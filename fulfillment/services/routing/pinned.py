@@ -19,7 +19,6 @@ from core.types import AnyUser
 from fulfillment.models import ShipmentLine, ShipmentStatus
 from fulfillment.routing import Line, Plan, Rules, plan
 from fulfillment.selectors.cost_model import cost_model_load, routing_rules_for
-from fulfillment.services.pickups.lifecycle import pickup_open
 from fulfillment.services.routing import reserve
 from fulfillment.services.routing.candidates import (
     candidates_and_locations,
@@ -27,8 +26,6 @@ from fulfillment.services.routing.candidates import (
     waiting_lines,
     with_exclusions,
 )
-from fulfillment.services.routing.record import routing_record_write
-from fulfillment.services.shipments import order_status_sync
 from inventory.models import Location
 from orders.models import Order, OrderLine, OrderStatus
 from orders.services import order_lock
@@ -136,15 +133,7 @@ def order_route_pinned(
         if not lines:
             return None
         rules = _pinned_rules(with_exclusions(routing_rules_for(order.channel), order), location)
-        reserved = reserve._plan_and_reserve(order, lines, rules, actor)
-        decision, events = reserve._record(order, reserved, trigger=trigger, actor=actor, actor_label=actor_label)
-        routing_record_write(
-            order=order,
-            decision=decision,
-            events=events,
-            quoting=events[0],
-            order_fields={"routing_reason": order.routing_reason},
+        decision, reserved = reserve.reserve_and_record(
+            order, lines, rules, trigger=trigger, actor=actor, actor_label=actor_label
         )
-        order_status_sync(order=order, actor=actor, actor_label=actor_label)
-        pickup_open(order=order)
     return reserve._outcome(decision, reserved)

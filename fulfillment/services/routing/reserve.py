@@ -186,18 +186,29 @@ def order_route(
         if not lines:
             return None
         rules = with_exclusions(routing_rules_for(order.channel), order)
-        reserved = _plan_and_reserve(order, lines, rules, actor)
-        decision, events = _record(order, reserved, trigger=trigger, actor=actor, actor_label=actor_label)
-        routing_record_write(
-            order=order,
-            decision=decision,
-            events=events,
-            quoting=events[0],
-            order_fields={"routing_reason": order.routing_reason},
+        decision, reserved = reserve_and_record(
+            order, lines, rules, trigger=trigger, actor=actor, actor_label=actor_label
         )
-        order_status_sync(order=order, actor=actor, actor_label=actor_label)
-        pickup_open(order=order)
     return _outcome(decision, reserved)
+
+
+def reserve_and_record(
+    order: Order, lines: Sequence[OrderLine], rules: Rules, *, trigger: str, actor: AnyUser | None, actor_label: str
+) -> tuple[RoutingDecision, _Reserved]:
+    """Plan and reserve `lines` of a locked order under `rules`, write the decision and its timeline
+    (one statement), then bring the order's status up to date and open its pickup if it has one."""
+    reserved = _plan_and_reserve(order, lines, rules, actor)
+    decision, events = _record(order, reserved, trigger=trigger, actor=actor, actor_label=actor_label)
+    routing_record_write(
+        order=order,
+        decision=decision,
+        events=events,
+        quoting=events[0],
+        order_fields={"routing_reason": order.routing_reason},
+    )
+    order_status_sync(order=order, actor=actor, actor_label=actor_label)
+    pickup_open(order=order)
+    return decision, reserved
 
 
 def order_route_new(
