@@ -17,6 +17,18 @@ from fulfillment.store_hours import local
 from orders.models import DeliveryMethod, Order
 
 
+def day_load_rows(*, order: Order, shipments: Sequence[Shipment], delta: int) -> list[tuple[int, date, int, int]]:
+    """(location, local day, slot, change) per location and day, in that order: how `delta` ship orders
+    per shipment count (none for a pickup). Each shipment's `location` must be loaded."""
+    if order.delivery_method == DeliveryMethod.PICKUP:
+        return []
+    counts: dict[tuple[int, date], int] = defaultdict(int)
+    for shipment in shipments:
+        counts[(shipment.location_id, local(shipment.created_at, shipment.location.timezone).date())] += delta
+    slot = (order.pk or 0) % LOAD_SLOTS
+    return [(location_id, day, slot, n) for (location_id, day), n in sorted(counts.items()) if n]
+
+
 def location_day_load_add(*, order: Order, shipments: Sequence[Shipment], delta: int) -> None:
     """Add `delta` ship orders per shipment to its location's count for the local day it was created.
 
@@ -26,13 +38,7 @@ def location_day_load_add(*, order: Order, shipments: Sequence[Shipment], delta:
     written in (location, day) order so two orders shipping from the same locations cannot
     deadlock on them. Each shipment's `location` must be loaded (its time zone decides the day).
     """
-    if order.delivery_method == DeliveryMethod.PICKUP or not shipments:
-        return
-    counts: dict[tuple[int, date], int] = defaultdict(int)
-    for shipment in shipments:
-        counts[(shipment.location_id, local(shipment.created_at, shipment.location.timezone).date())] += delta
-    slot = (order.pk or 0) % LOAD_SLOTS
-    rows = [(location_id, day, slot, n) for (location_id, day), n in sorted(counts.items()) if n]
+    rows = day_load_rows(order=order, shipments=shipments, delta=delta)
     if not rows:
         return
     table = connection.ops.quote_name(LocationDayLoad._meta.db_table)

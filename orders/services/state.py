@@ -65,6 +65,17 @@ def _line_update(line_id: int, **deltas: int) -> None:
     OrderLine.objects.filter(pk=line_id).update(**{name: F(name) + delta for name, delta in deltas.items()})
 
 
+def order_lines_allocate_sql() -> str:
+    """`order_lines_allocate` as one UPDATE another service may embed in its own PostgreSQL statement
+    (a data-modifying CTE); its parameters: the lines' ids (bigint[]) and their units (integer[]),
+    each line once. The same precondition: the caller holds the order's row lock."""
+    table = connection.ops.quote_name(OrderLine._meta.db_table)
+    return (
+        f"UPDATE {table} l SET quantity_allocated = l.quantity_allocated + u.quantity "  # noqa: S608
+        "FROM unnest(%s::bigint[], %s::integer[]) AS u(id, quantity) WHERE l.id = u.id"
+    )
+
+
 def order_lines_allocate(*, allocations: Sequence[tuple[OrderLine, int]]) -> None:
     """Mark units of several lines as allocated, in one UPDATE (F() plus each line's units).
 

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import date
 
 from django.db import connection
 
 from core.rows import column_values, insert_columns, mark_saved
-from fulfillment.models import LOAD_SLOTS, LocationDayLoad, Shipment, ShipmentLine
-from fulfillment.services.capacity import location_day_load_add
-from fulfillment.store_hours import local
-from orders.models import DeliveryMethod, Order, OrderLine
-from orders.services import order_lines_allocate
+from fulfillment.models import LocationDayLoad, Shipment, ShipmentLine
+from fulfillment.services.capacity import day_load_rows, location_day_load_add
+from orders.models import Order
+from orders.services import order_lines_allocate, order_lines_allocate_sql
 
 # The shipments, their lines, their locations' day load counters and the order lines' allocated
 # units in one statement (data-modifying CTEs): it was four round trips per routed order. Rows
@@ -45,9 +42,7 @@ WITH made AS (
     SELECT * FROM unnest(%s::bigint[], %s::date[], %s::integer[], %s::integer[]) ORDER BY 1, 2
         ON CONFLICT (location_id, day, slot) DO UPDATE SET ship_orders = t.ship_orders + EXCLUDED.ship_orders
 ), allocated AS (
-    UPDATE {order_lines} l SET quantity_allocated = l.quantity_allocated + u.quantity
-      FROM unnest(%s::bigint[], %s::integer[]) AS u(id, quantity)
-     WHERE l.id = u.id
+    {allocate}
 )
 SELECT ARRAY(SELECT id FROM made ORDER BY id), ARRAY(SELECT id FROM added ORDER BY id)
 """
@@ -64,19 +59,8 @@ def _write_sql() -> str:
         shipment_arrays=arrays,
         lines=quote(ShipmentLine._meta.db_table),
         load=quote(LocationDayLoad._meta.db_table),
-        order_lines=quote(OrderLine._meta.db_table),
+        allocate=order_lines_allocate_sql(),
     )
-
-
-def _day_load_rows(order: Order, shipments: Sequence[Shipment]) -> list[tuple[int, date, int, int]]:
-    """(location, local day, slot, +n) per location and day, as `location_day_load_add` counts a new shipment."""
-    if order.delivery_method == DeliveryMethod.PICKUP:
-        return []  # a store's pickup capacity moves the ready-by time instead
-    counts: dict[tuple[int, date], int] = defaultdict(int)
-    for shipment in shipments:
-        counts[(shipment.location_id, local(shipment.created_at, shipment.location.timezone).date())] += 1
-    slot = (order.pk or 0) % LOAD_SLOTS
-    return [(location_id, day, slot, n) for (location_id, day), n in sorted(counts.items())]
 
 
 def shipment_rows_write(order: Order, shipments: list[Shipment], per_shipment: list[list[ShipmentLine]]) -> None:
@@ -93,7 +77,7 @@ def shipment_rows_write(order: Order, shipments: list[Shipment], per_shipment: l
     allocated: dict[int, int] = defaultdict(int)
     for _, line in lines:
         allocated[line.order_line_id] += line.quantity
-    load = _day_load_rows(order, shipments)
+    load = day_load_rows(order=order, shipments=shipments, delta=1)
     params = [
         *values,
         [k for k, _ in lines],
