@@ -36,6 +36,7 @@ from marketplaces.last_units import last_unit_split, shared_skus, unsettled_allo
 from marketplaces.models import Listing, PushState, StockOutbox
 from marketplaces.outbox import push_soon
 from marketplaces.services.stock_sync.claims import owned_row_ids
+from marketplaces.services.stock_sync.resplit import resplit_others
 
 CAPPED_NOTE = "Shown quantity held until the channel's orders since the last push are imported."
 
@@ -112,8 +113,11 @@ def mark_capped(rows: list[StockOutbox]) -> None:
 def release_capped(channel_id: int) -> int:
     """Make the channel's capped rows due again (its orders were just imported); how many.
 
-    Called after every import on the channel; queues a push when any row was released.
+    Called after every import on the channel; queues a push when any row was released. The other
+    channels' shares its kept units were taken from are looked at again first (`resplit`).
     """
+    # Its kept units go back into the split whether or not a row of its own was held.
+    resplit_others(channel_id)
     now = timezone.now()
     with transaction.atomic():
         pks = list(
