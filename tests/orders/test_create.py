@@ -75,8 +75,8 @@ def test_a_disabled_channel_or_a_missing_name_is_refused_before_anything_is_read
 
 
 def test_the_lines_skus_are_read_as_the_orm_reads_them_and_unknown_codes_are_absent(db):
-    tee = SKUFactory(code="TEE-1", price=Decimal("12.50"), length_mm=300, is_active=False)
-    mug = SKUFactory(code="MUG-1")
+    tee: SKU = SKUFactory(code="TEE-1", price=Decimal("12.50"), length_mm=300, is_active=False)  # type: ignore[assignment]
+    mug: SKU = SKUFactory(code="MUG-1")  # type: ignore[assignment]
 
     found = skus_by_code({"TEE-1", "MUG-1", "NOPE"})
 
