@@ -327,11 +327,21 @@ def main() -> int:
     print(f"change -> visible (all channels): p50 {p50:.2f} s, p95 {p95:.2f} s, max {top:.2f} s  (target p95 <= 5 s)")
     print(f"changes never seen pushed after them: {missing} (0 expected)")
     print(f"lost updates: {lost} (must be 0)")
-    return 0 if lost == 0 else 1
+    drifts = ledger_drifts()
+    return 0 if lost == 0 and drifts == 0 else 1
 
 
 WINDOW = 5.0  # seconds: the latency target, and the window of the minimum
 FEED_CALLS = 6  # createFeedDocument, upload, createFeed, getFeed, getFeedDocument, report download
+
+
+def ledger_drifts() -> int:
+    """Replay the stock ledger against the stock levels the run left, print the count, return it."""
+    from inventory.services import ledger_verify
+
+    drifts = len(ledger_verify())
+    print(f"ledger_drifts={drifts} (must be 0)")
+    return drifts
 
 
 def percentiles(values: list[float]) -> tuple[float, float, float]:

@@ -44,7 +44,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlparse
 
-from bench.sync import KINDS, database_url, ensure_database, percentiles
+from bench.sync import KINDS, database_url, ensure_database, ledger_drifts, percentiles
 
 #: Seconds the pushers may drain past `--seconds`, and the longest a push waits for a rate limit.
 DRAIN_LIMIT = 10.0
@@ -346,7 +346,7 @@ def run(args: argparse.Namespace) -> int:
         f"zero_crossings={len(every)} zero_crossing_p95_s={p95:.2f} zero_crossing_max_s={top:.2f} "
         f"raises_held={sum(capped.values())} run_s={time.time() - began:.1f}"
     )
-    return 0
+    return 0 if ledger_drifts() == 0 else 1
 
 
 if __name__ == "__main__":
