@@ -15,11 +15,14 @@ anyway), so units move to the channels that sell them.
 
 A re-split must not hand out units a channel may already have sold: a sale the marketplace made
 but our intake has not imported yet (a webhook in flight, an Amazon order its rate limits have
-not let us read) is still in our ATP. So a channel whose orders are not known to be imported
-since its last push keeps, in the split, what we last pushed it less its own sales imported
-since (`unsettled_allocations`): the others split only the rest, and the channel itself is left
-showing what it shows (`marketplaces.services.stock_sync.caps` holds the push). Once its orders
-since that push are imported, it takes part in the split again.
+not let us read) is still in our ATP. Nor may it take back units a channel still shows: a push
+sets an absolute quantity, so lowering a channel to give its units to another would show again
+any of its sales still on their way. So a channel we pushed last units to keeps, in the split,
+what we pushed it less its own sales imported since (`kept_allocations`): the others split only
+the rest, and the channel itself is left showing what it shows
+(`marketplaces.services.stock_sync.caps` holds the push). It takes part in the split afresh once
+its orders since that push are imported and it sold all it was given, or, when it did not, once
+the push is `keep_seconds` old (an idle channel gives its units back).
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ def last_unit_shares(sync: ChannelSync, atp: Mapping[int, int], feeding_ids: lis
 
     SKUs with more units than that are left out (no cap). Three queries when any SKU is low:
     the channels listing those SKUs, their feeding locations, and their recent sales; three
-    more when another channel sells them (`unsettled_allocations`).
+    more when another channel sells them (`kept_allocations`).
     """
     return last_unit_split(sync, atp, feeding_ids)[0]
 
@@ -83,7 +86,7 @@ def last_unit_split(
     everyone = {sync.channel_id} | {channel for channels in sharing.values() for channel in channels}
     sold = _recent_sales(list(everyone), list(low))
     shared = [sku_id for sku_id in low if sharing.get(sku_id)]
-    held = unsettled_allocations(list(everyone), shared) if shared else {}
+    held = kept_allocations(list(everyone), shared) if shared else {}
     shares: dict[int, int] = {}
     keeps: dict[int, int] = {}
     for sku_id, units in low.items():
@@ -130,10 +133,23 @@ def known_until(
     return clear if last_pull_ok_at is None else max(last_pull_ok_at, clear)
 
 
-def unsettled_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[int, int], int]:
-    """Per (channel, SKU) whose channel's orders are not known to be imported since our last push of
-    the SKU: what we pushed less the channel's own units of it imported since. Those units may be
-    sold already or still shown there; either way they are not ours to split again.
+def keep_seconds() -> float:
+    """How long a channel whose orders are known imported still keeps last units it shows
+    (settings.CHANNELS_LAST_UNITS_KEEP_SECONDS)."""
+    return float(getattr(settings, "CHANNELS_LAST_UNITS_KEEP_SECONDS", 120.0))
+
+
+def kept_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[int, int], int]:
+    """Per (channel, SKU), the last units the channel keeps in the split: what we pushed it less its
+    own units of it imported since. A pair is missing when the channel takes part in the split afresh.
+
+    A channel keeps them while its orders since our push are not known imported: it may have sold
+    them already. Once they are, it still keeps what it holds while the push is younger than
+    `keep_seconds`: a push sets an absolute quantity, so taking units back from a channel that still
+    shows some would show again a sale of the last seconds still on its way (a webhook in flight,
+    an order placed after the poll began). A channel that sold all we gave it shows 0, so nothing
+    of it can be shown again: it takes part afresh as soon as its orders are in. An idle channel's
+    units go back into the split once its push is `keep_seconds` old.
 
     Three queries at most: the listings, the waiting webhook deliveries, the lines imported since.
     """
@@ -161,21 +177,30 @@ def unsettled_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tu
         .values_list("channel_id", "at")
     )
     now = timezone.now()
-    unsettled: dict[tuple[int, int], tuple[int, datetime]] = {}
+    fresh_since = now - timedelta(seconds=keep_seconds())
+    candidates: dict[tuple[int, int], tuple[int, datetime, bool]] = {}
     for channel_id, sku_id, quantity, pushed_at, _kind, pulled in pushed:
+        if pushed_at is None:  # excluded by the query; narrows the type
+            continue
         known = known_until(pulled, channel_id in hooked, waiting.get(channel_id), now)
-        if pushed_at is not None and (known is None or known <= pushed_at):
-            unsettled[(channel_id, sku_id)] = (int(quantity or 0), pushed_at)
-    if not unsettled:
+        settled = known is not None and known > pushed_at
+        if not settled or pushed_at > fresh_since:
+            candidates[(channel_id, sku_id)] = (int(quantity or 0), pushed_at, settled)
+    if not candidates:
         return {}
-    since = min(pushed_at for _quantity, pushed_at in unsettled.values())
+    since = min(pushed_at for _quantity, pushed_at, _settled in candidates.values())
     imported: dict[tuple[int, int], int] = defaultdict(int)
     for channel_id, sku_id, created_at, units in OrderLine.objects.filter(
-        sku_id__in=sku_ids, order__channel_id__in={key[0] for key in unsettled}, order__created_at__gte=since
+        sku_id__in=sku_ids, order__channel_id__in={key[0] for key in candidates}, order__created_at__gte=since
     ).values_list("order__channel_id", "sku_id", "order__created_at", "quantity"):
-        if (channel_id, sku_id) in unsettled and created_at >= unsettled[(channel_id, sku_id)][1]:
+        if (channel_id, sku_id) in candidates and created_at >= candidates[(channel_id, sku_id)][1]:
             imported[(channel_id, sku_id)] += units
-    return {key: max(quantity - imported[key], 0) for key, (quantity, _at) in unsettled.items()}
+    kept = {}
+    for key, (quantity, _at, settled) in candidates.items():
+        left = max(quantity - imported[key], 0)
+        if left or not settled:
+            kept[key] = left
+    return kept
 
 
 def shared_skus(sync: ChannelSync, sku_ids: list[int], feeding_ids: list[int]) -> set[int]:

@@ -241,6 +241,9 @@ CHANNELS_PUSH_FILL_SKUS = int(os.environ.get("CHANNELS_PUSH_FILL_SKUS", "250"))
 CHANNELS_AMAZON_FEED_THRESHOLD = int(os.environ.get("CHANNELS_AMAZON_FEED_THRESHOLD", "50"))
 # Seconds after which a push claimed by a worker that never finished is taken over by another.
 CHANNELS_CLAIM_LEASE_SECONDS = float(os.environ.get("CHANNELS_CLAIM_LEASE_SECONDS", "120"))
+# Seconds a channel whose orders are imported still keeps last units it shows before they are split
+# afresh (taking back units it shows could show again a sale still on its way).
+CHANNELS_LAST_UNITS_KEEP_SECONDS = float(os.environ.get("CHANNELS_LAST_UNITS_KEEP_SECONDS", "120"))
 # Returns: photo uploads at inspection, and the channel refund connector factory (empty: refunds by hand;
 # the default refunds marketplace channels through their connector, the others by hand).
 RETURNS_PHOTO_MAX_BYTES = int(os.environ.get("RETURNS_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))

@@ -60,7 +60,7 @@ def test_lowering_a_channel_is_never_held(make_channel, dc, skus, webhooks_in_fl
     assert ebay_sandbox.quantity_of(skus[0].code) == 0  # weights 5 to 1: eBay's share is 0, shown at once
 
 
-def test_a_webhook_channel_shows_more_only_once_its_deliveries_are_processed(
+def test_a_webhook_channel_shows_more_only_once_it_sold_what_it_was_given_and_that_is_imported(
     make_channel, dc, skus, webhooks_in_flight, settings, django_capture_on_commit_callbacks
 ):
     web, web_sandbox = make_channel("shopify", skus=skus[:1])
@@ -74,13 +74,24 @@ def test_a_webhook_channel_shows_more_only_once_its_deliveries_are_processed(
     assert web_sandbox.quantity_of(skus[0].code) == 2  # held: the sale may still be in flight
 
     settings.CHANNELS_WEBHOOK_GRACE_SECONDS = 0  # every webhook sent before now has arrived
-    with django_capture_on_commit_callbacks(execute=True):
-        for hook in web_sandbox.take_webhooks():
-            webhook_receive(channel=web, headers=hook.headers, body=hook.body)
+
+    def deliver() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            for hook in web_sandbox.take_webhooks():
+                webhook_receive(channel=web, headers=hook.headers, body=hook.body)
+
+    deliver()
+    push(web)
+    # Its sale is in, but it still shows 2 of the 3 it was given: a push of 4 would show again a sale
+    # of the last seconds still on its way. It keeps them, and the 2 units received wait.
+    assert web_sandbox.quantity_of(skus[0].code) == 2
+
+    assert web_sandbox.buy_shown(skus[0].code, 2) is not None  # it sells them: shows 0, nothing to show again
+    deliver()
     push(web)
 
-    # 7 left by our ledger now; eBay, never polled since its push, keeps its 3: Shopify gets the other 4.
-    assert web_sandbox.quantity_of(skus[0].code) == 4
+    # 5 left by our ledger; eBay, never polled since its push, keeps its 3: Shopify gets the other 2.
+    assert web_sandbox.quantity_of(skus[0].code) == 2
 
 
 def test_plenty_of_stock_is_raised_at_once(make_channel, dc, skus, webhooks_in_flight):
@@ -122,7 +133,7 @@ def test_units_a_channel_sold_before_its_import_are_not_split_again(
     assert ebay_sandbox.quantity_of(skus[0].code) + web_sandbox.quantity_of(skus[0].code) == 1
 
 
-def test_a_channel_that_kept_its_units_is_split_afresh_once_its_orders_are_polled(
+def test_a_channel_that_sits_on_its_last_units_gives_them_back_once_polled_after_the_keep_window(
     make_channel, dc, skus, settings, django_capture_on_commit_callbacks
 ):
     settings.CHANNELS_QUEUE_PUSHES = False
@@ -140,6 +151,12 @@ def test_a_channel_that_kept_its_units_is_split_afresh_once_its_orders_are_polle
     assert (ebay_sandbox.quantity_of(skus[0].code), web_sandbox.quantity_of(skus[0].code)) == (3, 1)
 
     assert orders_poll(channel_id=ebay.pk) == 0  # eBay sold none of its 3: no stock changes, yet known now
+    push(ebay), push(web)
+    # It still shows its 3 and may be selling one right now: taking them back could show that sale again.
+    assert ebay_sandbox.quantity_of(skus[0].code) == 3
+
+    settings.CHANNELS_LAST_UNITS_KEEP_SECONDS = 0  # its push is old now: idle units go back into the split
+    assert orders_poll(channel_id=ebay.pk) == 0  # its next import (the polling backstop's at the latest)
     push(ebay), push(web)
 
     # 4 left, split afresh: Shopify sold 2 lately (weight 3 to eBay's 1), so eBay gives 2 of its 3 back.

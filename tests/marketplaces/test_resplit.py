@@ -27,9 +27,10 @@ def test_woocommerce_is_set_to_0_at_once_when_ebays_kept_units_are_released(make
     push(woo), push(ebay)
     assert (ebay_sandbox.quantity_of(code), woo_sandbox.quantity_of(code)) == (1, 1)
 
-    # eBay's poll finds no new order (it reads its one sale again): no stock changed, but eBay takes part
-    # in the split again and, selling four times as much, is given both units. WooCommerce must stop
-    # selling its one at once, not at the SKU's next stock change.
+    # eBay's poll finds no new order (it reads its one sale again): no stock changed, but once the pushes
+    # are older than the keep window eBay takes part in the split again and, selling four times as much,
+    # is given both units. WooCommerce must stop selling its one at once, not at the SKU's next stock change.
+    settings.CHANNELS_LAST_UNITS_KEEP_SECONDS = 0
     orders_poll(channel_id=ebay.pk)
     push(woo)
 

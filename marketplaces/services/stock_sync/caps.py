@@ -12,10 +12,11 @@ below the channel's `split_below` and another channel sells the same units):
 - it may raise it above what was last pushed, or lower it to the units it keeps (what we pushed
   less its own sales imported since: the marketplace already counted those, and the ones not
   imported yet too, which a push of that absolute quantity would show again), only once the
-  channel's orders are known to be imported up to after that push: a successful poll that
-  began after it (`ChannelSync.last_pull_ok_at`) or, on a channel that delivers webhooks, no
-  delivery waiting to be processed and the webhook grace (settings.CHANNELS_WEBHOOK_GRACE_SECONDS)
-  passed since it (a webhook still in flight at the marketplace is not in our table yet).
+  channel takes part in the split afresh (`marketplaces.last_units.kept_allocations`): its
+  orders are known to be imported up to after that push (a successful poll that began after it,
+  `ChannelSync.last_pull_ok_at`, or, on a channel that delivers webhooks, no delivery waiting to
+  be processed and the webhook grace, settings.CHANNELS_WEBHOOK_GRACE_SECONDS, passed since it)
+  and it sold all it was given, or the push is settings.CHANNELS_LAST_UNITS_KEEP_SECONDS old.
 
 A capped row costs no call: the channel keeps showing what it shows, and the row is marked
 applied with `CAPPED_NOTE`. It is not lost: every import on the channel (a successful poll, a
@@ -32,7 +33,7 @@ from django.utils import timezone
 from channels.models import Channel
 from marketplaces.availability import feeding_atp
 from marketplaces.connectors import Connector
-from marketplaces.last_units import last_unit_split, shared_skus, unsettled_allocations
+from marketplaces.last_units import kept_allocations, last_unit_split, shared_skus
 from marketplaces.models import Listing, PushState, StockOutbox
 from marketplaces.outbox import push_soon
 from marketplaces.services.stock_sync.claims import owned_row_ids
@@ -51,13 +52,13 @@ def cap_raises(
 ) -> list[StockOutbox]:
     """Hold at what the channel shows the last-unit pushes its unimported sales could undo; the rows held.
 
-    Held, while the channel's orders since our last push of a shared SKU are not known to be
-    imported: a raise, and a lowering to the units the channel keeps in the split
-    (`last_units.unsettled_allocations`: what we pushed less its sales imported since), since
-    either would show again units it may have sold. A push to 0, or a lowering when the kept
-    units no longer fit in what is left (`last_units.last_unit_split`), goes. A row left at
-    what the channel shows because it keeps those units is held too (no call either way): its
-    next import makes it due again, when the channel may take part in the split afresh. Lowers
+    Held, while the channel keeps last units of a shared SKU (`last_units.kept_allocations`: what
+    we pushed less its sales imported since, until its orders are in and it sold them all or the
+    push is old): a raise, and a lowering to the units it keeps, since either would show again
+    units it may have sold. A push to 0, or a lowering when the kept units no longer fit in what
+    is left (`last_units.last_unit_split`), goes. A row left at what the channel shows because it
+    keeps those units is held too (no call either way): its next import makes it due again, when
+    the channel may take part in the split afresh. Lowers
     `quantities` in place for the held rows (to the quantity last pushed). No query when no
     row has a last-unit quantity; two to find the shared SKUs, about ten for the split.
     """
@@ -79,13 +80,13 @@ def cap_raises(
     if not changing:
         return []
     sku_ids = [row.sku_id for row in changing]
-    unsettled = unsettled_allocations([channel.pk], sku_ids)
+    kept = kept_allocations([channel.pk], sku_ids)
     keeps = last_unit_split(channel.sync, feeding_atp(channel.sync, sku_ids, feeding_ids=feeding_ids), feeding_ids)[1]
     held = []
     for row in changing:
         shown, quantity = listings[row.sku_id].last_pushed_quantity, quantities[row.sku_id]
-        if (channel.pk, row.sku_id) not in unsettled:
-            continue  # its orders since our push are in: it takes part in the split
+        if (channel.pk, row.sku_id) not in kept:
+            continue  # it takes part in the split afresh (see `last_units`)
         if quantity > shown or quantity >= keeps.get(row.sku_id, quantity + 1):  # type: ignore[operator]
             held.append(row)
     for row in held:

@@ -1,12 +1,12 @@
 """When a channel's kept units are released, the other channels' last-unit shares are pushed at once.
 
-In the last-unit split a channel whose orders are not known imported since our last push keeps
-what we pushed it (`marketplaces.last_units.unsettled_allocations`); the other channels split
-only the rest. Once its orders are imported it takes part in the split afresh, and a channel
-that sells more lately takes back units another channel was given: that channel's share drops,
-to 0 perhaps, although no stock changed. No stock change means no outbox row is touched, so
-without this the lower share would reach the marketplace only with the SKU's next change,
-while the marketplace goes on selling units we have given to someone else.
+In the last-unit split a channel we pushed last units to keeps them for a while
+(`marketplaces.last_units.kept_allocations`); the other channels split only the rest. Once it
+takes part in the split afresh, a channel that sells more lately takes back units another
+channel was given: that channel's share drops, to 0 perhaps, although no stock changed. No stock
+change means no outbox row is touched, so without this the lower share would reach the
+marketplace only with the SKU's next change, while the marketplace goes on selling units we
+have given to someone else.
 
 So after every import on a channel (`caps.release_capped`) the other channels listing the SKUs
 it was pushed lately are looked at again: a push the priority lane would take (it crosses zero
