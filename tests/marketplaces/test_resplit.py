@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+from django.db.models import F
+
 from inventory.services import stock_receive
+from marketplaces.models import Listing
 from marketplaces.services.orders import orders_poll
 from tests.factories.orders import place_order
 from tests.marketplaces.conftest import push
 
 
-def test_woocommerce_is_set_to_0_at_once_when_ebays_kept_units_are_released(make_channel, dc, skus, settings):
+@pytest.mark.parametrize(
+    ("keep_seconds", "pushed_ago"),
+    [(0, timedelta(0)), (15 * 60, timedelta(minutes=20))],  # the window passed at once, or after a long one
+)
+def test_woocommerce_is_set_to_0_at_once_when_ebays_kept_units_are_released(
+    make_channel, dc, skus, settings, keep_seconds, pushed_ago
+):
     settings.CHANNELS_QUEUE_PUSHES = False  # the test runs the pushers itself
     settings.CHANNELS_WEBHOOK_GRACE_SECONDS = 0  # WooCommerce's orders are known imported at once
     woo, woo_sandbox = make_channel("woocommerce", skus=skus[:1])
@@ -30,7 +42,8 @@ def test_woocommerce_is_set_to_0_at_once_when_ebays_kept_units_are_released(make
     # eBay's poll finds no new order (it reads its one sale again): no stock changed, but once the pushes
     # are older than the keep window eBay takes part in the split again and, selling four times as much,
     # is given both units. WooCommerce must stop selling its one at once, not at the SKU's next stock change.
-    settings.CHANNELS_LAST_UNITS_KEEP_SECONDS = 0
+    settings.CHANNELS_LAST_UNITS_KEEP_SECONDS = keep_seconds
+    Listing.objects.filter(sku=skus[0]).update(last_pushed_at=F("last_pushed_at") - pushed_ago)
     orders_poll(channel_id=ebay.pk)
     push(woo)
 

@@ -23,13 +23,17 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from marketplaces.availability import channel_available
+from marketplaces.last_units import keep_seconds
 from marketplaces.models import ChannelSync, Listing, PushState, StockOutbox
 from marketplaces.outbox import last_units_within, priority_lane_enabled, push_soon, urgent_push
 from marketplaces.services.stock_sync.plan import push_max_wait
 
-#: A channel keeps its units only until its next import; the polling backstop imports every channel
-#: at least once a minute, so a push older than this was released (and re-split) long ago.
-KEPT_HORIZON = timedelta(minutes=10)
+
+def kept_horizon() -> timedelta:
+    """How old a push may be and still hold kept units this import could release: the keep window
+    (`last_units.keep_seconds`), plus time for the import after it (the polling backstop imports
+    every channel at least once a minute), with margin. Older pushes were released long ago."""
+    return timedelta(seconds=keep_seconds()) + timedelta(minutes=8)
 
 
 def resplit_others(channel_id: int) -> int:
@@ -47,7 +51,7 @@ def resplit_others(channel_id: int) -> int:
         Listing.objects.filter(
             channel_id=channel_id,
             removing=False,
-            last_pushed_at__gte=now - KEPT_HORIZON,
+            last_pushed_at__gte=now - kept_horizon(),
             last_pushed_quantity__lte=split_below,
         ).values_list("sku_id", flat=True)
     )
