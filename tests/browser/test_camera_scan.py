@@ -1,9 +1,9 @@
 """Scanning with the phone itself, at 390 px in headless Chromium: a photo of the customer's pickup QR
-opens the handover (decoded by the vendored ZXing reader, since Chromium on Linux has no
-BarcodeDetector), a live camera reads the QR from Chromium's fake camera fed a video of it, a Code 128
-photo of an RMA finds the return at the dock, the counter opens a return from the receipt's
-barcode, an EAN-13 photo counts the item on the htmx pick screen as a scanner's Enter would, and a
-photo with no code says what to do.
+opens the handover (decoded by the vendored zxing-cpp WebAssembly reader, since Chromium on Linux
+has no BarcodeDetector) even for codes ZXing's JavaScript port could not read, a live camera reads
+the QR from Chromium's fake camera fed a video of it, a Code 128 photo of an RMA finds the return at
+the dock, the counter opens a return from the receipt's barcode, an EAN-13 photo counts the item on
+the htmx pick screen as a scanner's Enter would, and a photo with no code says what to do.
 
 Screenshots land in tests/screenshots/scan-*.png.
 """
@@ -104,10 +104,12 @@ def counter(db: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def camera_browser(tmp_path: Path, counter: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Chromium whose fake camera films the ready pickup's QR code."""
+    """Chromium whose fake camera films the ready pickup's QR code (one ZXing's JavaScript port missed)."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
+    counter["pickup"].code = CODE_ZXING_JS_MISSED_ON_CAMERA
+    counter["pickup"].save(update_fields=["code"])
     video = y4m_of(qr_png(counter["pickup"].code, tmp_path / "qr.png"), tmp_path / "qr.y4m")
     args = [
         *CHROMIUM_ARGS,
@@ -151,6 +153,30 @@ def test_a_photo_of_the_pickup_qr_opens_the_handover(
     assert pickup.code in page.locator("main").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "scan-photo-opened-handover-phone.png"), full_page=True)
     assert errors == []
+
+
+# Valid QR codes of pickup codes that ZXing's JavaScript port (the reader used before) could not
+# decode in these photos (900x700, as `qr_png` draws them), while other readers do: about one
+# code in twenty, a different set at each picture size.
+CODES_ZXING_JS_MISSED = ["RRQ4YL", "JMVTPJ", "CYY4N9"]
+# The same for the camera's 640x480 frames of that photo (`y4m_of`).
+CODE_ZXING_JS_MISSED_ON_CAMERA = "Q3FJVM"
+
+
+@pytest.mark.parametrize("code", CODES_ZXING_JS_MISSED)
+def test_every_pickup_qr_code_is_read_from_a_photo(
+    chromium: Any, live_server: Any, counter: dict[str, Any], tmp_path: Path, code: str
+) -> None:
+    pickup: Pickup = counter["pickup"]
+    Pickup.objects.filter(pk=pickup.pk).update(code=code)
+    page = phone(chromium)
+    sign_in(page, live_server.url, "sam", "/fulfillment/pickups/")
+
+    with page.expect_navigation():
+        page.get_by_label("Scan from a photo").set_input_files(str(qr_png(code, tmp_path / "code.png")))
+
+    page.wait_for_url(f"**/pickups/{pickup.pk}/**")
+    assert code in page.locator("main").inner_text()
 
 
 def test_a_photo_without_a_code_says_what_to_do(
