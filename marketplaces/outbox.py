@@ -10,7 +10,12 @@ the SKU: inventory knows nothing of channels. This module joins the feed with th
   the channels that list those SKUs, sync stock and are fed by the location, in (channel, SKU)
   order, in one statement. Feed rows are deleted only when the pending rows commit, so a
   coalescer that dies loses nothing, and coalescers running at once take disjoint feed rows;
-  a change no channel cares about is simply consumed.
+  a change no channel cares about is simply consumed. The first change to reach a row in
+  flight dates it no earlier than the claim. A feed row is dated when written, before its
+  transaction commits, so one written before the claim can be coalesced while the push is in
+  flight: dated earlier, it would be due before the pass ends and go out in a call of its own
+  right after the batch. Dated at the claim, it waits for the next batch, at most the max wait
+  counted from the claim, which came before its commit.
 
 - The priority lane (`outbox_prioritise`, after each coalescing pass): a pending push that
   crosses zero or the buffer (the channel shows stock and we have none to spare, or shows 0
@@ -37,6 +42,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, DateTimeField, F, PositiveIntegerField, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from core.queueing import cache_add_or_true, queue_or_leave_to_beat
@@ -115,9 +121,11 @@ WITH taken AS (
            state = 'pending',
            changed_at = CASE
                WHEN channels_stockoutbox.state IN ('applied', 'failed')
-                 OR (channels_stockoutbox.state = 'in_flight'
-                     AND channels_stockoutbox.generation = channels_stockoutbox.claimed_generation)
-               THEN LEAST(EXCLUDED.changed_at, now()) ELSE channels_stockoutbox.changed_at END,
+               THEN LEAST(EXCLUDED.changed_at, now())
+               WHEN channels_stockoutbox.state = 'in_flight'
+                AND channels_stockoutbox.generation = channels_stockoutbox.claimed_generation
+               THEN GREATEST(LEAST(EXCLUDED.changed_at, now()), channels_stockoutbox.claimed_at)
+               ELSE channels_stockoutbox.changed_at END,
            next_attempt_at = CASE
                WHEN channels_stockoutbox.state IN ('applied', 'failed') THEN now()
                ELSE channels_stockoutbox.next_attempt_at END,
@@ -255,7 +263,11 @@ def _coalesce_portable(limit: int) -> tuple[int, list[int]]:
             state=PushState.PENDING,
             changed_at=Case(
                 When(state__in=settled, then=Value(at)),
-                When(state=PushState.IN_FLIGHT, generation=F("claimed_generation"), then=Value(at)),
+                When(
+                    state=PushState.IN_FLIGHT,
+                    generation=F("claimed_generation"),
+                    then=Greatest(Value(at), F("claimed_at")),
+                ),
                 default=F("changed_at"),
                 output_field=DateTimeField(),
             ),

@@ -6,10 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
+from inventory.models import StockChange
 from inventory.services import stock_receive
 from marketplaces.models import ChannelSync, PushState, StockOutbox
+from marketplaces.outbox import _coalesce_portable, outbox_coalesce
 from marketplaces.services.stock_sync import channel_push, flush_plan
 from tests.factories import SKUFactory
 
@@ -69,3 +72,44 @@ def test_the_default_max_wait_comes_from_settings(make_channel, dc, skus, settin
     report = channel_push(channel_id=channel.pk, hold=True)
 
     assert report.pushed == len(skus) and report.calls == 1 and sandbox.quantity_of(skus[0].code) == 3
+
+
+@pytest.mark.parametrize("path", ["sql", "orm"])
+def test_a_change_coalesced_while_its_push_is_in_flight_waits_for_the_next_batch(
+    make_channel, dc, skus, monkeypatch, path
+):
+    """A stock change written just before the push claimed its row, but coalesced by another
+    worker while the push is in flight, goes with the next batch: not in a second call the
+    moment the first returns (which doubled the calls on busy channels)."""
+    channel, sandbox = make_channel("woocommerce")
+    ChannelSync.objects.filter(channel=channel).update(push_max_wait=2.0)
+    for sku in skus:
+        stock_receive(location=dc, sku=sku, quantity=4, actor=None)
+    age_pending(channel, 2.5)  # due: the held pass sends everything
+    handle = sandbox.handle
+    late = {"done": False}
+
+    def written_before_the_claim_coalesced_during_the_call(request):
+        if not late["done"]:
+            late["done"] = True
+            stock_receive(location=dc, sku=skus[0], quantity=1, actor=None)
+            StockChange.objects.update(created_at=timezone.now() - timedelta(seconds=1))
+            if path == "orm":  # what the embedded SQLite database runs, here on PostgreSQL
+                with transaction.atomic():
+                    _coalesce_portable(1000)
+            else:
+                outbox_coalesce()  # another worker's coalescing pass
+        return handle(request)
+
+    monkeypatch.setattr(sandbox, "handle", written_before_the_claim_coalesced_during_the_call)
+
+    first = channel_push(channel_id=channel.pk, hold=True)
+
+    assert first.calls == 1 and first.pushed == len(skus)
+    row = StockOutbox.objects.get(channel=channel, sku=skus[0])
+    assert row.state == PushState.PENDING
+    held = channel_push(channel_id=channel.pk, hold=True)
+    assert held.calls == 0 and held.held == 1  # waits to be gathered with the next changes
+    age_pending(channel, 2.5)
+    assert channel_push(channel_id=channel.pk, hold=True).calls == 1
+    assert sandbox.quantity_of(skus[0].code) == 5  # nothing lost: the later value is shown
