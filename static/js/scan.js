@@ -19,6 +19,7 @@
   var fallbackWasmUrl = script ? script.getAttribute("data-decoder-wasm") : null;
   var FORMATS = ["qr_code", "code_128", "code_39", "ean_13", "ean_8", "upc_a", "upc_e", "itf", "data_matrix"];
   var decoderPromise = null;
+  var READER_MISSING = "The barcode reader could not be loaded.";
 
   function nativeDecoder() {
     if (!("BarcodeDetector" in window) || window.fulfilScanForceFallback) return Promise.resolve(null);
@@ -40,22 +41,27 @@
   }
 
   /* zxing-cpp compiled to WebAssembly: a script that defines window.ZXingWASM, and its .wasm. */
-  function loadFallbackLibrary() {
+  function loadFallbackScript() {
     if (window.ZXingWASM) return Promise.resolve(window.ZXingWASM);
     return new Promise(function (resolve, reject) {
-      if (!fallbackUrl || !fallbackWasmUrl) { reject(new Error("no decoder")); return; }
+      if (!fallbackUrl || !fallbackWasmUrl) { reject(new Error(READER_MISSING)); return; }
       var tag = document.createElement("script");
       tag.src = fallbackUrl;
-      tag.onload = function () { window.ZXingWASM ? resolve(window.ZXingWASM) : reject(new Error("no decoder")); };
-      tag.onerror = function () { reject(new Error("The barcode reader could not be loaded.")); };
+      tag.onload = function () { window.ZXingWASM ? resolve(window.ZXingWASM) : reject(new Error(READER_MISSING)); };
+      tag.onerror = function () { tag.remove(); reject(new Error(READER_MISSING)); };
       document.head.appendChild(tag);
-    }).then(function (ZXingWASM) {
+    });
+  }
+
+  function loadFallbackLibrary() {
+    return loadFallbackScript().then(function (ZXingWASM) {
       // The library would fetch its .wasm from a CDN; ours is served with the other static files.
       return ZXingWASM.prepareZXingModule({
         overrides: { locateFile: function () { return fallbackWasmUrl; } },
         fireImmediately: true,
       }).then(function () { return ZXingWASM; }, function () {
-        throw new Error("The barcode reader could not be loaded.");
+        ZXingWASM.purgeZXingModule(); // else the failed load is kept and every later scan fails too
+        throw new Error(READER_MISSING);
       });
     });
   }
@@ -134,7 +140,8 @@
         })
         .catch(function (error) {
           URL.revokeObjectURL(url);
-          say(field, (error && error.message) || "The photo could not be read. Type the code instead.", true);
+          var missing = error && error.message === READER_MISSING;
+          say(field, (missing ? READER_MISSING + " " : "The photo could not be read. ") + "Type the code instead.", true);
         });
     };
     image.onerror = function () {
@@ -191,11 +198,11 @@
       })
       .catch(function (error) {
         var denied = error && (error.name === "NotAllowedError" || error.name === "SecurityError");
-        var noReader = stream && error && error.message;
+        var noReader = error && error.message === READER_MISSING;
         hint.textContent = denied
           ? "The camera is blocked for this site. Allow it in the browser's settings, or use Photo."
           : noReader
-            ? error.message + " Type the code instead."
+            ? READER_MISSING + " Type the code instead."
             : "No camera could be opened. Use Photo, or type the code.";
         hint.classList.add("scan-status-error");
       });

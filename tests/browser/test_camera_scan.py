@@ -179,6 +179,27 @@ def test_every_pickup_qr_code_is_read_from_a_photo(
     assert code in page.locator("main").inner_text()
 
 
+def test_a_reader_that_cannot_load_says_so_and_the_next_photo_is_read(
+    chromium: Any, live_server: Any, counter: dict[str, Any], tmp_path: Path
+) -> None:
+    pickup: Pickup = counter["pickup"]
+    page = phone(chromium)
+    page.route("**/zxing_reader*.wasm", lambda route: route.abort())
+    sign_in(page, live_server.url, "sam", "/fulfillment/pickups/")
+    photo = qr_png(pickup.code, tmp_path / "code.png")
+
+    page.get_by_label("Scan from a photo").set_input_files(str(photo))
+
+    message = page.locator(".scan-status-error")
+    message.wait_for()
+    assert message.inner_text() == "The barcode reader could not be loaded. Type the code instead."
+    assert "/fulfillment/pickups/" in page.url
+    page.unroute("**/zxing_reader*.wasm")
+    with page.expect_navigation():  # a failed load is not remembered: the next photo tries again
+        page.get_by_label("Scan from a photo").set_input_files(str(photo))
+    page.wait_for_url(f"**/pickups/{pickup.pk}/**")
+
+
 def test_a_photo_without_a_code_says_what_to_do(
     chromium: Any, live_server: Any, counter: dict[str, Any], tmp_path: Path
 ) -> None:
