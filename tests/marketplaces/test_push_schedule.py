@@ -113,3 +113,39 @@ def test_a_change_coalesced_while_its_push_is_in_flight_waits_for_the_next_batch
     age_pending(channel, 2.5)
     assert channel_push(channel_id=channel.pk, hold=True).calls == 1
     assert sandbox.quantity_of(skus[0].code) == 5  # nothing lost: the later value is shown
+
+
+def test_a_row_committed_after_the_held_pass_counted_its_due_rows_goes_with_the_next_batch(make_channel, dc, skus):
+    """Another worker's coalescing pass dates its rows when it writes them, before it commits: a
+    row dated before this pass began but committed while its batch is on the wire goes with
+    the next batch, not alone in a second call right after the first."""
+    channel, sandbox = make_channel("woocommerce")
+    ChannelSync.objects.filter(channel=channel).update(push_max_wait=2.0)
+    straggler = skus[-1]
+    channel_push(channel_id=channel.pk)  # every listing shown once: nothing pending
+    for sku in skus[:-1]:
+        stock_receive(location=dc, sku=sku, quantity=4, actor=None)
+    age_pending(channel, 2.5)
+    handle = sandbox.handle
+    late = {"done": False}
+
+    def committed_late_by_another_worker(request):
+        if not late["done"]:
+            late["done"] = True
+            stock_receive(location=dc, sku=straggler, quantity=7, actor=None)
+            outbox_coalesce()
+            StockOutbox.objects.filter(channel=channel, sku=straggler).update(
+                changed_at=timezone.now() - timedelta(seconds=1)
+            )
+        return handle(request)
+
+    sandbox.handle = committed_late_by_another_worker
+
+    first = channel_push(channel_id=channel.pk, hold=True)
+
+    assert first.calls == 1 and first.pushed == len(skus) - 1
+    assert StockOutbox.objects.get(channel=channel, sku=straggler).state == PushState.PENDING
+    assert sandbox.quantity_of(straggler.code) != 7
+    age_pending(channel, 2.5)
+    assert channel_push(channel_id=channel.pk, hold=True).calls == 1
+    assert sandbox.quantity_of(straggler.code) == 7

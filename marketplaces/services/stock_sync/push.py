@@ -45,9 +45,10 @@ logger = logging.getLogger(__name__)
 def channel_push(*, channel_id: int, max_rounds: int = 1000, max_wait: float = 60.0, hold: bool = False) -> PushReport:
     """Push a channel's pending stock (see the package docstring). Safe to run concurrently and to repeat.
 
-    One pass: rows changed after the pass began wait for the next pass (the next queued task,
-    or the beat re-drive), so changes arriving during a push are gathered into the next batch
-    instead of trickling out one call at a time. With `hold`, the pass sends only whole
+    One pass: rows changed after the pass began, or not yet committed when a held pass counted
+    what was due, wait for the next pass (the next queued task, or the beat re-drive), so changes
+    arriving during a push are gathered into the next batch instead of trickling out one call at
+    a time. With `hold`, the pass sends only whole
     batches until the oldest change has waited the channel's max wait (then everything due);
     without it (re-sync buttons, tests), everything due goes now.
     """
@@ -122,7 +123,10 @@ def _held_back(channel: Channel, connector: Connector, report: PushReport, cutof
         return None
     if budget == 0:
         report.held = due_count
-    return budget
+    # "Everything" means the rows counted now. A row another worker's coalescing pass dated
+    # before this pass began but committed after it was counted would otherwise go out alone,
+    # in a small call of its own right after the batch; it goes with the next batch instead.
+    return due_count if budget is None else budget
 
 
 def _push_rounds(channel: Channel, report: PushReport, *, max_rounds: int, max_wait: float, hold: bool) -> None:
