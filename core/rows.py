@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
 
@@ -29,22 +29,27 @@ class Columns:
     names: list[str]
     converters: list[tuple[int, list[Converter], Any]]
 
-    @property
+    @functools.cached_property
     def pk_index(self) -> int:
         return self.names.index(self.model._meta.pk.attname)
 
     def instance(self, values: Sequence[Any]) -> Model:
-        """The model instance the ORM would build from these column values."""
+        """The model instance the ORM would build from these column values (the columns left out
+        of the statement are deferred, as with `only()`)."""
         row = list(values)
-        for index, converters, column in self.converters:
-            for convert in converters:
-                row[index] = convert(row[index], column, connection)  # SQLite's decimals read the column
-        return self.model.from_db(connection.alias, self.names, row)
+        if self.converters:
+            # `connection` is a proxy that looks the connection up on every attribute read: once here.
+            db = connections[DEFAULT_DB_ALIAS]
+            for index, converters, column in self.converters:
+                for convert in converters:
+                    row[index] = convert(row[index], column, db)  # SQLite's decimals read the column
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.names, row)
 
 
-def model_columns(model: type[Model], alias: str) -> tuple[Columns, list[str]]:
-    """The model's concrete columns as `alias."column"` SQL, with what turns their values into an instance."""
-    fields = model._meta.concrete_fields
+def model_columns(model: type[Model], alias: str, leave_out: tuple[str, ...] = ()) -> tuple[Columns, list[str]]:
+    """The model's concrete columns as `alias."column"` SQL, with what turns their values into an instance;
+    the `leave_out` attnames are not read (deferred on the instances, as with `defer()`)."""
+    fields = [field for field in model._meta.concrete_fields if field.attname not in leave_out]
     converters = []
     for index, field in enumerate(fields):
         column = field.get_col(alias)
@@ -76,22 +81,23 @@ def column_values(objs: Sequence[Model], fields: Sequence[Field], *, related_sav
     if related_saved:
         for obj in objs:
             obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
-    return [[field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs] for field in fields]
+    db = connections[DEFAULT_DB_ALIAS]  # not the `connection` proxy: it looks the connection up on every read
+    return [[field.get_db_prep_save(field.pre_save(obj, True), db) for obj in objs] for field in fields]
 
 
 def mark_saved(obj: Model, pk: int) -> None:
     """`obj` is the row with this primary key now, as if the ORM had saved it."""
     obj.pk = pk
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = DEFAULT_DB_ALIAS  # the statements here run on `connection`, the default database
 
 
 def signal_before_insert(obj: Model) -> None:
     """Send `pre_save` for a new row as `save()` would, before a written-out INSERT of `obj`."""
-    pre_save.send(sender=type(obj), instance=obj, raw=False, using=connection.alias, update_fields=None)
+    pre_save.send(sender=type(obj), instance=obj, raw=False, using=DEFAULT_DB_ALIAS, update_fields=None)
 
 
 def signal_inserted(obj: Model) -> None:
     """Send `post_save` (created) as `save()` would, after a written-out INSERT of `obj` (`mark_saved` first):
     what listens to new rows (webhooks, emails) hears of them in the same transaction."""
-    post_save.send(sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=connection.alias)
+    post_save.send(sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=DEFAULT_DB_ALIAS)

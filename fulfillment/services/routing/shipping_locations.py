@@ -39,13 +39,18 @@ SELECT json_agg(json_build_array(s.sku_id, s.on_hand - s.reserved - s.safety_sto
 """
 
 
+# Routing never reads when a location's rows were created or edited; parsing those timestamps was
+# the largest CPU cost of this read. They are deferred on the instances (read on access).
+UNREAD = ("created_at", "updated_at")
+
+
 @functools.cache
 def _statement(complete: bool) -> tuple[str, Columns, Columns, Columns]:
     """The statement; `complete` adds each location's load today and levels (PostgreSQL only)."""
     quote = connection.ops.quote_name
-    location, location_sql = model_columns(Location, "l")
-    profile, profile_sql = model_columns(StoreProfile, "p")
-    terms, terms_sql = model_columns(LocationCostTerms, "t")
+    location, location_sql = model_columns(Location, "l", UNREAD)
+    profile, profile_sql = model_columns(StoreProfile, "p", UNREAD)
+    terms, terms_sql = model_columns(LocationCostTerms, "t", UNREAD)
     pool = quote(ChannelLocationPool._meta.db_table)
     levels = _LEVELS_SQL.format(
         levels=quote(StockLevel._meta.db_table),
