@@ -34,8 +34,8 @@ class Columns:
         return self.names.index(self.model._meta.pk.attname)
 
     def instance(self, values: Sequence[Any]) -> Model:
-        """The model instance the ORM would build from these column values (the columns left out
-        of the statement are deferred, as with `only()`)."""
+        """The model instance the ORM would build from these column values (columns the statement
+        left out are deferred, as with `defer()`)."""
         row = list(values)
         if self.converters:
             # `connection` is a proxy that looks the connection up on every attribute read: once here.

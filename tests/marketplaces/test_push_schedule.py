@@ -115,7 +115,9 @@ def test_a_change_coalesced_while_its_push_is_in_flight_waits_for_the_next_batch
     assert sandbox.quantity_of(skus[0].code) == 5  # nothing lost: the later value is shown
 
 
-def test_a_row_committed_after_the_held_pass_counted_its_due_rows_goes_with_the_next_batch(make_channel, dc, skus):
+def test_a_row_committed_after_the_held_pass_counted_its_due_rows_goes_with_the_next_batch(
+    make_channel, dc, skus, monkeypatch
+):
     """Another worker's coalescing pass dates its rows when it writes them, before it commits: a
     row dated before this pass began but committed while its batch is on the wire goes with
     the next batch, not alone in a second call right after the first."""
@@ -139,7 +141,7 @@ def test_a_row_committed_after_the_held_pass_counted_its_due_rows_goes_with_the_
             )
         return handle(request)
 
-    sandbox.handle = committed_late_by_another_worker
+    monkeypatch.setattr(sandbox, "handle", committed_late_by_another_worker)
 
     first = channel_push(channel_id=channel.pk, hold=True)
 

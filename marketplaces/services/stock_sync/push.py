@@ -48,9 +48,9 @@ def channel_push(*, channel_id: int, max_rounds: int = 1000, max_wait: float = 6
     One pass: rows changed after the pass began, or not yet committed when a held pass counted
     what was due, wait for the next pass (the next queued task, or the beat re-drive), so changes
     arriving during a push are gathered into the next batch instead of trickling out one call at
-    a time. With `hold`, the pass sends only whole
-    batches until the oldest change has waited the channel's max wait (then everything due);
-    without it (re-sync buttons, tests), everything due goes now.
+    a time. With `hold`, the pass sends only whole batches until the oldest change has waited the
+    channel's max wait (then everything counted as due); without it (re-sync buttons, tests),
+    everything due goes now.
     """
     outbox_coalesce()  # the stock change feed becomes pending rows first (every channel's, in one pass)
     report = PushReport(channel_id=channel_id)
