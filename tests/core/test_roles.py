@@ -6,7 +6,10 @@ from typing import cast
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from core.errors import ValidationFailed
 from core.roles import ADMINISTRATOR, BACK_OFFICE, ROLE_PERMISSIONS, STORE_ASSOCIATE, WAREHOUSE_OPERATOR, roles_sync
@@ -83,11 +86,28 @@ def test_migrate_creates_the_four_role_groups():
 
 
 def test_each_role_group_holds_exactly_its_listed_permissions():
+    assert_roles_hold_their_listed_permissions()
+
+
+def assert_roles_hold_their_listed_permissions() -> None:
     for role, codes in ROLE_PERMISSIONS.items():
         if codes is None:
             continue
         granted = {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=role).permissions.all()}
         assert granted == set(codes), role
+
+
+def test_migrate_or_flush_restores_every_role_group_syncing_them_once():
+    """`migrate` and `flush` (every transactional test) send post_migrate once per app: the role
+    groups come back complete from one sync, not forty."""
+    Group.objects.all().delete()
+
+    with CaptureQueriesContext(connection) as ctx:
+        emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
+
+    group_reads = [q["sql"] for q in ctx.captured_queries if '"auth_group"."name" =' in q["sql"]]
+    assert len(group_reads) == len(ROLE_PERMISSIONS)
+    assert_roles_hold_their_listed_permissions()
 
 
 def test_roles_sync_is_idempotent_and_restores_a_removed_permission():
