@@ -1,7 +1,8 @@
 """Channel available-to-sell: the ledger-backed ATP of the locations that feed a channel, after its policy.
 
     ATP(feeding)  = sum over feeding locations of max(on hand - reserved - safety stock, 0)
-    available     = min(maximum, floor((ATP - buffer)+ * percentage / 100), last-unit share)
+    selling ATP   = (ATP(feeding) - sales probably made and not imported yet)+
+    available     = min(maximum, floor((selling ATP - buffer)+ * percentage / 100), last-unit share)
 
 A per-SKU override replaces the buffer or the maximum, or blocks the SKU (0). With no
 feeding location chosen, every active location that ships orders feeds the channel. Once ATP
@@ -20,6 +21,7 @@ from django.db.models.functions import Greatest
 from inventory.models import StockLevel
 from marketplaces.last_units import last_unit_shares
 from marketplaces.models import ChannelSync, StockOverride
+from marketplaces.unheard import unheard_sales
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,19 @@ def feeding_atp(sync: ChannelSync, sku_ids: Iterable[int], *, feeding_ids: list[
     return {sku_id: found.get(sku_id, 0) for sku_id in ids}
 
 
+def selling_atp(
+    sync: ChannelSync, sku_ids: Iterable[int], *, feeding_ids: list[int] | None = None, unheard: bool = True
+) -> dict[int, int]:
+    """Feeding ATP less the sales the marketplaces probably made that are not imported yet
+    (`marketplaces.unheard`; `unheard=False`: the ledger's figure alone): what the channels may
+    still sell between them. Four queries."""
+    ids = list(sku_ids)
+    atp = feeding_atp(sync, ids, feeding_ids=feeding_ids)
+    for sku_id, units in (unheard_sales(ids) if unheard else {}).items():
+        atp[sku_id] = max(atp[sku_id] - units, 0)
+    return atp
+
+
 def policies(sync: ChannelSync, sku_ids: Iterable[int]) -> dict[int, Policy]:
     """The effective policy of each SKU on the channel (one query for the overrides)."""
     base = Policy(buffer=sync.buffer, percentage=sync.percentage, maximum=sync.maximum)
@@ -79,13 +94,14 @@ def policies(sync: ChannelSync, sku_ids: Iterable[int]) -> dict[int, Policy]:
 
 
 def channel_available(
-    sync: ChannelSync, sku_ids: Iterable[int], *, feeding_ids: list[int] | None = None
+    sync: ChannelSync, sku_ids: Iterable[int], *, feeding_ids: list[int] | None = None, unheard: bool = True
 ) -> dict[int, int]:
-    """Channel available-to-sell per SKU: feeding ATP after the channel's policy, overrides and last-unit share."""
+    """Channel available-to-sell per SKU: selling ATP (`unheard=False`: the ledger's ATP alone) after
+    the channel's policy, overrides and last-unit share."""
     ids = list(sku_ids)
     if feeding_ids is None:
         feeding_ids = list(sync.feeding_locations.values_list("pk", flat=True))
-    atp = feeding_atp(sync, ids, feeding_ids=feeding_ids)
+    atp = selling_atp(sync, ids, feeding_ids=feeding_ids, unheard=unheard)
     rules = policies(sync, ids)
     available = {sku_id: channel_quantity(atp[sku_id], rules[sku_id]) for sku_id in ids}
     for sku_id, share in last_unit_shares(sync, atp, feeding_ids).items():

@@ -244,6 +244,11 @@ CHANNELS_CLAIM_LEASE_SECONDS = float(os.environ.get("CHANNELS_CLAIM_LEASE_SECOND
 # Seconds a channel whose orders are imported still keeps last units it shows before they are split
 # afresh (taking back units it shows could show again a sale still on its way).
 CHANNELS_LAST_UNITS_KEEP_SECONDS = float(os.environ.get("CHANNELS_LAST_UNITS_KEEP_SECONDS", "120"))
+# Channels' sales not imported yet are estimated from their recent pace and held back from what every
+# channel shows; at most this many seconds of a channel's pace (0: no estimate).
+CHANNELS_UNHEARD_LOOKBACK_SECONDS = float(os.environ.get("CHANNELS_UNHEARD_LOOKBACK_SECONDS", "300"))
+# ... and held back this many times over (sales come in bursts).
+CHANNELS_UNHEARD_MARGIN = float(os.environ.get("CHANNELS_UNHEARD_MARGIN", "2.0"))
 # Returns: photo uploads at inspection, and the channel refund connector factory (empty: refunds by hand;
 # the default refunds marketplace channels through their connector, the others by hand).
 RETURNS_PHOTO_MAX_BYTES = int(os.environ.get("RETURNS_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))

@@ -31,13 +31,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from channels.models import Channel
-from marketplaces.availability import feeding_atp
+from marketplaces.availability import selling_atp
 from marketplaces.connectors import Connector
 from marketplaces.last_units import kept_allocations, last_unit_split, shared_skus
 from marketplaces.models import Listing, PushState, StockOutbox
 from marketplaces.outbox import push_soon
 from marketplaces.services.stock_sync.claims import owned_row_ids
-from marketplaces.services.stock_sync.resplit import resplit_others
+from marketplaces.services.stock_sync.resplit import lower_for_unheard, resplit_others
 
 CAPPED_NOTE = "Shown quantity held until the channel's orders since the last push are imported."
 
@@ -81,7 +81,7 @@ def cap_raises(
         return []
     sku_ids = [row.sku_id for row in changing]
     kept = kept_allocations([channel.pk], sku_ids)
-    keeps = last_unit_split(channel.sync, feeding_atp(channel.sync, sku_ids, feeding_ids=feeding_ids), feeding_ids)[1]
+    keeps = last_unit_split(channel.sync, selling_atp(channel.sync, sku_ids, feeding_ids=feeding_ids), feeding_ids)[1]
     held = []
     for row in changing:
         shown, quantity = listings[row.sku_id].last_pushed_quantity, quantities[row.sku_id]
@@ -117,8 +117,10 @@ def release_capped(channel_id: int) -> int:
     Called after every import on the channel; queues a push when any row was released. The other
     channels' shares its kept units were taken from are looked at again first (`resplit`).
     """
-    # Its kept units go back into the split whether or not a row of its own was held.
+    # Its kept units go back into the split whether or not a row of its own was held, and the
+    # sales it may still owe us are estimated afresh.
     resplit_others(channel_id)
+    lower_for_unheard()
     now = timezone.now()
     with transaction.atomic():
         pks = list(

@@ -27,6 +27,7 @@ from marketplaces.last_units import keep_seconds
 from marketplaces.models import ChannelSync, Listing, PushState, StockOutbox
 from marketplaces.outbox import last_units_within, priority_lane_enabled, push_soon, urgent_push
 from marketplaces.services.stock_sync.plan import push_max_wait
+from marketplaces.unheard import unheard_sales
 
 
 def kept_horizon() -> timedelta:
@@ -66,6 +67,32 @@ def resplit_others(channel_id: int) -> int:
         .values_list("channel_id", "sku_id", "last_pushed_quantity")
     ):
         shown[other][sku_id] = int(quantity or 0)  # filtered above 0
+    return _lower_urgent(shown)
+
+
+def lower_for_unheard() -> int:
+    """Make due at once the pushes that sales not imported yet (`marketplaces.unheard`) lowered to a
+    channel's last units or to 0; returns how many rows were made due.
+
+    The estimate moves with every import on any channel, while no stock of the SKU changed on the
+    others: without this a channel would go on showing units the others have probably sold until
+    the SKU's next change. Three queries when nothing is held back; otherwise one more, and one
+    `channel_available` per channel listing SKUs held back.
+    """
+    held = unheard_sales(None)
+    if not held:
+        return 0
+    shown: dict[int, dict[int, int]] = defaultdict(dict)
+    for channel_id, sku_id, quantity in Listing.objects.filter(
+        sku_id__in=list(held), removing=False, last_pushed_quantity__gt=0, channel__sync__sync_stock=True
+    ).values_list("channel_id", "sku_id", "last_pushed_quantity"):
+        shown[channel_id][sku_id] = int(quantity or 0)
+    return _lower_urgent(shown)
+
+
+def _lower_urgent(shown: dict[int, dict[int, int]]) -> int:
+    """Per channel, of the SKUs it shows (quantity last pushed): make due the pushes the priority lane
+    would take (`urgent_push`) and queue those channels; how many rows were made due."""
     made_due = 0
     touched = []
     for sync in ChannelSync.objects.filter(channel_id__in=list(shown)).order_by("channel_id"):

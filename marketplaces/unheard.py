@@ -1,0 +1,127 @@
+"""Sales the marketplaces have probably made that our intake has not imported yet.
+
+Our ledger learns of a marketplace sale only when its order is imported: a webhook in flight, an
+order the next poll will read (seconds on Amazon and eBay here, a minute under Amazon's real
+getOrders limits). Until then every channel is shown units that are already sold, and in a flash
+sale the marketplaces sell them again: that blind window, not the push, is where most channel
+oversell comes from.
+
+How much is in that window cannot be known, but it can be estimated from the channel's own
+recent pace: a channel whose orders are known imported up to `known` (`last_units.known_until`),
+`gap` seconds ago, probably sold in the gap at the pace it sold in the `gap` seconds before
+`known` (five at least), less what has already arrived of it (a channel that delivers webhooks is only known up
+to its webhook grace ago, though most of its orders are in within a second). So each SKU's
+available-to-sell is lowered by that estimate summed over the channels that sell it, until the
+orders arrive and replace the estimate with the real sale. A quiet SKU
+is not affected (nothing sold in the look-back), a bestseller in a flash sale is held back by
+twice the sales of one blind window (`safety_margin`: a flash sale's pace grows from one poll
+to the next, and sales come in bursts), and a channel whose intake stalls holds back at most
+`settings.CHANNELS_UNHEARD_LOOKBACK_SECONDS` of its pace.
+
+In the flash-sale bench (`bench/sync.py --flash-sale --explain`) it took the units the
+marketplaces oversold from 41 to 24 at a margin of 1, and to 11 at 2; the rest is mostly pushes
+still on their way to the marketplace.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Min
+from django.utils import timezone
+
+from marketplaces.last_units import known_until, takes_webhooks
+from marketplaces.models import DeliveryStatus, Listing, WebhookDelivery
+from orders.models import OrderLine
+
+#: The shortest look-back the pace is measured over: a sale or two moments before a poll says
+#: little about the next tenth of a second.
+PACE_AT_LEAST = timedelta(seconds=5)
+
+
+def lookback_limit() -> timedelta:
+    """The longest look-back of the estimate (settings.CHANNELS_UNHEARD_LOOKBACK_SECONDS; 0: off)."""
+    return timedelta(seconds=float(getattr(settings, "CHANNELS_UNHEARD_LOOKBACK_SECONDS", 300.0)))
+
+
+def safety_margin() -> float:
+    """How many times the paced estimate is held back (settings.CHANNELS_UNHEARD_MARGIN): sales come
+    in bursts, and a flash sale's pace grows from one poll to the next."""
+    return max(float(getattr(settings, "CHANNELS_UNHEARD_MARGIN", 2.0)), 0.0)
+
+
+def unheard_sales(sku_ids: list[int] | None, *, now: datetime | None = None) -> dict[int, int]:
+    """Per SKU of `sku_ids` (None: every SKU), the units the channels selling it have probably sold
+    and we have not imported yet.
+
+    SKUs with no estimate are left out. Three queries when any SKU is given: the channels listing
+    them, their deliveries waiting, the order lines of the look-back windows.
+    """
+    limit = lookback_limit()
+    if sku_ids == [] or limit <= timedelta(0):
+        return {}
+    now = now or timezone.now()
+    windows = _blind_windows(sku_ids, now, limit)
+    if not windows:
+        return {}
+    earliest = min(window.start for window in windows.values())
+    before: dict[tuple[int, int], int] = defaultdict(int)
+    arrived: dict[tuple[int, int], int] = defaultdict(int)
+    lines = OrderLine.objects.filter(order__channel_id__in=list(windows), order__placed_at__gt=earliest)
+    if sku_ids is not None:
+        lines = lines.filter(sku_id__in=sku_ids)
+    for channel_id, sku_id, placed_at, units in lines.values_list(
+        "order__channel_id", "sku_id", "order__placed_at", "quantity"
+    ):
+        window = windows[channel_id]
+        if placed_at > window.known:
+            arrived[(channel_id, sku_id)] += units
+        elif placed_at > window.start:
+            before[(channel_id, sku_id)] += units
+    margin = safety_margin()
+    estimate: dict[int, float] = defaultdict(float)
+    for key, units in before.items():
+        expected = units * windows[key[0]].share - arrived[key]
+        if expected > 0:
+            estimate[key[1]] += expected * margin
+    return {sku_id: units for sku_id, value in estimate.items() if (units := math.floor(value + 0.5)) > 0}
+
+
+@dataclass(frozen=True)
+class _Window:
+    start: datetime  # the look-back: sales in (start, known] set the pace
+    known: datetime  # the channel's orders are known imported up to here
+    share: float  # the blind window (known, now] over the look-back's length
+
+
+def _blind_windows(sku_ids: list[int] | None, now: datetime, limit: timedelta) -> dict[int, _Window]:
+    """Per channel listing these SKUs (None: any) with a blind window now: the look-back whose pace
+    stands for the sales not imported yet, and how much of it the blind window is."""
+    listings = Listing.objects.filter(removing=False, channel__is_active=True, channel__sync__sync_stock=True)
+    if sku_ids is not None:
+        listings = listings.filter(sku_id__in=sku_ids)
+    channels = set(listings.values_list("channel_id", "channel__kind", "channel__sync__last_pull_ok_at").distinct())
+    hooked = {channel_id for channel_id, kind, _pulled in channels if takes_webhooks(kind)}
+    waiting = (
+        dict(
+            WebhookDelivery.objects.filter(channel_id__in=hooked, status=DeliveryStatus.RECEIVED)
+            .values("channel_id")
+            .annotate(at=Min("received_at"))
+            .values_list("channel_id", "at")
+        )
+        if hooked
+        else {}
+    )
+    windows = {}
+    for channel_id, _kind, pulled in channels:
+        known = known_until(pulled, channel_id in hooked, waiting.get(channel_id), now)
+        if known is None or known >= now:
+            continue  # never imported (nothing to estimate from), or nothing unheard
+        blind = now - known
+        lookback = min(max(blind, PACE_AT_LEAST), limit)
+        windows[channel_id] = _Window(start=known - lookback, known=known, share=min(blind / lookback, 1.0))
+    return windows
