@@ -18,11 +18,15 @@ Then for `--seconds`:
 Printed per channel and in total:
 - `channel_oversold_units`: units a marketplace sold once every unit we had was already sold
   (on any channel): the unit it sold is one we do not have;
+- `sold_units` of `stock_units` (in total): the units we had that the sale sold, to see what
+  holding units back (buffers, the split, sales not imported yet) cost in sales;
 - `raises_held`: pushes that would have raised a channel's last units before its own sales of
   them were imported, held instead (`marketplaces.services.stock_sync.caps`);
-- `zero_crossing_p95_s`: from the moment the channel's available-to-sell (after its buffer)
-  reaches 0 to the moment the marketplace shows 0 (a watcher looks every 50 ms), p95 over the
-  (SKU, channel) crossings; a listing the channel's own sales had already emptied counts 0 s.
+- `zero_crossing_p95_s`: from the moment the channel's available-to-sell by our ledger (after its
+  buffer and its last-unit share; the sales not imported yet that the product holds back as an
+  estimate are left out, so a channel may show 0 before) reaches 0 to the moment the marketplace
+  shows 0 (a watcher looks every 50 ms), p95 over the (SKU, channel) crossings; a listing that
+  showed 0 first (the channel's own sales emptied it, or the estimate did) counts 0 s.
 
 With `--explain`, each oversold unit is put down to one cause, per channel: `push_late` (our
 ledger already gave the channel less than it showed, the push was pending: waited since the
@@ -139,6 +143,7 @@ def main(argv: list[str]) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from django.conf import settings
     from django.db import close_old_connections, connection
 
     from inventory.models import SKU, Location, LocationKind
@@ -201,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
         from orders.models import OrderLine
 
         sku = skus[index]
-        ours = channel_available(by_kind[kind].sync, [sku.pk])[sku.pk]
+        ours = channel_available(by_kind[kind].sync, [sku.pk], unheard=False)[sku.pk]
         lines = OrderLine.objects.filter(sku_id=sku.pk).values("order__channel__code").annotate(units=Sum("quantity"))
         imported = {line["order__channel__code"]: line["units"] for line in lines}
         with lock:
@@ -283,7 +288,7 @@ def run(args: argparse.Namespace) -> int:
         while not watching_done.is_set():
             now = time.time()
             for channel, sandbox in channels:
-                available = channel_available(channel.sync, sku_ids)
+                available = channel_available(channel.sync, sku_ids, unheard=False)
                 for index, sku in enumerate(skus):
                     key = (channel.kind, index)
                     showing = sandbox.quantity_of(sku.code) or 0
@@ -340,9 +345,11 @@ def run(args: argparse.Namespace) -> int:
                     f"others_unimported_avg={sum(c[3] for c in found) / len(found):.1f}"
                 )
     _p50, p95, top = percentiles(every)
+    margin = float(getattr(settings, "CHANNELS_UNHEARD_MARGIN", 0.0))
     print(
-        f"total priority_lane={lane} split_below={split} orders={sum(orders.values())} "
-        f"channel_oversold_units={total_oversold} "
+        f"total priority_lane={lane} split_below={split} unheard_margin={margin:g} "
+        f"orders={sum(orders.values())} sold_units={sum(min(units, args.stock) for units in sold.values())} "
+        f"stock_units={args.stock * len(skus)} channel_oversold_units={total_oversold} "
         f"zero_crossings={len(every)} zero_crossing_p95_s={p95:.2f} zero_crossing_max_s={top:.2f} "
         f"raises_held={sum(capped.values())} run_s={time.time() - began:.1f}"
     )
