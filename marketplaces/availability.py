@@ -12,7 +12,7 @@ is down to the channel's `split_below`, the channels selling that stock split it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db.models import F, IntegerField, Q, Sum, Value
@@ -67,15 +67,22 @@ def feeding_atp(sync: ChannelSync, sku_ids: Iterable[int], *, feeding_ids: list[
 
 
 def selling_atp(
-    sync: ChannelSync, sku_ids: Iterable[int], *, feeding_ids: list[int] | None = None, unheard: bool = True
+    sync: ChannelSync,
+    sku_ids: Iterable[int],
+    *,
+    feeding_ids: list[int] | None = None,
+    unheard: bool = True,
+    held: Mapping[int, int] | None = None,
 ) -> dict[int, int]:
     """Feeding ATP less the sales the marketplaces probably made that are not imported yet
-    (`marketplaces.unheard`; `unheard=False`: the ledger's figure alone): what the channels may
-    still sell between them. Four queries."""
+    (`marketplaces.unheard`, or `held` when the caller has it already; `unheard=False`: the
+    ledger's figure alone): what the channels may still sell between them. Four queries."""
     ids = list(sku_ids)
     atp = feeding_atp(sync, ids, feeding_ids=feeding_ids)
-    for sku_id, units in (unheard_sales(ids) if unheard else {}).items():
-        atp[sku_id] = max(atp[sku_id] - units, 0)
+    if held is None:
+        held = unheard_sales(ids) if unheard else {}
+    for sku_id in held.keys() & atp.keys():
+        atp[sku_id] = max(atp[sku_id] - held[sku_id], 0)
     return atp
 
 
@@ -94,14 +101,20 @@ def policies(sync: ChannelSync, sku_ids: Iterable[int]) -> dict[int, Policy]:
 
 
 def channel_available(
-    sync: ChannelSync, sku_ids: Iterable[int], *, feeding_ids: list[int] | None = None, unheard: bool = True
+    sync: ChannelSync,
+    sku_ids: Iterable[int],
+    *,
+    feeding_ids: list[int] | None = None,
+    unheard: bool = True,
+    held: Mapping[int, int] | None = None,
 ) -> dict[int, int]:
-    """Channel available-to-sell per SKU: selling ATP (`unheard=False`: the ledger's ATP alone) after
-    the channel's policy, overrides and last-unit share."""
+    """Channel available-to-sell per SKU: selling ATP (`unheard=False`: the ledger's ATP alone; `held`:
+    the estimate of sales not imported yet, already computed) after the channel's policy, overrides
+    and last-unit share."""
     ids = list(sku_ids)
     if feeding_ids is None:
         feeding_ids = list(sync.feeding_locations.values_list("pk", flat=True))
-    atp = selling_atp(sync, ids, feeding_ids=feeding_ids, unheard=unheard)
+    atp = selling_atp(sync, ids, feeding_ids=feeding_ids, unheard=unheard, held=held)
     rules = policies(sync, ids)
     available = {sku_id: channel_quantity(atp[sku_id], rules[sku_id]) for sku_id in ids}
     for sku_id, share in last_unit_shares(sync, atp, feeding_ids).items():

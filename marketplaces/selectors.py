@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from channels.models import Channel, ChannelApiKey
 from marketplaces.availability import channel_available
 from marketplaces.models import ChannelOrder, ChannelOrderStatus, Listing, PushState, StockOutbox, StockOverride
+from marketplaces.unheard import unheard_sales
 
 
 def channel_health_list() -> QuerySet[Channel]:
@@ -62,21 +63,24 @@ def channel_detail_get(*, code: str) -> Channel:
 
 
 def listing_rows(*, channel: Channel, query: str = "", limit: int = 100) -> list[dict[str, object]]:
-    """A channel's listings with our SKU, its channel available-to-sell now, what was last pushed and
-    the state of its pending push (four queries whatever the number of listings)."""
+    """A channel's listings with our SKU, its channel available-to-sell now, the units of it held back
+    as probably sold and not imported yet, what was last pushed and the state of its pending push
+    (ten queries whatever the number of listings)."""
 
     listings = Listing.objects.filter(channel=channel).select_related("sku").order_by("external_sku")
     if query:
         listings = listings.filter(external_sku__icontains=query) | listings.filter(sku__code__icontains=query)
     rows = list(listings[:limit])
     sku_ids = [listing.sku_id for listing in rows]
-    available = channel_available(channel.sync, sku_ids) if rows else {}
+    held = unheard_sales(sku_ids) if rows else {}
+    available = channel_available(channel.sync, sku_ids, held=held) if rows else {}
     outbox = {row.sku_id: row for row in StockOutbox.objects.filter(channel=channel, sku_id__in=sku_ids)}
     overrides = {o.sku_id: o for o in StockOverride.objects.filter(channel=channel, sku_id__in=sku_ids)}
     return [
         {
             "listing": listing,
             "available": available.get(listing.sku_id, 0),
+            "held": held.get(listing.sku_id, 0),
             "push": outbox.get(listing.sku_id),
             "override": overrides.get(listing.sku_id),
         }
@@ -102,12 +106,14 @@ def resync_progress(*, channel: Channel) -> dict[str, int]:
 
 
 def sku_channel_availability(*, sku_id: int) -> list[dict[str, Any]]:
-    """Per channel listing the SKU: what it may sell now, what it was last told, and its push state."""
+    """Per channel listing the SKU: what it may sell now, what it was last told, and its push state; and
+    the units held back from every channel as probably sold and not imported yet, on each row."""
 
     listings = list(
         Listing.objects.filter(sku_id=sku_id).select_related("channel", "channel__sync").order_by("channel__code")
     )
     pushes = {row.channel_id: row for row in StockOutbox.objects.filter(sku_id=sku_id)}
+    held = unheard_sales([sku_id]) if listings else {}
     rows: list[dict[str, Any]] = []
     for listing in listings:
         sync = getattr(listing.channel, "sync", None)
@@ -115,7 +121,8 @@ def sku_channel_availability(*, sku_id: int) -> list[dict[str, Any]]:
             {
                 "channel": listing.channel,
                 "listing": listing,
-                "available": channel_available(sync, [sku_id])[sku_id] if sync else None,
+                "available": channel_available(sync, [sku_id], held=held)[sku_id] if sync else None,
+                "held": held.get(sku_id, 0),
                 "push": pushes.get(listing.channel_id),
             }
         )

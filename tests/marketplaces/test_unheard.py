@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from inventory.services import stock_receive
 from marketplaces.availability import channel_available
 from marketplaces.models import ChannelSync, PushState, StockOutbox
+from marketplaces.selectors import listing_rows
 from marketplaces.services.stock_sync.caps import release_capped
 from marketplaces.unheard import unheard_sales
 from tests.factories.orders import place_order
@@ -155,3 +157,28 @@ def test_an_import_makes_due_at_once_a_channel_the_estimate_took_to_its_last_uni
     assert row.state == PushState.PENDING
     push(shop)
     assert shop_sandbox.quantity_of(skus[0].code) == 1
+
+
+def test_the_channel_and_sku_pages_say_how_many_units_are_held_back(
+    client, admin_user, make_channel, dc, skus, django_assert_num_queries
+):
+    client.force_login(admin_user)
+    shop, _ = make_channel("shopify", skus=skus[:2])
+    ebay, _ = make_channel("ebay", skus=skus[:2])
+    for sku in skus[:2]:
+        stock_receive(location=dc, sku=sku, quantity=50, actor=None)
+    _sold(ebay, skus[0], 4, seconds_ago=7, number=1)
+    _polled(ebay, seconds_ago=5)
+
+    page = client.get(reverse("channels:detail", args=[shop.code])).content.decode()
+    held_row = page[page.index(f'data-sku="{skus[0].code}"') : page.index(f'data-sku="{skus[1].code}"')]
+    assert 'data-figure="available">42<' in held_row and "4 held back, probably sold" in held_row
+    assert page.count("held back, probably sold") == 1  # the other SKU sold nothing lately
+    partial = client.get(reverse("channels:sku_availability", args=[skus[0].code]), HTTP_HX_REQUEST="true")
+    text = partial.content.decode()
+    assert text.count('data-figure="available">42<') == 2 and text.count("4 held back, probably sold") == 2
+
+    # The estimate is read once for the whole list, however many SKUs it holds.
+    with django_assert_num_queries(10):
+        rows = listing_rows(channel=shop)
+    assert [(row["available"], row["held"]) for row in rows] == [(42, 4), (50, 0)]
