@@ -206,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
         from orders.models import OrderLine
 
         sku = skus[index]
-        ours = channel_available(by_kind[kind].sync, [sku.pk], unheard=False)[sku.pk]
+        ours = channel_available(by_kind[kind].sync, [sku.pk], held={})[sku.pk]
         lines = OrderLine.objects.filter(sku_id=sku.pk).values("order__channel__code").annotate(units=Sum("quantity"))
         imported = {line["order__channel__code"]: line["units"] for line in lines}
         with lock:
@@ -288,7 +288,7 @@ def run(args: argparse.Namespace) -> int:
         while not watching_done.is_set():
             now = time.time()
             for channel, sandbox in channels:
-                available = channel_available(channel.sync, sku_ids, unheard=False)
+                available = channel_available(channel.sync, sku_ids, held={})
                 for index, sku in enumerate(skus):
                     key = (channel.kind, index)
                     showing = sandbox.quantity_of(sku.code) or 0

@@ -71,16 +71,15 @@ def selling_atp(
     sku_ids: Iterable[int],
     *,
     feeding_ids: list[int] | None = None,
-    unheard: bool = True,
     held: Mapping[int, int] | None = None,
 ) -> dict[int, int]:
-    """Feeding ATP less the sales the marketplaces probably made that are not imported yet
-    (`marketplaces.unheard`, or `held` when the caller has it already; `unheard=False`: the
-    ledger's figure alone): what the channels may still sell between them. Four queries."""
+    """Feeding ATP less the sales the marketplaces probably made that are not imported yet: what the
+    channels may still sell between them. `held` is that estimate when the caller has it already
+    (`{}`: the ledger's figure alone); None reads it (`marketplaces.unheard`). Four queries."""
     ids = list(sku_ids)
     atp = feeding_atp(sync, ids, feeding_ids=feeding_ids)
     if held is None:
-        held = unheard_sales(ids) if unheard else {}
+        held = unheard_sales(ids)
     for sku_id in held.keys() & atp.keys():
         atp[sku_id] = max(atp[sku_id] - held[sku_id], 0)
     return atp
@@ -105,16 +104,14 @@ def channel_available(
     sku_ids: Iterable[int],
     *,
     feeding_ids: list[int] | None = None,
-    unheard: bool = True,
     held: Mapping[int, int] | None = None,
 ) -> dict[int, int]:
-    """Channel available-to-sell per SKU: selling ATP (`unheard=False`: the ledger's ATP alone; `held`:
-    the estimate of sales not imported yet, already computed) after the channel's policy, overrides
-    and last-unit share."""
+    """Channel available-to-sell per SKU: selling ATP (`held` as there) after the channel's policy,
+    overrides and last-unit share."""
     ids = list(sku_ids)
     if feeding_ids is None:
         feeding_ids = list(sync.feeding_locations.values_list("pk", flat=True))
-    atp = selling_atp(sync, ids, feeding_ids=feeding_ids, unheard=unheard, held=held)
+    atp = selling_atp(sync, ids, feeding_ids=feeding_ids, held=held)
     rules = policies(sync, ids)
     available = {sku_id: channel_quantity(atp[sku_id], rules[sku_id]) for sku_id in ids}
     for sku_id, share in last_unit_shares(sync, atp, feeding_ids).items():

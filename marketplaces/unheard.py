@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,7 +36,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from marketplaces.last_units import known_until, takes_webhooks
-from marketplaces.models import DeliveryStatus, Listing, WebhookDelivery
+from marketplaces.models import ChannelSync, DeliveryStatus, Listing, WebhookDelivery
 from orders.models import OrderLine
 
 #: The shortest look-back the pace is measured over: a sale or two moments before a poll says
@@ -101,10 +102,20 @@ class _Window:
 def _blind_windows(sku_ids: list[int] | None, now: datetime, limit: timedelta) -> dict[int, _Window]:
     """Per channel listing these SKUs (None: any) with a blind window now: the look-back whose pace
     stands for the sales not imported yet, and how much of it the blind window is."""
-    listings = Listing.objects.filter(removing=False, channel__is_active=True, channel__sync__sync_stock=True)
-    if sku_ids is not None:
-        listings = listings.filter(sku_id__in=sku_ids)
-    channels = set(listings.values_list("channel_id", "channel__kind", "channel__sync__last_pull_ok_at").distinct())
+    rows: Iterable[tuple[int, str, datetime | None]]
+    if sku_ids is None:  # every channel that syncs stock: one row each, not one per listing
+        rows = ChannelSync.objects.filter(sync_stock=True, channel__is_active=True).values_list(
+            "channel_id", "channel__kind", "last_pull_ok_at"
+        )
+    else:
+        rows = (
+            Listing.objects.filter(
+                sku_id__in=sku_ids, removing=False, channel__is_active=True, channel__sync__sync_stock=True
+            )
+            .values_list("channel_id", "channel__kind", "channel__sync__last_pull_ok_at")
+            .distinct()
+        )
+    channels = set(rows)
     hooked = {channel_id for channel_id, kind, _pulled in channels if takes_webhooks(kind)}
     waiting = (
         dict(

@@ -87,17 +87,18 @@ def lower_for_unheard() -> int:
         sku_id__in=list(held), removing=False, last_pushed_quantity__gt=0, channel__sync__sync_stock=True
     ).values_list("channel_id", "sku_id", "last_pushed_quantity"):
         shown[channel_id][sku_id] = int(quantity or 0)
-    return _lower_urgent(shown)
+    return _lower_urgent(shown, held)
 
 
-def _lower_urgent(shown: dict[int, dict[int, int]]) -> int:
+def _lower_urgent(shown: dict[int, dict[int, int]], held: dict[int, int] | None = None) -> int:
     """Per channel, of the SKUs it shows (quantity last pushed): make due the pushes the priority lane
-    would take (`urgent_push`) and queue those channels; how many rows were made due."""
+    would take (`urgent_push`) and queue those channels; how many rows were made due. `held`: the
+    estimate of sales not imported yet, when the caller read it already."""
     made_due = 0
     touched = []
     for sync in ChannelSync.objects.filter(channel_id__in=list(shown)).order_by("channel_id"):
         showing = shown[sync.channel_id]
-        available = channel_available(sync, list(showing))
+        available = channel_available(sync, list(showing), held=held)
         within = last_units_within(sync)
         lowered = [
             sku_id
