@@ -96,6 +96,7 @@ _ENTRIES = [
             "throttled_until",
             "throttle_count",
             "orders_watermark",
+            "last_notices_ok_at",
             "resync_total",
             "resync_started_at",
         ),

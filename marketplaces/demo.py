@@ -17,6 +17,7 @@ from channels.models import Channel, ChannelKind
 from inventory.models import SKU
 from marketplaces.models import Listing
 from marketplaces.sandbox import sandbox_for
+from marketplaces.sandbox.amazon.notifications import QUEUE_PATH
 from marketplaces.sandbox.shopify import shopify_ids
 from marketplaces.sandbox.woocommerce import woo_product_id
 from marketplaces.services.setup import channel_connection_update, channel_sync_get
@@ -58,6 +59,9 @@ def _credentials(kind: str) -> dict[str, str]:
             "refresh_token": sandbox.refresh_token,
             "client_id": sandbox.client_id,
             "client_secret": sandbox.client_secret,
+            "sqs_queue_url": f"{sandbox_base_url(kind)}{QUEUE_PATH}",  # its ORDER_CHANGE notifications
+            "aws_access_key_id": sandbox.aws_access_key_id,
+            "aws_secret_access_key": sandbox.aws_secret_access_key,
         }
     if kind == "ebay":
         return {

@@ -32,10 +32,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Min, Sum
+from django.db.models import Exists, Min, OuterRef, Sum
 from django.utils import timezone
 
-from marketplaces.models import ChannelSync, DeliveryStatus, Listing, WebhookDelivery
+from marketplaces.models import ChannelOrder, ChannelSync, DeliveryStatus, Listing, OrderNotice, WebhookDelivery
 from orders.models import OrderLine
 
 #: How far back a channel's sales of a SKU weigh its share of the last units.
@@ -151,7 +151,11 @@ def kept_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[i
     of it can be shown again: it takes part afresh as soon as its orders are in. An idle channel's
     units go back into the split once its push is `keep_seconds` old.
 
-    Three queries at most: the listings, the waiting webhook deliveries, the lines imported since.
+    Units the channel announced since (`OrderNotice`, not imported yet) count as its sales too: they
+    are held back from the split's pool already (`marketplaces.unheard`).
+
+    Three queries at most: the listings, the waiting webhook deliveries, the lines imported since;
+    one more for the announced units when a channel announces its orders.
     """
     if not channel_ids or not sku_ids:
         return {}
@@ -165,11 +169,13 @@ def kept_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[i
             "last_pushed_at",
             "channel__kind",
             "channel__sync__last_pull_ok_at",
+            "channel__sync__last_notices_ok_at",
         )
     )
     if not pushed:
         return {}
-    hooked = {channel_id for channel_id, *_rest, kind, _pull in pushed if takes_webhooks(kind)}
+    hooked = {channel_id for channel_id, *_rest, kind, _pull, _noticed in pushed if takes_webhooks(kind)}
+    announcing = {row[0] for row in pushed if row[-1] is not None}
     waiting = dict(
         WebhookDelivery.objects.filter(channel_id__in=hooked, status=DeliveryStatus.RECEIVED)
         .values("channel_id")
@@ -179,7 +185,7 @@ def kept_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[i
     now = timezone.now()
     fresh_since = now - timedelta(seconds=keep_seconds())
     candidates: dict[tuple[int, int], tuple[int, datetime, bool]] = {}
-    for channel_id, sku_id, quantity, pushed_at, _kind, pulled in pushed:
+    for channel_id, sku_id, quantity, pushed_at, _kind, pulled, _noticed in pushed:
         if pushed_at is None:  # excluded by the query; narrows the type
             continue
         known = known_until(pulled, channel_id in hooked, waiting.get(channel_id), now)
@@ -190,10 +196,11 @@ def kept_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[i
         return {}
     since = min(pushed_at for _quantity, pushed_at, _settled in candidates.values())
     imported: dict[tuple[int, int], int] = defaultdict(int)
-    for channel_id, sku_id, created_at, units in OrderLine.objects.filter(
+    sold = OrderLine.objects.filter(
         sku_id__in=sku_ids, order__channel_id__in={key[0] for key in candidates}, order__created_at__gte=since
-    ).values_list("order__channel_id", "sku_id", "order__created_at", "quantity"):
-        if (channel_id, sku_id) in candidates and created_at >= candidates[(channel_id, sku_id)][1]:
+    ).values_list("order__channel_id", "sku_id", "order__created_at", "quantity")
+    for channel_id, sku_id, known_at, units in [*sold, *_announced_since(announcing, sku_ids, since)]:
+        if (channel_id, sku_id) in candidates and known_at >= candidates[(channel_id, sku_id)][1]:
             imported[(channel_id, sku_id)] += units
     kept = {}
     for key, (quantity, _at, settled) in candidates.items():
@@ -201,6 +208,24 @@ def kept_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[i
         if left or not settled:
             kept[key] = left
     return kept
+
+
+def _announced_since(
+    channel_ids: set[int], sku_ids: list[int], since: datetime
+) -> list[tuple[int, int, datetime, int]]:
+    """(channel, SKU, noticed at, units) these channels announced since `since` and we have not
+    imported yet (`OrderNotice`): sold from what we pushed them, like their imported sales. No
+    query when none of them announces its orders."""
+    if not channel_ids:
+        return []
+    imported = ChannelOrder.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id"))
+    return list(
+        OrderNotice.objects.filter(
+            channel_id__in=channel_ids, sku_id__in=sku_ids, quantity__gt=0, noticed_at__gte=since
+        )
+        .exclude(Exists(imported))
+        .values_list("channel_id", "sku_id", "noticed_at", "quantity")
+    )
 
 
 def shared_skus(sync: ChannelSync, sku_ids: list[int], feeding_ids: list[int]) -> set[int]:

@@ -65,6 +65,9 @@ class ChannelSync(models.Model):
     throttled_until = models.DateTimeField(null=True, blank=True)
     throttle_count = models.PositiveIntegerField(default=0)
     orders_watermark = models.DateTimeField(null=True, blank=True)
+    last_notices_ok_at = models.DateTimeField(
+        null=True, blank=True, help_text="Start of the last read that emptied the channel's order notice queue."
+    )
     resync_total = models.PositiveIntegerField(default=0, help_text="Size of the last re-sync, for its progress bar.")
     resync_started_at = models.DateTimeField(null=True, blank=True)
     push_max_wait = models.FloatField(
@@ -307,3 +310,30 @@ class ChannelConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.order_id} {self.state}"
+
+
+class OrderNotice(models.Model):
+    """Units of an order the channel announced (Amazon's ORDER_CHANGE) that its poll has not imported yet.
+
+    They are sold: the stock sync holds them back from every channel until the order is in. One
+    row per (channel, order, SKU); a notice of a cancellation deletes the order's rows, the order's
+    import makes them irrelevant (they are read only while no ChannelOrder has the id), and a
+    notice a day old is forgotten.
+    """
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="order_notices")
+    external_id = models.CharField(max_length=100)
+    sku = models.ForeignKey("inventory.SKU", on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+    placed_at = models.DateTimeField()
+    noticed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "channels_ordernotice"
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id", "sku"], name="ordernotice_unique_line")
+        ]
+        indexes = [models.Index(fields=["sku", "channel"], name="ordernotice_sku_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}:{self.external_id}:{self.sku_id}x{self.quantity}"

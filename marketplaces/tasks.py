@@ -6,6 +6,7 @@
 - `sync_redrive`: beat, every 30 s: re-drives every channel with due pushes (a worker crash or a
   lost Redis message loses nothing: the rows are in the database) and due confirmations.
 - `orders_poll_task` / `orders_poll_all`: the polling backstop for orders (beat, every minute).
+- `notices_pull_task` / `notices_pull_all`: beat, every 5 s: read Amazon's ORDER_CHANGE queues.
 - `webhook_process_task(delivery_id)`: act on a stored webhook (re-fetch, then import).
 - `webhooks_sweep`: beat, every 5 minutes: queue again deliveries stuck in "received" (bounded).
 - `reconcile_all`: beat, every 15 minutes: read stock back and correct drift.
@@ -172,6 +173,24 @@ def orders_poll_all() -> int:
     )
     for channel_id in ids:
         orders_poll_task.delay(channel_id)
+    return len(ids)
+
+
+@shared_task
+def notices_pull_task(channel_id: int) -> int:
+    from marketplaces.services.notices import notices_pull
+
+    return notices_pull(channel_id=channel_id)
+
+
+@shared_task
+def notices_pull_all() -> int:
+    """Read the order notice queue of every Amazon channel (a channel without one returns at once)."""
+    from channels.models import Channel
+
+    ids = list(Channel.objects.filter(is_active=True, kind="amazon", sync__isnull=False).values_list("pk", flat=True))
+    for channel_id in ids:
+        notices_pull_task.delay(channel_id)
     return len(ids)
 
 

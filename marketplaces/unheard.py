@@ -18,6 +18,13 @@ twice the sales of one blind window (`safety_margin`: a flash sale's pace grows 
 to the next, and sales come in bursts), and a channel whose intake stalls holds back at most
 `settings.CHANNELS_UNHEARD_LOOKBACK_SECONDS` of its pace.
 
+A channel that announces its orders to a queue (Amazon's ORDER_CHANGE notifications, read by
+`marketplaces.services.notices`) needs no guess for what it announced: those units are held back
+in full until the order is imported, and they count as arrived in its blind window, so the guess
+only covers what its pace says beyond them. The window itself stays the poll's: a notification
+may be late or never come (Amazon asks integrations to keep polling as a backup), and a queue
+that answers empty proves nothing about the orders it was never sent.
+
 In the flash-sale bench (`bench/sync.py --flash-sale --explain`) it took the units the
 marketplaces oversold from 41 to 24 at a margin of 1, and to 11 at 2; the rest is mostly pushes
 still on their way to the marketplace.
@@ -32,11 +39,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Min
+from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 
 from marketplaces.last_units import known_until, takes_webhooks
-from marketplaces.models import ChannelSync, DeliveryStatus, Listing, WebhookDelivery
+from marketplaces.models import ChannelOrder, ChannelSync, DeliveryStatus, Listing, OrderNotice, WebhookDelivery
 from orders.models import OrderLine
 
 #: The shortest look-back the pace is measured over: a sale or two moments before a poll says
@@ -59,32 +66,40 @@ def unheard_sales(sku_ids: list[int] | None, *, now: datetime | None = None) -> 
     """Per SKU of `sku_ids` (None: every SKU), the units the channels selling it have probably sold
     and we have not imported yet.
 
+    Units a channel announced (`OrderNotice`: Amazon's ORDER_CHANGE notifications) and we have not
+    imported are sold for sure: they are counted in full, and as sales in its pace.
+
     SKUs with no estimate are left out. Three queries when any SKU is given: the channels listing
-    them, their deliveries waiting, the order lines of the look-back windows.
+    them, their deliveries waiting, the order lines of the look-back windows; one more for the
+    announced units when a channel announces its orders.
     """
     limit = lookback_limit()
     if sku_ids == [] or limit <= timedelta(0):
         return {}
     now = now or timezone.now()
-    windows = _blind_windows(sku_ids, now, limit)
-    if not windows:
+    windows, announcing = _blind_windows(sku_ids, now, limit)
+    if not windows and not announcing:
         return {}
-    earliest = min(window.start for window in windows.values())
+    earliest = min((window.start for window in windows.values()), default=now)
     before: dict[tuple[int, int], int] = defaultdict(int)
     arrived: dict[tuple[int, int], int] = defaultdict(int)
+    announced = _announced(announcing, sku_ids)
     lines = OrderLine.objects.filter(order__channel_id__in=list(windows), order__placed_at__gt=earliest)
     if sku_ids is not None:
         lines = lines.filter(sku_id__in=sku_ids)
-    for channel_id, sku_id, placed_at, units in lines.values_list(
-        "order__channel_id", "sku_id", "order__placed_at", "quantity"
-    ):
-        window = windows[channel_id]
+    sales = lines.values_list("order__channel_id", "sku_id", "order__placed_at", "quantity") if windows else []
+    for channel_id, sku_id, placed_at, units in [*sales, *announced]:
+        window = windows.get(channel_id)
+        if window is None or placed_at <= window.start:
+            continue
         if placed_at > window.known:
             arrived[(channel_id, sku_id)] += units
-        elif placed_at > window.start:
+        else:
             before[(channel_id, sku_id)] += units
     margin = safety_margin()
     estimate: dict[int, float] = defaultdict(float)
+    for _channel_id, sku_id, _placed_at, units in announced:  # announced: sold for sure
+        estimate[sku_id] += units
     for key, units in before.items():
         expected = units * windows[key[0]].share - arrived[key]
         if expected > 0:
@@ -99,24 +114,26 @@ class _Window:
     share: float  # the blind window (known, now] over the look-back's length
 
 
-def _blind_windows(sku_ids: list[int] | None, now: datetime, limit: timedelta) -> dict[int, _Window]:
+def _blind_windows(sku_ids: list[int] | None, now: datetime, limit: timedelta) -> tuple[dict[int, _Window], list[int]]:
     """Per channel listing these SKUs (None: any) with a blind window now: the look-back whose pace
-    stands for the sales not imported yet, and how much of it the blind window is."""
-    rows: Iterable[tuple[int, str, datetime | None]]
+    stands for the sales not imported yet, and how much of it the blind window is; and the channels
+    that announce their orders to a queue (`OrderNotice`), whose announced units count as sales."""
+    rows: Iterable[tuple[int, str, datetime | None, datetime | None]]
+    columns = ("channel_id", "channel__kind", "last_pull_ok_at", "last_notices_ok_at")
     if sku_ids is None:  # every channel that syncs stock: one row each, not one per listing
-        rows = ChannelSync.objects.filter(sync_stock=True, channel__is_active=True).values_list(
-            "channel_id", "channel__kind", "last_pull_ok_at"
-        )
+        rows = ChannelSync.objects.filter(sync_stock=True, channel__is_active=True).values_list(*columns)
     else:
         rows = (
             Listing.objects.filter(
                 sku_id__in=sku_ids, removing=False, channel__is_active=True, channel__sync__sync_stock=True
             )
-            .values_list("channel_id", "channel__kind", "channel__sync__last_pull_ok_at")
+            .values_list(
+                "channel_id", "channel__kind", "channel__sync__last_pull_ok_at", "channel__sync__last_notices_ok_at"
+            )
             .distinct()
         )
     channels = set(rows)
-    hooked = {channel_id for channel_id, kind, _pulled in channels if takes_webhooks(kind)}
+    hooked = {channel_id for channel_id, kind, _pulled, _noticed in channels if takes_webhooks(kind)}
     waiting = (
         dict(
             WebhookDelivery.objects.filter(channel_id__in=hooked, status=DeliveryStatus.RECEIVED)
@@ -128,11 +145,24 @@ def _blind_windows(sku_ids: list[int] | None, now: datetime, limit: timedelta) -
         else {}
     )
     windows = {}
-    for channel_id, _kind, pulled in channels:
+    for channel_id, _kind, pulled, _noticed in channels:
         known = known_until(pulled, channel_id in hooked, waiting.get(channel_id), now)
         if known is None or known >= now:
             continue  # never imported (nothing to estimate from), or nothing unheard
         blind = now - known
         lookback = min(max(blind, PACE_AT_LEAST), limit)
         windows[channel_id] = _Window(start=known - lookback, known=known, share=min(blind / lookback, 1.0))
-    return windows
+    announcing = [channel_id for channel_id, _kind, _pulled, noticed in channels if noticed is not None]
+    return windows, announcing
+
+
+def _announced(channel_ids: list[int], sku_ids: list[int] | None) -> list[tuple[int, int, datetime, int]]:
+    """(channel, SKU, placed at, units) of the orders these channels announced and we have not
+    imported yet; no query when no channel announces its orders."""
+    if not channel_ids:
+        return []
+    imported = ChannelOrder.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id"))
+    rows = OrderNotice.objects.filter(channel_id__in=channel_ids, quantity__gt=0).exclude(Exists(imported))
+    if sku_ids is not None:
+        rows = rows.filter(sku_id__in=sku_ids)
+    return list(rows.values_list("channel_id", "sku_id", "placed_at", "quantity"))

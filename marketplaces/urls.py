@@ -11,6 +11,8 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.channel_create_view, name="channel_create"),
     path("sandbox/<str:name>/<path:path>", sandbox_views.marketplace, name="sandbox"),
+    # A sandbox's root: where Amazon's ORDER_CHANGE queue answers (SQS posts to its endpoint's root).
+    path("sandbox/<str:name>/", sandbox_views.marketplace, {"path": ""}, name="sandbox_root"),
     path("sku-availability/<path:code>", views_sync.sku_availability, name="sku_availability"),
     path("<slug:code>/", views_sync.channel_detail, name="detail"),
     path("<slug:code>/edit/", views.channel_edit, name="channel_edit"),

@@ -281,6 +281,8 @@ CELERY_BEAT_SCHEDULE = {
     # poll orders (the backstop for webhooks), read stock back and fix drift, sweep missing confirmations.
     "channels-sync-redrive": {"task": "marketplaces.tasks.sync_redrive", "schedule": 30},
     "channels-orders-poll": {"task": "marketplaces.tasks.orders_poll_all", "schedule": 60},
+    # Amazon's ORDER_CHANGE notifications: units sold are held back within seconds, not a poll later.
+    "channels-notices-pull": {"task": "marketplaces.tasks.notices_pull_all", "schedule": 5},
     "channels-reconcile": {"task": "marketplaces.tasks.reconcile_all", "schedule": 15 * 60},
     "channels-confirmations-sweep": {"task": "marketplaces.tasks.confirmations_sweep_task", "schedule": 5 * 60},
     "channels-webhooks-sweep": {"task": "marketplaces.tasks.webhooks_sweep", "schedule": 5 * 60},

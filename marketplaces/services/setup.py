@@ -17,24 +17,52 @@ from marketplaces.services.stock_sync import channel_resync
 #: The credential fields each marketplace needs (all secrets are stored encrypted).
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     "shopify": ("access_token", "webhook_secret", "location_id"),
-    "amazon": ("seller_id", "marketplace_id", "refresh_token", "client_id", "client_secret", "lwa_url"),
+    "amazon": (
+        "seller_id",
+        "marketplace_id",
+        "refresh_token",
+        "client_id",
+        "client_secret",
+        "lwa_url",
+        "sqs_queue_url",
+        "aws_access_key_id",
+        "aws_secret_access_key",
+    ),
     # eBay: the app's keys and the seller's refresh token; access tokens are minted from them.
     "ebay": ("client_id", "client_secret", "refresh_token", "scopes"),
     "woocommerce": ("consumer_key", "consumer_secret", "webhook_secret"),
 }
 #: May be left empty (Login with Amazon defaults to https://api.amazon.com/auth/o2/token; eBay's
 #: scopes default to what the connector calls).
-OPTIONAL_FIELDS = {"lwa_url", "scopes"}
+OPTIONAL_FIELDS = {"lwa_url", "scopes", "sqs_queue_url", "aws_access_key_id", "aws_secret_access_key"}
 #: Labels of credential fields whose name says little (every other field: its name, capitalised).
-FIELD_LABELS = {"lwa_url": "Login with Amazon token URL"}
+FIELD_LABELS = {
+    "lwa_url": "Login with Amazon token URL",
+    "sqs_queue_url": "ORDER_CHANGE queue URL (Amazon SQS)",
+    "aws_access_key_id": "AWS access key ID of the queue",
+    "aws_secret_access_key": "AWS secret access key of the queue",
+}
 #: What an optional field left blank means.
 OPTIONAL_DEFAULTS = {
     "lwa_url": f"Optional: blank uses {LWA_URL}.",
     "scopes": "Optional: blank asks for the scopes the connector uses.",
+    "sqs_queue_url": "Optional: the SQS queue Amazon sends ORDER_CHANGE notifications to, e.g. "
+    "https://sqs.us-east-1.amazonaws.com/123456789012/orders. Units sold are then held back from your "
+    "other channels within seconds; blank: Amazon orders are only polled.",
+    "aws_access_key_id": "Optional: a key allowed sqs:ReceiveMessage and sqs:DeleteMessage on that queue.",
+    "aws_secret_access_key": "Optional: the secret of that key.",
 }
 #: Credential fields that are web addresses: checked before they are stored.
-URL_FIELDS = {"lwa_url"}
-SECRET_FIELDS = {"access_token", "webhook_secret", "refresh_token", "client_secret", "consumer_secret", "consumer_key"}
+URL_FIELDS = {"lwa_url", "sqs_queue_url"}
+SECRET_FIELDS = {
+    "access_token",
+    "webhook_secret",
+    "refresh_token",
+    "client_secret",
+    "consumer_secret",
+    "consumer_key",
+    "aws_secret_access_key",
+}
 
 
 def channel_sync_get(*, channel: Channel) -> ChannelSync:
@@ -62,7 +90,10 @@ def channel_connection_update(
         changed = False
         for name in CREDENTIAL_FIELDS[channel.kind]:
             value = (credentials.get(name) or "").strip()
-            if value and name in URL_FIELDS and not value.startswith(("https://", "http://")):
+            schemes = (
+                ("https://", "http://", "sandbox://") if base_url.startswith("sandbox://") else ("https://", "http://")
+            )
+            if value and name in URL_FIELDS and not value.startswith(schemes):
                 label = FIELD_LABELS.get(name, name.replace("_", " "))
                 raise ValidationFailed(
                     f"Enter the {label} starting with https://, or leave it blank. {OPTIONAL_DEFAULTS.get(name, '')}",
@@ -74,6 +105,14 @@ def channel_connection_update(
         missing = [
             name for name in CREDENTIAL_FIELDS[channel.kind] if not stored.get(name) and name not in OPTIONAL_FIELDS
         ]
+        if stored.get("sqs_queue_url") and not (
+            stored.get("aws_access_key_id") and stored.get("aws_secret_access_key")
+        ):
+            raise ValidationFailed(
+                "Enter the AWS access key ID and secret access key that may read the ORDER_CHANGE queue, "
+                "or leave the queue URL blank.",
+                field="aws_access_key_id",
+            )
         if missing:
             raise ValidationFailed(f"Enter the {missing[0].replace('_', ' ')}.", field=missing[0])
         if changed and "access_token" not in CREDENTIAL_FIELDS[channel.kind]:

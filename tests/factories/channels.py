@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from channels.models import Channel, ChannelKind
 from inventory.models import SKU
@@ -30,6 +30,15 @@ def sandbox_credentials(kind: str, sandbox: SandboxApp) -> dict[str, str]:
             "refresh_token": s.refresh_token,
             "client_id": s.client_id,
             "client_secret": s.client_secret,
+            **(
+                {
+                    "sqs_queue_url": s.queue_url,
+                    "aws_access_key_id": s.aws_access_key_id,
+                    "aws_secret_access_key": s.aws_secret_access_key,
+                }
+                if s.notifications_on
+                else {}
+            ),
         }
     if kind == "ebay":
         return {"client_id": s.client_id, "client_secret": s.client_secret, "refresh_token": s.refresh_token}
@@ -37,13 +46,16 @@ def sandbox_credentials(kind: str, sandbox: SandboxApp) -> dict[str, str]:
 
 
 def sandbox_channel(
-    kind: str, *, skus: Sequence[SKU] = (), code: str = "", stock: int = 0, **sync: Any
+    kind: str, *, skus: Sequence[SKU] = (), code: str = "", stock: int = 0, notices: bool = False, **sync: Any
 ) -> tuple[Channel, Any]:
-    """A channel of `kind` connected to its own new sandbox, listing `skus` (sandbox stock `stock`)."""
+    """A channel of `kind` connected to its own new sandbox, listing `skus` (sandbox stock `stock`);
+    `notices`: an Amazon seller subscribed to ORDER_CHANGE, its queue in the credentials."""
     from channels.services.keys import channel_create
 
     name = f"{kind}.t{next(_names)}-{id(object())}"
     sandbox = sandbox_reset(name)
+    if notices:
+        cast(Any, sandbox).notifications_on = True
     channel = channel_create(code=code or f"{kind[:4]}-{next(_names)}", name=KIND_NAMES[kind], kind=ChannelKind(kind))
     channel_connection_update(
         channel=channel, base_url=f"sandbox://{name}", credentials=sandbox_credentials(kind, sandbox)

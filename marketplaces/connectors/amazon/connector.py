@@ -1,4 +1,5 @@
-"""`AmazonConnector`: stock by Listings Items (or by feed, see `feeds`), orders by Orders v0.
+"""`AmazonConnector`: stock by Listings Items (or by feed, see `feeds`), orders by Orders v0, and
+the ORDER_CHANGE notifications of the seller's SQS queue when it has one (see `notices`).
 
 The Listings Items API has no batch: stock is one `patchListingsItem` per SKU, replacing
 `/attributes/fulfillment_availability` with the absolute quantity.
@@ -13,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from marketplaces.connectors.amazon.feeds import AmazonFeeds
+from marketplaces.connectors.amazon.notices import AmazonNotices
 from marketplaces.connectors.amazon.orders import parse_order
 from marketplaces.connectors.amazon.session import quantity_patches
 from marketplaces.connectors.base import (
@@ -25,7 +27,7 @@ from marketplaces.connectors.base import (
 from marketplaces.connectors.parcels import shipment_parcels
 
 
-class AmazonConnector(AmazonFeeds):
+class AmazonConnector(AmazonFeeds, AmazonNotices):
     kind = "amazon"
     batch_size = 1
 

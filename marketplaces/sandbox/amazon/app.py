@@ -10,12 +10,12 @@ import httpx
 
 from marketplaces.sandbox.amazon.feeds import AmazonFeeds
 from marketplaces.sandbox.amazon.listings import AmazonListings
-from marketplaces.sandbox.amazon.orders import AmazonOrders
+from marketplaces.sandbox.amazon.notifications import AmazonNotifications
 from marketplaces.sandbox.amazon.throttling import AmazonThrottling
 from marketplaces.sandbox.base import json_response
 
 
-class AmazonSandbox(AmazonListings, AmazonFeeds, AmazonOrders, AmazonThrottling):
+class AmazonSandbox(AmazonListings, AmazonFeeds, AmazonNotifications, AmazonThrottling):
     def setup(self) -> None:
         super().setup()
         self.refresh_token = "Atzr|sandbox-refresh-token"  # noqa: S105 (the sandbox's own, public)
@@ -34,6 +34,7 @@ class AmazonSandbox(AmazonListings, AmazonFeeds, AmazonOrders, AmazonThrottling)
         self.route(
             "POST", r"/orders/v0/orders/(?P<order_id>[\w-]+)/shipmentConfirmation", "confirmShipment", self._confirm
         )
+        self.route("POST", r"/", "sqs", self._sqs)  # the ORDER_CHANGE queue (SQS JSON protocol)
         self.route("POST", r"/feeds/2021-06-30/documents", "createFeedDocument", self._create_document)
         document = r"/feeds/2021-06-30/documents/(?P<document_id>[\w.-]+)"
         self.route("GET", document, "getFeedDocument", self._get_document)
@@ -53,6 +54,8 @@ class AmazonSandbox(AmazonListings, AmazonFeeds, AmazonOrders, AmazonThrottling)
         self.process_feeds()
         if op == "lwa":
             return None
+        if op == "sqs":
+            return self.sqs_authenticate(request)
         if op in ("s3Upload", "s3Download"):  # presigned: the signature in the URL is the credential
             document = self.documents.get(request.url.path.rsplit("/", 1)[-1])
             if document is None or request.url.params.get("X-Amz-Signature") != document["signature"]:
