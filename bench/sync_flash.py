@@ -11,8 +11,11 @@ Then for `--seconds`:
 - shoppers on each sandbox buy at `--buy-rate` orders per second per listing on average, more on
   bestsellers (Zipf), and only what the listing shows (`SandboxApp.buy_shown`);
 - those sales come back through the normal intake: Shopify's and WooCommerce's webhooks are
-  delivered every `--tick` seconds, Amazon and eBay are polled every `--poll` seconds; each
-  imported order reserves our stock through the services, like any order;
+  delivered every `--tick` seconds, Amazon and eBay are polled every `--poll` seconds (Amazon every
+  `--amazon-poll` when given: 60 is its real getOrders limit, one call a minute); each
+  imported order reserves our stock through the services, like any order. Amazon also announces
+  each order to the seller's ORDER_CHANGE queue, read every `--tick` seconds (`--no-notices`: no
+  queue, as before);
 - one pusher per channel runs `channel_push(hold=True)` every `--tick` seconds, as the worker does.
 
 Printed per channel and in total:
@@ -98,6 +101,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--zipf", type=float, default=1.1)
     parser.add_argument("--tick", type=float, default=0.25, help="seconds between pushes and webhook deliveries")
     parser.add_argument("--poll", type=float, default=2.0, help="seconds between order polls (Amazon, eBay)")
+    parser.add_argument(
+        "--amazon-poll",
+        type=float,
+        default=None,
+        help="seconds between Amazon's polls (default: --poll; 60: its getOrders limit)",
+    )
     parser.add_argument("--buffer", type=int, default=None, help="every channel's buffer (default: the model's)")
     parser.add_argument("--no-priority-lane", action="store_true", help="main's behaviour: no priority lane")
     parser.add_argument(
@@ -105,6 +114,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
         type=int,
         default=None,
         help="every channel's last-unit split threshold (default: the model's; 0: each channel shows all units)",
+    )
+    parser.add_argument(
+        "--no-notices", action="store_true", help="Amazon without its ORDER_CHANGE queue: its orders only polled"
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--explain", action="store_true", help="say where each oversold unit came from")
@@ -150,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
     from inventory.services import stock_receive
     from marketplaces.availability import channel_available
     from marketplaces.models import ChannelSync, PushState, StockOutbox
+    from marketplaces.services.notices import notices_pull
     from marketplaces.services.orders import orders_poll, webhook_receive
     from marketplaces.services.stock_sync import channel_push
     from tests.factories.channels import sandbox_channel
@@ -173,7 +186,12 @@ def run(args: argparse.Namespace) -> int:
     fields: dict[str, int] = {} if args.buffer is None else {"buffer": args.buffer}
     if args.split_below is not None:
         fields["split_below"] = args.split_below
-    channels = [sandbox_channel(kind, skus=skus, code=f"flash-{kind}", **fields) for kind in KINDS]
+    channels = [
+        sandbox_channel(
+            kind, skus=skus, code=f"flash-{kind}", notices=kind == "amazon" and not args.no_notices, **fields
+        )
+        for kind in KINDS
+    ]
     for channel, _ in channels:
         channel.sync.refresh_from_db()  # the policy fields were set by an update after the sync row was read
         channel_push(channel_id=channel.pk, max_wait=600)
@@ -182,7 +200,8 @@ def run(args: argparse.Namespace) -> int:
     split = channels[0][0].sync.split_below
     print(
         f"Flash sale: {args.skus} SKUs x {args.stock} units on {len(channels)} channels for {args.seconds:g} s, "
-        f"{args.buy_rate:g} orders/s per listing on average; priority lane {lane}; last units split below {split}",
+        f"{args.buy_rate:g} orders/s per listing on average; priority lane {lane}; last units split below {split}; "
+        f"Amazon's ORDER_CHANGE queue {'off' if args.no_notices else 'read every tick'}",
         flush=True,
     )
 
@@ -250,7 +269,10 @@ def run(args: argparse.Namespace) -> int:
         while True:
             last = stop.is_set()
             if channel.kind in ("amazon", "ebay"):
-                if last or time.time() - polled >= args.poll:
+                if channel.kind == "amazon":
+                    notices_pull(channel_id=channel.pk)  # nothing when it has no queue
+                every = args.amazon_poll if channel.kind == "amazon" and args.amazon_poll else args.poll
+                if last or time.time() - polled >= every:
                     polled = time.time()
                     orders_poll(channel_id=channel.pk)
             else:

@@ -203,6 +203,7 @@ def test_the_channel_page_says_when_the_queue_was_last_read(client, admin_user, 
     notices_pull(channel_id=amazon.pk)
     page = client.get(reverse("channels:detail", args=[amazon.code])).content.decode()
     assert "Order notices read" in page and "ORDER_CHANGE queue" in page
+    assert "held back as soon as its ORDER_CHANGE notification is read" in page
 
 
 @pytest.fixture
