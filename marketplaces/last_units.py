@@ -28,7 +28,7 @@ the push is `keep_seconds` old (an idle channel gives its units back).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -199,7 +199,11 @@ def kept_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[i
     sold = OrderLine.objects.filter(
         sku_id__in=sku_ids, order__channel_id__in={key[0] for key in candidates}, order__created_at__gte=since
     ).values_list("order__channel_id", "sku_id", "order__created_at", "quantity")
-    for channel_id, sku_id, known_at, units in [*sold, *_announced_since(announcing, sku_ids, since)]:
+    # Units it announced since (not imported yet) are sold from what we pushed it too.
+    announced = [
+        (c, k, noticed, units) for c, k, _placed, noticed, units in announced_units(announcing, sku_ids, since=since)
+    ]
+    for channel_id, sku_id, known_at, units in [*sold, *announced]:
         if (channel_id, sku_id) in candidates and known_at >= candidates[(channel_id, sku_id)][1]:
             imported[(channel_id, sku_id)] += units
     kept = {}
@@ -210,22 +214,22 @@ def kept_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[i
     return kept
 
 
-def _announced_since(
-    channel_ids: set[int], sku_ids: list[int], since: datetime
-) -> list[tuple[int, int, datetime, int]]:
-    """(channel, SKU, noticed at, units) these channels announced since `since` and we have not
-    imported yet (`OrderNotice`): sold from what we pushed them, like their imported sales. No
-    query when none of them announces its orders."""
-    if not channel_ids:
+def announced_units(
+    channel_ids: Iterable[int], sku_ids: list[int] | None, *, since: datetime | None = None
+) -> list[tuple[int, int, datetime, datetime, int]]:
+    """(channel, SKU, placed at, noticed at, units) of the orders these channels announced
+    (`OrderNotice`, Amazon's ORDER_CHANGE) and we have not imported yet; `sku_ids` None: every SKU,
+    `since`: noticed since. No query when no channel is given."""
+    channel_ids = list(channel_ids)
+    if not channel_ids or sku_ids == []:
         return []
     imported = ChannelOrder.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id"))
-    return list(
-        OrderNotice.objects.filter(
-            channel_id__in=channel_ids, sku_id__in=sku_ids, quantity__gt=0, noticed_at__gte=since
-        )
-        .exclude(Exists(imported))
-        .values_list("channel_id", "sku_id", "noticed_at", "quantity")
-    )
+    rows = OrderNotice.objects.filter(channel_id__in=channel_ids, quantity__gt=0).exclude(Exists(imported))
+    if sku_ids is not None:
+        rows = rows.filter(sku_id__in=sku_ids)
+    if since is not None:
+        rows = rows.filter(noticed_at__gte=since)
+    return list(rows.values_list("channel_id", "sku_id", "placed_at", "noticed_at", "quantity"))
 
 
 def shared_skus(sync: ChannelSync, sku_ids: list[int], feeding_ids: list[int]) -> set[int]:

@@ -39,11 +39,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Min
 from django.utils import timezone
 
-from marketplaces.last_units import known_until, takes_webhooks
-from marketplaces.models import ChannelOrder, ChannelSync, DeliveryStatus, Listing, OrderNotice, WebhookDelivery
+from marketplaces.last_units import announced_units, known_until, takes_webhooks
+from marketplaces.models import ChannelSync, DeliveryStatus, Listing, WebhookDelivery
 from orders.models import OrderLine
 
 #: The shortest look-back the pace is measured over: a sale or two moments before a poll says
@@ -83,7 +83,7 @@ def unheard_sales(sku_ids: list[int] | None, *, now: datetime | None = None) -> 
     earliest = min((window.start for window in windows.values()), default=now)
     before: dict[tuple[int, int], int] = defaultdict(int)
     arrived: dict[tuple[int, int], int] = defaultdict(int)
-    announced = _announced(announcing, sku_ids)
+    announced = [(c, k, placed, units) for c, k, placed, _noticed, units in announced_units(announcing, sku_ids)]
     lines = OrderLine.objects.filter(order__channel_id__in=list(windows), order__placed_at__gt=earliest)
     if sku_ids is not None:
         lines = lines.filter(sku_id__in=sku_ids)
@@ -154,15 +154,3 @@ def _blind_windows(sku_ids: list[int] | None, now: datetime, limit: timedelta) -
         windows[channel_id] = _Window(start=known - lookback, known=known, share=min(blind / lookback, 1.0))
     announcing = [channel_id for channel_id, _kind, _pulled, noticed in channels if noticed is not None]
     return windows, announcing
-
-
-def _announced(channel_ids: list[int], sku_ids: list[int] | None) -> list[tuple[int, int, datetime, int]]:
-    """(channel, SKU, placed at, units) of the orders these channels announced and we have not
-    imported yet; no query when no channel announces its orders."""
-    if not channel_ids:
-        return []
-    imported = ChannelOrder.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id"))
-    rows = OrderNotice.objects.filter(channel_id__in=channel_ids, quantity__gt=0).exclude(Exists(imported))
-    if sku_ids is not None:
-        rows = rows.filter(sku_id__in=sku_ids)
-    return list(rows.values_list("channel_id", "sku_id", "placed_at", "quantity"))

@@ -115,6 +115,7 @@ def notices_store(*, channel: Channel, notices: list[RemoteNotice]) -> int:
                 "external_id", flat=True
             )
         )
+        rows: dict[tuple[str, int], OrderNotice] = {}  # the latest notice of the batch wins
         changed = 0
         for notice in orders:
             if notice.external_id in imported or notice.external_id in cancelled:
@@ -125,15 +126,22 @@ def notices_store(*, channel: Channel, notices: list[RemoteNotice]) -> int:
                     units[skus[seller_sku]] += quantity
             placed = notice.placed_at or timezone.now()
             for sku_id, quantity in units.items():
-                OrderNotice.objects.update_or_create(
+                rows[(notice.external_id, sku_id)] = OrderNotice(
                     channel=channel,
                     external_id=notice.external_id,
                     sku_id=sku_id,
-                    defaults={"quantity": 0 if notice.cancelled else quantity, "placed_at": placed},
+                    quantity=0 if notice.cancelled else quantity,
+                    placed_at=placed,
                 )
             if notice.cancelled:
                 cancelled.add(notice.external_id)
             changed += bool(units)
+        OrderNotice.objects.bulk_create(
+            rows.values(),
+            update_conflicts=True,
+            unique_fields=["channel", "external_id", "sku"],
+            update_fields=["quantity", "placed_at"],
+        )
     return changed
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, cast
 
@@ -262,3 +263,21 @@ def test_units_a_channel_announced_are_no_longer_its_to_keep_in_the_last_unit_sp
     notices_pull(channel_id=amazon.pk)
     assert kept_allocations([amazon.pk], [skus[0].pk]) == {(amazon.pk, skus[0].pk): 0}
     assert channel_available(shop.sync, [skus[0].pk]) == {skus[0].pk: 6 - given}
+
+
+def test_a_batch_is_stored_in_a_fixed_number_of_queries_and_its_latest_notice_wins(
+    make_channel, dc, skus, django_assert_num_queries
+):
+    make_channel("shopify", skus=skus[:3])
+    amazon, sandbox = make_channel("amazon", skus=skus[:3], notices=True)
+    _read_then_poll_later(amazon)
+    for n in range(3):
+        sandbox.create_order([(skus[n].code, n + 1)])
+    with _queue(amazon) as connector:
+        notices = connector.receive_notices(10)
+    cancelled_first = replace(notices[0], cancelled=True)
+
+    # The listings, the imported orders, the cancelled ones, one upsert: however many notices.
+    with django_assert_num_queries(4 + 2):  # and the transaction's savepoint in and out
+        assert notices_store(channel=amazon, notices=[*notices, cancelled_first]) == 4
+    assert unheard_sales([sku.pk for sku in skus[:3]]) == {skus[1].pk: 2, skus[2].pk: 3}
