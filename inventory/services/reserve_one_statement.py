@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from core.rows import integer_array
 from inventory.models import MovementKind, StockLevel, StockMovement
 from inventory.services.feed import FEED_APPEND_CTE, feed_table, stock_changes_announce_on_commit
 from inventory.services.levels import DocumentRef
@@ -178,8 +179,8 @@ def _reserve_many_in_one_statement(
     Inside the caller's transaction it opens no savepoint; outside one it opens its own.
     """
     params: dict[str, Any] = {
-        "sku_ids": list(lines),
-        "quantities": list(lines.values()),
+        "sku_ids": integer_array(lines),
+        "quantities": integer_array(lines.values()),
         "lines": len(lines),
         "location_id": location_id,
         "kind": MovementKind.RESERVE.value,

@@ -16,18 +16,18 @@ import functools
 
 from django.db import connection
 
-from core.rows import column_values, insert_columns, mark_saved, signal_before_insert, signal_inserted
+from core.rows import insert_rows, mark_saved, rows_json, signal_before_insert, signal_inserted
 from orders.models import Order, OrderLine
 
 _WRITE_SQL = """
 WITH made AS (
-    INSERT INTO {orders} ({order_columns}) SELECT * FROM unnest({order_arrays})
+    INSERT INTO {orders} ({order_columns}) SELECT {order_values} FROM {order_rows} AS o
     RETURNING id
 ), added AS (
     INSERT INTO {lines} ({order_id}, {line_columns})
     SELECT made.id, {line_values}
-      FROM made, unnest({line_arrays}) WITH ORDINALITY AS u({line_values}, n)
-     ORDER BY u.n
+      FROM made, {line_rows} WITH ORDINALITY AS u
+     ORDER BY u.ordinality
     RETURNING id
 )
 SELECT made.id, ARRAY(SELECT id FROM added ORDER BY id) FROM made
@@ -37,17 +37,17 @@ SELECT made.id, ARRAY(SELECT id FROM added ORDER BY id) FROM made
 @functools.cache
 def _write_sql() -> str:
     quote = connection.ops.quote_name
-    _, order_columns, order_arrays = insert_columns(Order)
-    line_fields, line_columns, line_arrays = insert_columns(OrderLine, ("order_id",))
+    orders, lines = insert_rows(Order), insert_rows(OrderLine, ("order_id",))
     return _WRITE_SQL.format(
         orders=quote(Order._meta.db_table),
-        order_columns=order_columns,
-        order_arrays=order_arrays,
+        order_columns=orders.columns,
+        order_values=orders.values("o"),
+        order_rows=orders.source,
         lines=quote(OrderLine._meta.db_table),
         order_id=quote(OrderLine._meta.get_field("order").column),
-        line_columns=line_columns,
-        line_arrays=line_arrays,
-        line_values=", ".join(f"c{index}" for index in range(len(line_fields))),
+        line_columns=lines.columns,
+        line_values=lines.values("u"),
+        line_rows=lines.source,
     )
 
 
@@ -64,9 +64,10 @@ def order_rows_write(order: Order, lines: list[OrderLine]) -> None:
         OrderLine.objects.bulk_create(lines)
         return
     signal_before_insert(order)
-    order_fields = insert_columns(Order)[0]
-    line_fields = insert_columns(OrderLine, ("order_id",))[0]
-    params = [*column_values([order], order_fields), *column_values(lines, line_fields, related_saved=False)]
+    params = [
+        rows_json([order], insert_rows(Order)),
+        rows_json(lines, insert_rows(OrderLine, ("order_id",)), related_saved=False),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(_write_sql(), params)
         order_id, line_ids = cursor.fetchone()

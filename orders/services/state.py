@@ -67,12 +67,13 @@ def _line_update(line_id: int, **deltas: int) -> None:
 
 def order_lines_allocate_sql() -> str:
     """`order_lines_allocate` as one UPDATE another service may embed in its own PostgreSQL statement
-    (a data-modifying CTE); its parameters: the lines' ids (bigint[]) and their units (integer[]),
-    each line once. The same precondition: the caller holds the order's row lock."""
+    (a data-modifying CTE); its one parameter: `[{"id": line id, "quantity": units}, ...]` as JSON
+    (`core.rows.records_json`), each line once. The same precondition: the caller holds the order's
+    row lock."""
     table = connection.ops.quote_name(OrderLine._meta.db_table)
     return (
         f"UPDATE {table} l SET quantity_allocated = l.quantity_allocated + u.quantity "  # noqa: S608
-        "FROM unnest(%s::bigint[], %s::integer[]) AS u(id, quantity) WHERE l.id = u.id"
+        "FROM json_to_recordset(%s::json) AS u(id bigint, quantity integer) WHERE l.id = u.id"
     )
 
 

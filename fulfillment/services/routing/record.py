@@ -15,21 +15,21 @@ from typing import Any, cast
 from django.db import connection
 from django.db.models import Field
 
-from core.rows import column_values, insert_columns, mark_saved, signal_before_insert, signal_inserted
+from core.rows import insert_rows, mark_saved, rows_json, signal_before_insert, signal_inserted
 from fulfillment.models import RoutingDecision
 from orders.models import Order, OrderEvent
 
 _RECORD_SQL = """
 WITH decision AS (
-    INSERT INTO {decisions} ({decision_columns}) VALUES ({decision_values})
+    INSERT INTO {decisions} ({decision_columns}) SELECT {decision_values} FROM {decision_rows} AS d
     RETURNING id
 ), changed AS (
     UPDATE {orders} SET {order_sets} WHERE id = %s
 ), entries AS (
     INSERT INTO {events} ({event_columns})
     SELECT {event_values}
-      FROM unnest({event_arrays}, %s::boolean[]) WITH ORDINALITY AS u({event_names}, quotes_decision, n), decision
-     ORDER BY u.n
+      FROM {event_rows} WITH ORDINALITY AS u, decision
+     ORDER BY u.ordinality
     RETURNING id
 )
 SELECT decision.id, ARRAY(SELECT id FROM entries ORDER BY id) FROM decision
@@ -43,27 +43,26 @@ def _order_field(name: str) -> Field:
 @functools.cache
 def _record_sql(order_columns: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name
-    decision_fields = insert_columns(RoutingDecision)[0]
-    event_fields, event_columns, event_arrays = insert_columns(OrderEvent)
-    names = [f"c{index}" for index in range(len(event_fields))]
-    # the entry that quotes the decision gets its id (jsonb `||` replaces the placeholder key)
+    decisions, events = insert_rows(RoutingDecision), insert_rows(OrderEvent)
+    # the entry that quotes the decision (its place given as a parameter) gets its id: jsonb `||`
+    # replaces the placeholder key
     values = [
-        f"CASE WHEN u.quotes_decision THEN u.{name} || jsonb_build_object('decision', decision.id) ELSE u.{name} END"
+        f"CASE WHEN u.ordinality = %s THEN u.{name} || jsonb_build_object('decision', decision.id) ELSE u.{name} END"
         if field.attname == "data"
         else f"u.{name}"
-        for name, field in zip(names, event_fields, strict=True)
+        for name, field in zip(events.names, events.fields, strict=True)
     ]
     return _RECORD_SQL.format(
         decisions=quote(RoutingDecision._meta.db_table),
-        decision_columns=", ".join(quote(field.column) for field in decision_fields),
-        decision_values=", ".join(f"%s::{field.db_type(connection)}" for field in decision_fields),
+        decision_columns=decisions.columns,
+        decision_values=decisions.values("d"),
+        decision_rows=decisions.source,
         orders=quote(Order._meta.db_table),
         order_sets=", ".join(f"{quote(_order_field(name).column)} = %s" for name in order_columns),
         events=quote(OrderEvent._meta.db_table),
-        event_columns=event_columns,
+        event_columns=events.columns,
         event_values=", ".join(values),
-        event_arrays=event_arrays,
-        event_names=", ".join(names),
+        event_rows=events.source,
     )
 
 
@@ -89,15 +88,13 @@ def routing_record_write(
         _write_apart(order=order, decision=decision, events=events, quoting=quoting, order_fields=order_fields)
         return
     signal_before_insert(decision)
-    decision_fields = insert_columns(RoutingDecision)[0]
-    event_fields = insert_columns(OrderEvent)[0]
     columns = tuple(order_fields)
     params = [
-        *(values[0] for values in column_values([decision], decision_fields)),
+        rows_json([decision], insert_rows(RoutingDecision)),
         *(_order_field(name).get_db_prep_save(value, connection) for name, value in order_fields.items()),
         order.pk,
-        *column_values(events, event_fields),
-        [event is quoting for event in events],
+        next(n for n, event in enumerate(events, start=1) if event is quoting),  # its ordinality
+        rows_json(events, insert_rows(OrderEvent)),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_record_sql(columns), params)

@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from django.db import connection
 
-from core.rows import Columns, model_columns
+from core.rows import Columns, integer_array, model_columns
 from fulfillment.models import ChannelLocationPool, LocationCostTerms, LocationSkuCost, ShadowPrice, StoreProfile
 from fulfillment.selectors.stores.clocks import ship_load_today_sql
 from inventory.models import Location, StockLevel
@@ -94,7 +94,10 @@ def shipping_locations(*, channel_id: int, sku_ids: Sequence[int], now: datetime
     complete = connection.vendor == "postgresql"  # json_agg, arrays and time zones in SQL
     sql, location_columns, profile_columns, terms_columns = _statement(complete)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [channel_id, channel_id, now, list(sku_ids)] if complete else [channel_id, channel_id])
+        params: list[Any] = (
+            [channel_id, channel_id, now, integer_array(sku_ids)] if complete else [channel_id, channel_id]
+        )
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     first, second = len(location_columns.names), len(location_columns.names) + len(profile_columns.names)
     third = second + len(terms_columns.names)

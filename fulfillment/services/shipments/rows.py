@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from django.db import connection
 
-from core.rows import column_values, insert_columns, mark_saved
+from core.rows import insert_rows, mark_saved, records_json, rows_json
 from fulfillment.models import LocationDayLoad, Shipment, ShipmentLine
 from fulfillment.services.capacity import day_load_rows, location_day_load_add
 from orders.models import Order
@@ -25,21 +25,23 @@ from orders.services import order_lines_allocate, order_lines_allocate_sql
 _WRITE_SQL = """
 WITH made AS (
     INSERT INTO {shipments} ({shipment_columns})
-    SELECT {shipment_values} FROM unnest({shipment_arrays}) WITH ORDINALITY AS u({shipment_values}, n) ORDER BY n
+    SELECT {shipment_values} FROM {shipment_rows} WITH ORDINALITY AS u ORDER BY u.ordinality
     RETURNING id
 ), numbered AS (
     SELECT id, row_number() OVER (ORDER BY id) AS n FROM made
 ), added AS (
     INSERT INTO {lines} (shipment_id, order_line_id, sku_id, quantity)
     SELECT s.id, u.order_line_id, u.sku_id, u.quantity
-      FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::integer[])
+      FROM ROWS FROM (json_to_recordset(%s::json) AS (k bigint, order_line_id bigint, sku_id bigint, quantity integer))
            WITH ORDINALITY AS u(k, order_line_id, sku_id, quantity, n)
       JOIN numbered s ON s.n = u.k
      ORDER BY u.n
     RETURNING id
 ), counted AS (
     INSERT INTO {load} AS t (location_id, day, slot, ship_orders)
-    SELECT * FROM unnest(%s::bigint[], %s::date[], %s::integer[], %s::integer[]) ORDER BY 1, 2
+    SELECT location_id, day, slot, ship_orders
+      FROM json_to_recordset(%s::json) AS u(location_id bigint, day date, slot integer, ship_orders integer)
+     ORDER BY 1, 2
         ON CONFLICT (location_id, day, slot) DO UPDATE SET ship_orders = t.ship_orders + EXCLUDED.ship_orders
 ), allocated AS (
     {allocate}
@@ -51,12 +53,12 @@ SELECT ARRAY(SELECT id FROM made ORDER BY id), ARRAY(SELECT id FROM added ORDER 
 @functools.cache
 def _write_sql() -> str:
     quote = connection.ops.quote_name
-    fields, columns, arrays = insert_columns(Shipment)
+    rows = insert_rows(Shipment)
     return _WRITE_SQL.format(
         shipments=quote(Shipment._meta.db_table),
-        shipment_columns=columns,
-        shipment_values=", ".join(f"c{index}" for index in range(len(fields))),
-        shipment_arrays=arrays,
+        shipment_columns=rows.columns,
+        shipment_values=rows.values("u"),
+        shipment_rows=rows.source,
         lines=quote(ShipmentLine._meta.db_table),
         load=quote(LocationDayLoad._meta.db_table),
         allocate=order_lines_allocate_sql(),
@@ -71,22 +73,23 @@ def shipment_rows_write(order: Order, shipments: list[Shipment], per_shipment: l
     if connection.vendor != "postgresql":
         _write_apart(order, shipments, per_shipment)
         return
-    fields = insert_columns(Shipment)[0]
-    values = column_values(shipments, fields)  # sets created_at, which decides each load counter's day
+    shipment_rows = rows_json(shipments, insert_rows(Shipment))  # sets created_at: it decides the load's day
     lines = [(k, line) for k, lines in enumerate(per_shipment, start=1) for line in lines]
     allocated: dict[int, int] = defaultdict(int)
     for _, line in lines:
         allocated[line.order_line_id] += line.quantity
     load = day_load_rows(order=order, shipments=shipments, delta=1)
     params = [
-        *values,
-        [k for k, _ in lines],
-        [line.order_line_id for _, line in lines],
-        [line.sku_id for _, line in lines],
-        [line.quantity for _, line in lines],
-        *([list(column) for column in zip(*load, strict=True)] if load else [[], [], [], []]),
-        list(allocated),
-        list(allocated.values()),
+        shipment_rows,
+        records_json(
+            {"k": k, "order_line_id": line.order_line_id, "sku_id": line.sku_id, "quantity": line.quantity}
+            for k, line in lines
+        ),
+        records_json(
+            {"location_id": location_id, "day": day, "slot": slot, "ship_orders": n}
+            for location_id, day, slot, n in load
+        ),
+        records_json({"id": pk, "quantity": quantity} for pk, quantity in allocated.items()),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_write_sql(), params)
