@@ -17,7 +17,9 @@ run stops by itself. One line of figures per round:
   (a scratch database beside the bench one): what PostgreSQL alone sustains on this machine now;
   `ratio` = orders_per_s / ceiling_tps. The machine is shared: read the ratio, not the rates;
 - `queries_per_order`: statements (BEGIN and COMMIT included) for a 3-line order from one location;
-- `web_cpu_ms_per_order`: CPU time of the gunicorn processes during the round, per created order.
+- `web_cpu_ms_per_order`: CPU time of the gunicorn processes during the round, per created order;
+- `db_cpu_ms_per_order`: CPU time of PostgreSQL's processes during the round, per created order
+  (everything PostgreSQL did on this machine meanwhile: run nothing else beside the bench).
 
 `--preload-shipments N` runs a second round after adding N open shipments made today over the
 shipping locations (their load counters count them and their caps grow by as many, so routing
@@ -42,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 if str(Path(__file__).resolve().parent.parent) not in sys.path:
@@ -106,19 +109,30 @@ def client(ports: list[int], key: str, skus: list[str], seconds: float, seed: in
     queue.put((latencies, statuses, replays_ok))
 
 
-def group_cpu_seconds(group: int) -> float:
-    """User + system CPU of every live process in a process group (gunicorn's master and workers)."""
+def _cpu_seconds(wanted: Callable[[str, list[str]], bool]) -> float:
+    """User + system CPU of every live process whose (name, stat fields after the name) `wanted` takes."""
     total = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            head, tail = (entry / "stat").read_text().rsplit(")", 1)
+        except (OSError, ValueError):
             continue
-        if int(fields[2]) == group:  # fields after the name: state, ppid, pgrp, ...
+        fields = tail.split()  # state, ppid, pgrp, ...
+        if wanted(head.split("(", 1)[-1], fields):
             total += int(fields[11]) + int(fields[12])
     return total / CLOCK_TICKS
+
+
+def group_cpu_seconds(group: int) -> float:
+    """CPU of every live process in a process group (gunicorn's master and workers)."""
+    return _cpu_seconds(lambda _name, fields: int(fields[2]) == group)
+
+
+def database_cpu_seconds() -> float:
+    """CPU of PostgreSQL's processes on this machine (its backends, WAL writer, checkpointer, ...)."""
+    return _cpu_seconds(lambda name, _fields: name == "postgres")
 
 
 def start_server(args: argparse.Namespace, env: dict[str, str], port: int) -> subprocess.Popen:
@@ -164,12 +178,14 @@ def run_round(
         mp.Process(target=client, args=(ports, key, skus, seconds, seed, tag, queue)) for seed in range(args.clients)
     ]
     cpu_before = sum(group_cpu_seconds(pid) for pid in args.server_groups)
+    db_cpu_before = database_cpu_seconds()
     started = time.perf_counter()
     for proc in procs:
         proc.start()
     results = [queue.get(timeout=seconds + 120) for _ in procs]
     elapsed = time.perf_counter() - started
     cpu = sum(group_cpu_seconds(pid) for pid in args.server_groups) - cpu_before
+    db_cpu = database_cpu_seconds() - db_cpu_before
     for proc in procs:
         proc.join(timeout=10)
     latencies = sorted(ms for lat, _, _ in results for ms in lat)
@@ -186,6 +202,7 @@ def run_round(
         "p50_ms": statistics.median(latencies) if latencies else 0.0,
         "p95_ms": latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
         "web_cpu_ms_per_order": cpu * 1000 / created if created else 0.0,
+        "db_cpu_ms_per_order": db_cpu * 1000 / created if created else 0.0,
         "statuses": dict(sorted(statuses.items())),
     }
 
@@ -195,6 +212,7 @@ def figures_line(label: str, fig: dict, ceiling: float, queries: int) -> str:
         f"{label}: orders_per_s={fig['orders_per_s']:.1f} ceiling_tps={ceiling:.0f} "
         f"ratio={fig['orders_per_s'] / ceiling:.3f} p50_ms={fig['p50_ms']:.1f} p95_ms={fig['p95_ms']:.1f} "
         f"queries_per_order={queries} web_cpu_ms_per_order={fig['web_cpu_ms_per_order']:.1f} "
+        f"db_cpu_ms_per_order={fig['db_cpu_ms_per_order']:.1f} "
         f"orders={fig['orders']} seconds={fig['seconds']:.1f} statuses={fig['statuses']}"
     )
 

@@ -136,6 +136,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of deadlocking.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters travel apart from the statement (server-side binding), and a statement a
+    # connection runs DB_PREPARE_THRESHOLD times is prepared (psycopg's own default: a statement
+    # run once or twice, such as a page's, is not worth a round trip to prepare): PostgreSQL stops
+    # parsing and planning the order path's statements on every order (about a third of its CPU
+    # per order), and the driver stops quoting every parameter into the text. A connection pooler
+    # in transaction mode needs PgBouncer 1.21+ with max_prepared_statements set, or
+    # DB_PREPARE_THRESHOLD=off (binding alone works through any pooler).
+    _prepare_threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5").strip().lower()
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "server_side_binding": env_bool("DB_SERVER_SIDE_BINDING", True),
+            "prepare_threshold": None if _prepare_threshold in ("", "off", "none") else int(_prepare_threshold),
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
