@@ -20,6 +20,7 @@ from marketplaces.sandbox import sandbox_for
 from marketplaces.sandbox.amazon.notifications import QUEUE_PATH
 from marketplaces.sandbox.shopify import shopify_ids
 from marketplaces.sandbox.woocommerce import woo_product_id
+from marketplaces.services.notices_setup import order_notices_forget
 from marketplaces.services.setup import channel_connection_update, channel_sync_get
 from marketplaces.services.stock_sync import channel_resync
 
@@ -93,6 +94,10 @@ def seed_channel_sync() -> SyncSeedResult:
             # DEMO_PORT (or DEMO_HOST) changed since the first seed: follow the web process.
             channel_connection_update(channel=channel, base_url=sandbox_base_url(kind), credentials={})
             result.moved.append(code)
+        if kind == "amazon":
+            # The web process about to start holds a new sandbox with no ORDER_CHANGE subscription: the
+            # notice reader sets it up again within seconds of the demo starting.
+            order_notices_forget(sync=sync)
         existing = set(Listing.objects.filter(channel=channel).values_list("sku_id", flat=True))
         new = []
         for sku in skus:

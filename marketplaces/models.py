@@ -68,6 +68,14 @@ class ChannelSync(models.Model):
     last_notices_ok_at = models.DateTimeField(
         null=True, blank=True, help_text="Start of the last read that emptied the channel's order notice queue."
     )
+    # The marketplace's subscription that sends order notices to the queue (Amazon: ORDER_CHANGE).
+    notices_subscription_id = models.CharField(max_length=100, blank=True)
+    notices_destination_id = models.CharField(max_length=100, blank=True)
+    notices_subscribed_at = models.DateTimeField(null=True, blank=True)
+    notices_checked_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last attempt to set up or check the order notice subscription."
+    )
+    notices_error = models.CharField(max_length=500, blank=True, help_text="Why the last attempt failed.")
     resync_total = models.PositiveIntegerField(default=0, help_text="Size of the last re-sync, for its progress bar.")
     resync_started_at = models.DateTimeField(null=True, blank=True)
     push_max_wait = models.FloatField(
@@ -193,6 +201,7 @@ class SyncKind(models.TextChoices):
     ORDER = "order", "Order"
     CONFIRM = "confirm", "Confirmation"
     CREDENTIALS = "credentials", "Credentials"
+    NOTICES = "notices", "Order notices"
 
 
 class SyncEvent(models.Model):

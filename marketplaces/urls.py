@@ -3,6 +3,7 @@ from django.urls import path
 from marketplaces import webhooks
 from marketplaces.sandbox import views as sandbox_views
 from marketplaces.views import channels as views
+from marketplaces.views import notices as views_notices
 from marketplaces.views import sync as views_sync
 
 app_name = "channels"
@@ -18,6 +19,7 @@ urlpatterns = [
     path("<slug:code>/edit/", views.channel_edit, name="channel_edit"),
     path("<slug:code>/connection/", views_sync.connection_view, name="connection"),
     path("<slug:code>/policy/", views_sync.policy_view, name="policy"),
+    path("<slug:code>/notices/subscribe/", views_notices.notices_subscribe_view, name="notices_subscribe"),
     path("<slug:code>/resync/", views_sync.resync_view, name="resync"),
     path("<slug:code>/resync/progress/", views_sync.resync_progress_view, name="resync_progress"),
     path("<slug:code>/listings/new/", views_sync.listing_create_view, name="listing_create"),

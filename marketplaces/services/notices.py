@@ -36,6 +36,7 @@ from marketplaces.models import (
     SyncLevel,
 )
 from marketplaces.services.log import sync_log
+from marketplaces.services.notices_setup import order_notices_subscribe_due
 from marketplaces.services.stock_sync.caps import release_capped
 
 #: Messages per read: SQS hands out 10 at a time; the next read takes what is left.
@@ -58,6 +59,8 @@ def notices_pull(*, channel_id: int) -> int:
     try:
         if not isinstance(connector, NoticeQueue) or not connector.notices_configured():
             return 0
+        # A queue nobody subscribed stays empty: set it up first (retried every few minutes).
+        order_notices_subscribe_due(channel=channel, connector=connector)
         for _batch in range(MAX_BATCHES):
             notices = connector.receive_notices(10)
             if not notices:

@@ -12,6 +12,7 @@ from core.errors import Conflict, ValidationFailed
 from inventory.models import SKU, Location
 from marketplaces.connectors.amazon.session import LWA_URL
 from marketplaces.models import CONNECTOR_KINDS, ChannelSync, CredentialStatus, Listing, StockOutbox, StockOverride
+from marketplaces.services.notices_setup import order_notices_forget
 from marketplaces.services.stock_sync import channel_resync
 
 #: The credential fields each marketplace needs (all secrets are stored encrypted).
@@ -47,11 +48,15 @@ OPTIONAL_DEFAULTS = {
     "lwa_url": f"Optional: blank uses {LWA_URL}.",
     "scopes": "Optional: blank asks for the scopes the connector uses.",
     "sqs_queue_url": "Optional: the SQS queue Amazon sends ORDER_CHANGE notifications to, e.g. "
-    "https://sqs.us-east-1.amazonaws.com/123456789012/orders. Units sold are then held back from your "
-    "other channels within seconds; blank: Amazon orders are only polled.",
-    "aws_access_key_id": "Optional: a key allowed sqs:ReceiveMessage and sqs:DeleteMessage on that queue.",
+    "https://sqs.us-east-1.amazonaws.com/123456789012/orders. Saving subscribes the seller to ORDER_CHANGE "
+    "there; units sold are then held back from your other channels within seconds. Blank: Amazon orders "
+    "are only polled.",
+    "aws_access_key_id": "Optional: a key allowed sqs:ReceiveMessage, sqs:DeleteMessage and "
+    "sqs:GetQueueAttributes on that queue (and sqs:AddPermission, to let Amazon send to it for you).",
     "aws_secret_access_key": "Optional: the secret of that key.",
 }
+#: The fields of the order notice queue: a change means its subscription is set up again.
+QUEUE_FIELDS = {"sqs_queue_url", "aws_access_key_id", "aws_secret_access_key"}
 #: Credential fields that are web addresses: checked before they are stored.
 URL_FIELDS = {"lwa_url", "sqs_queue_url"}
 SECRET_FIELDS = {
@@ -87,7 +92,7 @@ def channel_connection_update(
     with transaction.atomic():
         sync = ChannelSync.objects.select_for_update().get(pk=channel_sync_get(channel=channel).pk)
         stored = credentials_decrypt(sync.credentials_encrypted)
-        changed = False
+        changed = queue_changed = False
         for name in CREDENTIAL_FIELDS[channel.kind]:
             value = (credentials.get(name) or "").strip()
             schemes = (
@@ -102,6 +107,7 @@ def channel_connection_update(
             if value and value != stored.get(name):
                 stored[name] = value
                 changed = True
+                queue_changed = queue_changed or name in QUEUE_FIELDS
         missing = [
             name for name in CREDENTIAL_FIELDS[channel.kind] if not stored.get(name) and name not in OPTIONAL_FIELDS
         ]
@@ -128,6 +134,8 @@ def channel_connection_update(
             sync.credential_error = ""
             sync.throttled_until = None
         sync.save()
+        if queue_changed:  # the subscription recorded may point at the old queue: set it up again
+            order_notices_forget(sync=sync)
         if resume_stock:  # changes made while sync was off were not logged: push every listing again
             channel_resync(channel=channel)
     return sync

@@ -39,6 +39,7 @@ from marketplaces.services.setup import (
     stock_override_set,
 )
 from marketplaces.services.stock_sync import channel_resync
+from marketplaces.views.notices import notices_setup_message
 
 
 @require_GET
@@ -62,6 +63,8 @@ def channel_detail(request: HttpRequest, code: str) -> HttpResponse:
         "progress": resync_progress(channel=channel),
         "feeding": list(sync.feeding_locations.order_by("code").values_list("code", flat=True)),
         "can_manage": request.user.has_perm("marketplaces.manage_sync"),
+        "queue_configured": channel.kind == "amazon"
+        and bool(sync.credentials_encrypted and credentials_decrypt(sync.credentials_encrypted).get("sqs_queue_url")),
     }
     return render_page(request, "channels/detail.html", context, partial="listings")
 
@@ -129,6 +132,10 @@ def connection_view(request: HttpRequest, code: str) -> HttpResponse:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 messages.success(request, f"Connection of {channel.name} saved.")
+                channel.sync = sync = channel_sync_get(channel=channel)
+                queue = credentials_decrypt(sync.credentials_encrypted).get("sqs_queue_url")
+                if queue and not sync.notices_subscription_id:  # a new queue: subscribe it now, and say how it went
+                    notices_setup_message(request, channel)
                 return redirect("channels:detail", code=channel.code)
         status = 422
     return render(

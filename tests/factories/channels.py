@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from channels.models import Channel, ChannelKind
 from inventory.models import SKU
 from marketplaces.models import ChannelSync, Listing
 from marketplaces.sandbox import sandbox_reset
 from marketplaces.sandbox.base import SandboxApp
+from marketplaces.services.notices_setup import order_notices_subscribe
 from marketplaces.services.setup import channel_connection_update, listing_create
 
 _names = itertools.count(1)
@@ -18,8 +19,8 @@ _names = itertools.count(1)
 KIND_NAMES = {"shopify": "Shopify US", "amazon": "Amazon US", "ebay": "eBay US", "woocommerce": "Woo shop"}
 
 
-def sandbox_credentials(kind: str, sandbox: SandboxApp) -> dict[str, str]:
-    """Credentials the sandbox accepts."""
+def sandbox_credentials(kind: str, sandbox: SandboxApp, *, queue: bool = False) -> dict[str, str]:
+    """Credentials the sandbox accepts; `queue`: with the Amazon seller's ORDER_CHANGE queue and its keys."""
     s: Any = sandbox
     if kind == "shopify":
         return {"access_token": s.access_token, "webhook_secret": s.webhook_secret, "location_id": s.location_id}
@@ -36,7 +37,7 @@ def sandbox_credentials(kind: str, sandbox: SandboxApp) -> dict[str, str]:
                     "aws_access_key_id": s.aws_access_key_id,
                     "aws_secret_access_key": s.aws_secret_access_key,
                 }
-                if s.notifications_on
+                if queue
                 else {}
             ),
         }
@@ -54,12 +55,14 @@ def sandbox_channel(
 
     name = f"{kind}.t{next(_names)}-{id(object())}"
     sandbox = sandbox_reset(name)
-    if notices:
-        cast(Any, sandbox).notifications_on = True
     channel = channel_create(code=code or f"{kind[:4]}-{next(_names)}", name=KIND_NAMES[kind], kind=ChannelKind(kind))
     channel_connection_update(
-        channel=channel, base_url=f"sandbox://{name}", credentials=sandbox_credentials(kind, sandbox)
+        channel=channel, base_url=f"sandbox://{name}", credentials=sandbox_credentials(kind, sandbox, queue=notices)
     )
+    if notices:  # subscribed as staff would: the product sets up the queue's policy and the subscription
+        channel.refresh_from_db()
+        outcome = order_notices_subscribe(channel=channel)
+        assert outcome.ok, outcome.message
     if sync:
         ChannelSync.objects.filter(channel=channel).update(**sync)
     for sku in skus:

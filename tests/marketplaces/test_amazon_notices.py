@@ -19,7 +19,7 @@ from marketplaces.availability import channel_available
 from marketplaces.connectors import RequestRejected, connector_for
 from marketplaces.connectors.amazon import AmazonConnector
 from marketplaces.last_units import kept_allocations
-from marketplaces.models import ChannelSync, CredentialStatus, OrderNotice, SyncEvent, SyncLevel
+from marketplaces.models import ChannelSync, CredentialStatus, OrderNotice, SyncEvent, SyncKind, SyncLevel
 from marketplaces.sandbox.base import load_sample
 from marketplaces.services.notices import notices_pull, notices_store
 from marketplaces.services.orders import orders_poll
@@ -153,9 +153,11 @@ def test_refused_aws_keys_are_logged_with_what_to_fix_and_leave_the_sp_api_crede
 
     assert notices_pull(channel_id=amazon.pk) == 0
     assert notices_pull(channel_id=amazon.pk) == 0  # read again a few seconds on: logged once
-    event = SyncEvent.objects.get(channel=amazon)
+    event = SyncEvent.objects.exclude(kind=SyncKind.NOTICES).get(channel=amazon)
     assert event.level == SyncLevel.ERROR and "InvalidSignatureException" in event.message
     assert "queue URL and its AWS keys" in event.action
+    setup = SyncEvent.objects.filter(channel=amazon, kind=SyncKind.NOTICES).latest("pk")  # the new key checked once
+    assert setup.level == SyncLevel.ERROR and "InvalidSignatureException" in setup.message
     sync = ChannelSync.objects.get(channel=amazon)
     assert sync.credential_status != CredentialStatus.EXPIRED and sync.last_notices_ok_at is None
     assert sandbox.queued_notifications() == 1  # still there for the next read with the right keys
@@ -229,12 +231,14 @@ def test_the_queue_is_read_over_http_as_the_demos_worker_reads_it(make_channel, 
     from tests.factories.channels import sandbox_credentials
 
     sandbox: Any = sandbox_for("amazon.http-demo")
-    sandbox.notifications_on = True
-    order_id = sandbox.create_order([(skus[0].code, 2)])
     base = "http://testserver/channels/sandbox/amazon.http-demo"
-    credentials = dict(sandbox_credentials("amazon", sandbox), sqs_queue_url=f"{base}/123456789012/fulfil-order-change")
+    credentials = dict(
+        sandbox_credentials("amazon", sandbox, queue=True), sqs_queue_url=f"{base}/123456789012/fulfil-order-change"
+    )
     transport = httpx.WSGITransport(app=get_wsgi_application())
     with AmazonConnector(base_url=base, credentials=credentials, bucket_key="http-demo", transport=transport) as amazon:
+        amazon.subscribe_order_change()  # the policy, destination and subscription, over HTTP too
+        order_id = sandbox.create_order([(skus[0].code, 2)])
         (notice,) = amazon.receive_notices(10)
         assert notice.external_id == order_id and notice.lines == [(skus[0].code, 2)]
         amazon.delete_notices([notice.receipt])

@@ -8,7 +8,7 @@ import pytest
 
 from inventory.services import stock_receive
 from marketplaces.services.log import sync_log
-from tests.browser.support import DESKTOP, PHONE, fits_the_screen
+from tests.browser.support import DESKTOP, PHONE, SCREENSHOTS, fits_the_screen
 from tests.factories import SKUFactory
 from tests.factories.channels import sandbox_channel
 from tests.marketplaces.test_browser_pages import demo, shoot, sign_in  # noqa: F401 (demo is a fixture)
@@ -68,4 +68,48 @@ def test_channel_sync_page_and_resync(chromium: Any, live_server: Any, demo: Non
     page.wait_for_url(f"{live_server.url}/channels/amazon-us/")
     assert fits_the_screen(page)
     shoot(page, "channel-sync-phone")
+    phone.close()
+
+
+def test_order_notices_set_up_from_the_channel_page(chromium: Any, live_server: Any, demo: None, settings: Any) -> None:  # noqa: F811
+    """A key that may not open the queue to Amazon: the card says what to add; once granted, one click subscribes."""
+    from core.roles import ADMINISTRATOR
+    from marketplaces.services.setup import channel_connection_update
+    from tests.factories.channels import sandbox_credentials
+    from tests.factories.inventory import user_with_role
+
+    settings.MARKETPLACE_SANDBOX = True
+    user_with_role(ADMINISTRATOR, username="pat-admin", is_staff=True, is_superuser=True)
+    channel, sandbox = sandbox_channel("amazon", code="amazon-eu")
+    sandbox.aws_key_actions.discard("AddPermission")
+    channel_connection_update(
+        channel=channel,
+        base_url=f"sandbox://{sandbox.name}",
+        credentials=sandbox_credentials("amazon", sandbox, queue=True),
+    )
+
+    phone = chromium.new_context(viewport=PHONE)
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/channels/amazon-eu/")
+    page.get_by_label("Username").fill("pat-admin")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/channels/amazon-eu/")
+    card = page.locator("#order-notices")
+    page.get_by_role("button", name="Set up notifications").click()
+    page.wait_for_url(f"{live_server.url}/channels/amazon-eu/")
+    assert card.get_by_text("Not subscribed").is_visible()
+    assert card.get_by_text("principal 437568002678 sqs:SendMessage").is_visible()
+    assert fits_the_screen(page)
+    card.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "channel-notices-refused-phone.png"))
+
+    sandbox.aws_key_actions.add("AddPermission")  # the merchant lets the key open the queue
+    page.get_by_role("button", name="Set up notifications").click()
+    page.wait_for_url(f"{live_server.url}/channels/amazon-eu/")
+    assert page.get_by_text("Amazon sends ORDER_CHANGE notifications to your queue (allowed").is_visible()
+    assert card.get_by_text("Subscribed", exact=True).is_visible()
+    assert page.get_by_role("button", name="Check again").is_visible()
+    card.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "channel-notices-subscribed-phone.png"))
     phone.close()

@@ -17,6 +17,9 @@ or a feed): the connector refuses them with that instruction, so the sync log sa
 - `session`: LWA tokens, usage plans and the rate headers they are learned from.
 - `feeds`: the JSON_LISTINGS_FEED round trip and its processing report.
 - `orders`: Orders v0 payloads as `RemoteOrder`s.
+- `notices`: the ORDER_CHANGE notifications read from the seller's SQS queue.
+- `subscriptions`: the queue's access policy, the Notifications API destination and the
+  ORDER_CHANGE subscription that make Amazon send to that queue.
 - `connector`: `AmazonConnector`, the Listings Items and Orders operations.
 """
 

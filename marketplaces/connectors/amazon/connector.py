@@ -1,5 +1,6 @@
 """`AmazonConnector`: stock by Listings Items (or by feed, see `feeds`), orders by Orders v0, and
-the ORDER_CHANGE notifications of the seller's SQS queue when it has one (see `notices`).
+the ORDER_CHANGE notifications of the seller's SQS queue when it has one (see `notices`), set up
+by the Notifications API (see `subscriptions`).
 
 The Listings Items API has no batch: stock is one `patchListingsItem` per SKU, replacing
 `/attributes/fulfillment_availability` with the absolute quantity.
@@ -14,9 +15,9 @@ from typing import Any
 from urllib.parse import quote
 
 from marketplaces.connectors.amazon.feeds import AmazonFeeds
-from marketplaces.connectors.amazon.notices import AmazonNotices
 from marketplaces.connectors.amazon.orders import parse_order
 from marketplaces.connectors.amazon.session import quantity_patches
+from marketplaces.connectors.amazon.subscriptions import AmazonSubscriptions
 from marketplaces.connectors.base import (
     PushResult,
     RemoteOrder,
@@ -27,7 +28,7 @@ from marketplaces.connectors.base import (
 from marketplaces.connectors.parcels import shipment_parcels
 
 
-class AmazonConnector(AmazonFeeds, AmazonNotices):
+class AmazonConnector(AmazonFeeds, AmazonSubscriptions):
     kind = "amazon"
     batch_size = 1
 

@@ -33,6 +33,12 @@ class AmazonSession(Connector):
         "getOrderAddress": (0.5, 30.0),
         "getOrderBuyerInfo": (0.5, 30.0),
         "confirmShipment": (2.0, 10.0),
+        # The Notifications API: 1/s, burst 5 each.
+        "createDestination": (1.0, 5.0),
+        "getDestinations": (1.0, 5.0),
+        "createSubscription": (1.0, 5.0),
+        "getSubscription": (1.0, 5.0),
+        "deleteSubscriptionById": (1.0, 5.0),
         "lwa": (10.0, 10.0),
     }
 
@@ -60,30 +66,30 @@ class AmazonSession(Connector):
         return {"x-amz-access-token": self._token}
 
     def _refresh_token(self) -> None:
+        self._token, self._token_expires = self.lwa_token(
+            {"grant_type": "refresh_token", "refresh_token": self.credentials.get("refresh_token", "")},
+            refused="Login with Amazon refused the refresh token",
+        )
+
+    def lwa_token(self, grant: dict[str, str], *, refused: str) -> tuple[str, float]:
+        """An access token from Login with Amazon for `grant` (with our client id and secret), and when it expires."""
         self._acquire("lwa")
         self.calls += 1
+        data = {
+            **grant,
+            "client_id": self.credentials.get("client_id", ""),
+            "client_secret": self.credentials.get("client_secret", ""),
+        }
         try:
-            response = self.client.post(
-                self._lwa_url(),
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": self.credentials.get("refresh_token", ""),
-                    "client_id": self.credentials.get("client_id", ""),
-                    "client_secret": self.credentials.get("client_secret", ""),
-                },
-            )
+            response = self.client.post(self._lwa_url(), data=data)
         except httpx.TransportError as exc:
             raise TransientError("Login with Amazon could not be reached.") from exc
         if response.status_code in (400, 401):
-            raise AuthExpired(
-                f"Login with Amazon refused the refresh token ({self.error_detail(response)}).",
-                status=response.status_code,
-            )
+            raise AuthExpired(f"{refused} ({self.error_detail(response)}).", status=response.status_code)
         if response.status_code != 200:
             raise TransientError(f"Login with Amazon failed ({response.status_code}).", status=response.status_code)
         body = response.json()
-        self._token = body["access_token"]
-        self._token_expires = time.time() + float(body.get("expires_in", 3600))
+        return str(body["access_token"]), time.time() + float(body.get("expires_in", 3600))
 
     def observe(self, op: str, response: httpx.Response) -> None:
         limit = response.headers.get("x-amzn-RateLimit-Limit")

@@ -1,4 +1,5 @@
-"""The Amazon sandbox as the transport sees it: its routes, LWA tokens and who may call."""
+"""The Amazon sandbox as the transport sees it: its routes, LWA tokens (the seller's and the grantless
+ones of the Notifications API) and who may call."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ import httpx
 
 from marketplaces.sandbox.amazon.feeds import AmazonFeeds
 from marketplaces.sandbox.amazon.listings import AmazonListings
-from marketplaces.sandbox.amazon.notifications import AmazonNotifications
+from marketplaces.sandbox.amazon.subscriptions import GRANTLESS_OPERATIONS, NOTIFICATIONS_SCOPE, AmazonSubscriptions
 from marketplaces.sandbox.amazon.throttling import AmazonThrottling
 from marketplaces.sandbox.base import json_response
 
 
-class AmazonSandbox(AmazonListings, AmazonFeeds, AmazonNotifications, AmazonThrottling):
+class AmazonSandbox(AmazonListings, AmazonFeeds, AmazonSubscriptions, AmazonThrottling):
     def setup(self) -> None:
         super().setup()
         self.refresh_token = "Atzr|sandbox-refresh-token"  # noqa: S105 (the sandbox's own, public)
@@ -42,6 +43,16 @@ class AmazonSandbox(AmazonListings, AmazonFeeds, AmazonNotifications, AmazonThro
         self.route("GET", r"/feeds/2021-06-30/feeds/(?P<feed_id>\d+)", "getFeed", self._get_feed)
         self.route("PUT", r"/_s3/(?P<document_id>[\w.-]+)", "s3Upload", self._s3_upload)
         self.route("GET", r"/_s3/(?P<document_id>[\w.-]+)", "s3Download", self._s3_download)
+        destinations = r"/notifications/v1/destinations"
+        self.route("POST", destinations, "createDestination", self._create_destination)
+        self.route("GET", destinations, "getDestinations", self._get_destinations)
+        destination = destinations + r"/(?P<destination_id>[\w-]+)"
+        self.route("DELETE", destination, "deleteDestination", self._delete_destination)
+        subscription = r"/notifications/v1/subscriptions/(?P<notification_type>\w+)"
+        self.route("POST", subscription, "createSubscription", self._create_subscription)
+        self.route("GET", subscription, "getSubscription", self._get_subscription)
+        by_id = subscription + r"/(?P<subscription_id>[\w-]+)"
+        self.route("DELETE", by_id, "deleteSubscriptionById", self._delete_subscription)
 
     def quantity_of(self, sku: str, *, visible: bool = True) -> int | None:
         with self.lock:
@@ -65,12 +76,16 @@ class AmazonSandbox(AmazonListings, AmazonFeeds, AmazonNotifications, AmazonThro
                     403, content=b"<Error><Code>AccessDenied</Code><Message>Expired</Message></Error>"
                 )
             return None
-        if self.revoked or request.headers.get("x-amz-access-token") not in self.access_tokens:
+        # A grantless token is the application's, not the seller's: each kind opens only its own operations.
+        tokens = self.grantless_tokens if op in GRANTLESS_OPERATIONS else self.access_tokens
+        if self.revoked or request.headers.get("x-amz-access-token") not in tokens:
             return self.error(403, "Access to requested resource is denied.", op)
         return None
 
     def _token(self, request: httpx.Request) -> httpx.Response:
         form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        if form.get("grant_type") == "client_credentials":
+            return self._grantless_token(form)
         if (
             self.revoked
             or form.get("grant_type") != "refresh_token"
@@ -90,4 +105,19 @@ class AmazonSandbox(AmazonListings, AmazonFeeds, AmazonNotifications, AmazonThro
         return json_response(
             200,
             {"access_token": token, "refresh_token": self.refresh_token, "token_type": "bearer", "expires_in": 3600},
+        )
+
+    def _grantless_token(self, form: dict[str, str]) -> httpx.Response:
+        """LWA `client_credentials` grant: the application's own token, for the grantless Notifications
+        operations only (no seller authorized it, so it opens none of a seller's data)."""
+        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+            return json_response(401, {"error": "invalid_client", "error_description": "Client authentication failed"})
+        if NOTIFICATIONS_SCOPE not in form.get("scope", "").split():
+            return json_response(
+                400, {"error": "invalid_scope", "error_description": "The request has an invalid parameter : scope"}
+            )
+        token = "Atza|" + secrets.token_urlsafe(24)
+        self.grantless_tokens.add(token)
+        return json_response(
+            200, {"access_token": token, "scope": NOTIFICATIONS_SCOPE, "token_type": "bearer", "expires_in": 3600}
         )

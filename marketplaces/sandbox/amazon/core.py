@@ -25,7 +25,7 @@ class AmazonCore(SandboxApp):
         self.listings: set[str] = set()
 
     def error(self, status: int, message: str, op: str) -> httpx.Response:
-        code = {400: "InvalidInput", 403: "Unauthorized", 404: "NotFound", 429: "QuotaExceeded"}.get(
+        code = {400: "InvalidInput", 403: "Unauthorized", 404: "NotFound", 409: "Conflict", 429: "QuotaExceeded"}.get(
             status, "InternalFailure"
         )
         return json_response(status, {"errors": [{"code": code, "message": message, "details": ""}]})

@@ -1,17 +1,19 @@
 """ORDER_CHANGE notifications delivered to an Amazon SQS queue, as SP-API does for order changes.
 
-A seller subscribed to ORDER_CHANGE (`notifications_on`) gets one message per order change in
+A seller whose ORDER_CHANGE subscription reaches this queue (`notifications_on`, decided by the
+Notifications API and the queue policy in `subscriptions`) gets one message per order change in
 its queue: a new order, a cancellation. The body is the notification itself, built from the
 published example (`amazon_sp_order_change_notification.json`): OrderChangeType, the order's
 Summary with its OrderItems (SellerSKU, Quantity), NotificationMetadata.NotificationId.
 
 The queue speaks the SQS JSON protocol at `POST /` (`X-Amz-Target: AmazonSQS.ReceiveMessage`,
-`AmazonSQS.DeleteMessageBatch`), signed with AWS Signature Version 4 (service `sqs`), as the real
-queue is:
+`AmazonSQS.DeleteMessageBatch`, and `GetQueueAttributes` / `AddPermission` from `subscriptions`),
+signed with AWS Signature Version 4 (service `sqs`), as the real queue is:
 - a message becomes receivable `notification_delay` seconds after the change (Amazon's own
   delivery latency), then is invisible for `VisibilityTimeout` seconds once received, and comes
   back if it is not deleted in time (at-least-once: a consumer must be idempotent);
-- a bad signature or an unknown access key: 403 `InvalidSignatureException`; a queue URL that is
+- a bad signature or an unknown access key: 403 `InvalidSignatureException`; an action the key
+  is not allowed (`aws_key_actions`): 403 `AccessDeniedException`; a queue URL that is
   not this queue: 400 `QueueDoesNotExist`; MaxNumberOfMessages outside 1..10: 400
   `InvalidParameterValue`; a receipt handle that is no receipt: a `Failed` entry
   `ReceiptHandleIsInvalid` in the batch answer, and one that is stale (the message was received
@@ -27,6 +29,7 @@ import hmac
 import json
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,10 +53,11 @@ def _iso_ms(moment: float) -> str:
 
 
 class AmazonNotifications(AmazonOrders):
+    # Changes SP-API could not deliver (subscribed, but not to a queue it may send to); kept by `subscriptions`.
+    undelivered_notifications: int
+
     def setup(self) -> None:
         super().setup()
-        # The demo's Amazon (named after its kind) is subscribed; a test's or the bench's says so itself.
-        self.notifications_on = self.name == "amazon"
         self.notification_delay = 0.0
         self.aws_access_key_id = "AKIASANDBOXQUEUE0001"
         self.aws_secret_access_key = "sandbox-aws-secret"  # noqa: S105 (the sandbox's own, public)
@@ -64,6 +68,19 @@ class AmazonNotifications(AmazonOrders):
     @property
     def queue_url(self) -> str:
         return f"sandbox://{self.name}{QUEUE_PATH}"
+
+    @property
+    def notifications_on(self) -> bool:
+        """Whether SP-API delivers ORDER_CHANGE to this queue (`subscriptions` decides)."""
+        return False
+
+    def order_change_subscribed(self) -> bool:
+        """Whether the seller subscribed to ORDER_CHANGE, deliverable or not (`subscriptions` decides)."""
+        return False
+
+    def sqs_authorize(self, target: str) -> httpx.Response | None:
+        """None if the seller's AWS key may call this SQS action (`subscriptions` holds its permissions)."""
+        return None
 
     # What the marketplace publishes ------------------------------------------------------
 
@@ -81,6 +98,8 @@ class AmazonNotifications(AmazonOrders):
     def notify_order_change(self, order_id: str, change_type: str, reason: str) -> None:
         """Queue the ORDER_CHANGE notification of the order as it is now (nothing when not subscribed)."""
         if not self.notifications_on:
+            if self.order_change_subscribed():  # SP-API tried and failed: it tells nobody, we count
+                self.undelivered_notifications += 1
             return
         order, items = self.state.orders[order_id], self.items[order_id]
         notification = copy.deepcopy(load_sample("amazon_sp_order_change_notification.json"))
@@ -169,11 +188,17 @@ class AmazonNotifications(AmazonOrders):
         if not str(body.get("QueueUrl", "")).endswith(QUEUE_PATH):  # sandbox:// or the demo's http:// address
             return self.sqs_error(400, "The specified queue does not exist.")
         target = request.headers.get("X-Amz-Target", "")
-        if target == "AmazonSQS.ReceiveMessage":
-            return self._receive(body)
-        if target == "AmazonSQS.DeleteMessageBatch":
-            return self._delete_batch(body)
-        return self.sqs_error(400, f"Unknown operation {target}.", "com.amazon.coral.service#UnknownOperationException")
+        action = target.removeprefix("AmazonSQS.")
+        answer = self.sqs_actions().get(action)
+        if answer is None:
+            return self.sqs_error(
+                400, f"Unknown operation {target}.", "com.amazon.coral.service#UnknownOperationException"
+            )
+        return self.sqs_authorize(action) or answer(body)
+
+    def sqs_actions(self) -> dict[str, Callable[[dict[str, Any]], httpx.Response]]:
+        """The SQS actions the queue answers (by `X-Amz-Target` without `AmazonSQS.`)."""
+        return {"ReceiveMessage": self._receive, "DeleteMessageBatch": self._delete_batch}
 
     def _receive(self, body: dict[str, Any]) -> httpx.Response:
         limit = int(body.get("MaxNumberOfMessages", 1))

@@ -23,6 +23,12 @@ USAGE_PLANS: dict[str, tuple[float, float]] = {
     "getOrderAddress": (0.5, 30.0),
     "getOrderBuyerInfo": (0.5, 30.0),
     "confirmShipment": (2.0, 10.0),
+    "createDestination": (1.0, 5.0),
+    "getDestinations": (1.0, 5.0),
+    "deleteDestination": (1.0, 5.0),
+    "createSubscription": (1.0, 5.0),
+    "getSubscription": (1.0, 5.0),
+    "deleteSubscriptionById": (1.0, 5.0),
     "lwa": (100.0, 100.0),
 }
 

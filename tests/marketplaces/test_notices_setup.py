@@ -1,0 +1,212 @@
+"""Setting up Amazon's ORDER_CHANGE notifications: the product opens the queue to Amazon, registers it
+as a destination and subscribes the seller, so sales are heard of within seconds."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any, cast
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from marketplaces.connectors import connector_for
+from marketplaces.connectors.amazon import AmazonConnector
+from marketplaces.connectors.amazon.subscriptions import SP_API_ACCOUNT, policy_allows_sp_api
+from marketplaces.models import ChannelSync, SyncEvent, SyncKind, SyncLevel
+from marketplaces.services.notices import notices_pull
+from marketplaces.services.notices_setup import order_notices_subscribe
+from marketplaces.services.setup import channel_connection_update
+from tests.factories.channels import sandbox_credentials
+
+
+@pytest.fixture
+def amazon(make_channel, skus):
+    """An Amazon channel whose connection names no queue yet."""
+    return make_channel("amazon", skus=skus[:1])
+
+
+def _add_queue(channel: Any, sandbox: Any) -> None:
+    """Staff enter the queue and its keys (the service, as the connection form calls it)."""
+    channel_connection_update(
+        channel=channel,
+        base_url=f"sandbox://{sandbox.name}",
+        credentials=sandbox_credentials("amazon", sandbox, queue=True),
+    )
+    channel.refresh_from_db()
+
+
+def _sync(channel: Any) -> ChannelSync:
+    return ChannelSync.objects.get(channel=channel)
+
+
+def test_saving_a_queue_on_the_connection_page_subscribes_the_seller(amazon, skus, client, admin_user):
+    channel, sandbox = amazon
+    client.force_login(admin_user)
+    form = {"base_url": f"sandbox://{sandbox.name}", "sync_stock": "on"}
+    form.update(sandbox_credentials("amazon", sandbox, queue=True))
+
+    page = client.post(reverse("channels:connection", args=[channel.code]), form, follow=True).content.decode()
+
+    assert "Connection of Amazon US saved." in page
+    assert "Amazon sends ORDER_CHANGE notifications to your queue" in page
+    assert 'data-notices="subscribed"' in page
+    assert policy_allows_sp_api(json.dumps(sandbox.queue_policy))
+    assert sandbox.subscriptions["ORDER_CHANGE"]["subscriptionId"] == _sync(channel).notices_subscription_id
+    order_id = sandbox.create_order([(skus[0].code, 2)])
+    assert notices_pull(channel_id=channel.pk) == 1
+    assert channel.order_notices.get().external_id == order_id
+
+
+def test_setting_up_again_changes_nothing_and_says_so(amazon):
+    channel, sandbox = amazon
+    _add_queue(channel, sandbox)
+    first = order_notices_subscribe(channel=channel)
+    subscription = sandbox.subscriptions["ORDER_CHANGE"]["subscriptionId"]
+
+    again = order_notices_subscribe(channel=channel)
+
+    assert first.ok and "subscribed the seller to ORDER_CHANGE" in first.message
+    assert again.ok and "everything was already in place" in again.message
+    assert len(sandbox.destinations) == 1
+    assert sandbox.subscriptions["ORDER_CHANGE"]["subscriptionId"] == subscription
+    assert sandbox.count_calls("createSubscription") == 1 and sandbox.count_calls("createDestination") == 1
+
+
+def test_a_key_that_may_not_open_the_queue_is_told_what_to_add_then_set_up_with_the_button(amazon, client, admin_user):
+    channel, sandbox = amazon
+    sandbox.aws_key_actions.discard("AddPermission")
+    _add_queue(channel, sandbox)
+    client.force_login(admin_user)
+
+    page = client.post(reverse("channels:notices_subscribe", args=[channel.code]), follow=True).content.decode()
+
+    assert "are not set up" in page and f"principal {SP_API_ACCOUNT} sqs:SendMessage" in page
+    assert 'data-notices="not-subscribed"' in page and "The last attempt failed" in page
+    assert "ORDER_CHANGE" not in sandbox.subscriptions  # nothing half done at Amazon
+    event = SyncEvent.objects.filter(channel=channel, kind=SyncKind.NOTICES).get()
+    assert event.level == SyncLevel.ERROR and "Set up notifications" in event.action
+
+    # The merchant grants it in the AWS console, then presses the button again.
+    sandbox.queue_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{SP_API_ACCOUNT}:root"},
+                "Action": ["sqs:SendMessage", "sqs:GetQueueAttributes"],
+                "Resource": "*",
+            }
+        ],
+    }
+    page = client.post(reverse("channels:notices_subscribe", args=[channel.code]), follow=True).content.decode()
+    assert 'data-notices="subscribed"' in page and _sync(channel).notices_error == ""
+    assert sandbox.notifications_on
+
+
+def test_a_subscription_to_an_earlier_queue_is_moved_to_this_one(amazon, skus):
+    channel, sandbox = amazon
+    _add_queue(channel, sandbox)
+    connector = cast(AmazonConnector, connector_for(channel))
+    with connector:  # an earlier setup, to a queue the merchant has since replaced
+        old = connector._grantless_request(
+            "POST",
+            "/notifications/v1/destinations",
+            op="createDestination",
+            json={"name": "old", "resourceSpecification": {"sqs": {"arn": "arn:aws:sqs:us-east-1:123456789012:old"}}},
+        ).json()["payload"]["destinationId"]
+        connector._request(
+            "POST",
+            "/notifications/v1/subscriptions/ORDER_CHANGE",
+            op="createSubscription",
+            json={"payloadVersion": "1.0", "destinationId": old},
+        )
+    assert not sandbox.notifications_on
+
+    outcome = order_notices_subscribe(channel=channel)
+
+    assert outcome.ok and "moved the subscription from the earlier queue" in outcome.message
+    assert sandbox.subscriptions["ORDER_CHANGE"]["destinationId"] == _sync(channel).notices_destination_id != old
+    sandbox.create_order([(skus[0].code, 1)])
+    assert notices_pull(channel_id=channel.pk) == 1
+
+
+def test_the_reader_sets_up_a_queue_nobody_subscribed_and_retries_a_failure_later(amazon, skus):
+    channel, sandbox = amazon
+    sandbox.aws_key_actions.discard("AddPermission")
+    _add_queue(channel, sandbox)
+
+    notices_pull(channel_id=channel.pk)
+    notices_pull(channel_id=channel.pk)  # moments later: not tried again
+
+    sync = _sync(channel)
+    assert sync.notices_subscription_id == "" and "sqs:AddPermission" in sync.notices_error
+    assert sandbox.count_calls("getDestinations") == 0 and sandbox.count_calls("createSubscription") == 0
+    assert SyncEvent.objects.filter(channel=channel, kind=SyncKind.NOTICES).count() == 1
+
+    sandbox.aws_key_actions.add("AddPermission")  # the key was given the right meanwhile
+    ChannelSync.objects.filter(channel=channel).update(notices_checked_at=timezone.now() - timedelta(minutes=11))
+    notices_pull(channel_id=channel.pk)
+
+    assert _sync(channel).notices_subscription_id == sandbox.subscriptions["ORDER_CHANGE"]["subscriptionId"]
+    sandbox.create_order([(skus[0].code, 1)])
+    assert notices_pull(channel_id=channel.pk) == 1
+
+
+def test_a_subscription_deleted_at_amazon_is_found_and_made_again_by_the_daily_check(amazon, skus):
+    channel, sandbox = amazon
+    _add_queue(channel, sandbox)
+    notices_pull(channel_id=channel.pk)
+    sandbox.subscriptions.clear()  # deleted in Seller Central (the app's authorisation removed and given again)
+
+    notices_pull(channel_id=channel.pk)
+    assert "ORDER_CHANGE" not in sandbox.subscriptions  # checked at most daily
+
+    ChannelSync.objects.filter(channel=channel).update(notices_checked_at=timezone.now() - timedelta(days=1, minutes=1))
+    notices_pull(channel_id=channel.pk)
+    assert sandbox.subscriptions["ORDER_CHANGE"]["subscriptionId"] == _sync(channel).notices_subscription_id
+    sandbox.create_order([(skus[0].code, 1)])
+    assert notices_pull(channel_id=channel.pk) == 1
+
+
+def test_changing_the_queue_keys_sets_the_subscription_up_again(amazon):
+    channel, sandbox = amazon
+    _add_queue(channel, sandbox)
+    assert order_notices_subscribe(channel=channel).ok
+    checked = _sync(channel).notices_checked_at
+
+    channel_connection_update(
+        channel=channel, base_url=f"sandbox://{sandbox.name}", credentials={"aws_access_key_id": "AKIAOTHERKEY00000001"}
+    )
+
+    sync = _sync(channel)
+    assert sync.notices_subscription_id == "" and sync.notices_checked_at is None and checked is not None
+
+
+def test_a_channel_without_a_queue_says_how_to_hear_of_sales_sooner(amazon, client, admin_user):
+    channel, sandbox = amazon
+    client.force_login(admin_user)
+
+    page = client.get(reverse("channels:detail", args=[channel.code])).content.decode()
+
+    assert 'data-notices="none"' in page and "Add an SQS queue" in page
+    assert "Set up notifications" not in page
+    assert not order_notices_subscribe(channel=channel).ok
+    assert sandbox.count_calls("getDestinations") == 0
+
+
+def test_a_key_that_may_not_read_the_policy_subscribes_with_a_warning_on_the_page(amazon, client, admin_user):
+    channel, sandbox = amazon
+    sandbox.aws_key_actions.discard("GetQueueAttributes")
+    _add_queue(channel, sandbox)
+
+    outcome = order_notices_subscribe(channel=channel)
+
+    assert outcome.ok and "Could not read the queue's access policy" in outcome.message
+    assert "ORDER_CHANGE" in sandbox.subscriptions
+    assert not sandbox.notifications_on  # the warning is real: the queue was never opened to Amazon
+    client.force_login(admin_user)
+    page = client.get(reverse("channels:detail", args=[channel.code])).content.decode()
+    card = page.split('id="order-notices"', 1)[1].split("</section>", 1)[0]
+    assert 'data-notices="subscribed"' in card and "msg-warning" in card and SP_API_ACCOUNT in card
