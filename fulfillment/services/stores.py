@@ -128,7 +128,8 @@ def store_request_deadline(*, location: Location, now: datetime | None = None) -
     if location.kind != LocationKind.STORE:
         return None
     now = now or timezone.now()
-    clock = store_clocks([location], now=now)[location.pk]
+    # the SLA counts open minutes only: whether the store's pickups are full that day does not matter
+    clock = store_clocks([location], now=now, pickups=False)[location.pk]
     return accept_deadline(clock, now, profile_of(location).accept_sla_minutes)
 
 

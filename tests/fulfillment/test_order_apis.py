@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import threading
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from channels.models import ChannelApiKey
 from channels.services import api_key_revoke
 from fulfillment.models import Shipment
 from fulfillment.services.rates import PolicyRules, routing_policy_set
+from fulfillment.services.stores import StoreSettings, store_settings_update
+from fulfillment.store_hours import END_OF_DAY
 from inventory.models import StockLevel, StockMovement
 from inventory.services import DocumentRef, StockLine, stock_reserve
 from orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
@@ -345,6 +349,34 @@ def test_creating_an_order_costs_a_fixed_number_of_queries(web_key, warehouse, s
 
     assert response.status_code == 201
     assert [s["location"] for s in response.json()["shipments"]] == ["dal-dc"]
+
+
+@pytest.mark.postgres
+def test_an_order_shipped_from_a_store_adds_only_its_hours_and_closures(web_key, store, sku, django_assert_num_queries):
+    """The store's accept deadline counts its open minutes: two statements more than a warehouse
+    order (its hours, its closures). Its profile came with the locations; whether its pickups are
+    full does not move a ship-from-store deadline, so pickups are not counted."""
+    store.ship_from_store = True
+    store.save()
+    all_day = (time(0, 0), END_OF_DAY)
+    settings = StoreSettings(
+        pickup_lead_minutes=60, pickup_cutoff_time=None, hold_days=3, reminder_hours=24,
+        daily_pickup_capacity=5, accept_sla_minutes=45, ship_capacity=None, hours=dict.fromkeys(range(7), all_day),
+    )  # fmt: skip
+    store_settings_update(location=store, settings=settings, actor=None)
+    stocked(store, sku, 50)
+    client = as_channel(web_key)
+    assert client.post(ORDERS, order_body("W-WARM")).status_code == 201  # caches the cost model and rules
+    before = timezone.now()
+
+    with django_assert_num_queries(10):  # 8 for the same one-line order from a warehouse
+        response = client.post(ORDERS, order_body("W-STORE"))
+
+    assert response.status_code == 201
+    assert [s["location"] for s in response.json()["shipments"]] == ["nyc-store"]
+    accept_by = Shipment.objects.get(order_id=response.json()["id"]).accept_by
+    assert accept_by is not None
+    assert before + timedelta(minutes=45) <= accept_by <= timezone.now() + timedelta(minutes=45)
 
 
 def test_a_new_routing_policy_applies_to_the_next_order_at_once(web_key, warehouse, sku):
