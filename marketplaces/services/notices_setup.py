@@ -11,9 +11,11 @@ itself; a working one is checked again daily.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from channels.models import Channel
@@ -22,6 +24,8 @@ from marketplaces.connectors import Connector, ConnectorError, connector_for
 from marketplaces.connectors.amazon.subscriptions import AmazonSubscriptions
 from marketplaces.models import ChannelSync, SyncKind, SyncLevel
 from marketplaces.services.log import sync_log
+
+logger = logging.getLogger(__name__)
 
 #: How long after a failed or missing setup the notice reader tries again by itself.
 RETRY_AFTER = timedelta(minutes=10)
@@ -61,11 +65,24 @@ def order_notices_subscribe_due(*, channel: Channel, connector: Connector) -> No
     `RETRY_AFTER`), and check a working one again every `RECHECK_AFTER`: a subscription deleted
     in Seller Central or a queue policy edited in AWS would otherwise leave the queue silently empty."""
     sync = channel.sync
-    checked = sync.notices_checked_at
-    wait = RECHECK_AFTER if sync.notices_subscription_id else RETRY_AFTER
-    if checked and timezone.now() - checked < wait:
+    now = timezone.now()
+    # A failed check of a working subscription is tried again soon, not the next day.
+    wait = RECHECK_AFTER if sync.notices_subscription_id and not sync.notices_error else RETRY_AFTER
+    # Claim the check: readers overlap (a tick every few seconds), and only one may set up at a time.
+    claimed = (
+        ChannelSync.objects.filter(pk=sync.pk)
+        .filter(Q(notices_checked_at__isnull=True) | Q(notices_checked_at__lte=now - wait))
+        .update(notices_checked_at=now)
+    )
+    if not claimed:
         return
-    order_notices_subscribe(channel=channel, connector=connector)
+    try:
+        order_notices_subscribe(channel=channel, connector=connector)
+    except Exception as exc:  # a setup fault must not keep the queue from being read
+        logger.exception("Order notices setup failed for channel %s", channel.pk)
+        error = f"The setup failed unexpectedly ({exc.__class__.__name__}); it is tried again in a few minutes."
+        ChannelSync.objects.filter(pk=sync.pk).update(notices_error=error)
+        sync_log(channel_id=channel.pk, kind=SyncKind.NOTICES, level=SyncLevel.ERROR, message=error)
 
 
 def order_notices_forget(*, sync: ChannelSync) -> None:
@@ -113,4 +130,5 @@ def _subscribe(channel: Channel, connector: AmazonSubscriptions) -> NoticeSetup:
         calls=connector.calls,
         data={"subscription_id": subscription.subscription_id, "destination_id": subscription.destination_id},
     )
-    return NoticeSetup(True, f"Amazon sends ORDER_CHANGE notifications to your queue ({done}).{' ' + warning}")
+    told = f"Amazon sends ORDER_CHANGE notifications to your queue ({done})."
+    return NoticeSetup(True, f"{told} {warning}" if warning else told)

@@ -114,7 +114,10 @@ def test_a_subscription_to_an_earlier_queue_is_moved_to_this_one(amazon, skus):
             "POST",
             "/notifications/v1/destinations",
             op="createDestination",
-            json={"name": "old", "resourceSpecification": {"sqs": {"arn": "arn:aws:sqs:us-east-1:123456789012:old"}}},
+            json={
+                "name": "Order notices old",  # named as this product names its destinations
+                "resourceSpecification": {"sqs": {"arn": "arn:aws:sqs:us-east-1:123456789012:old"}},
+            },
         ).json()["payload"]["destinationId"]
         connector._request(
             "POST",
@@ -130,6 +133,90 @@ def test_a_subscription_to_an_earlier_queue_is_moved_to_this_one(amazon, skus):
     assert sandbox.subscriptions["ORDER_CHANGE"]["destinationId"] == _sync(channel).notices_destination_id != old
     sandbox.create_order([(skus[0].code, 1)])
     assert notices_pull(channel_id=channel.pk) == 1
+
+
+def test_a_subscription_another_system_made_is_left_alone_and_named(amazon):
+    channel, sandbox = amazon
+    _add_queue(channel, sandbox)
+    theirs = "arn:aws:sqs:us-east-1:123456789012:erp-orders"
+    connector = cast(AmazonConnector, connector_for(channel))
+    with connector:  # the merchant's ERP, on the same application, subscribed the seller to its own queue
+        other = connector._grantless_request(
+            "POST",
+            "/notifications/v1/destinations",
+            op="createDestination",
+            json={"name": "ERP", "resourceSpecification": {"sqs": {"arn": theirs}}},
+        ).json()["payload"]["destinationId"]
+        connector._request(
+            "POST",
+            "/notifications/v1/subscriptions/ORDER_CHANGE",
+            op="createSubscription",
+            json={"payloadVersion": "1.0", "destinationId": other},
+        )
+
+    outcome = order_notices_subscribe(channel=channel)
+
+    assert not outcome.ok and theirs in outcome.message and "give this channel the same queue" in outcome.message
+    assert sandbox.subscriptions["ORDER_CHANGE"]["destinationId"] == other  # not taken over
+    assert _sync(channel).notices_subscription_id == ""
+
+
+def _statement(actions: list[str], **extra: Any) -> dict[str, Any]:
+    return {
+        "Sid": "SellingPartnerApiNotifications",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{SP_API_ACCOUNT}:root"},
+        "Action": actions,
+        "Resource": "*",
+        **extra,
+    }
+
+
+def test_an_edited_statement_with_our_label_is_named_with_what_to_fix(amazon):
+    channel, sandbox = amazon
+    _add_queue(channel, sandbox)
+    # someone cut SendMessage from the statement we add: SQS refuses a second one with its label
+    sandbox.queue_policy = {"Version": "2012-10-17", "Statement": [_statement(["sqs:GetQueueAttributes"])]}
+
+    outcome = order_notices_subscribe(channel=channel)
+
+    assert not outcome.ok
+    assert "statement labelled SellingPartnerApiNotifications" in outcome.message
+    assert "correct that statement or remove it" in outcome.message
+    assert "ORDER_CHANGE" not in sandbox.subscriptions
+
+
+def test_a_grant_under_a_condition_is_kept_and_subscribed_with_a_warning(amazon):
+    channel, sandbox = amazon
+    _add_queue(channel, sandbox)
+    condition = {"StringEquals": {"aws:SourceAccount": SP_API_ACCOUNT}}
+    sandbox.queue_policy = {
+        "Version": "2012-10-17",
+        "Statement": [_statement(["sqs:SendMessage"], Condition=condition)],
+    }
+
+    outcome = order_notices_subscribe(channel=channel)
+
+    assert outcome.ok and "only under a condition we cannot check" in outcome.message
+    assert len(sandbox.queue_policy["Statement"]) == 1  # the merchant's own grant was not added to
+    assert "ORDER_CHANGE" in sandbox.subscriptions and "condition" in _sync(channel).notices_error
+
+
+def test_a_setup_fault_is_recorded_and_the_queue_is_still_read(amazon, skus, monkeypatch):
+    channel, sandbox = amazon
+    _add_queue(channel, sandbox)
+    assert order_notices_subscribe(channel=channel).ok
+    ChannelSync.objects.filter(channel=channel).update(notices_checked_at=timezone.now() - timedelta(days=2))
+
+    def broken(self: Any) -> None:
+        raise KeyError("payload")
+
+    monkeypatch.setattr(AmazonConnector, "subscribe_order_change", broken)
+    sandbox.create_order([(skus[0].code, 1)])
+
+    assert notices_pull(channel_id=channel.pk) == 1
+    assert "failed unexpectedly (KeyError)" in _sync(channel).notices_error
+    assert SyncEvent.objects.filter(channel=channel, kind=SyncKind.NOTICES, level=SyncLevel.ERROR).exists()
 
 
 def test_the_reader_sets_up_a_queue_nobody_subscribed_and_retries_a_failure_later(amazon, skus):

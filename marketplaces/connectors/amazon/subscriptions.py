@@ -25,13 +25,15 @@ from urllib.parse import urlsplit
 import httpx
 
 from marketplaces.connectors.amazon.notices import AmazonNotices
-from marketplaces.connectors.base import RequestRejected, TransientError
+from marketplaces.connectors.base import ConnectorError, RequestRejected, TransientError
 
 #: The AWS account SP-API sends notifications from (Amazon's published principal).
 SP_API_ACCOUNT = "437568002678"
 #: The scope of a grantless token for the Notifications API.
 NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
 ORDER_CHANGE = "ORDER_CHANGE"
+#: How the names of the destinations this product registers begin (followed by the queue's name).
+DESTINATION_PREFIX = "Order notices "
 #: The label of the statement we add to the queue's policy.
 PERMISSION_LABEL = "SellingPartnerApiNotifications"
 
@@ -47,27 +49,45 @@ class NoticeSubscription:
     warnings: list[str] = field(default_factory=list)  # what could not be checked
 
 
-def statement_allows_sp_api(statement: Any) -> bool:
-    """True when one statement of a queue policy lets SP-API's account send messages."""
-    if not isinstance(statement, dict) or statement.get("Effect") != "Allow" or statement.get("Condition"):
-        return False
+#: What a queue policy says of SP-API's account: it may send, may send under conditions we cannot
+#: evaluate (a seller who scoped the grant, e.g. with aws:SourceAccount), or may not.
+ALLOWED, CONDITIONAL, NOT_ALLOWED = "allowed", "conditional", "not allowed"
+
+
+def statement_grant(statement: Any) -> str:
+    """What one statement of a queue policy lets SP-API's account do: ALLOWED, CONDITIONAL or NOT_ALLOWED."""
+    if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+        return NOT_ALLOWED
     principal = statement.get("Principal")
     principals = principal.get("AWS") if isinstance(principal, dict) else principal
     principals = principals if isinstance(principals, list) else [principals]
     if not any(p in ("*", SP_API_ACCOUNT, f"arn:aws:iam::{SP_API_ACCOUNT}:root") for p in principals):
-        return False
+        return NOT_ALLOWED
     actions = statement.get("Action")
     actions = actions if isinstance(actions, list) else [actions]
-    return any(str(a).lower() in ("sqs:sendmessage", "sqs:*", "*") for a in actions)
+    if not any(str(a).lower() in ("sqs:sendmessage", "sqs:*", "*") for a in actions):
+        return NOT_ALLOWED
+    return CONDITIONAL if statement.get("Condition") else ALLOWED
 
 
-def policy_allows_sp_api(policy: str | None) -> bool:
-    """True when the queue's access policy (SQS gives it as a JSON string) lets SP-API send to it."""
+def policy_grant(policy: str | None) -> str:
+    """What the queue's access policy (a JSON string from SQS) lets SP-API do: its statements' widest grant."""
     try:
         statements = json.loads(policy or "{}").get("Statement") or []
     except (ValueError, AttributeError):
-        return False
-    return any(statement_allows_sp_api(s) for s in (statements if isinstance(statements, list) else [statements]))
+        return NOT_ALLOWED
+    grants = {statement_grant(s) for s in (statements if isinstance(statements, list) else [statements])}
+    return next((grant for grant in (ALLOWED, CONDITIONAL) if grant in grants), NOT_ALLOWED)
+
+
+def policy_allows_sp_api(policy: str | None) -> bool:
+    """True when the queue's access policy lets SP-API send to it without conditions."""
+    return policy_grant(policy) == ALLOWED
+
+
+def _label_taken(exc: RequestRejected) -> bool:
+    """SQS refused AddPermission because the policy already has a statement with that label."""
+    return exc.status == 400 and "Already exists" in exc.message
 
 
 def _access_denied(exc: RequestRejected) -> bool:
@@ -109,7 +129,7 @@ class AmazonSubscriptions(AmazonNotices):
             return self.queue_arn_from_url()
         values = attributes.get("Attributes") or {}
         queue_arn = str(values.get("QueueArn") or self.queue_arn_from_url())
-        if policy_allows_sp_api(values.get("Policy")):
+        if self._granted(values.get("Policy"), warnings):
             return queue_arn
         try:
             self._sqs(
@@ -122,6 +142,8 @@ class AmazonSubscriptions(AmazonNotices):
                 },
             )
         except RequestRejected as exc:
+            if _label_taken(exc):
+                return self._queue_with_our_statement(queue_arn, warnings)
             if not _access_denied(exc):
                 raise
             why = "this AWS key may not call sqs:AddPermission"
@@ -134,6 +156,28 @@ class AmazonSubscriptions(AmazonNotices):
             ) from exc
         steps.append(f"allowed Amazon's account {SP_API_ACCOUNT} to send to the queue")
         return queue_arn
+
+    def _granted(self, policy: str | None, warnings: list[str]) -> bool:
+        """True when the policy lets SP-API send (with a warning where only under conditions)."""
+        grant = policy_grant(policy)
+        if grant == CONDITIONAL:
+            warnings.append(
+                f"The queue's access policy lets account {SP_API_ACCOUNT} send only under a condition we cannot "
+                "check: if no notifications arrive, make sure the condition admits Amazon's notifications."
+            )
+        return grant != NOT_ALLOWED
+
+    def _queue_with_our_statement(self, queue_arn: str, warnings: list[str]) -> str:
+        """AddPermission found a statement with our label: another setup just added it, or someone edited it."""
+        attributes = self._sqs("GetQueueAttributes", {"QueueUrl": self.queue_url, "AttributeNames": ["Policy"]})
+        if self._granted((attributes.get("Attributes") or {}).get("Policy"), warnings):
+            return queue_arn  # added meanwhile by another setup
+        raise RequestRejected(
+            f"The access policy of {queue_arn} has a statement labelled {PERMISSION_LABEL} that does not let "
+            f"account {SP_API_ACCOUNT} call sqs:SendMessage. In the SQS console, correct that statement or remove "
+            "it (we add it again), then set up notifications again.",
+            status=400,
+        )
 
     def queue_arn_from_url(self) -> str:
         """The ARN of a queue named by its URL (https://sqs.<region>.amazonaws.com/<account>/<name>)."""
@@ -149,7 +193,7 @@ class AmazonSubscriptions(AmazonNotices):
         found = self._find_destination(queue_arn)
         if found:
             return found
-        name = f"Order notices {queue_arn.rsplit(':', 1)[-1]}"[:256]
+        name = f"{DESTINATION_PREFIX}{queue_arn.rsplit(':', 1)[-1]}"[:256]
         body = {"name": name, "resourceSpecification": {"sqs": {"arn": queue_arn}}}
         response = self._grantless_request("POST", "/notifications/v1/destinations", op="createDestination", json=body)
         if response.status_code == 409:  # created meanwhile (another worker, an earlier try): use it
@@ -160,12 +204,35 @@ class AmazonSubscriptions(AmazonNotices):
         steps.append("registered the queue as a notification destination")
         return str(response.json()["payload"]["destinationId"])
 
-    def _find_destination(self, queue_arn: str) -> str:
+    def _destinations(self) -> list[dict[str, Any]]:
+        """The application's destinations (every seller's: a destination belongs to the application)."""
         response = self._grantless_request("GET", "/notifications/v1/destinations", op="getDestinations")
-        for destination in response.json().get("payload") or []:
+        return list(response.json().get("payload") or [])
+
+    def _find_destination(self, queue_arn: str) -> str:
+        """Our application's destination for the queue, or ""."""
+        for destination in self._destinations():
             if ((destination.get("resource") or {}).get("sqs") or {}).get("arn") == queue_arn:
                 return str(destination["destinationId"])
         return ""
+
+    def _refuse_if_not_ours(self, subscription: dict[str, Any]) -> None:
+        """A subscription to a destination this product did not name (another channel of the same
+        seller, another system on the same application) is not ours to move: say so."""
+        target = next(
+            (d for d in self._destinations() if str(d.get("destinationId")) == str(subscription.get("destinationId"))),
+            None,
+        )
+        if target is None or str(target.get("name", "")).startswith(DESTINATION_PREFIX):
+            return  # ours, or a destination that no longer exists: moving it loses nothing
+        arn = ((target.get("resource") or {}).get("sqs") or {}).get("arn") or "another destination"
+        raise RequestRejected(
+            f"The seller's ORDER_CHANGE notifications already go to {arn} ({target.get('name', '')}), which this "
+            "product did not set up: a seller has one subscription per notification type and application. If "
+            "another channel or system reads that queue, give this channel the same queue; otherwise delete that "
+            "subscription, then set up notifications again.",
+            status=409,
+        )
 
     # 3. The subscription -----------------------------------------------------------------
 
@@ -174,7 +241,8 @@ class AmazonSubscriptions(AmazonNotices):
         current = self._current_subscription()
         if current and current.get("destinationId") == destination_id:
             return str(current["subscriptionId"])
-        if current:  # ours, to an earlier queue: Amazon keeps one per type and application
+        if current:  # to an earlier queue: Amazon keeps one per type and application
+            self._refuse_if_not_ours(current)
             self._grantless_request(
                 "DELETE",
                 f"/notifications/v1/subscriptions/{ORDER_CHANGE}/{current['subscriptionId']}",
@@ -206,15 +274,28 @@ class AmazonSubscriptions(AmazonNotices):
     # Grantless calls ---------------------------------------------------------------------
 
     def _grantless_request(self, method: str, path: str, *, op: str, **kwargs: Any) -> httpx.Response:
+        """A Notifications API call with the application's own token; a 403 names the likely cause."""
         ok = kwargs.pop("ok", (200, 409) if op == "createDestination" else (200,))
         headers = {"x-amz-access-token": self._grantless_token()}
-        return self._request(method, path, op=op, headers=headers, ok=ok, **kwargs)
+        try:
+            return self._request(method, path, op=op, headers=headers, ok=ok, **kwargs)
+        except ConnectorError as exc:
+            if exc.status != 403:
+                raise
+            raise RequestRejected(
+                f"{op}: Amazon refused the application's own token (403). The SP-API application needs the "
+                "Notifications role in the Developer Console; add it, then set up notifications again.",
+                status=403,
+            ) from exc
 
     def _grantless_token(self) -> str:
         """A token of the application itself (client credentials), for the Notifications API."""
         if not self._grantless or time.time() >= self._grantless_expires - 60:
             self._grantless, self._grantless_expires = self.lwa_token(
                 {"grant_type": "client_credentials", "scope": NOTIFICATIONS_SCOPE},
-                refused="Login with Amazon refused the application's client ID and secret for the Notifications API",
+                refused=(
+                    "Login with Amazon gave no token for the Notifications API: check the application's client ID "
+                    "and secret, and that the application has the Notifications role (invalid_scope says it has not)"
+                ),
             )
         return self._grantless
