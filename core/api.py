@@ -15,6 +15,7 @@ offset is refused rather than silently stripped of it (`LocalTimeField`).
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import time
 from typing import Any
@@ -129,6 +130,35 @@ class QuerySerializer(serializers.Serializer):
         if isinstance(data, QueryDict):
             data = data.dict()
         super().__init__(instance, data=data, **kwargs)
+
+
+class BodySerializer(serializers.Serializer):
+    """Base of a request body read on a hot path (an order per request): its plain fields are copied
+    shallowly per request instead of rebuilt.
+
+    DRF deep-copies a serializer's declared fields for every instance, which re-runs each field's
+    constructor (its validators, messages, choices): most of the CPU of validating an order. A
+    declared field is never bound or changed (it is the pattern the instance's fields are copied
+    from), and a plain field keeps nothing of one request that the next could see: binding sets
+    the copy's own name and parent, and validating reads its validators and messages without
+    changing them. Fields holding other fields (nested serializers, lists, dicts) are still
+    deep-copied, as they bind their children, and so is a field whose default is a mutable object
+    (a request could change the list or dict it was given).
+    """
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            name: copy.deepcopy(field) if _shares_state(field) else copy.copy(field)
+            for name, field in self._declared_fields.items()
+        }
+
+
+_HOLDS_FIELDS = (serializers.BaseSerializer, serializers.ListField, serializers.DictField, serializers.HStoreField)
+
+
+def _shares_state(field: serializers.Field) -> bool:
+    """True when a shallow copy would share something a request may change."""
+    return isinstance(field, _HOLDS_FIELDS) or isinstance(getattr(field, "default", None), list | dict | set)
 
 
 class LocalTimeField(serializers.TimeField):

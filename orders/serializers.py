@@ -11,7 +11,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from core.api import QuerySerializer
+from core.api import BodySerializer, QuerySerializer
 from orders.models import DeliveryMethod, Order, OrderLine, ServiceLevel
 from orders.services import MAX_LINE_QUANTITY, MAX_LINES, LineInput, OrderInput
 
@@ -20,13 +20,13 @@ PROMISE_DAYS_BEFORE = 1
 PROMISE_DAYS_AHEAD = 366
 
 
-class CustomerSerializer(serializers.Serializer):
+class CustomerSerializer(BodySerializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
 
 
-class AddressSerializer(serializers.Serializer):
+class AddressSerializer(BodySerializer):
     line1 = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     line2 = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     city = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
@@ -35,7 +35,7 @@ class AddressSerializer(serializers.Serializer):
     country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, default="US", max_length=2)
 
 
-class DeliverySerializer(serializers.Serializer):
+class DeliverySerializer(BodySerializer):
     method = serializers.ChoiceField(choices=DeliveryMethod.choices, default=DeliveryMethod.SHIP)
     service = serializers.ChoiceField(choices=ServiceLevel.choices, default=ServiceLevel.STANDARD)
     pickup_location = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
@@ -74,13 +74,13 @@ def promised_date_problem(promised: date | None, placed_at: datetime | None) -> 
     return ""
 
 
-class LineInputSerializer(serializers.Serializer):
+class LineInputSerializer(BodySerializer):
     sku = serializers.CharField(max_length=64)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=Decimal("0.00"))
 
 
-class OrderCreateSerializer(serializers.Serializer):
+class OrderCreateSerializer(BodySerializer):
     """The body of POST /orders."""
 
     external_id = serializers.CharField(max_length=100)
