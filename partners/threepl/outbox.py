@@ -139,7 +139,8 @@ def fulfillment_order_queue(*, shipment: Shipment) -> FulfillmentOrderOutbox | N
     """Owe the 3PL this shipment as one of its orders, in the caller's transaction.
 
     Only a requested ship shipment at a 3PL location whose partner has a connector is queued;
-    queuing it twice changes nothing. The send is queued after commit.
+    queuing it twice changes nothing (the row returned then carries the stored row's id, the
+    stored row keeps its state). The send is queued after commit.
     """
     if shipment.status != ShipmentStatus.REQUESTED:
         return None
@@ -148,12 +149,16 @@ def fulfillment_order_queue(*, shipment: Shipment) -> FulfillmentOrderOutbox | N
     partner = connected_partner(shipment.location)
     if partner is None:
         return None
-    row, created = FulfillmentOrderOutbox.objects.get_or_create(
-        shipment=shipment,
-        defaults={"partner": partner, "reference": shipment.number, "next_attempt_at": timezone.now()},
+    row = FulfillmentOrderOutbox(
+        shipment=shipment, partner=partner, reference=shipment.number, next_attempt_at=timezone.now()
     )
-    if created:
-        send_soon(partner.pk)
+    # One statement where a read, a savepoint and an insert cost four round trips on every 3PL
+    # order: a row already owed for the shipment conflicts and is kept as it was (the "update"
+    # writes its own shipment back), its id read into `row`.
+    FulfillmentOrderOutbox.objects.bulk_create(
+        [row], update_conflicts=True, unique_fields=["shipment"], update_fields=["shipment"]
+    )
+    send_soon(partner.pk)  # a nudge: the sender only sends what is due, so one too many is harmless
     return row
 
 

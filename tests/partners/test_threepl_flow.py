@@ -16,7 +16,7 @@ from marketplaces.models import ChannelConfirmation, ChannelOrder
 from marketplaces.services.orders import orders_poll
 from orders.models import Order, OrderStatus
 from partners.models import FulfillmentOrderOutbox, FulfillmentOrderStatus, PartnerDocument
-from partners.threepl.services import fulfillment_orders_poll, fulfillment_orders_send
+from partners.threepl.services import fulfillment_order_queue, fulfillment_orders_poll, fulfillment_orders_send
 from tests.factories import LocationFactory, SKUFactory, stocked
 from tests.factories.channels import sandbox_channel
 from tests.factories.orders import ChannelFactory, place_order
@@ -57,6 +57,29 @@ def web(db):
 def routed_to_3pl(web, quantity=2, external_id="A-1"):
     order = place_order(web, [("TEE-BLK-M", quantity)], external_id=external_id, **ADDRESS).order
     return order, order.shipments.get()
+
+
+@pytest.mark.postgres
+def test_owing_the_3pl_an_order_adds_two_statements_to_routing(web, partner, threepl, tee, django_assert_num_queries):
+    """The partner behind the location, then the outbox row in one statement (no read, no savepoint)."""
+    stocked(threepl, tee, 10)
+    routed_to_3pl(web, quantity=1, external_id="WARM")  # caches the cost model and rules
+
+    with django_assert_num_queries(10):  # 8 for the same order from a warehouse
+        order = place_order(web, [("TEE-BLK-M", 1)], external_id="A-2", **ADDRESS).order
+
+    shipment = order.shipments.get()
+    assert shipment.location == threepl
+    row = outbox_of(shipment)
+    assert row.status == FulfillmentOrderStatus.PENDING  # sent after commit (below)
+    FulfillmentOrderOutbox.objects.filter(pk=row.pk).update(status=FulfillmentOrderStatus.SENT, external_id="9")
+
+    again = fulfillment_order_queue(shipment=shipment)  # owed twice: the row stays as it was
+
+    assert again is not None and again.pk == row.pk
+    kept = outbox_of(shipment)
+    assert (kept.status, kept.external_id) == (FulfillmentOrderStatus.SENT, "9")
+    assert FulfillmentOrderOutbox.objects.filter(shipment=shipment).count() == 1
 
 
 def test_routing_owes_the_3pl_an_order_and_the_send_after_commit_creates_it_once(
