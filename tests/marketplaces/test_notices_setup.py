@@ -41,6 +41,24 @@ def _sync(channel: Any) -> ChannelSync:
     return ChannelSync.objects.get(channel=channel)
 
 
+def _subscribed_elsewhere(channel: Any, name: str, queue_arn: str) -> str:
+    """The seller subscribed to ORDER_CHANGE at a destination `name` for another queue; its id."""
+    with cast(AmazonConnector, connector_for(channel)) as connector:
+        destination = connector._grantless_request(
+            "POST",
+            "/notifications/v1/destinations",
+            op="createDestination",
+            json={"name": name, "resourceSpecification": {"sqs": {"arn": queue_arn}}},
+        ).json()["payload"]["destinationId"]
+        connector._request(
+            "POST",
+            "/notifications/v1/subscriptions/ORDER_CHANGE",
+            op="createSubscription",
+            json={"payloadVersion": "1.0", "destinationId": destination},
+        )
+    return str(destination)
+
+
 def test_saving_a_queue_on_the_connection_page_subscribes_the_seller(amazon, skus, client, admin_user):
     channel, sandbox = amazon
     client.force_login(admin_user)
@@ -108,23 +126,8 @@ def test_a_key_that_may_not_open_the_queue_is_told_what_to_add_then_set_up_with_
 def test_a_subscription_to_an_earlier_queue_is_moved_to_this_one(amazon, skus):
     channel, sandbox = amazon
     _add_queue(channel, sandbox)
-    connector = cast(AmazonConnector, connector_for(channel))
-    with connector:  # an earlier setup, to a queue the merchant has since replaced
-        old = connector._grantless_request(
-            "POST",
-            "/notifications/v1/destinations",
-            op="createDestination",
-            json={
-                "name": "Order notices old",  # named as this product names its destinations
-                "resourceSpecification": {"sqs": {"arn": "arn:aws:sqs:us-east-1:123456789012:old"}},
-            },
-        ).json()["payload"]["destinationId"]
-        connector._request(
-            "POST",
-            "/notifications/v1/subscriptions/ORDER_CHANGE",
-            op="createSubscription",
-            json={"payloadVersion": "1.0", "destinationId": old},
-        )
+    # an earlier setup, to a queue the merchant has since replaced (named as this product names them)
+    old = _subscribed_elsewhere(channel, "Order notices old", "arn:aws:sqs:us-east-1:123456789012:old")
     assert not sandbox.notifications_on
 
     outcome = order_notices_subscribe(channel=channel)
@@ -139,20 +142,8 @@ def test_a_subscription_another_system_made_is_left_alone_and_named(amazon):
     channel, sandbox = amazon
     _add_queue(channel, sandbox)
     theirs = "arn:aws:sqs:us-east-1:123456789012:erp-orders"
-    connector = cast(AmazonConnector, connector_for(channel))
-    with connector:  # the merchant's ERP, on the same application, subscribed the seller to its own queue
-        other = connector._grantless_request(
-            "POST",
-            "/notifications/v1/destinations",
-            op="createDestination",
-            json={"name": "ERP", "resourceSpecification": {"sqs": {"arn": theirs}}},
-        ).json()["payload"]["destinationId"]
-        connector._request(
-            "POST",
-            "/notifications/v1/subscriptions/ORDER_CHANGE",
-            op="createSubscription",
-            json={"payloadVersion": "1.0", "destinationId": other},
-        )
+    # the merchant's ERP, on the same application, subscribed the seller to its own queue
+    other = _subscribed_elsewhere(channel, "ERP", theirs)
 
     outcome = order_notices_subscribe(channel=channel)
 
