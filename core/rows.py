@@ -93,10 +93,13 @@ class InsertRows:
 
 
 @functools.cache
-def insert_rows(model: type[Model], leave_out: tuple[str, ...] = ()) -> InsertRows:
-    """The model's fields but its primary key and the `leave_out` attnames, for `rows_json`. PostgreSQL only."""
+def insert_rows(model: type[Model], leave_out: tuple[str, ...] = (), *, with_pk: bool = False) -> InsertRows:
+    """The model's fields but the `leave_out` attnames and, unless `with_pk` (the rows' ids were taken
+    from the sequence already), its primary key, for `rows_json`. PostgreSQL only."""
     fields = [
-        field for field in model._meta.concrete_fields if not field.primary_key and field.attname not in leave_out
+        field
+        for field in model._meta.concrete_fields
+        if (with_pk or not field.primary_key) and field.attname not in leave_out
     ]
     quote = connection.ops.quote_name
     return InsertRows(

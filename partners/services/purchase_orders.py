@@ -29,17 +29,14 @@ from core.types import AnyUser
 from fulfillment.models import Shipment, ShipmentLine, ShipmentStatus
 from fulfillment.services.dropship import PARTNER_OPEN_STATUSES
 from inventory.models import LocationKind
-from orders.models import Order, OrderEventKind
-from orders.services import order_event_add
+from orders.models import Order, OrderEvent, OrderEventKind
+from orders.services import order_event_new
 from partners.edi.outbound import purchase_order_cancel_send_edi, purchase_order_send_edi
 from partners.models import (
     DocumentKind,
     DocumentStatus,
     Exchange,
-    Partner,
     PartnerDocument,
-    PartnerKind,
-    PartnerSkuCost,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderStatus,
@@ -53,6 +50,7 @@ from partners.services.lifecycle import (
     po_status_refresh,
     po_units_elsewhere,
 )
+from partners.services.po_rows import dropship_supplier_read, po_rows_write
 from partners.tasks import purchase_order_cancel_transmit_task, purchase_order_transmit_task
 
 logger = logging.getLogger(__name__)
@@ -76,10 +74,6 @@ def ship_to_snapshot(order: Order) -> dict[str, str]:
     }
 
 
-def _dropship_partner(shipment: Shipment) -> Partner | None:
-    return Partner.objects.filter(locations=shipment.location_id, kind=PartnerKind.DROPSHIP).order_by("pk").first()
-
-
 def purchase_order_for_shipment(
     shipment: Shipment, *, lines: Sequence[ShipmentLine] | None = None
 ) -> PurchaseOrder | None:
@@ -87,30 +81,27 @@ def purchase_order_for_shipment(
 
     None for any other location (no query), or a dropship location no partner owns (logged: nobody
     will work that shipment). A shipment that has its PO already gets it back. `lines` are the
-    shipment's lines with SKUs and order lines loaded, when the caller has them. After commit the
-    PO is transmitted (`partners.tasks.purchase_order_transmit_task`).
+    shipment's lines with SKUs and order lines loaded, when the caller has them. Two statements
+    on PostgreSQL (`partners.services.po_rows`). After commit the PO is transmitted
+    (`partners.tasks.purchase_order_transmit_task`).
     """
     if shipment.location.kind != LocationKind.DROPSHIP_SUPPLIER:
         return None
-    partner = _dropship_partner(shipment)
-    if partner is None:
-        logger.warning("%s went to dropship location %s, which no partner owns.", shipment, shipment.location.code)
-        return None
-    existing = PurchaseOrder.objects.filter(shipment=shipment).first()
-    if existing is not None:
-        return existing
     if lines is None:
         lines = list(shipment.lines.select_related("sku", "order_line").order_by("pk"))
-    costs = {
-        cost.sku_id: cost
-        for cost in PartnerSkuCost.objects.filter(partner=partner, sku__in=[line.sku_id for line in lines])
-    }
-    order = shipment.order
-    now = timezone.now()
+    supplier = dropship_supplier_read(
+        location_id=shipment.location_id, shipment_id=shipment.pk, sku_ids=[line.sku_id for line in lines]
+    )
+    if supplier is None:
+        logger.warning("%s went to dropship location %s, which no partner owns.", shipment, shipment.location.code)
+        return None
+    if supplier.existing is not None:
+        return supplier.existing
+    partner, order, now = supplier.partner, shipment.order, timezone.now()
     po_lines_new = []
     total = Decimal("0.00")
     for number, line in enumerate(lines, start=1):
-        cost = costs.get(line.sku_id)
+        cost = supplier.costs.get(line.sku_id)
         unit_cost = cost.unit_cost if cost is not None else Decimal("0.00")
         total += unit_cost * line.quantity
         po_lines_new.append(
@@ -123,7 +114,8 @@ def purchase_order_for_shipment(
                 unit_cost=unit_cost,
             )
         )
-    po = PurchaseOrder.objects.create(
+    po = PurchaseOrder(
+        pk=supplier.new_id,
         partner=partner,
         shipment=shipment,
         ship_to=ship_to_snapshot(order),
@@ -133,16 +125,17 @@ def purchase_order_for_shipment(
         ship_due_at=now + timedelta(hours=partner.ship_sla_hours),
         total_cost=total,
     )
-    for po_line in po_lines_new:
-        po_line.purchase_order = po
-    PurchaseOrderLine.objects.bulk_create(po_lines_new)
-    order_event_add(
-        order=order,
-        kind=OrderEventKind.SHIPMENT,
-        message=f"{po.number} for {shipment.number} opened with {partner.name}; "
-        f"acknowledgment due within {partner.ack_sla_hours} h.",
-        data={"purchase_order": po.pk},
-    )
+
+    def opened(po: PurchaseOrder) -> OrderEvent:
+        return order_event_new(
+            order=order,
+            kind=OrderEventKind.SHIPMENT,
+            message=f"{po.number} for {shipment.number} opened with {partner.name}; "
+            f"acknowledgment due within {partner.ack_sla_hours} h.",
+            data={"purchase_order": po.pk},
+        )
+
+    po_rows_write(po, po_lines_new, opened)
     queue_on_commit_or_leave_to_beat(purchase_order_transmit_task, po.pk)
     return po
 

@@ -29,7 +29,12 @@ from partners.models import (
     PurchaseOrderStatus,
 )
 from partners.selectors import SLA_ACK_LATE, SLA_ON_TIME, partner_health, purchase_order_detail, purchase_order_list
-from partners.services import purchase_order_cancel, purchase_order_transmit, purchase_orders_transmit_sweep
+from partners.services import (
+    purchase_order_cancel,
+    purchase_order_for_shipment,
+    purchase_order_transmit,
+    purchase_orders_transmit_sweep,
+)
 from tests.factories import LocationFactory, SKUFactory, UserFactory, stocked, user_with_role
 from tests.factories.orders import ChannelFactory, place_order
 from tests.factories.partners import dropship_shipment, dropship_supplier, equal_handling, po_of, sku_cost
@@ -281,3 +286,49 @@ def test_partner_health_counts_open_late_and_last_contact(web, tee, supplier):
     partner.last_contact_at = timezone.now()
     partner.save(update_fields=["last_contact_at"])
     assert partner_health(partner=partner).last_contact_at == partner.last_contact_at
+
+
+@pytest.mark.postgres
+def test_opening_the_po_adds_two_statements_to_routing(web, tee, mug, supplier, django_assert_num_queries):
+    """One read (the partner, any PO the shipment has, the SKUs' costs, the PO's number), one write
+    (the PO, its lines and the timeline entry)."""
+    place_order(web, [("TEE-BLK-M", 1)], external_id="WARM")  # caches the cost model and rules
+
+    with django_assert_num_queries(11) as counted:  # 9 for the same order from a warehouse
+        order = place_order(web, [("TEE-BLK-M", 2), ("MUG-WHT", 1)], external_id="A-2").order
+
+    po = po_of(order)
+    assert sum('"partners_' in query["sql"] for query in counted.captured_queries) == 2
+    assert [(line.line_number, line.supplier_sku, line.quantity, line.unit_cost) for line in po.lines.all()] == [
+        (1, "ACME-TEE", 2, Decimal("6.40")),
+        (2, "ACME-MUG", 1, Decimal("3.10")),
+    ]
+    assert po.total_cost == Decimal("15.90")
+    entry = order.events.get(data__purchase_order=po.pk)
+    assert entry.message.startswith(f"{po.number} for ")
+
+
+def test_a_shipment_that_has_its_po_gets_the_same_po_back(web, tee, supplier, django_assert_num_queries):
+    order = place_order(web, [("TEE-BLK-M", 1)], external_id="A-1").order
+    po = po_of(order)
+    shipment = order.shipments.select_related("location", "order").get()
+
+    with django_assert_num_queries(3):  # the shipment's lines, the partner with its PO, that PO
+        again = purchase_order_for_shipment(shipment)
+
+    assert again == po and PurchaseOrder.objects.count() == 1
+    assert order.events.filter(data__purchase_order=po.pk).count() == 1  # no second timeline entry
+    later = po_of(place_order(web, [("TEE-BLK-M", 1)], external_id="A-2").order)
+    assert later.pk == po.pk + 1  # asking again took no number: POs are numbered without gaps
+
+
+def test_a_dropship_location_no_partner_owns_gets_no_po_and_says_so(web, tee, caplog):
+    equal_handling()
+    orphan: Any = LocationFactory(code="lost-ds", kind=LocationKind.DROPSHIP_SUPPLIER, postal_code="10001")
+    stocked(orphan, tee, 5)
+
+    order = place_order(web, [("TEE-BLK-M", 1)]).order
+
+    shipment = order.shipments.get()
+    assert shipment.location == orphan and not PurchaseOrder.objects.exists()
+    assert f"{shipment.number} went to dropship location lost-ds, which no partner owns." in caplog.text
