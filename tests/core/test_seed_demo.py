@@ -22,6 +22,7 @@ from fulfillment.demo.channel_orders import PACK_WAREHOUSES, plan_channel_orders
 from fulfillment.models import Shipment, ShipmentStatus
 from fulfillment.services import cost_model_forget
 from fulfillment.services.intake import orders_import_csv
+from inventory.models import LocationKind
 from inventory.services import ledger_verify
 from inventory.services.imports import stock_import_csv
 from orders.models import Order, OrderLine
@@ -151,3 +152,10 @@ def test_the_demo_orders_are_the_same_for_a_seed():
     assert first == plan_channel_orders(seed=42, sku_codes=skus, channels=channels)
     assert first != plan_channel_orders(seed=43, sku_codes=skus, channels=channels)
     assert len({(spec.channel, spec.external_id) for spec in first}) == len(first)
+
+
+def test_every_shipment_the_demo_routed_to_a_dropship_supplier_has_its_purchase_order():
+    at_suppliers = Shipment.objects.filter(location__kind=LocationKind.DROPSHIP_SUPPLIER)
+
+    assert at_suppliers.exists()
+    assert list(at_suppliers.filter(purchase_order__isnull=True).values_list("id", "location__code", "status")) == []
