@@ -21,6 +21,7 @@ one document sent once. The lease here is on the row itself, so it needs no cach
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Sequence
@@ -29,11 +30,12 @@ from typing import TypeVar
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from core.queueing import queue_on_commit_or_leave_to_beat
+from core.rows import insert_rows, mark_saved, rows_json
 from fulfillment.models import Shipment, ShipmentStatus
 from inventory.models import Location, LocationKind
 from orders.models import DeliveryMethod
@@ -146,20 +148,75 @@ def fulfillment_order_queue(*, shipment: Shipment) -> FulfillmentOrderOutbox | N
         return None
     if shipment.order.delivery_method == DeliveryMethod.PICKUP:
         return None
-    partner = connected_partner(shipment.location)
-    if partner is None:
+    if shipment.location.kind != LocationKind.THIRD_PARTY:
         return None
-    row = FulfillmentOrderOutbox(
-        shipment=shipment, partner=partner, reference=shipment.number, next_attempt_at=timezone.now()
-    )
-    # One statement where a read, a savepoint and an insert cost four round trips on every 3PL
-    # order: a row already owed for the shipment conflicts and is kept as it was (the "update"
-    # writes its own shipment back), its id read into `row`.
-    FulfillmentOrderOutbox.objects.bulk_create(
-        [row], update_conflicts=True, unique_fields=["shipment"], update_fields=["shipment"]
-    )
-    send_soon(partner.pk)  # a nudge: the sender only sends what is due, so one too many is harmless
+    row = FulfillmentOrderOutbox(shipment=shipment, reference=shipment.number, next_attempt_at=timezone.now())
+    if connection.vendor == "postgresql":
+        partner_id = _owe_to_connected_partner(row, shipment.location_id)
+    else:
+        partner = connected_partner(shipment.location)
+        if partner is None:
+            return None
+        row.partner, partner_id = partner, partner.pk
+        FulfillmentOrderOutbox.objects.bulk_create(
+            [row], update_conflicts=True, unique_fields=["shipment"], update_fields=["shipment"]
+        )
+    if partner_id is None:
+        return None
+    send_soon(partner_id)  # a nudge: the sender only sends what is due, so one too many is harmless
     return row
+
+
+# The row for the first connected 3PL partner behind the location, if any: a row already owed for
+# the shipment conflicts and is kept as it was (the "update" writes its own shipment back). As a
+# partner read, a savepoint, a read of the row and an insert this was four round trips, and the
+# ORM's compiling of the partner read cost more CPU than PostgreSQL spent on all of them.
+_OWE_SQL = """
+INSERT INTO {outbox} ({columns})
+SELECT {values}
+  FROM {rows} AS o,
+       (SELECT p.id FROM {partners} p
+         WHERE p.kind = %s AND p.is_active AND p.connector <> ''
+           AND EXISTS (SELECT 1 FROM {owned} w WHERE w.{owner} = p.id AND w.{location} = %s)
+         ORDER BY p.id LIMIT 1) AS p
+ON CONFLICT ({shipment}) DO UPDATE SET {shipment} = EXCLUDED.{shipment}
+RETURNING id, {partner}
+"""
+
+
+@functools.cache
+def _owe_sql() -> str:
+    quote = connection.ops.quote_name
+    rows, owned = insert_rows(FulfillmentOrderOutbox), Partner.locations.through._meta
+    partner = quote(FulfillmentOrderOutbox._meta.get_field("partner").column)
+    return _OWE_SQL.format(
+        outbox=quote(FulfillmentOrderOutbox._meta.db_table),
+        columns=rows.columns,
+        values=", ".join("p.id" if name == partner else f"o.{name}" for name in rows.names),
+        rows=rows.source,
+        partners=quote(Partner._meta.db_table),
+        owned=quote(owned.db_table),
+        owner=quote(owned.get_field("partner").column),
+        location=quote(owned.get_field("location").column),
+        shipment=quote(FulfillmentOrderOutbox._meta.get_field("shipment").column),
+        partner=partner,
+    )
+
+
+def _owe_to_connected_partner(row: FulfillmentOrderOutbox, location_id: int) -> int | None:
+    """Insert `row` (or find the shipment's stored row) for the location's connected 3PL partner in
+    one statement; the partner's id, `row` carrying the stored row's id; None when no partner is connected."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _owe_sql(), [rows_json([row], insert_rows(FulfillmentOrderOutbox)), PartnerKind.THIRD_PARTY, location_id]
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    row_id, partner_id = found
+    row.partner_id = partner_id
+    mark_saved(row, row_id)
+    return int(partner_id)
 
 
 def shipments_without_order(*, limit: int, shipment_ids: Sequence[int] | None = None) -> list[Shipment]:

@@ -15,7 +15,7 @@ from inventory.services import ledger_verify
 from marketplaces.models import ChannelConfirmation, ChannelOrder
 from marketplaces.services.orders import orders_poll
 from orders.models import Order, OrderStatus
-from partners.models import FulfillmentOrderOutbox, FulfillmentOrderStatus, PartnerDocument
+from partners.models import FulfillmentOrderOutbox, FulfillmentOrderStatus, Partner, PartnerDocument, PartnerKind
 from partners.threepl.services import fulfillment_order_queue, fulfillment_orders_poll, fulfillment_orders_send
 from tests.factories import LocationFactory, SKUFactory, stocked
 from tests.factories.channels import sandbox_channel
@@ -60,12 +60,12 @@ def routed_to_3pl(web, quantity=2, external_id="A-1"):
 
 
 @pytest.mark.postgres
-def test_owing_the_3pl_an_order_adds_two_statements_to_routing(web, partner, threepl, tee, django_assert_num_queries):
-    """The partner behind the location, then the outbox row in one statement (no read, no savepoint)."""
+def test_owing_the_3pl_an_order_adds_one_statement_to_routing(web, partner, threepl, tee, django_assert_num_queries):
+    """The outbox row for the connected partner behind the location, in one statement (no read, no savepoint)."""
     stocked(threepl, tee, 10)
     routed_to_3pl(web, quantity=1, external_id="WARM")  # caches the cost model and rules
 
-    with django_assert_num_queries(10):  # 8 for the same order from a warehouse
+    with django_assert_num_queries(9):  # 8 for the same order from a warehouse
         order = place_order(web, [("TEE-BLK-M", 1)], external_id="A-2", **ADDRESS).order
 
     shipment = order.shipments.get()
@@ -80,6 +80,26 @@ def test_owing_the_3pl_an_order_adds_two_statements_to_routing(web, partner, thr
     kept = outbox_of(shipment)
     assert (kept.status, kept.external_id) == (FulfillmentOrderStatus.SENT, "9")
     assert FulfillmentOrderOutbox.objects.filter(shipment=shipment).count() == 1
+
+
+@pytest.mark.parametrize("change", [{"connector": ""}, {"is_active": False}], ids=["no connector", "inactive"])
+def test_a_3pl_without_a_working_connection_is_owed_nothing(web, partner, threepl, change):
+    Partner.objects.filter(pk=partner.pk).update(**change)
+
+    _, shipment = routed_to_3pl(web)
+
+    assert shipment.location == threepl  # its people work it by hand: nothing to send
+    assert not FulfillmentOrderOutbox.objects.exists()
+    assert fulfillment_order_queue(shipment=shipment) is None
+
+
+def test_the_first_connected_partner_behind_the_location_is_owed_the_order(web, partner, threepl, sandbox):
+    manual = Partner.objects.create(code="aaa-manual", name="By hand", kind=PartnerKind.THIRD_PARTY)
+    manual.locations.add(threepl)  # created after, so later by id, and not connected: skipped either way
+
+    _, shipment = routed_to_3pl(web)
+
+    assert outbox_of(shipment).partner == partner
 
 
 def test_routing_owes_the_3pl_an_order_and_the_send_after_commit_creates_it_once(
