@@ -7,7 +7,8 @@
     .venv/bin/python bench/orders_http.py --fresh   # drop and re-create the bench database first
 
 It creates (or reuses) the database `fulfil_bench_http` on 127.0.0.1, migrates it, seeds the
-demo network once, issues a channel API key, starts gunicorn on 127.0.0.1 with the production
+demo network and its dropship supplier once (an order routed to the supplier opens its purchase
+order, as in production), issues a channel API key, starts gunicorn on 127.0.0.1 with the production
 settings, and runs client processes that POST 1-5 line orders (random SKUs in stock, random real
 US ZIP codes, a fresh external id each) for a fixed time. Only 127.0.0.1 is ever contacted; the
 run stops by itself. One line of figures per round:

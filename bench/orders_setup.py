@@ -71,6 +71,8 @@ def prepare(database_url: str, *, fresh: bool = False) -> tuple[str, list[str]]:
     env = bench_env(database_url)
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "seed_demo", "--seed", "7", "--if-empty")
+    # the demo's dropship supplier: an order routed to its location opens a purchase order, as in production
+    manage(env, "seed_demo_partners")
     script = (
         "from channels.models import Channel; from channels.services import api_key_issue;"
         "from inventory.models import StockLevel;"
