@@ -1,9 +1,12 @@
-"""The demo's dropship supplier: Hearth & Loom runs the demo network's `ds-hearthloom` location.
+"""The demo's dropship suppliers: Hearth & Loom runs the demo network's `ds-hearthloom` location,
+Voltline Accessories its `ds-voltline` location.
 
-`seed_demo_partners` (run by `make demo` after `seed_demo`) gives that location its partner, with
-a cost for every SKU the location holds (routing adds them to a plan's cost), a portal login in
-the demo's password scheme, and one web order of a SKU only the supplier holds, so its purchase
-order is waiting in the portal. Safe to run again: what exists is kept.
+`seed_demo_partners` (run by `make demo` after `seed_demo`) gives each location its partner, with a
+cost for every SKU the location holds (routing adds them to a plan's cost); Hearth & Loom works in
+the portal, with a login in the demo's password scheme and one web order of a SKU only it holds,
+so its purchase order is waiting there; Voltline reads its purchase orders over the REST API. A
+dropship location nobody owns would take orders that no one ships. Safe to run again: what exists
+is kept.
 """
 
 from __future__ import annotations
@@ -36,13 +39,29 @@ DEMO_ORDER = "DEMO-DS-1001"
 
 @dataclass
 class PartnerSeedResult:
-    partner: str = ""
+    partner: str = ""  # the supplier working in the portal
+    others: list[str] = field(default_factory=list)  # suppliers working over the API
     sku_costs: int = 0
     user_created: bool = False
     purchase_orders: list[str] = field(default_factory=list)
 
 
-def _costs(partner: Partner, location: Location) -> int:
+@dataclass(frozen=True)
+class DemoSupplier:
+    code: str
+    name: str
+    location: str
+    exchange: str
+    sku_prefix: str  # the supplier's own SKU is ours with its prefix
+
+
+SUPPLIERS = (
+    DemoSupplier("hearthloom", "Hearth & Loom Home", SUPPLIER_LOCATION, Exchange.PORTAL, "HL-"),
+    DemoSupplier("voltline", "Voltline Accessories", "ds-voltline", Exchange.API, "VA-"),
+)
+
+
+def _costs(partner: Partner, location: Location, sku_prefix: str) -> int:
     """A cost for each SKU the supplier's location holds and the partner does not price yet."""
     priced = set(partner.sku_costs.values_list("sku_id", flat=True))
     levels = StockLevel.objects.filter(location=location).select_related("sku").order_by("sku__code")
@@ -51,7 +70,7 @@ def _costs(partner: Partner, location: Location) -> int:
             partner=partner,
             sku=level.sku,
             unit_cost=(level.sku.price * COST_SHARE).quantize(Decimal("0.01")),
-            supplier_sku=f"HL-{level.sku.code}"[:64],
+            supplier_sku=f"{sku_prefix}{level.sku.code}"[:64],
         )
         for level in levels
         if level.sku_id not in priced
@@ -110,29 +129,43 @@ def _demo_order(location: Location) -> Order | None:
     return order_import(channel=web, data=data, actor_label="demo").order
 
 
+def _supplier(supplier: DemoSupplier, location: Location) -> tuple[Partner, int]:
+    """The supplier's partner behind its location, with its SKU costs; how many costs were new."""
+    partner, _ = Partner.objects.get_or_create(
+        code=supplier.code,
+        defaults={
+            "name": supplier.name,
+            "kind": PartnerKind.DROPSHIP,
+            "exchange": supplier.exchange,
+            "ack_sla_hours": 24,
+            "ship_sla_hours": 48,
+            "per_order_fee": Decimal("1.00"),
+        },
+    )
+    partner.locations.add(location)
+    return partner, _costs(partner, location, supplier.sku_prefix)
+
+
 def seed_demo_partners() -> PartnerSeedResult:
-    """Give the demo's dropship location its supplier, costs, portal login and one purchase order."""
+    """Give the demo's dropship locations their suppliers and costs; Hearth & Loom a portal login and one
+    purchase order."""
     result = PartnerSeedResult()
-    location = Location.objects.filter(code=SUPPLIER_LOCATION).first()
-    if location is None:
+    locations = {
+        location.code: location for location in Location.objects.filter(code__in=[s.location for s in SUPPLIERS])
+    }
+    if SUPPLIER_LOCATION not in locations:
         return result
+    partners = {}
     with transaction.atomic():
-        partner, _ = Partner.objects.get_or_create(
-            code="hearthloom",
-            defaults={
-                "name": "Hearth & Loom Home",
-                "kind": PartnerKind.DROPSHIP,
-                "exchange": Exchange.PORTAL,
-                "ack_sla_hours": 24,
-                "ship_sla_hours": 48,
-                "per_order_fee": Decimal("1.00"),
-            },
-        )
-        partner.locations.add(location)
-        result.partner = partner.name
-        result.sku_costs = _costs(partner, location)
-        result.user_created = _portal_login(partner)
-    if not PurchaseOrder.objects.filter(partner=partner).exists():
-        _demo_order(location)
-    result.purchase_orders = [po.number for po in PurchaseOrder.objects.filter(partner=partner).order_by("pk")]
+        for supplier in SUPPLIERS:
+            if supplier.location in locations:
+                partners[supplier.location], costs = _supplier(supplier, locations[supplier.location])
+                result.sku_costs += costs
+        portal_partner = partners[SUPPLIER_LOCATION]
+        result.partner = portal_partner.name
+        result.others = [partner.name for code, partner in partners.items() if code != SUPPLIER_LOCATION]
+        result.user_created = _portal_login(portal_partner)
+    if not PurchaseOrder.objects.filter(partner=portal_partner).exists():
+        _demo_order(locations[SUPPLIER_LOCATION])
+    result.purchase_orders = [po.number for po in PurchaseOrder.objects.filter(partner=portal_partner).order_by("pk")]
     return result

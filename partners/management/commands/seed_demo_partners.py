@@ -1,4 +1,4 @@
-"""`manage.py seed_demo_partners`: the demo's dropship supplier and its portal login (see `partners.demo`)."""
+"""`manage.py seed_demo_partners`: the demo's dropship suppliers and a portal login (see `partners.demo`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from partners.demo import SUPPLIER_PASSWORD, SUPPLIER_USERNAME, seed_demo_partne
 class Command(BaseCommand):
     """Run after `seed_demo` (it needs the network and the web channel). Idempotent."""
 
-    help = "Give the demo's dropship location its supplier, SKU costs, a portal login and one purchase order."
+    help = "Give the demo's dropship locations their suppliers and SKU costs, a portal login and one purchase order."
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Seed and print how to see the purchase order in the portal."""
@@ -26,5 +26,10 @@ class Command(BaseCommand):
                 f"{', '.join(result.purchase_orders) or 'none yet'}."
             )
         )
+        for name in result.others:
+            self.stdout.write(
+                f"  Demo supplier {name} reads its purchase orders over the REST API "
+                "(/api/v1/partner/purchase-orders; issue it a key on its partner page)."
+            )
         password = SUPPLIER_PASSWORD if result.user_created else "(existing user, password unchanged)"
         self.stdout.write(f"  Supplier portal login: {SUPPLIER_USERNAME} / {password}  (/partners/portal/)")
