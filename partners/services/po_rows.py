@@ -22,6 +22,7 @@ from typing import cast
 from django.db import connection
 
 from core.rows import (
+    Columns,
     insert_rows,
     integer_array,
     mark_saved,
@@ -66,11 +67,11 @@ SELECT q.*, CASE WHEN q.existing IS NULL THEN nextval(pg_get_serial_sequence(%s,
 
 
 @functools.cache
-def _read_sql() -> str:
+def _read_sql() -> tuple[str, Columns]:
     quote = connection.ops.quote_name
-    _, partner_sql = model_columns(Partner, "p")
+    partner_columns, partner_sql = model_columns(Partner, "p")
     owned = Partner.locations.through._meta
-    return _READ_SQL.format(
+    sql = _READ_SQL.format(
         partner_columns=", ".join(partner_sql),
         orders=quote(PurchaseOrder._meta.db_table),
         costs=quote(PartnerSkuCost._meta.db_table),
@@ -79,18 +80,20 @@ def _read_sql() -> str:
         owner=quote(owned.get_field("partner").column),
         location=quote(owned.get_field("location").column),
     )
+    return sql, partner_columns
 
 
 def dropship_supplier_read(*, location_id: int, shipment_id: int, sku_ids: Sequence[int]) -> DropshipSupplier | None:
     """The dropship partner behind `location_id` (the first by id when several are), with the
     shipment's PO if it has one and the partner's costs of `sku_ids`; None when no partner owns it.
-    One statement on PostgreSQL."""
+    One statement on PostgreSQL, which takes the new PO's id with `nextval`: the database role needs
+    USAGE on the table's sequence (the role that ran the migrations owns it)."""
     if connection.vendor != "postgresql":
         return _read_with_orm(location_id=location_id, shipment_id=shipment_id, sku_ids=sku_ids)
-    partner_columns, _ = model_columns(Partner, "p")
+    sql, partner_columns = _read_sql()
     with connection.cursor() as cursor:
         cursor.execute(
-            _read_sql(),
+            sql,
             [
                 PurchaseOrder._meta.db_table,
                 PurchaseOrder._meta.pk.column,

@@ -319,7 +319,7 @@ def test_a_shipment_that_has_its_po_gets_the_same_po_back(web, tee, supplier, dj
     assert again == po and PurchaseOrder.objects.count() == 1
     assert order.events.filter(data__purchase_order=po.pk).count() == 1  # no second timeline entry
     later = po_of(place_order(web, [("TEE-BLK-M", 1)], external_id="A-2").order)
-    assert later.pk == po.pk + 1  # asking again took no number: POs are numbered without gaps
+    assert later.pk == po.pk + 1  # asking again took no number from the POs' sequence
 
 
 def test_a_dropship_location_no_partner_owns_gets_no_po_and_says_so(web, tee, caplog):
