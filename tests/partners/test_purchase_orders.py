@@ -322,13 +322,31 @@ def test_a_shipment_that_has_its_po_gets_the_same_po_back(web, tee, supplier, dj
     assert later.pk == po.pk + 1  # asking again took no number from the POs' sequence
 
 
-def test_a_dropship_location_no_partner_owns_gets_no_po_and_says_so(web, tee, caplog):
-    equal_handling()
+def test_routing_sends_nothing_to_a_dropship_location_while_no_active_partner_runs_it(web, tee, supplier):
+    partner, location = supplier
     orphan: Any = LocationFactory(code="lost-ds", kind=LocationKind.DROPSHIP_SUPPLIER, postal_code="10001")
-    stocked(orphan, tee, 5)
+    stocked(orphan, tee, 50)
+    partner.is_active = False
+    partner.save()
 
+    waiting = place_order(web, [("TEE-BLK-M", 1)], external_id="A-1").order
+
+    assert waiting.status == OrderStatus.BACKORDERED  # nobody would ship it from either location
+    assert not waiting.shipments.exists() and not PurchaseOrder.objects.exists()
+
+    partner.is_active = True
+    partner.save()
+    routed = place_order(web, [("TEE-BLK-M", 1)], external_id="A-2").order
+
+    assert [s.location for s in routed.shipments.all()] == [location] and po_of(routed).partner == partner
+
+
+def test_a_shipment_whose_supplier_left_gets_no_po_and_says_so(web, tee, supplier, caplog):
+    partner, location = supplier
     order = place_order(web, [("TEE-BLK-M", 1)]).order
+    shipment = order.shipments.select_related("location", "order").get()
+    PurchaseOrder.objects.all().delete()
+    partner.locations.remove(location)
 
-    shipment = order.shipments.get()
-    assert shipment.location == orphan and not PurchaseOrder.objects.exists()
-    assert f"{shipment.number} went to dropship location lost-ds, which no partner owns." in caplog.text
+    assert purchase_order_for_shipment(shipment) is None
+    assert f"{shipment} went to dropship location acme-ds, which no partner owns." in caplog.text

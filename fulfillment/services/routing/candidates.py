@@ -20,7 +20,7 @@ from fulfillment.models import LocationCostTerms, LocationSkuCost, RoutingExclus
 from fulfillment.routing import Candidate, Line, RouteRequest, Rules
 from fulfillment.selectors.stores import ship_full_today, ship_load_today
 from fulfillment.services.routing.shipping_locations import shipping_locations
-from inventory.models import Location, StockLevel
+from inventory.models import Location, LocationKind, StockLevel
 from orders.models import DeliveryMethod, Order, OrderLine
 
 
@@ -51,6 +51,14 @@ def _own_terms(location: Location) -> LocationCostTerms | None:
         return location.cost_terms  # reverse one-to-one, joined by the locations query
     except LocationCostTerms.DoesNotExist:
         return None
+
+
+def _worked(location: Location) -> bool:
+    """Whether someone ships what routing gives this location. A dropship supplier's location ships
+    only through its supplier's purchase orders (its shipments are kept off our work queue), so it
+    takes orders only while an active partner runs it: routing's copy of the partner's terms
+    (`fulfillment.services.routing.terms`) has a row there exactly then."""
+    return location.kind != LocationKind.DROPSHIP_SUPPLIER or _own_terms(location) is not None
 
 
 # Each level's available-to-promise (above 0: the WHERE says so), with the location's own unit
@@ -149,6 +157,8 @@ def candidates_and_locations(
     def own_terms(location: Location) -> dict[str, Any]:
         terms = _own_terms(location)
         prices = unit_prices[location.pk]
+        if terms is not None and not terms.order_fee and not terms.unit_fee and not prices:
+            terms = None  # a partner runs it on terms of nothing: no cost to add, none to explain
         if terms is None:
             return {"unit_costs": prices, "cost_terms": f"{location.code} terms"} if prices else {}
         skus = set(prices) | (set(available[location.pk]) if terms.unit_fee else set())
@@ -176,7 +186,7 @@ def candidates_and_locations(
             **own_terms(location),
         )
         for location in locations
-        if available[location.pk] or is_pickup or location.code in hubs
+        if (available[location.pk] or is_pickup or location.code in hubs) and (is_pickup or _worked(location))
     ]
     return candidates, {location.code: location for location in locations}
 

@@ -61,13 +61,11 @@ def location_cost_terms_set(
 ) -> None:
     """Set one party's terms at these locations: a fee per order, per unit, and a price per unit of some SKUs.
 
-    Terms of nothing (all zero, no SKU price) remove the locations' rows instead.
+    The row stays for terms of nothing (all zero, no SKU price): it also says that a party runs the
+    locations, which routing needs to send a dropship supplier's location any order.
     """
     ids = sorted(set(location_ids))
     LocationSkuCost.objects.filter(location_id__in=ids).delete()
-    if not order_fee and not unit_fee and not any(sku_costs.values()):
-        LocationCostTerms.objects.filter(location_id__in=ids).delete()
-        return
     for location_id in ids:
         LocationCostTerms.objects.update_or_create(
             location_id=location_id,
