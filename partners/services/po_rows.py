@@ -33,6 +33,7 @@ from core.rows import (
 )
 from orders.models import OrderEvent
 from partners.models import Partner, PartnerKind, PartnerSkuCost, PurchaseOrder, PurchaseOrderLine
+from partners.sql import runs_location_sql
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ SELECT q.*, CASE WHEN q.existing IS NULL THEN nextval(pg_get_serial_sequence(%s,
                   FROM {costs} c WHERE c.partner_id = p.id AND c.sku_id = ANY(%s::bigint[])) AS costs
           FROM {partners} p
          WHERE p.kind = %s
-           AND EXISTS (SELECT 1 FROM {owned} o WHERE o.{owner} = p.id AND o.{location} = %s)
+           AND {runs_location}
          ORDER BY p.id
          LIMIT 1) AS q
 """
@@ -70,15 +71,12 @@ SELECT q.*, CASE WHEN q.existing IS NULL THEN nextval(pg_get_serial_sequence(%s,
 def _read_sql() -> tuple[str, Columns]:
     quote = connection.ops.quote_name
     partner_columns, partner_sql = model_columns(Partner, "p")
-    owned = Partner.locations.through._meta
     sql = _READ_SQL.format(
         partner_columns=", ".join(partner_sql),
         orders=quote(PurchaseOrder._meta.db_table),
         costs=quote(PartnerSkuCost._meta.db_table),
         partners=quote(Partner._meta.db_table),
-        owned=quote(owned.db_table),
-        owner=quote(owned.get_field("partner").column),
-        location=quote(owned.get_field("location").column),
+        runs_location=runs_location_sql("p"),
     )
     return sql, partner_columns
 

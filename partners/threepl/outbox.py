@@ -41,6 +41,7 @@ from inventory.models import Location, LocationKind
 from orders.models import DeliveryMethod
 from partners.models import FulfillmentOrderOutbox, FulfillmentOrderStatus, Partner, PartnerKind
 from partners.models.threepl import LeasedWork
+from partners.sql import runs_location_sql
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ SELECT {values}
   FROM {rows} AS o,
        (SELECT p.id FROM {partners} p
          WHERE p.kind = %s AND p.is_active AND p.connector <> ''
-           AND EXISTS (SELECT 1 FROM {owned} w WHERE w.{owner} = p.id AND w.{location} = %s)
+           AND {runs_location}
          ORDER BY p.id LIMIT 1) AS p
 ON CONFLICT ({shipment}) DO UPDATE SET {shipment} = EXCLUDED.{shipment}
 RETURNING id, {partner}
@@ -187,7 +188,7 @@ RETURNING id, {partner}
 @functools.cache
 def _owe_sql() -> str:
     quote = connection.ops.quote_name
-    rows, owned = insert_rows(FulfillmentOrderOutbox), Partner.locations.through._meta
+    rows = insert_rows(FulfillmentOrderOutbox)
     partner = quote(FulfillmentOrderOutbox._meta.get_field("partner").column)
     return _OWE_SQL.format(
         outbox=quote(FulfillmentOrderOutbox._meta.db_table),
@@ -195,9 +196,7 @@ def _owe_sql() -> str:
         values=", ".join("p.id" if name == partner else f"o.{name}" for name in rows.names),
         rows=rows.source,
         partners=quote(Partner._meta.db_table),
-        owned=quote(owned.db_table),
-        owner=quote(owned.get_field("partner").column),
-        location=quote(owned.get_field("location").column),
+        runs_location=runs_location_sql("p"),
         shipment=quote(FulfillmentOrderOutbox._meta.get_field("shipment").column),
         partner=partner,
     )
