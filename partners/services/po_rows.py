@@ -60,7 +60,7 @@ SELECT q.*, CASE WHEN q.existing IS NULL THEN nextval(pg_get_serial_sequence(%s,
                (SELECT json_agg(json_build_array(c.sku_id, c.unit_cost::text, c.supplier_sku))
                   FROM {costs} c WHERE c.partner_id = p.id AND c.sku_id = ANY(%s::bigint[])) AS costs
           FROM {partners} p
-         WHERE p.kind = %s
+         WHERE p.kind = %s AND p.is_active
            AND {runs_location}
          ORDER BY p.id
          LIMIT 1) AS q
@@ -82,7 +82,7 @@ def _read_sql() -> tuple[str, Columns]:
 
 
 def dropship_supplier_read(*, location_id: int, shipment_id: int, sku_ids: Sequence[int]) -> DropshipSupplier | None:
-    """The dropship partner behind `location_id` (the first by id when several are), with the
+    """The active dropship partner behind `location_id` (the first by id when several are), with the
     shipment's PO if it has one and the partner's costs of `sku_ids`; None when no partner owns it.
     One statement on PostgreSQL, which takes the new PO's id with `nextval`: the database role needs
     USAGE on the table's sequence (the role that ran the migrations owns it)."""
@@ -119,7 +119,9 @@ def dropship_supplier_read(*, location_id: int, shipment_id: int, sku_ids: Seque
 
 
 def _read_with_orm(*, location_id: int, shipment_id: int, sku_ids: Sequence[int]) -> DropshipSupplier | None:
-    partner = Partner.objects.filter(locations=location_id, kind=PartnerKind.DROPSHIP).order_by("pk").first()
+    partner = (
+        Partner.objects.filter(locations=location_id, kind=PartnerKind.DROPSHIP, is_active=True).order_by("pk").first()
+    )
     if partner is None:
         return None
     existing = PurchaseOrder.objects.filter(shipment=shipment_id).order_by("pk").first()

@@ -79,7 +79,7 @@ def purchase_order_for_shipment(
 ) -> PurchaseOrder | None:
     """Open the PO for a shipment routed to a dropship supplier's location, in the caller's transaction.
 
-    None for any other location (no query), or a dropship location no partner owns (logged: nobody
+    None for any other location (no query), or a dropship location no active partner runs (logged: nobody
     will work that shipment). A shipment that has its PO already gets it back. `lines` are the
     shipment's lines with SKUs and order lines loaded, when the caller has them. Two statements
     on PostgreSQL (`partners.services.po_rows`). After commit the PO is transmitted

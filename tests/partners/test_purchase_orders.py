@@ -350,3 +350,15 @@ def test_a_shipment_whose_supplier_left_gets_no_po_and_says_so(web, tee, supplie
 
     assert purchase_order_for_shipment(shipment) is None
     assert f"{shipment} went to dropship location acme-ds, which no partner owns." in caplog.text
+
+
+def test_the_po_goes_to_the_active_supplier_when_a_former_one_still_holds_the_location(web, tee, db):
+    equal_handling()
+    former, location = dropship_supplier("former", is_active=False)  # the lower id: it was there first
+    current = dropship_supplier("current")[0]
+    current.locations.add(location)
+    stocked(location, tee, 5)
+
+    po = po_of(place_order(web, [("TEE-BLK-M", 1)]).order)
+
+    assert po.partner == current and former.pk < current.pk
