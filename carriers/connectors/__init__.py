@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 from carriers.connectors.base import CarrierConnector
 from carriers.sandbox import carrier_sandboxes
 from core.crypto import credentials_decrypt
+from core.http import http_client as shared_http_client
 
 if TYPE_CHECKING:
     from carriers.models import CarrierAccount
@@ -41,7 +42,7 @@ TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 def http_client(base_url: str) -> httpx.Client:
     """An httpx client on `base_url`; `sandbox://<name>` is answered by that in-product sandbox."""
     transport = carrier_sandboxes.transport() if base_url.startswith("sandbox://") else None
-    return httpx.Client(base_url=base_url, transport=transport, timeout=TIMEOUT)
+    return shared_http_client(base_url=base_url, transport=transport, timeout=TIMEOUT)
 
 
 def connector_for(account: CarrierAccount) -> CarrierConnector:

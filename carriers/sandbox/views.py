@@ -30,6 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 from carriers.models import CarrierAccount
 from carriers.sandbox import carrier_sandboxes
 from carriers.services import stored_credentials
+from core.http import http_client
 from core.sandbox import HttpSandbox, Webhook
 
 #: Headers that describe the hop to this view, not the request the carrier would get.
@@ -139,7 +140,7 @@ def _deliver(request: HttpRequest, sandbox: HttpSandbox, name: str, data: dict[s
     url = request.build_absolute_uri(reverse(WEBHOOK_ROUTE, kwargs={"account_code": accounts[0].code}))
     delivered: list[dict[str, Any]] = []
     hooks = _owed(sandbox, data)
-    with httpx.Client(timeout=DELIVER_TIMEOUT) as client:
+    with http_client(timeout=DELIVER_TIMEOUT) as client:
         for index, hook in enumerate(hooks):
             try:
                 answer = client.post(url, content=hook.body, headers=hook.headers)

@@ -32,6 +32,7 @@ from typing import Any, ClassVar, Self
 
 import httpx
 
+from core.http import http_client
 from core.safe_json import PayloadError, as_decimal
 from marketplaces import ratelimit
 from marketplaces.connectors.data import (
@@ -167,7 +168,7 @@ class Connector(ABC):
         self.calls = 0
         self.throttled = 0
         self.learned_limits: dict[str, tuple[float, float]] = {}
-        self.client = httpx.Client(
+        self.client = http_client(
             base_url=self.base_url,
             transport=transport,
             timeout=timeout,

@@ -11,11 +11,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
-import httpx
 from django.conf import settings
 from django.urls import reverse
 
 from channels.models import Channel
+from core.http import http_client
 from fulfillment.demo.channel_orders import CUSTOMERS, customer_input
 from marketplaces.models import CONNECTOR_KINDS, Listing
 from marketplaces.sandbox import sandbox_for
@@ -51,7 +51,7 @@ def demo_orders_generate(*, per_channel: int = 1, rng: random.Random | None = No
                 for h in sandbox.take_webhooks(duplicate=duplicate, shuffle=shuffle)
             ]
         else:
-            with httpx.Client(base_url=base, timeout=10) as client:
+            with http_client(base_url=base, timeout=10) as client:
                 for order in orders:
                     client.post("/_sandbox/orders", json=order).raise_for_status()
                 hooks = client.post("/_sandbox/webhooks", json={"duplicate": duplicate, "shuffle": shuffle}).json()[
@@ -88,7 +88,7 @@ def _deliver(channel: Channel, hooks: list[dict[str, Any]]) -> None:
     base = getattr(settings, "CHANNELS_WEBHOOK_BASE_URL", "")
     if base:
         url = base.rstrip("/") + reverse("channels:webhook", args=[channel.code])
-        with httpx.Client(timeout=10) as client:
+        with http_client(timeout=10) as client:
             for hook in hooks:
                 client.post(url, content=hook["body"].encode(), headers=hook["headers"])
         return

@@ -36,6 +36,7 @@ import httpx
 
 from core import safe_json
 from core.crypto import credentials_decrypt
+from core.http import http_client as shared_http_client
 from partners.threepl.payloads import (
     API_VERSION,
     InventoryLevel,
@@ -313,7 +314,7 @@ def webhook_verify(
 def http_client(base_url: str) -> httpx.Client:
     """An httpx client on `base_url`; `sandbox://<name>` is answered by that in-product sandbox."""
     transport = threepl_sandboxes.transport() if base_url.startswith("sandbox://") else None
-    return httpx.Client(base_url=base_url, transport=transport, timeout=TIMEOUT)
+    return shared_http_client(base_url=base_url, transport=transport, timeout=TIMEOUT)
 
 
 def partner_credentials(partner: Partner) -> dict[str, str]:

@@ -14,6 +14,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from core.http import http_client
 from webhooks.conf import API_VERSION, LOG_BODY_BYTES, timeout_seconds
 
 USER_AGENT = f"Fulfil-Webhooks/{API_VERSION}"
@@ -75,7 +76,7 @@ def post_signed(
     started = time.monotonic()
     try:
         with (
-            httpx.Client(timeout=timeout, follow_redirects=False, transport=transport) as client,
+            http_client(timeout=timeout, follow_redirects=False, transport=transport) as client,
             client.stream("POST", url, content=body, headers=headers) as response,
         ):
             kept = b""
