@@ -14,8 +14,8 @@ Then for `--seconds`:
   delivered every `--tick` seconds, Amazon and eBay are polled every `--poll` seconds (Amazon every
   `--amazon-poll` when given: 60 is its real getOrders limit, one call a minute); each
   imported order reserves our stock through the services, like any order. Amazon also announces
-  each order to the seller's ORDER_CHANGE queue, read every `--tick` seconds (`--no-notices`: no
-  queue, as before);
+  each order to the seller's ORDER_CHANGE queue, read every `--tick` seconds by a reader of its
+  own, as the beat task reads it beside the polls (`--no-notices`: no queue, as before);
 - one pusher per channel runs `channel_push(hold=True)` every `--tick` seconds, as the worker does.
 
 Printed per channel and in total:
@@ -269,8 +269,6 @@ def run(args: argparse.Namespace) -> int:
         while True:
             last = stop.is_set()
             if channel.kind in ("amazon", "ebay"):
-                if channel.kind == "amazon":
-                    notices_pull(channel_id=channel.pk)  # nothing when it has no queue
                 every = args.amazon_poll if channel.kind == "amazon" and args.amazon_poll else args.poll
                 if last or time.time() - polled >= every:
                     polled = time.time()
@@ -278,6 +276,18 @@ def run(args: argparse.Namespace) -> int:
             else:
                 for hook in sandbox.take_webhooks():
                     webhook_receive(channel=channel, headers=hook.headers, body=hook.body)
+            if last:
+                break
+            time.sleep(args.tick)
+        connection.close()
+
+    def notices_reader(channel: Any) -> None:
+        """Amazon's ORDER_CHANGE queue, read on its own as the beat task does: a poll waiting on
+        getOrderItems' limit does not hold the notices back."""
+        close_old_connections()
+        while True:
+            last = stop.is_set()
+            notices_pull(channel_id=channel.pk)
             if last:
                 break
             time.sleep(args.tick)
@@ -328,6 +338,8 @@ def run(args: argparse.Namespace) -> int:
         threads.append(threading.Thread(target=shopper, args=(channel.kind, sandbox, args.seed * 10 + number)))
         threads.append(threading.Thread(target=intake, args=(channel, sandbox)))
         threads.append(threading.Thread(target=pusher, args=(channel,)))
+        if channel.kind == "amazon" and not args.no_notices:
+            threads.append(threading.Thread(target=notices_reader, args=(channel,)))
     began = time.time()
     for thread in threads:
         thread.start()
