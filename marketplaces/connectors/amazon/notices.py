@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from botocore.auth import SigV4Auth
@@ -19,6 +18,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from marketplaces.connectors.amazon.session import AmazonSession
+from marketplaces.connectors.amazon.sqs_url import sqs_queue
 from marketplaces.connectors.base import RequestRejected, TransientError, parse_time
 from marketplaces.connectors.notices import NoticeQueue, RemoteNotice
 
@@ -57,10 +57,8 @@ class AmazonNotices(AmazonSession, NoticeQueue):
 
     def _sqs(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         """One signed SQS JSON-protocol call to the queue's endpoint."""
-        parts = urlsplit(self.queue_url)
-        # The endpoint is the queue URL without its /<account>/<queue name>.
-        url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/').rsplit('/', 2)[0]}/"
-        region = parts.netloc.split(".")[1] if parts.netloc.startswith("sqs.") else "us-east-1"
+        queue = sqs_queue(self.queue_url)
+        url = queue.endpoint
         request = AWSRequest(
             method="POST",
             url=url,
@@ -70,7 +68,7 @@ class AmazonNotices(AmazonSession, NoticeQueue):
         keys = Credentials(
             self.credentials.get("aws_access_key_id", ""), self.credentials.get("aws_secret_access_key", "")
         )
-        SigV4Auth(keys, "sqs", region).add_auth(request)
+        SigV4Auth(keys, "sqs", queue.region).add_auth(request)
         self.calls += 1
         try:
             response = self.client.post(url, content=request.body, headers=dict(request.headers.items()))

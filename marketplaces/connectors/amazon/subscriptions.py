@@ -20,11 +20,11 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from marketplaces.connectors.amazon.notices import AmazonNotices
+from marketplaces.connectors.amazon.sqs_url import sqs_queue
 from marketplaces.connectors.base import ConnectorError, RequestRejected, TransientError
 
 #: The AWS account SP-API sends notifications from (Amazon's published principal).
@@ -180,11 +180,8 @@ class AmazonSubscriptions(AmazonNotices):
         )
 
     def queue_arn_from_url(self) -> str:
-        """The ARN of a queue named by its URL (https://sqs.<region>.amazonaws.com/<account>/<name>)."""
-        parts = urlsplit(self.queue_url)
-        account, name = parts.path.rstrip("/").rsplit("/", 2)[-2:]
-        region = parts.netloc.split(".")[1] if parts.netloc.startswith("sqs.") else "us-east-1"
-        return f"arn:aws:sqs:{region}:{account}:{name}"
+        """The ARN of a queue named by its URL (any shape AWS answers, see `sqs_url`)."""
+        return sqs_queue(self.queue_url).arn
 
     # 2. The destination ------------------------------------------------------------------
 
