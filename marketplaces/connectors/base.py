@@ -219,10 +219,15 @@ class Connector(ABC):
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
         ok: tuple[int, ...] = (200, 201, 202, 204, 207),
+        seller_auth: bool = True,
     ) -> httpx.Response:
-        """Send one request through the bucket and map failures to connector errors."""
+        """Send one request through the bucket and map failures to connector errors.
+
+        `seller_auth=False`: the caller's `headers` carry their own credential (Amazon's grantless
+        calls), so the seller's is neither added nor refreshed for it.
+        """
         self._acquire(op, cost)
-        merged = {**self.auth_headers(), **(headers or {})}
+        merged = {**(self.auth_headers() if seller_auth else {}), **(headers or {})}
         self.calls += 1
         try:
             response = self.client.request(method, path, json=json, params=params, headers=merged, auth=auth)

@@ -288,3 +288,12 @@ def test_a_key_that_may_not_read_the_policy_subscribes_with_a_warning_on_the_pag
     page = client.get(reverse("channels:detail", args=[channel.code])).content.decode()
     card = page.split('id="order-notices"', 1)[1].split("</section>", 1)[0]
     assert 'data-notices="subscribed"' in card and "msg-warning" in card and SP_API_ACCOUNT in card
+
+
+def test_a_call_with_the_applications_own_token_asks_login_with_amazon_for_that_token_only(amazon):
+    channel, sandbox = amazon
+    with cast(AmazonConnector, connector_for(channel)) as connector:
+        connector._grantless_request("GET", "/notifications/v1/destinations", op="getDestinations")
+
+    # One token, the application's (client_credentials): the seller's refresh token is not spent on it.
+    assert sandbox.count_calls("lwa") == 1 and sandbox.count_calls("getDestinations") == 1

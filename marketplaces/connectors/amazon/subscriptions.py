@@ -275,7 +275,7 @@ class AmazonSubscriptions(AmazonNotices):
         ok = kwargs.pop("ok", (200, 409) if op == "createDestination" else (200,))
         headers = {"x-amz-access-token": self._grantless_token()}
         try:
-            return self._request(method, path, op=op, headers=headers, ok=ok, **kwargs)
+            return self._request(method, path, op=op, headers=headers, ok=ok, seller_auth=False, **kwargs)
         except ConnectorError as exc:
             if exc.status != 403:
                 raise
