@@ -215,6 +215,17 @@ def pool_words(rules: Rules) -> str:
     return f"{name}pool only ({listed or 'no location'})"
 
 
+def unrun_words(rules: Rules, backorders: dict[str, int]) -> str:
+    """The locations that hold some of the order's SKUs but that nobody runs, when units wait ("" else)."""
+    if not backorders or not rules.unrun_locations:
+        return ""
+    codes = sorted(rules.unrun_locations)
+    listed = ", ".join(codes[:3]) + (" and more" if len(codes) > 3 else "")
+    if len(codes) == 1:
+        return f"{listed} holds stock but no active supplier runs it"
+    return f"{listed} hold stock but no active supplier runs them"
+
+
 def terms_words(stages: Sequence[Stage], shipments: Sequence[PlannedShipment]) -> str:
     """The partner terms the plan pays, by whose they are ("" when none)."""
     labels = {site.code: site.terms_label for stage in stages for site in stage.problem.sites}
@@ -238,7 +249,7 @@ def reason(
     channel's pool and the partner terms paid when they apply."""
     rules = rules or Rules()
     text = _reason(stages=stages, shipments=shipments, backorders=backorders, items=items)
-    for words in (pool_words(rules), terms_words(stages, shipments)):
+    for words in (pool_words(rules), terms_words(stages, shipments), unrun_words(rules, backorders)):
         if words:
             text += f"; {words}"
     return text

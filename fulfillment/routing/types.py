@@ -176,6 +176,8 @@ class Rules:
     - `ship_from_store_radius_miles`: stores ship only to destinations this close.
     - `location_pool`: when set, only these locations may serve the order (the channel's pool,
       named `pool_name` in the explanation); a unit none of them can ship is backordered.
+    - `unrun_locations`: locations holding the order's SKUs that nobody ships from (a dropship
+      supplier's location no active partner runs); not candidates, only named when units wait.
     """
 
     excluded_locations: frozenset[str] = frozenset()
@@ -186,6 +188,7 @@ class Rules:
     ship_from_store_radius_miles: float | None = None
     location_pool: frozenset[str] | None = None
     pool_name: str = ""
+    unrun_locations: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

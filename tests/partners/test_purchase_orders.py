@@ -333,12 +333,28 @@ def test_routing_sends_nothing_to_a_dropship_location_while_no_active_partner_ru
 
     assert waiting.status == OrderStatus.BACKORDERED  # nobody would ship it from either location
     assert not waiting.shipments.exists() and not PurchaseOrder.objects.exists()
+    # Staff are told where the stock is and why it is not used, not that there is none.
+    assert waiting.routing_reason == (
+        "Backordered: no eligible location has stock of TEE-BLK-M; "
+        f"{location.code}, lost-ds hold stock but no active supplier runs them"
+    )
 
     partner.is_active = True
     partner.save()
     routed = place_order(web, [("TEE-BLK-M", 1)], external_id="A-2").order
 
     assert [s.location for s in routed.shipments.all()] == [location] and po_of(routed).partner == partner
+    assert "no active supplier" not in routed.routing_reason  # nothing waits: lost-ds is not worth a word
+
+
+def test_a_backorder_names_the_one_unrun_location_that_holds_the_stock(web, tee, supplier):
+    partner, location = supplier
+    partner.is_active = False
+    partner.save()
+
+    waiting = place_order(web, [("TEE-BLK-M", 2)]).order
+
+    assert waiting.routing_reason.endswith(f"; {location.code} holds stock but no active supplier runs it")
 
 
 def test_a_shipment_whose_supplier_left_gets_no_po_and_says_so(web, tee, supplier, caplog):

@@ -46,6 +46,13 @@ def with_channel_pool(rules: Rules, order: Order, locations: dict[str, Location]
     return dataclasses.replace(rules, location_pool=pool, pool_name=order.channel.name)
 
 
+def with_unrun_locations(rules: Rules, locations: dict[str, Location]) -> Rules:
+    """Add the locations holding the order's SKUs that nobody runs (marked by `candidates_and_locations`),
+    so the explanation of a backorder names them."""
+    unrun = frozenset(code for code, location in locations.items() if getattr(location, "unrun_with_stock", False))
+    return dataclasses.replace(rules, unrun_locations=unrun) if unrun else rules
+
+
 def _own_terms(location: Location) -> LocationCostTerms | None:
     try:
         return location.cost_terms  # reverse one-to-one, joined by the locations query
@@ -117,6 +124,8 @@ def candidates_and_locations(
     its local midnight (`ship_full_today`, read from the profiles joined to the locations).
     Each location's own terms (a partner's fees), whether it is in the order's channel pool, and
     per SKU its own unit price and shadow price come with the same queries (joins, subqueries).
+    A dropship supplier's location that no active partner runs is no candidate; when it holds some
+    of the SKUs it is marked `unrun_with_stock`, for `with_unrun_locations` to name.
     """
     now = timezone.now()
     if order.delivery_method == DeliveryMethod.PICKUP and order.pickup_location_id is not None:
@@ -168,6 +177,8 @@ def candidates_and_locations(
             "cost_terms": terms.label,
         }
 
+    for location in locations:  # stock nobody would ship: left out, named if units wait (`with_unrun_locations`)
+        location.unrun_with_stock = bool(available[location.pk]) and not is_pickup and not _worked(location)  # type: ignore[attr-defined]
     candidates = [
         Candidate(
             code=location.code,

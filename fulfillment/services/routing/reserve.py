@@ -30,6 +30,7 @@ from fulfillment.services.routing.candidates import (
     waiting_lines,
     with_channel_pool,
     with_exclusions,
+    with_unrun_locations,
 )
 from fulfillment.services.routing.consolidated import consolidated_reserve
 from fulfillment.services.routing.linehaul import consolidation_options
@@ -145,7 +146,7 @@ def _plan_and_reserve(order: Order, lines: Sequence[OrderLine], rules: Rules, ac
     notes: list[str] = []
     for attempt in range(1, MAX_ATTEMPTS + 1):
         candidates, locations = candidates_and_locations(sku_codes=sku_codes, order=order, hubs=hubs)
-        rules = with_channel_pool(rules, order, locations)
+        rules = with_unrun_locations(with_channel_pool(rules, order, locations), locations)
         chosen = plan(request, candidates, cost_model, rules, consolidation=consolidation)
         notes = []
         try:
