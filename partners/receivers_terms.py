@@ -3,7 +3,8 @@
 Routing sits below partners and cannot read a partner; it reads the terms at each location from
 fulfillment's tables. Every write of a partner, of the locations it runs or of its per-SKU prices
 rewrites the terms of the locations concerned, in the same transaction. A location run by several
-active partners takes the terms of the first by name.
+active partners takes the terms of the first by name (then id), and its purchase orders and 3PL
+orders go to the first by name that can take them, so the partner routing priced is the one paid.
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ SELECT q.*, CASE WHEN q.existing IS NULL THEN nextval(pg_get_serial_sequence(%s,
           FROM {partners} p
          WHERE p.kind = %s AND p.is_active
            AND {runs_location}
-         ORDER BY p.id
+         ORDER BY p.name, p.id
          LIMIT 1) AS q
 """
 
@@ -82,8 +82,9 @@ def _read_sql() -> tuple[str, Columns]:
 
 
 def dropship_supplier_read(*, location_id: int, shipment_id: int, sku_ids: Sequence[int]) -> DropshipSupplier | None:
-    """The active dropship partner behind `location_id` (the first by id when several are), with the
-    shipment's PO if it has one and the partner's costs of `sku_ids`; None when no partner owns it.
+    """The active dropship partner behind `location_id`, with the shipment's PO if it has one and the
+    partner's costs of `sku_ids`; None when no partner owns it. When several run it, the first by name
+    (then id): the one whose terms routing priced (`partners.receivers_terms`).
     One statement on PostgreSQL, which takes the new PO's id with `nextval`: the database role needs
     USAGE on the table's sequence (the role that ran the migrations owns it)."""
     if connection.vendor != "postgresql":
@@ -120,7 +121,9 @@ def dropship_supplier_read(*, location_id: int, shipment_id: int, sku_ids: Seque
 
 def _read_with_orm(*, location_id: int, shipment_id: int, sku_ids: Sequence[int]) -> DropshipSupplier | None:
     partner = (
-        Partner.objects.filter(locations=location_id, kind=PartnerKind.DROPSHIP, is_active=True).order_by("pk").first()
+        Partner.objects.filter(locations=location_id, kind=PartnerKind.DROPSHIP, is_active=True)
+        .order_by("name", "pk")
+        .first()
     )
     if partner is None:
         return None

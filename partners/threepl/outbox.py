@@ -127,7 +127,7 @@ def connected_partner(location: Location) -> Partner | None:
     partner: Partner | None = (
         Partner.objects.filter(locations=location, kind=PartnerKind.THIRD_PARTY, is_active=True)
         .exclude(connector="")
-        .order_by("pk")
+        .order_by("name", "pk")
         .first()
     )
     return partner
@@ -179,7 +179,7 @@ SELECT {values}
        (SELECT p.id FROM {partners} p
          WHERE p.kind = %s AND p.is_active AND p.connector <> ''
            AND {runs_location}
-         ORDER BY p.id LIMIT 1) AS p
+         ORDER BY p.name, p.id LIMIT 1) AS p
 ON CONFLICT ({shipment}) DO UPDATE SET {shipment} = EXCLUDED.{shipment}
 RETURNING id, {partner}
 """
