@@ -37,7 +37,7 @@ from marketplaces.last_units import kept_allocations, last_unit_split, shared_sk
 from marketplaces.models import Listing, PushState, StockOutbox
 from marketplaces.outbox import push_soon
 from marketplaces.services.stock_sync.claims import owned_row_ids
-from marketplaces.services.stock_sync.resplit import lower_for_unheard, resplit_others
+from marketplaces.services.stock_sync.resplit import after_import
 
 CAPPED_NOTE = "Shown quantity held until the channel's orders since the last push are imported."
 
@@ -119,8 +119,7 @@ def release_capped(channel_id: int) -> int:
     """
     # Its kept units go back into the split whether or not a row of its own was held, and the
     # sales it may still owe us are estimated afresh.
-    resplit_others(channel_id)
-    lower_for_unheard()
+    after_import(channel_id)
     now = timezone.now()
     with transaction.atomic():
         pks = list(

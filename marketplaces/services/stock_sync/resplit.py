@@ -37,16 +37,34 @@ def kept_horizon() -> timedelta:
     return timedelta(seconds=keep_seconds()) + timedelta(minutes=8)
 
 
-def resplit_others(channel_id: int) -> int:
-    """Make due at once the other channels' pushes that the release of this channel's kept units
-    lowered to their last units or to 0; returns how many rows were made due.
+def after_import(channel_id: int) -> int:
+    """After an import on `channel_id`, make due at once the pushes the priority lane would take that
+    the import moved while no stock changed; returns how many rows were made due.
 
-    No query beyond two when the channel was pushed no last units lately; otherwise two more,
-    and one `channel_available` per other channel sharing those SKUs.
+    Two sources, looked at in one pass:
+    - the other channels' shares of the SKUs this channel was pushed last units of lately, now
+      that its kept units go back into the split;
+    - every channel's SKUs that the estimate of sales not imported yet holds back: it moves with
+      every import on any channel, while no stock of the SKU changed on the others, so without
+      this a channel would go on showing units the others have probably sold until the SKU's
+      next change.
+    Each channel's available-to-sell is computed once, for both sets of its SKUs, and the estimate
+    is read once for all of them: three queries when nothing is held back and the channel was
+    pushed no last units lately, else a few more and one `channel_available` per channel concerned.
     """
+    held = unheard_sales(None)
+    shown = _released_shown(channel_id)
+    for other, skus in _unheard_shown(held).items():
+        shown[other].update(skus)
+    return _lower_urgent(shown, held) if shown else 0
+
+
+def _released_shown(channel_id: int) -> dict[int, dict[int, int]]:
+    """Per other channel, what it shows of the SKUs this channel was pushed last units of lately."""
+    shown: dict[int, dict[int, int]] = defaultdict(dict)
     split_below = ChannelSync.objects.filter(sync_stock=True).aggregate(most=Max("split_below"))["most"] or 0
     if split_below <= 0:
-        return 0
+        return shown
     now = timezone.now()
     kept = list(
         Listing.objects.filter(
@@ -57,8 +75,7 @@ def resplit_others(channel_id: int) -> int:
         ).values_list("sku_id", flat=True)
     )
     if not kept:
-        return 0
-    shown: dict[int, dict[int, int]] = defaultdict(dict)
+        return shown
     for other, sku_id, quantity in (
         Listing.objects.filter(
             sku_id__in=kept, removing=False, last_pushed_quantity__gt=0, channel__sync__sync_stock=True
@@ -67,27 +84,19 @@ def resplit_others(channel_id: int) -> int:
         .values_list("channel_id", "sku_id", "last_pushed_quantity")
     ):
         shown[other][sku_id] = int(quantity or 0)  # filtered above 0
-    return _lower_urgent(shown)
+    return shown
 
 
-def lower_for_unheard() -> int:
-    """Make due at once the pushes that sales not imported yet (`marketplaces.unheard`) lowered to a
-    channel's last units or to 0; returns how many rows were made due.
-
-    The estimate moves with every import on any channel, while no stock of the SKU changed on the
-    others: without this a channel would go on showing units the others have probably sold until
-    the SKU's next change. Three queries when nothing is held back; otherwise one more, and one
-    `channel_available` per channel listing SKUs held back.
-    """
-    held = unheard_sales(None)
-    if not held:
-        return 0
+def _unheard_shown(held: dict[int, int]) -> dict[int, dict[int, int]]:
+    """Per channel, what it shows of the SKUs the estimate of sales not imported yet holds back."""
     shown: dict[int, dict[int, int]] = defaultdict(dict)
+    if not held:
+        return shown
     for channel_id, sku_id, quantity in Listing.objects.filter(
         sku_id__in=list(held), removing=False, last_pushed_quantity__gt=0, channel__sync__sync_stock=True
     ).values_list("channel_id", "sku_id", "last_pushed_quantity"):
         shown[channel_id][sku_id] = int(quantity or 0)
-    return _lower_urgent(shown, held)
+    return shown
 
 
 def _lower_urgent(shown: dict[int, dict[int, int]], held: dict[int, int] | None = None) -> int:
