@@ -125,7 +125,7 @@ def test_routing_reads_each_capped_locations_count_for_its_own_local_day(web, te
         LocationDayLoad.objects.create(location=location, day=day, slot=0, ship_orders=today)
         LocationDayLoad.objects.create(location=location, day=day - timedelta(days=1), slot=1, ship_orders=9)
 
-    candidates, _ = candidates_and_locations(sku_codes={tee.pk: tee.code}, order=order)
+    candidates = candidates_and_locations(sku_codes={tee.pk: tee.code}, order=order).candidates
 
     left = {candidate.code: candidate.capacity_left for candidate in candidates}
     assert left == {"dal-dc": 0, "kir-dc": 4, "atl-dc": None}

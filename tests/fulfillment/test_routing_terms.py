@@ -203,7 +203,7 @@ def test_reading_the_terms_pool_and_prices_costs_no_extra_query(network: dict[st
         sku_ids=[network["tent"].pk],
     )
     with CaptureQueriesContext(connection) as priced:
-        candidates, _ = candidates_and_locations(sku_codes=sku_codes, order=order)
+        candidates = candidates_and_locations(sku_codes=sku_codes, order=order).candidates
 
     assert len(priced) == len(bare)
     by_code = {candidate.code: candidate for candidate in candidates}

@@ -9,7 +9,7 @@ import dataclasses
 import functools
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.utils import timezone
@@ -46,10 +46,17 @@ def with_channel_pool(rules: Rules, order: Order, locations: dict[str, Location]
     return dataclasses.replace(rules, location_pool=pool, pool_name=order.channel.name)
 
 
-def with_unrun_locations(rules: Rules, locations: dict[str, Location]) -> Rules:
-    """Add the locations holding the order's SKUs that nobody runs (marked by `candidates_and_locations`),
-    so the explanation of a backorder names them."""
-    unrun = frozenset(code for code, location in locations.items() if getattr(location, "unrun_with_stock", False))
+class ServingNetwork(NamedTuple):
+    """What `candidates_and_locations` read: the candidates, every location read by code, and the
+    locations holding some of the order's SKUs that nobody runs (never candidates)."""
+
+    candidates: list[Candidate]
+    locations: dict[str, Location]
+    unrun: frozenset[str]
+
+
+def with_unrun_locations(rules: Rules, unrun: frozenset[str]) -> Rules:
+    """Add the locations holding the order's SKUs that nobody runs, so the explanation of a backorder names them."""
     return dataclasses.replace(rules, unrun_locations=unrun) if unrun else rules
 
 
@@ -110,7 +117,7 @@ def _levels(location_ids: list[int], sku_ids: list[int]) -> list[tuple[int, int,
 
 def candidates_and_locations(
     *, sku_codes: dict[int, str], order: Order, hubs: frozenset[str] = frozenset()
-) -> tuple[list[Candidate], dict[str, Location]]:
+) -> ServingNetwork:
     """Locations that could serve the order, with their ATP of its SKUs and capacity left today.
 
     A location with none of the order's SKUs is left out, unless it is one of `hubs` (the
@@ -125,7 +132,7 @@ def candidates_and_locations(
     Each location's own terms (a partner's fees), whether it is in the order's channel pool, and
     per SKU its own unit price and shadow price come with the same queries (joins, subqueries).
     A dropship supplier's location that no active partner runs is no candidate; when it holds some
-    of the SKUs it is marked `unrun_with_stock`, for `with_unrun_locations` to name.
+    of the SKUs it is among `unrun`, for the explanation to name.
     """
     now = timezone.now()
     if order.delivery_method == DeliveryMethod.PICKUP and order.pickup_location_id is not None:
@@ -177,8 +184,10 @@ def candidates_and_locations(
             "cost_terms": terms.label,
         }
 
-    for location in locations:  # stock nobody would ship: left out, named if units wait (`with_unrun_locations`)
-        location.unrun_with_stock = bool(available[location.pk]) and not is_pickup and not _worked(location)  # type: ignore[attr-defined]
+    # Stock nobody would ship: left out below, named if units wait.
+    unrun = frozenset(
+        location.code for location in locations if available[location.pk] and not is_pickup and not _worked(location)
+    )
     candidates = [
         Candidate(
             code=location.code,
@@ -199,7 +208,7 @@ def candidates_and_locations(
         for location in locations
         if (available[location.pk] or is_pickup or location.code in hubs) and (is_pickup or _worked(location))
     ]
-    return candidates, {location.code: location for location in locations}
+    return ServingNetwork(candidates, {location.code: location for location in locations}, unrun)
 
 
 def waiting_lines(order: Order) -> list[OrderLine]:

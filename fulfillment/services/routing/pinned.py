@@ -91,7 +91,7 @@ def order_locations_priced(*, order: Order) -> list[LocationPrice]:
     )
     held = _own_reservations(order)
     # The locations holding the order's reservations may have no other stock: `hubs` keeps them in.
-    candidates, locations = candidates_and_locations(
+    candidates, locations, _unrun = candidates_and_locations(
         sku_codes={line.sku_id: line.sku.code for line in open_lines}, order=order, hubs=frozenset(held)
     )
     rules = with_exclusions(routing_rules_for(order.channel), order)

@@ -145,8 +145,8 @@ def _plan_and_reserve(order: Order, lines: Sequence[OrderLine], rules: Rules, ac
     shipment_lines: dict[int, list[ShipmentLine]] = {}
     notes: list[str] = []
     for attempt in range(1, MAX_ATTEMPTS + 1):
-        candidates, locations = candidates_and_locations(sku_codes=sku_codes, order=order, hubs=hubs)
-        rules = with_unrun_locations(with_channel_pool(rules, order, locations), locations)
+        candidates, locations, unrun = candidates_and_locations(sku_codes=sku_codes, order=order, hubs=hubs)
+        rules = with_unrun_locations(with_channel_pool(rules, order, locations), unrun)
         chosen = plan(request, candidates, cost_model, rules, consolidation=consolidation)
         notes = []
         try:
