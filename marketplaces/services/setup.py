@@ -11,6 +11,7 @@ from core.crypto import credentials_decrypt, credentials_encrypt
 from core.errors import Conflict, ValidationFailed
 from inventory.models import SKU, Location
 from marketplaces.connectors.amazon.session import LWA_URL
+from marketplaces.connectors.amazon.sqs_url import sqs_queue
 from marketplaces.models import CONNECTOR_KINDS, ChannelSync, CredentialStatus, Listing, StockOutbox, StockOverride
 from marketplaces.services.notices_setup import order_notices_forget
 from marketplaces.services.stock_sync import channel_resync
@@ -104,6 +105,11 @@ def channel_connection_update(
                     f"Enter the {label} starting with https://, or leave it blank. {OPTIONAL_DEFAULTS.get(name, '')}",
                     field=name,
                 )
+            if value and name == "sqs_queue_url":
+                try:
+                    sqs_queue(value)
+                except ValueError as exc:
+                    raise ValidationFailed(str(exc), field=name) from exc
             if value and value != stored.get(name):
                 stored[name] = value
                 changed = True

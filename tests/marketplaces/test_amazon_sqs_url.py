@@ -6,8 +6,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from core.errors import ValidationFailed
 from marketplaces.connectors.amazon import AmazonConnector
 from marketplaces.connectors.amazon.sqs_url import sqs_queue
+from marketplaces.models import ChannelSync
+from marketplaces.services.setup import channel_connection_update
 
 SHAPES = [
     (
@@ -76,3 +79,33 @@ def test_the_queue_is_called_at_its_endpoint_signed_for_its_region(url: str, end
     region = arn.split(":")[3]
     assert str(request.url) == endpoint
     assert f"/{region}/sqs/aws4_request" in request.headers["Authorization"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://sqs.us-east-1.amazonaws.com",
+        "https://sqs.us-east-1.amazonaws.com/order-notices",
+        "https://sqs.us-east-1.amazonaws.com/12345/order-notices",
+        "https://sqs.us-east-1.amazonaws.com/123456789012/",
+    ],
+)
+def test_a_queue_url_without_its_account_and_name_says_what_to_enter(url: str) -> None:
+    with pytest.raises(ValueError, match="ending in /<12-digit account>/<queue name>"):
+        sqs_queue(url)
+
+
+def test_saving_such_a_url_is_refused_on_its_field_and_keeps_the_stored_connection(make_channel, skus) -> None:
+    amazon, _sandbox = make_channel("amazon", skus=skus[:1])
+    stored = ChannelSync.objects.get(channel=amazon).credentials_encrypted
+    keys = {"aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "secret"}
+
+    with pytest.raises(ValidationFailed, match="12-digit account") as refused:
+        channel_connection_update(
+            channel=amazon,
+            base_url=amazon.sync.base_url,
+            credentials={"sqs_queue_url": "https://sqs.us-east-1.amazonaws.com/order-notices", **keys},
+        )
+
+    assert refused.value.field == "sqs_queue_url"
+    assert ChannelSync.objects.get(channel=amazon).credentials_encrypted == stored

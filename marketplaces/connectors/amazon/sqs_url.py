@@ -48,13 +48,23 @@ class SqsQueue:
 
 
 def sqs_queue(url: str) -> SqsQueue:
-    """The endpoint, region, account and name of the queue at `url` (any of the shapes above)."""
+    """The endpoint, region, account and name of the queue at `url` (any of the shapes above).
+
+    ValueError, with what to enter, when the URL does not end in an account id and a queue name.
+    """
     parts = urlsplit(url.strip())
-    prefix, account, name = ("/", *parts.path.rstrip("/").rsplit("/", 2))[-3:]
+    # The path ends /<account>/<name>; whatever comes before (the sandbox's route) is the endpoint's.
+    segments = parts.path.rstrip("/").split("/")
+    if len(segments) < 3 or not re.fullmatch(r"\d{12}", segments[-2]) or not segments[-1]:
+        raise ValueError(
+            "Enter the queue URL as the SQS console shows it, ending in /<12-digit account>/<queue name>, "
+            "e.g. https://sqs.us-east-1.amazonaws.com/123456789012/order-notices."
+        )
+    prefix, account, name = "/".join(segments[:-2]), segments[-2], segments[-1]
     host = (parts.hostname or "").lower()
     region = next((label for label in host.split(".") if REGION_LABEL.match(label)), DEFAULT_REGION)
     return SqsQueue(
-        endpoint=f"{parts.scheme}://{parts.netloc}{prefix.rstrip('/')}/",
+        endpoint=f"{parts.scheme}://{parts.netloc}{prefix}/",
         region=region,
         account=account,
         name=name,
