@@ -28,7 +28,7 @@ the push is `keep_seconds` old (an idle channel gives its units back).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -73,32 +73,63 @@ def last_unit_shares(sync: ChannelSync, atp: Mapping[int, int], feeding_ids: lis
 def last_unit_split(
     sync: ChannelSync, atp: Mapping[int, int], feeding_ids: list[int]
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """This channel's share of each low SKU, and the SKUs whose share is what it keeps (see the module).
+    """This channel's share of each low SKU, and the SKUs whose share is what it keeps (see the module)."""
+    return last_unit_splits([(sync, atp, feeding_ids)]).get(sync.channel_id, ({}, {}))
+
+
+#: A channel asking for its split: its sync settings, its selling ATP per SKU, its feeding locations.
+SplitAsk = tuple[ChannelSync, Mapping[int, int], list[int]]
+
+
+def last_unit_splits(asks: Sequence[SplitAsk]) -> dict[int, tuple[dict[int, int], dict[int, int]]]:
+    """Per channel asking, its share of each low SKU and the SKUs whose share is what it keeps.
 
     A channel keeps its units only while the channels' kept units fit in what our ledger has
     left: when they do not (they were shown in full before the split, or stock went elsewhere)
     the units are split afresh, as the kept figures no longer tell whose units are whose.
+    However many channels ask, the queries are those of one (`last_unit_shares`): every figure
+    read is per (channel, SKU), so one read over all of them serves each.
     """
-    low = {sku_id: units for sku_id, units in atp.items() if units <= sync.split_below}
-    if not low or sync.split_below <= 0:
-        return {}, {}
-    sharing = _sharing_channels(sync, list(low), feeding_ids)
-    everyone = {sync.channel_id} | {channel for channels in sharing.values() for channel in channels}
-    sold = _recent_sales(list(everyone), list(low))
-    shared = [sku_id for sku_id in low if sharing.get(sku_id)]
-    held = kept_allocations(list(everyone), shared) if shared else {}
+    low = {
+        sync.channel_id: {sku_id: units for sku_id, units in atp.items() if units <= sync.split_below}
+        for sync, atp, _feeding in asks
+        if sync.split_below > 0
+    }
+    low = {channel_id: units for channel_id, units in low.items() if units}
+    if not low:
+        return {}
+    low_skus = sorted({sku_id for units in low.values() for sku_id in units})
+    ours = {sync.channel_id: set(feeding) for sync, _atp, feeding in asks if sync.channel_id in low}
+    sharing = _sharing_channels(ours, low_skus)
+    everyone = set(low) | {other for by_sku in sharing.values() for others in by_sku.values() for other in others}
+    sold = _recent_sales(sorted(everyone), low_skus)
+    shared = sorted(
+        {sku_id for channel_id, by_sku in sharing.items() for sku_id in low[channel_id] if by_sku.get(sku_id)}
+    )
+    held = kept_allocations(sorted(everyone), shared) if shared else {}
+    return {channel_id: _split(channel_id, units, sharing[channel_id], sold, held) for channel_id, units in low.items()}
+
+
+def _split(
+    channel_id: int,
+    low: Mapping[int, int],
+    sharing: Mapping[int, set[int]],
+    sold: Mapping[tuple[int, int], int],
+    held: Mapping[tuple[int, int], int],
+) -> tuple[dict[int, int], dict[int, int]]:
+    """One channel's shares of its low SKUs, and what it keeps, from the figures read for every channel."""
     shares: dict[int, int] = {}
     keeps: dict[int, int] = {}
     for sku_id, units in low.items():
-        channels = sharing.get(sku_id, set()) | {sync.channel_id}
+        channels = sharing.get(sku_id, set()) | {channel_id}
         kept = {channel: held[(channel, sku_id)] for channel in channels if (channel, sku_id) in held}
         if sum(kept.values()) > units:
             kept = {}
-        if sync.channel_id in kept:  # ours may be sold already: we keep it, no more
-            shares[sku_id] = keeps[sku_id] = kept[sync.channel_id]
+        if channel_id in kept:  # ours may be sold already: we keep it, no more
+            shares[sku_id] = keeps[sku_id] = kept[channel_id]
             continue
         weights = {channel: 1.0 + sold.get((channel, sku_id), 0) for channel in channels if channel not in kept}
-        shares[sku_id] = largest_remainder(units - sum(kept.values()), weights)[sync.channel_id]
+        shares[sku_id] = largest_remainder(units - sum(kept.values()), weights)[channel_id]
     return shares, keeps
 
 
@@ -239,39 +270,46 @@ def shared_skus(sync: ChannelSync, sku_ids: list[int], feeding_ids: list[int]) -
     """
     if not sku_ids:
         return set()
-    return {sku_id for sku_id, channels in _sharing_channels(sync, sku_ids, feeding_ids).items() if channels}
+    sharing = _sharing_channels({sync.channel_id: set(feeding_ids)}, sku_ids)[sync.channel_id]
+    return {sku_id for sku_id, channels in sharing.items() if channels}
 
 
-def _sharing_channels(sync: ChannelSync, sku_ids: list[int], feeding_ids: list[int]) -> dict[int, set[int]]:
-    """Per SKU, the other stock-synced active channels listing it whose feeding locations overlap ours."""
-    listed = (
-        Listing.objects.filter(
-            sku_id__in=sku_ids, removing=False, channel__is_active=True, channel__sync__sync_stock=True
-        )
-        .exclude(channel_id=sync.channel_id)
-        .values_list("channel_id", "sku_id")
-    )
+def _sharing_channels(ours: Mapping[int, set[int]], sku_ids: list[int]) -> dict[int, dict[int, set[int]]]:
+    """Per channel of `ours` (channel: its feeding locations), per SKU, the other stock-synced active
+    channels listing it whose feeding locations overlap the channel's. Two queries."""
+    listed = Listing.objects.filter(
+        sku_id__in=sku_ids, removing=False, channel__is_active=True, channel__sync__sync_stock=True
+    ).values_list("channel_id", "sku_id")
     by_sku: dict[int, set[int]] = defaultdict(set)
     for channel_id, sku_id in listed:
         by_sku[sku_id].add(channel_id)
-    others = {channel for channels in by_sku.values() for channel in channels}
-    overlapping = _overlapping(others, set(feeding_ids))
-    return {sku_id: channels & overlapping for sku_id, channels in by_sku.items()}
+    feeds = _feeds({channel for channels in by_sku.values() for channel in channels} - set(ours))
+    feeds.update(ours)
+    result: dict[int, dict[int, set[int]]] = {}
+    for channel_id, mine in ours.items():
+        overlapping = {other for other, theirs in feeds.items() if other != channel_id and _overlap(mine, theirs)}
+        result[channel_id] = {sku_id: channels & overlapping for sku_id, channels in by_sku.items()}
+    return result
 
 
-def _overlapping(channel_ids: set[int], ours: set[int]) -> set[int]:
-    """The channels that may sell stock from one of our feeding locations.
+def _feeds(channel_ids: set[int]) -> dict[int, set[int]]:
+    """Each channel's chosen feeding locations (empty: none chosen). No query when none is given."""
+    feeds: dict[int, set[int]] = {channel_id: set() for channel_id in channel_ids}
+    if not channel_ids:
+        return feeds
+    through = ChannelSync.feeding_locations.through.objects.filter(channelsync__channel_id__in=channel_ids)
+    for channel_id, location_id in through.values_list("channelsync__channel_id", "location_id"):
+        feeds[channel_id].add(location_id)
+    return feeds
+
+
+def _overlap(ours: set[int], theirs: set[int]) -> bool:
+    """Whether two channels may sell stock from the same location.
 
     A channel with no feeding location chosen sells from every location that ships orders, so
     it is taken to overlap any other channel (the safe side: a smaller share, never a shared unit).
     """
-    if not channel_ids:
-        return set()
-    feeds: dict[int, set[int]] = {channel_id: set() for channel_id in channel_ids}
-    through = ChannelSync.feeding_locations.through.objects.filter(channelsync__channel_id__in=channel_ids)
-    for channel_id, location_id in through.values_list("channelsync__channel_id", "location_id"):
-        feeds[channel_id].add(location_id)
-    return {channel_id for channel_id, theirs in feeds.items() if not ours or not theirs or ours & theirs}
+    return not ours or not theirs or bool(ours & theirs)
 
 
 def _recent_sales(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[int, int], int]:

@@ -36,6 +36,7 @@ import logging
 import math
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -47,7 +48,7 @@ from django.utils import timezone
 
 from core.queueing import cache_add_or_true, queue_or_leave_to_beat
 from inventory.models import StockChange
-from marketplaces.availability import channel_available
+from marketplaces.availability import channels_available
 from marketplaces.models import ChannelSync, Listing, PushState, StockOutbox
 from marketplaces.tasks import coalesce_and_push_task, push_channel_task
 
@@ -203,6 +204,8 @@ def outbox_prioritise(channel_ids: list[int]) -> int:
     wait: the hold releases it on the next look, the claim takes it before the queued ordinary
     changes, which ride along in the same batch call. Rows are locked in (channel, SKU) order,
     the coalescer's, so this never deadlocks with it. Off with settings.CHANNELS_PRIORITY_LANE.
+    Every channel's rows are read and judged together (`availability.channels_available`): the
+    statements do not grow with the number of channels a stock change reaches.
     """
     # The push engine imports this module: its settings are read here, at call time.
     from marketplaces.services.stock_sync.plan import push_max_wait  # noqa: PLC0415
@@ -210,34 +213,60 @@ def outbox_prioritise(channel_ids: list[int]) -> int:
     if not priority_lane_enabled():
         return 0
     now = timezone.now()
-    moved = 0
-    for sync in ChannelSync.objects.filter(channel_id__in=channel_ids, sync_stock=True).order_by("channel_id"):
-        due_by = now - timedelta(seconds=push_max_wait(sync))
-        waiting = dict(
-            StockOutbox.objects.filter(
-                channel_id=sync.channel_id, state=PushState.PENDING, changed_at__gt=due_by
-            ).values_list("sku_id", "pk")
+    syncs = {
+        sync.channel_id: sync
+        for sync in ChannelSync.objects.filter(channel_id__in=channel_ids, sync_stock=True).order_by("channel_id")
+    }
+    due_by = {channel_id: now - timedelta(seconds=push_max_wait(sync)) for channel_id, sync in syncs.items()}
+    waiting: dict[int, dict[int, int]] = defaultdict(dict)
+    if syncs:
+        for channel_id, sku_id, pk, changed_at in StockOutbox.objects.filter(
+            channel_id__in=list(syncs), state=PushState.PENDING, changed_at__gt=min(due_by.values())
+        ).values_list("channel_id", "sku_id", "pk", "changed_at"):
+            if changed_at > due_by[channel_id]:  # older rows are due already
+                waiting[channel_id][sku_id] = pk
+    if not waiting:
+        return 0
+    shown = {
+        (channel_id, sku_id): quantity
+        for channel_id, sku_id, quantity in Listing.objects.filter(
+            channel_id__in=list(waiting), sku_id__in={sku_id for skus in waiting.values() for sku_id in skus}
+        ).values_list("channel_id", "sku_id", "last_pushed_quantity")
+    }
+    available = channels_available([(syncs[channel_id], list(skus)) for channel_id, skus in waiting.items()])
+    crossing: dict[int, list[int]] = {}
+    for channel_id, skus in waiting.items():
+        within, now_available = last_units_within(syncs[channel_id]), available[channel_id]
+        crossing[channel_id] = [
+            pk
+            for sku_id, pk in skus.items()
+            if urgent_push(shown.get((channel_id, sku_id)), now_available[sku_id], within)
+        ]
+    return _make_first(crossing, due_by)
+
+
+def per_channel(moments: dict[int, datetime]) -> Case:
+    """A row's moment by its channel, for one UPDATE over several channels' rows."""
+    whens = [When(channel_id=channel_id, then=Value(at)) for channel_id, at in moments.items()]
+    return Case(*whens, output_field=DateTimeField())
+
+
+def _make_first(crossing: dict[int, list[int]], due_by: dict[int, datetime]) -> int:
+    """Put these rows (per channel) just before their channel's due moment, so the hold releases them
+    first; rows locked in (channel, SKU) order, the coalescer's. How many rows moved."""
+    if not any(crossing.values()):
+        return 0
+    with transaction.atomic():
+        locked = list(
+            StockOutbox.objects.select_for_update()
+            .filter(pk__in=[pk for pks in crossing.values() for pk in pks], state=PushState.PENDING)
+            .order_by("channel_id", "sku_id")
+            .values_list("channel_id", "pk", "changed_at")
         )
-        if not waiting:
-            continue
-        shown = dict(
-            Listing.objects.filter(channel_id=sync.channel_id, sku_id__in=list(waiting)).values_list(
-                "sku_id", "last_pushed_quantity"
-            )
+        made_first = [pk for channel_id, pk, changed_at in locked if changed_at > due_by[channel_id]]  # still waiting
+        moved = StockOutbox.objects.filter(pk__in=made_first).update(
+            changed_at=per_channel({channel_id: at - timedelta(milliseconds=1) for channel_id, at in due_by.items()})
         )
-        available = channel_available(sync, list(waiting))
-        within = last_units_within(sync)
-        crossing = [pk for sku_id, pk in waiting.items() if urgent_push(shown.get(sku_id), available[sku_id], within)]
-        if not crossing:
-            continue
-        with transaction.atomic():
-            pks = list(
-                StockOutbox.objects.select_for_update()
-                .filter(pk__in=crossing, state=PushState.PENDING, changed_at__gt=due_by)
-                .order_by("channel_id", "sku_id")
-                .values_list("pk", flat=True)
-            )
-            moved += StockOutbox.objects.filter(pk__in=pks).update(changed_at=due_by - timedelta(milliseconds=1))
     return moved
 
 

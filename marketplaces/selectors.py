@@ -9,7 +9,7 @@ from django.db.models import Count, Max, Min, OuterRef, Prefetch, QuerySet, Subq
 from django.shortcuts import get_object_or_404
 
 from channels.models import Channel, ChannelApiKey
-from marketplaces.availability import channel_available
+from marketplaces.availability import channel_available, channels_available
 from marketplaces.models import ChannelOrder, ChannelOrderStatus, Listing, PushState, StockOutbox, StockOverride
 from marketplaces.unheard import unheard_sales
 
@@ -114,19 +114,18 @@ def sku_channel_availability(*, sku_id: int) -> list[dict[str, Any]]:
     )
     pushes = {row.channel_id: row for row in StockOutbox.objects.filter(sku_id=sku_id)}
     held = unheard_sales([sku_id]) if listings else {}
-    rows: list[dict[str, Any]] = []
-    for listing in listings:
-        sync = getattr(listing.channel, "sync", None)
-        rows.append(
-            {
-                "channel": listing.channel,
-                "listing": listing,
-                "available": channel_available(sync, [sku_id], held=held)[sku_id] if sync else None,
-                "held": held.get(sku_id, 0),
-                "push": pushes.get(listing.channel_id),
-            }
-        )
-    return rows
+    syncs = [sync for listing in listings if (sync := getattr(listing.channel, "sync", None)) is not None]
+    available = channels_available([(sync, [sku_id]) for sync in syncs], held=held) if syncs else {}
+    return [
+        {
+            "channel": listing.channel,
+            "listing": listing,
+            "available": available[listing.channel_id][sku_id] if listing.channel_id in available else None,
+            "held": held.get(sku_id, 0),
+            "push": pushes.get(listing.channel_id),
+        }
+        for listing in listings
+    ]
 
 
 def channel_orders_held() -> list[dict[str, Any]]:

@@ -19,13 +19,13 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from marketplaces.availability import channel_available
+from marketplaces.availability import channels_available
 from marketplaces.last_units import keep_seconds
 from marketplaces.models import ChannelSync, Listing, PushState, StockOutbox
-from marketplaces.outbox import last_units_within, priority_lane_enabled, push_soon, urgent_push
+from marketplaces.outbox import last_units_within, per_channel, priority_lane_enabled, push_soon, urgent_push
 from marketplaces.services.stock_sync.plan import push_max_wait
 from marketplaces.unheard import unheard_sales
 
@@ -50,7 +50,8 @@ def after_import(channel_id: int) -> int:
       next change.
     Each channel's available-to-sell is computed once, for both sets of its SKUs, and the estimate
     is read once for all of them: three queries when nothing is held back and the channel was
-    pushed no last units lately, else a few more and one `channel_available` per channel concerned.
+    pushed no last units lately, else a dozen or so however many channels are concerned
+    (`availability.channels_available`), and the writes of the rows made due.
     """
     held = unheard_sales(None)
     shown = _released_shown(channel_id)
@@ -103,45 +104,54 @@ def _lower_urgent(shown: dict[int, dict[int, int]], held: dict[int, int] | None 
     """Per channel, of the SKUs it shows (quantity last pushed): make due the pushes the priority lane
     would take (`urgent_push`) and queue those channels; how many rows were made due. `held`: the
     estimate of sales not imported yet, when the caller read it already."""
-    made_due = 0
-    touched = []
-    for sync in ChannelSync.objects.filter(channel_id__in=list(shown)).order_by("channel_id"):
-        showing = shown[sync.channel_id]
-        available = channel_available(sync, list(showing), held=held)
+    syncs = list(ChannelSync.objects.filter(channel_id__in=list(shown)).order_by("channel_id"))
+    available = channels_available([(sync, list(shown[sync.channel_id])) for sync in syncs], held=held)
+    lowering: dict[int, list[int]] = {}
+    for sync in syncs:
+        showing, now = shown[sync.channel_id], available[sync.channel_id]
         within = last_units_within(sync)
         lowered = [
             sku_id
             for sku_id, quantity in showing.items()
-            if available[sku_id] < quantity and urgent_push(quantity, available[sku_id], within)
+            if now[sku_id] < quantity and urgent_push(quantity, now[sku_id], within)
         ]
         if lowered:
-            made_due += _make_due(sync, lowered)
-            touched.append(sync.channel_id)
-    if touched:
-        push_soon(touched)
+            lowering[sync.channel_id] = lowered
+    if not lowering:
+        return 0
+    made_due = _make_due({sync.channel_id: sync for sync in syncs}, lowering)
+    push_soon(sorted(lowering))
     return made_due
 
 
-def _make_due(sync: ChannelSync, sku_ids: list[int]) -> int:
-    """The channel's rows of these SKUs pending, and due at once when the priority lane is on (its
-    hold releases a row whose change has waited the max wait). Locked in (channel, SKU) order, the
-    coalescer's; a row in flight is pushed again after its claim, as after any change."""
+def _make_due(syncs: dict[int, ChannelSync], lowering: dict[int, list[int]]) -> int:
+    """Per channel, its rows of these SKUs pending, and due at once when the priority lane is on (its
+    hold releases a row whose change has waited the channel's max wait). One transaction for every
+    channel, rows locked in (channel, SKU) order, the coalescer's; a row in flight is pushed again
+    after its claim, as after any change. How many rows."""
     now = timezone.now()
-    due = now - timedelta(seconds=push_max_wait(sync)) - timedelta(milliseconds=1)
-    changed_at = due if priority_lane_enabled() else now
+    lane = priority_lane_enabled()
+    changed_at = {
+        channel_id: now - timedelta(seconds=push_max_wait(syncs[channel_id]), milliseconds=1) if lane else now
+        for channel_id in lowering
+    }
+    moment = per_channel(changed_at)
+    wanted = Q()
+    for channel_id, sku_ids in lowering.items():
+        wanted |= Q(channel_id=channel_id, sku_id__in=sku_ids)
     with transaction.atomic():
         rows = list(
             StockOutbox.objects.select_for_update()
-            .filter(channel_id=sync.channel_id, sku_id__in=sku_ids)
+            .filter(wanted)
             .order_by("channel_id", "sku_id")
-            .values_list("pk", "state")
+            .values_list("pk", "channel_id", "state", "changed_at")
         )
-        settled = [pk for pk, state in rows if state in (PushState.APPLIED, PushState.FAILED)]
-        flying = [pk for pk, state in rows if state == PushState.IN_FLIGHT]
+        settled = {pk for pk, _channel, state, _at in rows if state in (PushState.APPLIED, PushState.FAILED)}
+        flying = [pk for pk, _channel, state, _at in rows if state == PushState.IN_FLIGHT]
         StockOutbox.objects.filter(pk__in=settled).update(
             state=PushState.PENDING,
             generation=F("generation") + 1,
-            changed_at=changed_at,
+            changed_at=moment,
             next_attempt_at=now,
             attempts=0,
             last_error="",
@@ -149,7 +159,6 @@ def _make_due(sync: ChannelSync, sku_ids: list[int]) -> int:
         # As the coalescer does: the claim in flight computed the old share, so it ends pending.
         StockOutbox.objects.filter(pk__in=flying).update(state=PushState.PENDING, generation=F("generation") + 1)
         # A row already pending keeps its place in line unless that makes it wait longer.
-        StockOutbox.objects.filter(pk__in=[pk for pk, _state in rows], changed_at__gt=changed_at).exclude(
-            pk__in=settled
-        ).update(changed_at=changed_at)
+        later = [pk for pk, channel_id, _state, at in rows if pk not in settled and at > changed_at[channel_id]]
+        StockOutbox.objects.filter(pk__in=later).update(changed_at=moment)
     return len(rows)
