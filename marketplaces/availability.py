@@ -20,7 +20,7 @@ from django.db.models import F, IntegerField, Q, Sum, Value
 from django.db.models.functions import Greatest
 
 from inventory.models import StockLevel
-from marketplaces.last_units import last_unit_splits
+from marketplaces.last_units import feeding_locations, last_unit_splits
 from marketplaces.models import ChannelSync, StockOverride
 from marketplaces.unheard import unheard_sales
 
@@ -51,23 +51,10 @@ def feeding_filter(feeding_ids: Iterable[int]) -> Q:
     return Q(location__is_active=True, location__ships_orders=True)
 
 
-def feeding_ids_of(syncs: Iterable[ChannelSync]) -> dict[int, list[int]]:
-    """Per channel, its chosen feeding locations (empty: none chosen, every shipping location feeds it).
-    One query, none when no channel is given."""
-    by_sync = {sync.pk: sync.channel_id for sync in syncs}
-    feeds: dict[int, list[int]] = {channel_id: [] for channel_id in by_sync.values()}
-    if not by_sync:
-        return feeds
-    through = ChannelSync.feeding_locations.through.objects.filter(channelsync_id__in=list(by_sync))
-    for sync_id, location_id in through.order_by("location_id").values_list("channelsync_id", "location_id"):
-        feeds[by_sync[sync_id]].append(location_id)
-    return feeds
-
-
 def feeding_atp(sync: ChannelSync, sku_ids: Iterable[int], *, feeding_ids: list[int] | None = None) -> dict[int, int]:
     """ATP per SKU over the channel's feeding locations (one query, two without `feeding_ids`)."""
     if feeding_ids is None:
-        feeding_ids = feeding_ids_of([sync])[sync.channel_id]
+        feeding_ids = sorted(feeding_locations([sync.channel_id])[sync.channel_id])
     return _atp(feeding_ids, list(sku_ids))
 
 
@@ -165,7 +152,8 @@ def channels_available(
     """
     wanted = [(sync, list(sku_ids)) for sync, sku_ids in asks]
     feeds = dict(feeding or {})
-    feeds.update(feeding_ids_of(sync for sync, _ids in wanted if sync.channel_id not in feeds))
+    missing = feeding_locations(sync.channel_id for sync, _ids in wanted if sync.channel_id not in feeds)
+    feeds.update({channel_id: sorted(locations) for channel_id, locations in missing.items()})
     if held is None:
         held = unheard_sales(sorted({sku_id for _sync, ids in wanted for sku_id in ids}))
     atp = _selling_atp_by_channel(wanted, feeds, held)

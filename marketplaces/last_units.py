@@ -283,7 +283,7 @@ def _sharing_channels(ours: Mapping[int, set[int]], sku_ids: list[int]) -> dict[
     by_sku: dict[int, set[int]] = defaultdict(set)
     for channel_id, sku_id in listed:
         by_sku[sku_id].add(channel_id)
-    feeds = _feeds({channel for channels in by_sku.values() for channel in channels} - set(ours))
+    feeds = feeding_locations({channel for channels in by_sku.values() for channel in channels} - set(ours))
     feeds.update(ours)
     result: dict[int, dict[int, set[int]]] = {}
     for channel_id, mine in ours.items():
@@ -292,12 +292,13 @@ def _sharing_channels(ours: Mapping[int, set[int]], sku_ids: list[int]) -> dict[
     return result
 
 
-def _feeds(channel_ids: set[int]) -> dict[int, set[int]]:
-    """Each channel's chosen feeding locations (empty: none chosen). No query when none is given."""
+def feeding_locations(channel_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Each channel's chosen feeding locations (empty: none chosen, every location that ships orders
+    feeds it). One query, none when no channel is given."""
     feeds: dict[int, set[int]] = {channel_id: set() for channel_id in channel_ids}
-    if not channel_ids:
+    if not feeds:
         return feeds
-    through = ChannelSync.feeding_locations.through.objects.filter(channelsync__channel_id__in=channel_ids)
+    through = ChannelSync.feeding_locations.through.objects.filter(channelsync__channel_id__in=list(feeds))
     for channel_id, location_id in through.values_list("channelsync__channel_id", "location_id"):
         feeds[channel_id].add(location_id)
     return feeds
