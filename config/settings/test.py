@@ -1,6 +1,7 @@
 """Settings for the test suite: fast hashing, in-memory mail, eager side effects off."""
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
 
@@ -26,3 +27,18 @@ STORAGES = {
 ALLOWED_HOSTS = ["*"]
 # CI=true forbids skipping tests that need PostgreSQL, Redis or a browser.
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _worker_redis_url(url: str, worker: str) -> str:
+    """The Redis URL with a database of the parallel test worker's own (gw0 the next one, gw1 the one after)."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base + 1 + int(worker[2:])) % 16}"))
+
+
+# Parallel workers (`pytest -n N`) each cache in a Redis database of their own: a test's cache.clear()
+# empties the whole database (FLUSHDB, whatever the key prefix), and must not wipe what a test running
+# beside it in another worker cached (a session's two-factor rules version, a throttle's counts).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _WORKER[2:].isdigit():  # noqa: F405
+    CACHES["default"]["LOCATION"] = _worker_redis_url(REDIS_URL, _WORKER)  # noqa: F405
