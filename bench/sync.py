@@ -75,6 +75,40 @@ def ensure_database(url: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def fresh_from_template(url: str) -> bool:
+    """Re-create the bench database, from its migrated template when one exists; True if it must be migrated."""
+    import psycopg
+    from psycopg import sql
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [f"{name}_template"]).fetchone()
+        if not found:
+            ensure_database(url)
+            return True
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(f"{name}_template"))
+        )
+    return False
+
+
+def save_template(url: str) -> None:
+    """Keep a copy of the freshly migrated database as the template of the next runs."""
+    import psycopg
+    from django.db import connections
+    from psycopg import sql
+
+    connections.close_all()
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(f"{name}_template"), sql.Identifier(name))
+        )
+
+
 def main() -> int:
     if "--flash-sale" in sys.argv[1:]:  # its own scenario: marketplaces selling what they show
         from bench.sync_flash import main as flash_sale

@@ -13,7 +13,9 @@ Then for `--seconds`:
 - those sales come back through the normal intake: Shopify's and WooCommerce's webhooks are
   delivered every `--tick` seconds, Amazon and eBay are polled every `--poll` seconds (Amazon every
   `--amazon-poll` when given: 60 is its real getOrders limit, one call a minute); each
-  imported order reserves our stock through the services, like any order. Amazon also announces
+  imported order reserves our stock through the services, like any order. What intake queues
+  (webhook processing, address checks, confirmations) runs on a Celery worker embedded in the
+  bench's process (`--task-workers` threads, 2; 0 runs each task inline where it was queued). Amazon also announces
   each order to the seller's ORDER_CHANGE queue, read every `--tick` seconds by a reader of its
   own, as the beat task reads it beside the polls (`--no-notices`: no queue, as before);
 - one pusher per channel runs `channel_push(hold=True)` every `--tick` seconds, as the worker does.
@@ -49,46 +51,11 @@ import time
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlparse
 
-from bench.sync import KINDS, database_url, ensure_database, ledger_drifts, percentiles
+from bench.sync import KINDS, database_url, fresh_from_template, ledger_drifts, percentiles, save_template
 
 #: Seconds the pushers may drain past `--seconds`, and the longest a push waits for a rate limit.
 DRAIN_LIMIT = 10.0
-
-
-def fresh_from_template(url: str) -> bool:
-    """Re-create the bench database, from its migrated template when one exists; True if it must be migrated."""
-    import psycopg
-    from psycopg import sql
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [f"{name}_template"]).fetchone()
-        if not found:
-            ensure_database(url)
-            return True
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(f"{name}_template"))
-        )
-    return False
-
-
-def save_template(url: str) -> None:
-    """Keep a copy of the freshly migrated database as the template of the next runs."""
-    import psycopg
-    from django.db import connections
-    from psycopg import sql
-
-    connections.close_all()
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(f"{name}_template"), sql.Identifier(name))
-        )
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -117,6 +84,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-notices", action="store_true", help="Amazon without its ORDER_CHANGE queue: its orders only polled"
+    )
+    parser.add_argument(
+        "--task-workers",
+        type=int,
+        default=2,
+        help="threads of the Celery worker embedded beside the sale, which runs what orders queue (webhook "
+        "processing, address checks, confirmations) as the product's workers do; 0: each task runs inline in "
+        "the thread that queued it (before the worker was embedded)",
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--explain", action="store_true", help="say where each oversold unit came from")
@@ -149,9 +124,23 @@ def main(argv: list[str]) -> int:
     settings.CHANNELS_QUEUE_PUSHES = False  # the pushers below are the workers
     settings.CHANNELS_PRIORITY_LANE = not args.no_priority_lane
     settings.DEBUG = False
-    app.conf.task_always_eager = True  # a delivered webhook is processed at once, as a free worker would
+    if not args.task_workers:
+        app.conf.task_always_eager = True  # a delivered webhook is processed at once, in the intake's thread
+        return run(args)
+    # What orders queue goes through a broker to a worker, as in production: the intake thread only
+    # stores webhooks, and address checks and confirmations are batched per second of orders
+    # (`core.queueing.queue_for_window`) instead of running once per order inside the intake.
+    # The worker shares this process (and its interpreter lock) with everything else here.
+    from celery.contrib.testing.worker import start_worker
 
-    return run(args)
+    # Redis hands a worker a message as it arrives; the in-memory broker's worker looks every polling interval
+    app.conf.update(
+        task_always_eager=False, broker_url="memory://", broker_transport_options={"polling_interval": 0.01}
+    )
+    with start_worker(
+        app, concurrency=args.task_workers, pool="threads", perform_ping_check=False, shutdown_timeout=60
+    ):
+        return run(args)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -160,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
 
     from inventory.models import SKU, Location, LocationKind
     from inventory.services import stock_receive
-    from marketplaces.availability import channel_available
+    from marketplaces.availability import channel_available, channels_available
     from marketplaces.models import ChannelSync, PushState, StockOutbox
     from marketplaces.services.notices import notices_pull
     from marketplaces.services.orders import orders_poll, webhook_receive
@@ -317,10 +306,12 @@ def run(args: argparse.Namespace) -> int:
         """Every 50 ms: each channel's available-to-sell from our ledger, and what each marketplace shows."""
         close_old_connections()
         sku_ids = [sku.pk for sku in skus]
+        asks = [(channel.sync, sku_ids) for channel, _sandbox in channels]
         while not watching_done.is_set():
             now = time.time()
+            every_channel = channels_available(asks, held={})  # all four in the statements of one
             for channel, sandbox in channels:
-                available = channel_available(channel.sync, sku_ids, held={})
+                available = every_channel[channel.pk]
                 for index, sku in enumerate(skus):
                     key = (channel.kind, index)
                     showing = sandbox.quantity_of(sku.code) or 0
