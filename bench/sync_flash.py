@@ -15,9 +15,10 @@ Then for `--seconds`:
   `--amazon-poll` when given: 60 is its real getOrders limit, one call a minute); each
   imported order reserves our stock through the services, like any order. What intake queues
   (webhook processing, address checks, confirmations) runs on a Celery worker embedded in the
-  bench's process (`--task-workers` threads, 2; 0 runs each task inline where it was queued). Amazon also announces
-  each order to the seller's ORDER_CHANGE queue, read every `--tick` seconds by a reader of its
-  own, as the beat task reads it beside the polls (`--no-notices`: no queue, as before);
+  bench's process (`--task-workers` threads, 2; 0 runs each task inline where it was queued).
+  Amazon also announces each order to the seller's ORDER_CHANGE queue, read every `--tick`
+  seconds by a reader of its own, as the beat task reads it beside the polls (`--no-notices`:
+  no queue, as before);
 - one pusher per channel runs `channel_push(hold=True)` every `--tick` seconds, as the worker does.
 
 Printed per channel and in total:
