@@ -102,6 +102,7 @@ _ENTRIES = [
             "notices_subscribed_at",
             "notices_checked_at",
             "notices_error",
+            "notices_setup_requested_at",
             "resync_total",
             "resync_started_at",
         ),

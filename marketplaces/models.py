@@ -76,6 +76,9 @@ class ChannelSync(models.Model):
         null=True, blank=True, help_text="Last attempt to set up or check the order notice subscription."
     )
     notices_error = models.CharField(max_length=500, blank=True, help_text="Why the last attempt failed.")
+    notices_setup_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When staff asked for a setup that has not run yet (shown as in progress)."
+    )
     resync_total = models.PositiveIntegerField(default=0, help_text="Size of the last re-sync, for its progress bar.")
     resync_started_at = models.DateTimeField(null=True, blank=True)
     push_max_wait = models.FloatField(

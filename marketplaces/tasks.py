@@ -7,6 +7,7 @@
   lost Redis message loses nothing: the rows are in the database) and due confirmations.
 - `orders_poll_task` / `orders_poll_all`: the polling backstop for orders (beat, every minute).
 - `notices_pull_task` / `notices_pull_all`: beat, every 5 s: read Amazon's ORDER_CHANGE queues.
+- `notices_setup_task(channel_id)`: the order notice setup staff asked for (several calls to Amazon).
 - `webhook_process_task(delivery_id)`: act on a stored webhook (re-fetch, then import).
 - `webhooks_sweep`: beat, every 5 minutes: queue again deliveries stuck in "received" (bounded).
 - `reconcile_all`: beat, every 15 minutes: read stock back and correct drift.
@@ -181,6 +182,15 @@ def notices_pull_task(channel_id: int) -> int:
     from marketplaces.services.notices import notices_pull
 
     return notices_pull(channel_id=channel_id)
+
+
+@shared_task
+def notices_setup_task(channel_id: int) -> bool | None:
+    """Set up the order notices staff asked for; whether notices will arrive (None: already run)."""
+    from marketplaces.services.notices_setup import order_notices_setup_requested
+
+    outcome = order_notices_setup_requested(channel_id=channel_id)
+    return None if outcome is None else outcome.ok
 
 
 @shared_task

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<slug:code>/edit/", views.channel_edit, name="channel_edit"),
     path("<slug:code>/connection/", views_sync.connection_view, name="connection"),
     path("<slug:code>/policy/", views_sync.policy_view, name="policy"),
+    path("<slug:code>/notices/", views_notices.notices_card_view, name="notices_card"),
     path("<slug:code>/notices/subscribe/", views_notices.notices_subscribe_view, name="notices_subscribe"),
     path("<slug:code>/resync/", views_sync.resync_view, name="resync"),
     path("<slug:code>/resync/progress/", views_sync.resync_progress_view, name="resync_progress"),

@@ -3,27 +3,32 @@
 A queue URL in the channel's credentials is only where we read; Amazon sends ORDER_CHANGE there
 once the queue lets it and the seller is subscribed (`connectors.amazon.subscriptions`).
 `order_notices_subscribe` does that and records the outcome on the channel (shown on its page,
-and logged). It runs when staff save the connection or press "Set up notifications", and from
-the notice reader when a queue is configured but not subscribed (every `RETRY_AFTER` at most), so
-a setup that failed on a transient error or before the marketplace could be reached completes by
-itself; a working one is checked again daily.
+and logged). When staff save the connection or press "Set up notifications" the request is
+recorded and a worker runs it (`order_notices_setup_request`): the setup makes several calls that
+may each wait on Amazon's rate limits, which no web request should sit through; the channel page
+shows it in progress until it has run. The notice reader runs it too when a queue is configured
+but not subscribed (every `RETRY_AFTER` at most), or a request was never picked up, so a setup
+that failed on a transient error or before the marketplace could be reached completes by itself;
+a working one is checked again daily.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from channels.models import Channel
+from core.queueing import queue_on_commit_or_leave_to_beat
 from core.safe_json import clean_text
 from marketplaces.connectors import Connector, ConnectorError, connector_for
 from marketplaces.connectors.amazon.subscriptions import AmazonSubscriptions
 from marketplaces.models import ChannelSync, SyncKind, SyncLevel
 from marketplaces.services.log import sync_log
+from marketplaces.tasks import notices_setup_task
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +36,8 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(minutes=10)
 #: How often a working subscription is checked again.
 RECHECK_AFTER = timedelta(days=1)
+#: A setup staff asked for that no worker has started this long after is run by the notice reader.
+REQUEST_UNSTARTED_AFTER = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -60,29 +67,55 @@ def order_notices_subscribe(*, channel: Channel, connector: Connector | None = N
             connector.close()
 
 
+def order_notices_setup_request(*, channel: Channel) -> None:
+    """Have a worker set up (or check) the channel's order notices now; the channel page shows it in
+    progress until it has run. The request is recorded first, so one whose message is lost is run
+    by the notice reader instead (`order_notices_subscribe_due`)."""
+    ChannelSync.objects.filter(channel=channel).update(notices_setup_requested_at=timezone.now())
+    queue_on_commit_or_leave_to_beat(notices_setup_task, channel.pk)
+
+
+def order_notices_setup_requested(*, channel_id: int) -> NoticeSetup | None:
+    """Run the setup staff asked for with `order_notices_setup_request` (the worker's half); None
+    when there is none left to run (another worker or the notice reader ran it)."""
+    sync = (
+        ChannelSync.objects.select_related("channel")
+        .filter(channel_id=channel_id, notices_setup_requested_at__isnull=False)
+        .first()
+    )
+    if sync is None:
+        return None
+    # Started: the notice reader leaves a check it sees started alone (see `order_notices_subscribe_due`).
+    sync.notices_checked_at = timezone.now()
+    ChannelSync.objects.filter(pk=sync.pk).update(notices_checked_at=sync.notices_checked_at)
+    channel = sync.channel
+    channel.sync = sync
+    return _subscribe_recorded(channel, None, requested=sync.notices_setup_requested_at)
+
+
 def order_notices_subscribe_due(*, channel: Channel, connector: Connector) -> None:
     """Set the subscription up when the queue is configured but not subscribed (at most every
     `RETRY_AFTER`), and check a working one again every `RECHECK_AFTER`: a subscription deleted
-    in Seller Central or a queue policy edited in AWS would otherwise leave the queue silently empty."""
+    in Seller Central or a queue policy edited in AWS would otherwise leave the queue silently empty.
+    A setup staff asked for that no worker started within `REQUEST_UNSTARTED_AFTER` is run too."""
     sync = channel.sync
     now = timezone.now()
     # A failed check of a working subscription is tried again soon, not the next day.
     wait = RECHECK_AFTER if sync.notices_subscription_id and not sync.notices_error else RETRY_AFTER
+    unstarted = Q(notices_setup_requested_at__lte=now - REQUEST_UNSTARTED_AFTER) & (
+        Q(notices_checked_at__isnull=True) | Q(notices_checked_at__lt=F("notices_setup_requested_at"))
+    )
     # Claim the check: readers overlap (a tick every few seconds), and only one may set up at a time.
     claimed = (
         ChannelSync.objects.filter(pk=sync.pk)
-        .filter(Q(notices_checked_at__isnull=True) | Q(notices_checked_at__lte=now - wait))
+        .filter(Q(notices_checked_at__isnull=True) | Q(notices_checked_at__lte=now - wait) | unstarted)
         .update(notices_checked_at=now)
     )
     if not claimed:
         return
-    try:
-        order_notices_subscribe(channel=channel, connector=connector)
-    except Exception as exc:  # a setup fault must not keep the queue from being read
-        logger.exception("Order notices setup failed for channel %s", channel.pk)
-        error = f"The setup failed unexpectedly ({exc.__class__.__name__}); it is tried again in a few minutes."
-        ChannelSync.objects.filter(pk=sync.pk).update(notices_error=error)
-        sync_log(channel_id=channel.pk, kind=SyncKind.NOTICES, level=SyncLevel.ERROR, message=error)
+    # Read again: a request made since this reader loaded the channel is answered by this check.
+    requested = ChannelSync.objects.filter(pk=sync.pk).values_list("notices_setup_requested_at", flat=True).first()
+    _subscribe_recorded(channel, connector, requested=requested)
 
 
 def order_notices_forget(*, sync: ChannelSync) -> None:
@@ -90,6 +123,24 @@ def order_notices_forget(*, sync: ChannelSync) -> None:
     ChannelSync.objects.filter(pk=sync.pk).update(
         notices_subscription_id="", notices_destination_id="", notices_checked_at=None, notices_error=""
     )
+
+
+def _subscribe_recorded(channel: Channel, connector: Connector | None, *, requested: datetime | None) -> NoticeSetup:
+    """`order_notices_subscribe`, with an unexpected fault recorded for staff rather than raised, and
+    the request it answers (made at `requested`) marked done; a newer request stays to be run."""
+    try:
+        return order_notices_subscribe(channel=channel, connector=connector)
+    except Exception as exc:  # a setup fault must not keep the queue from being read
+        logger.exception("Order notices setup failed for channel %s", channel.pk)
+        error = f"The setup failed unexpectedly ({exc.__class__.__name__}); it is tried again in a few minutes."
+        ChannelSync.objects.filter(pk=channel.sync.pk).update(notices_error=error)
+        sync_log(channel_id=channel.pk, kind=SyncKind.NOTICES, level=SyncLevel.ERROR, message=error)
+        return NoticeSetup(False, error)
+    finally:
+        if requested is not None:
+            ChannelSync.objects.filter(pk=channel.sync.pk, notices_setup_requested_at=requested).update(
+                notices_setup_requested_at=None
+            )
 
 
 def _subscribe(channel: Channel, connector: AmazonSubscriptions) -> NoticeSetup:

@@ -39,7 +39,7 @@ from marketplaces.services.setup import (
     stock_override_set,
 )
 from marketplaces.services.stock_sync import channel_resync
-from marketplaces.views.notices import notices_setup_message
+from marketplaces.views.notices import notices_card_context, notices_setup_queued
 
 
 @require_GET
@@ -51,8 +51,6 @@ def channel_detail(request: HttpRequest, code: str) -> HttpResponse:
     channel.sync = sync
     query = request.GET.get("q", "").strip()[:64]
     context = {
-        "channel": channel,
-        "sync": sync,
         "has_connector": channel.kind in CONNECTOR_KINDS,
         "rows": listing_rows(channel=channel, query=query),
         "listing_count": Listing.objects.filter(channel=channel).count(),
@@ -62,9 +60,7 @@ def channel_detail(request: HttpRequest, code: str) -> HttpResponse:
         "held": list(ChannelOrder.objects.filter(channel=channel, status=ChannelOrderStatus.HELD)[:50]),
         "progress": resync_progress(channel=channel),
         "feeding": list(sync.feeding_locations.order_by("code").values_list("code", flat=True)),
-        "can_manage": request.user.has_perm("marketplaces.manage_sync"),
-        "queue_configured": channel.kind == "amazon"
-        and bool(sync.credentials_encrypted and credentials_decrypt(sync.credentials_encrypted).get("sqs_queue_url")),
+        **notices_card_context(request, channel, sync),
     }
     return render_page(request, "channels/detail.html", context, partial="listings")
 
@@ -135,7 +131,7 @@ def connection_view(request: HttpRequest, code: str) -> HttpResponse:
                 channel.sync = sync = channel_sync_get(channel=channel)
                 queue = credentials_decrypt(sync.credentials_encrypted).get("sqs_queue_url")
                 if queue and not sync.notices_subscription_id:  # a new queue: subscribe it now, and say how it went
-                    notices_setup_message(request, channel)
+                    notices_setup_queued(request, channel)
                 return redirect("channels:detail", code=channel.code)
         status = 422
     return render(

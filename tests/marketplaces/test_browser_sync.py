@@ -73,7 +73,11 @@ def test_channel_sync_page_and_resync(chromium: Any, live_server: Any, demo: Non
 
 def test_order_notices_set_up_from_the_channel_page(chromium: Any, live_server: Any, demo: None, settings: Any) -> None:  # noqa: F811
     """A key that may not open the queue to Amazon: the card says what to add; once granted, one click subscribes."""
+    from django.utils import timezone
+
     from core.roles import ADMINISTRATOR
+    from marketplaces.models import ChannelSync
+    from marketplaces.services.notices_setup import order_notices_setup_requested
     from marketplaces.services.setup import channel_connection_update
     from tests.factories.channels import sandbox_credentials
     from tests.factories.inventory import user_with_role
@@ -97,7 +101,7 @@ def test_order_notices_set_up_from_the_channel_page(chromium: Any, live_server: 
     page.wait_for_url(f"{live_server.url}/channels/amazon-eu/")
     card = page.locator("#order-notices")
     page.get_by_role("button", name="Set up notifications").click()
-    page.wait_for_url(f"{live_server.url}/channels/amazon-eu/")
+    card.get_by_text("The last attempt failed").wait_for()  # htmx swapped the card in place
     assert card.get_by_text("Not subscribed").is_visible()
     assert card.get_by_text("principal 437568002678 sqs:SendMessage").is_visible()
     assert fits_the_screen(page)
@@ -106,10 +110,22 @@ def test_order_notices_set_up_from_the_channel_page(chromium: Any, live_server: 
 
     sandbox.aws_key_actions.add("AddPermission")  # the merchant lets the key open the queue
     page.get_by_role("button", name="Set up notifications").click()
-    page.wait_for_url(f"{live_server.url}/channels/amazon-eu/")
-    assert page.get_by_text("Amazon sends ORDER_CHANGE notifications to your queue (allowed").is_visible()
+    card.locator('[data-notices="subscribed"]').wait_for()
     assert card.get_by_text("Subscribed", exact=True).is_visible()
     assert page.get_by_role("button", name="Check again").is_visible()
     card.scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "channel-notices-subscribed-phone.png"))
+
+    # "Check again" while a worker is busy: the card says so, then polls in the outcome by itself.
+    ChannelSync.objects.filter(channel=channel).update(notices_setup_requested_at=timezone.now())
+    page.reload()
+    assert card.get_by_text("Setting up").is_visible()
+    assert page.get_by_role("button", name="Check again").is_disabled()
+    card.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "channel-notices-setting-up-phone.png"))
+    assert (
+        outcome := order_notices_setup_requested(channel_id=channel.pk)
+    ) is not None and outcome.ok  # the worker runs it
+    card.locator('[data-notices="subscribed"]').wait_for(timeout=10_000)
+    assert page.get_by_role("button", name="Check again").is_enabled()
     phone.close()

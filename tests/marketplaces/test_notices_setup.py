@@ -41,6 +41,14 @@ def _sync(channel: Any) -> ChannelSync:
     return ChannelSync.objects.get(channel=channel)
 
 
+def _post_then_show(client: Any, capture: Any, url: str, data: dict[str, str] | None = None) -> str:
+    """Post a form as staff do, let the worker run what it queued, then open the channel page again."""
+    with capture(execute=True):
+        response = client.post(url, data or {})
+    assert response.status_code == 302
+    return str(client.get(response.url).content.decode())
+
+
 def _subscribed_elsewhere(channel: Any, name: str, queue_arn: str) -> str:
     """The seller subscribed to ORDER_CHANGE at a destination `name` for another queue; its id."""
     with cast(AmazonConnector, connector_for(channel)) as connector:
@@ -59,16 +67,19 @@ def _subscribed_elsewhere(channel: Any, name: str, queue_arn: str) -> str:
     return str(destination)
 
 
-def test_saving_a_queue_on_the_connection_page_subscribes_the_seller(amazon, skus, client, admin_user):
+def test_saving_a_queue_on_the_connection_page_subscribes_the_seller(
+    amazon, skus, client, admin_user, django_capture_on_commit_callbacks
+):
     channel, sandbox = amazon
     client.force_login(admin_user)
     form = {"base_url": f"sandbox://{sandbox.name}", "sync_stock": "on"}
     form.update(sandbox_credentials("amazon", sandbox, queue=True))
 
-    page = client.post(reverse("channels:connection", args=[channel.code]), form, follow=True).content.decode()
+    url = reverse("channels:connection", args=[channel.code])
+    page = _post_then_show(client, django_capture_on_commit_callbacks, url, form)
 
-    assert "Connection of Amazon US saved." in page
-    assert "Amazon sends ORDER_CHANGE notifications to your queue" in page
+    assert "Connection of Amazon US saved." in page and "the Order notices card shows how it went" in page
+    assert "ORDER_CHANGE notifications go to" in page  # the sync log's line
     assert 'data-notices="subscribed"' in page
     assert policy_allows_sp_api(json.dumps(sandbox.queue_policy))
     assert sandbox.subscriptions["ORDER_CHANGE"]["subscriptionId"] == _sync(channel).notices_subscription_id
@@ -92,15 +103,18 @@ def test_setting_up_again_changes_nothing_and_says_so(amazon):
     assert sandbox.count_calls("createSubscription") == 1 and sandbox.count_calls("createDestination") == 1
 
 
-def test_a_key_that_may_not_open_the_queue_is_told_what_to_add_then_set_up_with_the_button(amazon, client, admin_user):
+def test_a_key_that_may_not_open_the_queue_is_told_what_to_add_then_set_up_with_the_button(
+    amazon, client, admin_user, django_capture_on_commit_callbacks
+):
     channel, sandbox = amazon
     sandbox.aws_key_actions.discard("AddPermission")
     _add_queue(channel, sandbox)
     client.force_login(admin_user)
+    button = reverse("channels:notices_subscribe", args=[channel.code])
 
-    page = client.post(reverse("channels:notices_subscribe", args=[channel.code]), follow=True).content.decode()
+    page = _post_then_show(client, django_capture_on_commit_callbacks, button)
 
-    assert "are not set up" in page and f"principal {SP_API_ACCOUNT} sqs:SendMessage" in page
+    assert f"principal {SP_API_ACCOUNT} sqs:SendMessage" in page
     assert 'data-notices="not-subscribed"' in page and "The last attempt failed" in page
     assert "ORDER_CHANGE" not in sandbox.subscriptions  # nothing half done at Amazon
     event = SyncEvent.objects.filter(channel=channel, kind=SyncKind.NOTICES).get()
@@ -118,7 +132,7 @@ def test_a_key_that_may_not_open_the_queue_is_told_what_to_add_then_set_up_with_
             }
         ],
     }
-    page = client.post(reverse("channels:notices_subscribe", args=[channel.code]), follow=True).content.decode()
+    page = _post_then_show(client, django_capture_on_commit_callbacks, button)
     assert 'data-notices="subscribed"' in page and _sync(channel).notices_error == ""
     assert sandbox.notifications_on
 
