@@ -121,7 +121,11 @@ def order_notices_subscribe_due(*, channel: Channel, connector: Connector) -> No
 def order_notices_forget(*, sync: ChannelSync) -> None:
     """The queue or its keys changed: the recorded subscription no longer says where notices go."""
     ChannelSync.objects.filter(pk=sync.pk).update(
-        notices_subscription_id="", notices_destination_id="", notices_checked_at=None, notices_error=""
+        notices_subscription_id="",
+        notices_destination_id="",
+        notices_checked_at=None,
+        notices_error="",
+        notices_setup_requested_at=None,  # a setup asked for the old queue; saving the new one asks again
     )
 
 

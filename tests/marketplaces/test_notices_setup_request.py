@@ -151,3 +151,19 @@ def test_a_press_during_a_running_setup_is_run_again_afterwards(amazon, monkeypa
     assert (outcome := order_notices_setup_requested(channel_id=channel.pk)) is not None and outcome.ok
     assert _sync(channel).notices_setup_requested_at is None
     assert sandbox.count_calls("createSubscription") == 1
+
+
+def test_a_pending_setup_for_a_queue_since_replaced_is_dropped(amazon, staff):
+    channel, sandbox = amazon
+    ChannelSync.objects.filter(channel=channel).update(notices_setup_requested_at=timezone.now())
+
+    other = sandbox.queue_url.rsplit("/", 1)[0] + "/other-queue"
+    channel_connection_update(
+        channel=channel, base_url=f"sandbox://{sandbox.name}", credentials={"sqs_queue_url": other}
+    )
+
+    # the request named the old queue: nothing is left running, and the card stops polling
+    assert _sync(channel).notices_setup_requested_at is None
+    card = staff.get(reverse("channels:notices_card", args=[channel.code])).content.decode()
+    assert 'data-notices="not-subscribed"' in card and "hx-trigger" not in card
+    assert notices_setup_task.delay(channel.pk).get() is None and sandbox.count_calls() == 0
