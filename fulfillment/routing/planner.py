@@ -17,7 +17,7 @@ from .heuristic import greedy_cover, improve
 from .lookahead import best_for_today, explain_future_costs, without_future_costs
 from .milp import solve_milp
 from .problem import EPS, Problem, Solution, build_problem, merge_lines, merged_groups
-from .report import Stage, build_shipment, day_label, lazy_alternatives, plan_costs, reason
+from .report import Stage, build_shipment, day_label, held_words, lazy_alternatives, plan_costs, reason
 from .search import Singles, enumerate_plans, unit_floor, unsafe_skus
 from .types import (
     LOCATION_KINDS,
@@ -242,7 +242,14 @@ def _route(
         backorders=backorders,
         total_cost=total,
         cost_breakdown=breakdown,
-        reason=reason(stages=stages, shipments=shipments, backorders=backorders, items=len(skus), rules=rules),
+        reason=reason(
+            stages=stages,
+            shipments=shipments,
+            backorders=backorders,
+            items=len(skus),
+            rules=rules,
+            held=held_words(candidates, request, rules, backorders),
+        ),
         alternatives=runner_ups,
         method=method,
     )

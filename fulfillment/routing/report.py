@@ -10,9 +10,9 @@ from typing import overload
 
 import numpy as np
 
-from .costs import CompiledCostModel, cents_to_decimal
-from .problem import Problem, Solution
-from .types import COST_KEYS, Alternative, PlannedShipment, Rules
+from .costs import CompiledCostModel, cents_to_decimal, haversine_miles
+from .problem import Problem, Solution, shipping_reasons
+from .types import COST_KEYS, Alternative, Candidate, PlannedShipment, RouteRequest, Rules
 
 ZERO = Decimal("0.00")
 
@@ -226,6 +226,27 @@ def unrun_words(rules: Rules, backorders: dict[str, int]) -> str:
     return f"{listed} hold stock but no active supplier runs them"
 
 
+def held_words(candidates: Sequence[Candidate], request: RouteRequest, rules: Rules, backorders: dict[str, int]) -> str:
+    """Where the backordered SKUs are held by locations that may not ship this order, and why ("" when
+    none): "no eligible location has stock" alone reads as if there were none, when every location
+    holding it may have reached its daily cap. The channel's pool is left out (its own words say it)."""
+    if not backorders:
+        return ""
+    why: dict[str, list[str]] = {}
+    for candidate in sorted(candidates, key=lambda c: c.code):
+        if not any(candidate.available.get(sku, 0) > 0 for sku in backorders):
+            continue
+        miles = haversine_miles(request.destination_lat, request.destination_lon, candidate.lat, candidate.lon)
+        refused = shipping_reasons(candidate, miles, rules)
+        if refused and refused != "not in the channel's pool":
+            why.setdefault(refused, []).append(candidate.code)
+    parts = [
+        ", ".join(codes[:3]) + (f" and {len(codes) - 3} more" if len(codes) > 3 else "") + f" ({refused})"
+        for refused, codes in why.items()
+    ]
+    return f"held at {'; '.join(parts)}" if parts else ""
+
+
 def terms_words(stages: Sequence[Stage], shipments: Sequence[PlannedShipment]) -> str:
     """The partner terms the plan pays, by whose they are ("" when none)."""
     labels = {site.code: site.terms_label for stage in stages for site in stage.problem.sites}
@@ -244,12 +265,14 @@ def reason(
     backorders: dict[str, int],
     items: int,
     rules: Rules | None = None,
+    held: str = "",
 ) -> str:
     """One line a person can read: where from, why, packages, cost, arrival, backorders; the
-    channel's pool and the partner terms paid when they apply."""
+    channel's pool and the partner terms paid when they apply; `held` (`held_words`): where
+    backordered units are held but may not ship from."""
     rules = rules or Rules()
     text = _reason(stages=stages, shipments=shipments, backorders=backorders, items=items)
-    for words in (pool_words(rules), terms_words(stages, shipments), unrun_words(rules, backorders)):
+    for words in (pool_words(rules), terms_words(stages, shipments), unrun_words(rules, backorders), held):
         if words:
             text += f"; {words}"
     return text

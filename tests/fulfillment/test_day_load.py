@@ -131,3 +131,17 @@ def test_routing_reads_each_capped_locations_count_for_its_own_local_day(web, te
     assert left == {"dal-dc": 0, "kir-dc": 4, "atl-dc": None}
     assert ship_load_today([dallas, kiritimati]) == {dallas.pk: 3, kiritimati.pk: 1}
     assert place_order(web, [("TEE-BLK-M", 1)], external_id="W-2").order.shipments.get().location != dallas
+
+
+def test_an_order_backordered_because_every_holder_is_full_today_says_so(web, tee, dallas):
+    stocked(dallas, tee, 10)
+    for n in range(3):
+        ship_order(web, f"A-{n}")
+
+    order = place_order(web, [("TEE-BLK-M", 1)], external_id="B-1").order
+
+    # Not "no stock": staff can see the units are there, at a location that took its last order for today.
+    assert order.status == "backordered"
+    assert order.routing_reason == (
+        "Backordered: no eligible location has stock of TEE-BLK-M; held at dal-dc (no capacity left today)"
+    )
