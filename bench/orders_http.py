@@ -20,7 +20,10 @@ run stops by itself. One line of figures per round:
 - `queries_per_order`: statements (BEGIN and COMMIT included) for a 3-line order from one location;
 - `web_cpu_ms_per_order`: CPU time of the gunicorn processes during the round, per created order;
 - `db_cpu_ms_per_order`: CPU time of PostgreSQL's processes during the round, per created order
-  (everything PostgreSQL did on this machine meanwhile: run nothing else beside the bench).
+  (everything PostgreSQL did on this machine meanwhile: run nothing else beside the bench);
+- `routed_share`: the share of the round's orders routed rather than backordered. A database
+  reused through the day fills the locations' daily caps and uses up stock; below 0.9 the round
+  measured the lighter backorder path, and the bench says so: run it again with `--fresh`.
 
 `--preload-shipments N` runs a second round after adding N open shipments made today over the
 shipping locations (their load counters count them and their caps grow by as many, so routing
@@ -59,9 +62,12 @@ from bench.orders_setup import (
     preload_shipments,
     prepare,
     queries_per_order,
+    routed_share,
 )
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/fulfil_bench_http"
+#: Below this share of orders routed, a round is not the order path the bench is meant to measure.
+MIN_ROUTED_SHARE = 0.9
 ZIPS = ["10001", "60601", "90012", "98101", "33131", "80202", "30303", "02108", "75201", "89501", "43215", "19104"]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -214,7 +220,8 @@ def figures_line(label: str, fig: dict, ceiling: float, queries: int) -> str:
         f"ratio={fig['orders_per_s'] / ceiling:.3f} p50_ms={fig['p50_ms']:.1f} p95_ms={fig['p95_ms']:.1f} "
         f"queries_per_order={queries} web_cpu_ms_per_order={fig['web_cpu_ms_per_order']:.1f} "
         f"db_cpu_ms_per_order={fig['db_cpu_ms_per_order']:.1f} "
-        f"orders={fig['orders']} seconds={fig['seconds']:.1f} statuses={fig['statuses']}"
+        f"orders={fig['orders']} seconds={fig['seconds']:.1f} statuses={fig['statuses']} "
+        f"routed_share={fig['routed_share']:.2f}"
     )
 
 
@@ -263,6 +270,7 @@ def main() -> int:
                 # every worker's first requests fill its caches (URL patterns, DRF, the channel key): not measured
                 warm = run_round(args, key, skus, ports, seconds=args.warmup, tag=tag + "-warm")
                 fig = run_round(args, key, skus, ports, seconds=args.seconds, tag=tag)
+                fig["routed_share"] = routed_share(args.database_url, tag)
                 accepted += warm["orders"] + fig["orders"]
             finally:
                 for process in processes:
@@ -274,6 +282,13 @@ def main() -> int:
         print(
             figures_line(f"{label} (nodes={nodes}, preloaded {preload} shipments)", fig, ceiling, queries), flush=True
         )
+        if fig["routed_share"] < MIN_ROUTED_SHARE:
+            print(
+                f"WARNING: only {fig['routed_share']:.0%} of the orders were routed, the rest backordered (daily "
+                "caps full or stock used up by earlier runs today): the figures measure the lighter backorder "
+                "path and compare with nothing. Run again with --fresh.",
+                flush=True,
+            )
     if "busy_day" in results:
         empty, busy = results["empty_day"], results["busy_day"]
         busy_day_ratio = (busy[0]["orders_per_s"] / busy[1]) / (empty[0]["orders_per_s"] / empty[1])
