@@ -317,7 +317,7 @@ def _coalesce_portable(limit: int) -> tuple[int, list[int]]:
 
 # --- Queueing the push after commit ------------------------------------------------------------
 
-_recently_queued: dict[int, float] = {}
+_recently_queued: dict[int, int] = {}  # key -> the last window it queued in
 _recently_lock = threading.Lock()
 _COALESCE_KEY = "channels:coalesce-queued"
 
@@ -330,17 +330,22 @@ def push_soon_on_commit(channel_ids: Iterable[int]) -> None:
 
 
 def coalesce_seconds() -> float:
-    return float(getattr(settings, "CHANNELS_PUSH_COALESCE_SECONDS", 1.0))
+    return float(getattr(settings, "CHANNELS_PUSH_COALESCE_SECONDS", 0.25))
 
 
-def _first_in_window(key: int, cache_key: str, window: float) -> bool:
-    """True for the first caller in this window, in this process and across processes (the cache)."""
-    now = time.monotonic()
+def _first_in_window(key: int, cache_key: str, window: float, *, now: float | None = None) -> bool:
+    """True for the first caller in this window, in this process and across processes (the cache).
+
+    Windows are slices of the clock (`floor(time / window)`), so every process names the same
+    one, and each has a cache key of its own: the cache expires keys in whole seconds, and one
+    key per caller, kept a second, would let a window shorter than that queue only once a second.
+    """
+    index = math.floor((time.time() if now is None else now) / window)
     with _recently_lock:
-        if now - _recently_queued.get(key, -1e9) < window:
+        if _recently_queued.get(key) == index:
             return False
-        _recently_queued[key] = now
-    return cache_add_or_true(cache_key, timeout=max(1, math.ceil(window)))
+        _recently_queued[key] = index
+    return cache_add_or_true(f"{cache_key}:{index}", timeout=math.ceil(window) + 1)
 
 
 def push_soon(channel_ids: list[int], *, countdown: float | None = None) -> None:

@@ -246,8 +246,10 @@ IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"
 CHANNEL_CREDENTIALS_KEY = os.environ.get("CHANNEL_CREDENTIALS_KEY", "")
 # The in-product marketplace sandboxes (sandbox:// base URLs and /marketplace-sandbox/ pages).
 MARKETPLACE_SANDBOX = env_bool("MARKETPLACE_SANDBOX", True)
-# Seconds a channel's stock changes are gathered before one batched push.
-CHANNELS_PUSH_COALESCE_SECONDS = float(os.environ.get("CHANNELS_PUSH_COALESCE_SECONDS", "1.0"))
+# Seconds stock changes are gathered before one coalescing pass moves them into the outbox (and
+# its priority lane sees a channel's stock reach 0). Batching towards the marketplaces is the max
+# wait's job below, so a short window costs passes, not marketplace calls.
+CHANNELS_PUSH_COALESCE_SECONDS = float(os.environ.get("CHANNELS_PUSH_COALESCE_SECONDS", "0.25"))
 # Seconds a pending change may wait for its channel's batch to fill before it is pushed anyway
 # (a channel's own "max wait" overrides it); whole batches go earlier only when they carry FILL_SKUS SKUs;
 # above FEED_THRESHOLD pending SKUs Amazon gets a JSON_LISTINGS_FEED.
