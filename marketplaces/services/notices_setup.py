@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from channels.models import Channel
+from core.crypto import credentials_decrypt
 from core.queueing import queue_on_commit_or_leave_to_beat
 from core.safe_json import clean_text
 from marketplaces.connectors import Connector, ConnectorError, connector_for
@@ -38,6 +39,9 @@ RETRY_AFTER = timedelta(minutes=10)
 RECHECK_AFTER = timedelta(days=1)
 #: A setup staff asked for that no worker has started this long after is run by the notice reader.
 REQUEST_UNSTARTED_AFTER = timedelta(minutes=2)
+#: Why nothing can be set up: the marketplace has no notice queue; the connection names none.
+NO_QUEUE_KIND = "{kind} has no order notice queue to set up."
+NO_QUEUE = "Enter the ORDER_CHANGE queue URL and its AWS keys in the connection first."
 
 
 @dataclass(frozen=True)
@@ -58,21 +62,37 @@ def order_notices_subscribe(*, channel: Channel, connector: Connector | None = N
     connector = connector or connector_for(channel)
     try:
         if not isinstance(connector, AmazonSubscriptions):
-            return NoticeSetup(False, f"{channel.get_kind_display()} has no order notice queue to set up.")
+            return NoticeSetup(False, NO_QUEUE_KIND.format(kind=channel.get_kind_display()))
         if not connector.notices_configured():
-            return NoticeSetup(False, "Enter the ORDER_CHANGE queue URL and its AWS keys in the connection first.")
+            return NoticeSetup(False, NO_QUEUE)
         return _subscribe(channel, connector)
     finally:
         if own:
             connector.close()
 
 
-def order_notices_setup_request(*, channel: Channel) -> None:
+def notices_queue_configured(*, channel: Channel, sync: ChannelSync) -> bool:
+    """True when the channel's connection names an order notice queue (Amazon's ORDER_CHANGE SQS queue)."""
+    return (
+        channel.kind == "amazon"
+        and bool(sync.credentials_encrypted)
+        and bool(credentials_decrypt(sync.credentials_encrypted).get("sqs_queue_url"))
+    )
+
+
+def order_notices_setup_request(*, channel: Channel, sync: ChannelSync) -> NoticeSetup | None:
     """Have a worker set up (or check) the channel's order notices now; the channel page shows it in
     progress until it has run. The request is recorded first, so one whose message is lost is run
-    by the notice reader instead (`order_notices_subscribe_due`)."""
-    ChannelSync.objects.filter(channel=channel).update(notices_setup_requested_at=timezone.now())
+    by the notice reader instead (`order_notices_subscribe_due`).
+
+    Returns why nothing was queued (a channel with no queue to set up), else None.
+    """
+    if not notices_queue_configured(channel=channel, sync=sync):
+        kind = channel.get_kind_display()
+        return NoticeSetup(False, NO_QUEUE_KIND.format(kind=kind) if channel.kind != "amazon" else NO_QUEUE)
+    ChannelSync.objects.filter(pk=sync.pk).update(notices_setup_requested_at=timezone.now())
     queue_on_commit_or_leave_to_beat(notices_setup_task, channel.pk)
+    return None
 
 
 def order_notices_setup_requested(*, channel_id: int) -> NoticeSetup | None:

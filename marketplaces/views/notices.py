@@ -13,10 +13,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from channels.models import Channel
-from core.crypto import credentials_decrypt
 from marketplaces.models import ChannelSync
 from marketplaces.selectors import channel_detail_get
-from marketplaces.services.notices_setup import REQUEST_UNSTARTED_AFTER, order_notices_setup_request
+from marketplaces.services.notices_setup import (
+    REQUEST_UNSTARTED_AFTER,
+    notices_queue_configured,
+    order_notices_setup_request,
+)
 from marketplaces.services.setup import channel_sync_get
 
 #: What staff are told when the setup is handed to a worker.
@@ -30,8 +33,7 @@ def notices_card_context(request: HttpRequest, channel: Channel, sync: ChannelSy
         "channel": channel,
         "sync": sync,
         "can_manage": request.user.has_perm("marketplaces.manage_sync"),
-        "queue_configured": channel.kind == "amazon"
-        and bool(sync.credentials_encrypted and credentials_decrypt(sync.credentials_encrypted).get("sqs_queue_url")),
+        "queue_configured": notices_queue_configured(channel=channel, sync=sync),
         "setup_running": requested is not None,
         "setup_waiting": requested is not None and timezone.now() - requested > REQUEST_UNSTARTED_AFTER,
     }
@@ -51,15 +53,19 @@ def notices_card_view(request: HttpRequest, code: str) -> HttpResponse:
 def notices_subscribe_view(request: HttpRequest, code: str) -> HttpResponse:
     """Have a worker set up (or check again) the subscription that sends the channel's order notices to its queue."""
     channel = channel_detail_get(code=code)
-    order_notices_setup_request(channel=channel)
-    if request.htmx:  # type: ignore[attr-defined]
-        sync = channel_sync_get(channel=channel)
+    sync = channel_sync_get(channel=channel)
+    refused = order_notices_setup_request(channel=channel, sync=sync)
+    if refused is None and request.htmx:  # type: ignore[attr-defined]
+        sync.refresh_from_db()
         return render(request, "channels/notices_card.html", notices_card_context(request, channel, sync))
-    messages.info(request, QUEUED)
+    if refused is None:
+        messages.info(request, QUEUED)
+    else:
+        messages.error(request, refused.message)
     return redirect("channels:detail", code=code)
 
 
-def notices_setup_queued(request: HttpRequest, channel: Channel) -> None:
+def notices_setup_queued(request: HttpRequest, channel: Channel, sync: ChannelSync) -> None:
     """After the connection was saved with a new queue: queue its setup and say so on the next page."""
-    order_notices_setup_request(channel=channel)
-    messages.info(request, QUEUED)
+    if order_notices_setup_request(channel=channel, sync=sync) is None:
+        messages.info(request, QUEUED)

@@ -129,9 +129,8 @@ def connection_view(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 messages.success(request, f"Connection of {channel.name} saved.")
                 channel.sync = sync = channel_sync_get(channel=channel)
-                queue = credentials_decrypt(sync.credentials_encrypted).get("sqs_queue_url")
-                if queue and not sync.notices_subscription_id:  # a new queue: subscribe it now, and say how it went
-                    notices_setup_queued(request, channel)
+                if not sync.notices_subscription_id:  # a queue not subscribed yet (a new one): have it set up
+                    notices_setup_queued(request, channel, sync)
                 return redirect("channels:detail", code=channel.code)
         status = 422
     return render(

@@ -167,3 +167,19 @@ def test_a_pending_setup_for_a_queue_since_replaced_is_dropped(amazon, staff):
     card = staff.get(reverse("channels:notices_card", args=[channel.code])).content.decode()
     assert 'data-notices="not-subscribed"' in card and "hx-trigger" not in card
     assert notices_setup_task.delay(channel.pk).get() is None and sandbox.count_calls() == 0
+
+
+def test_the_button_on_a_channel_without_a_queue_says_what_to_do_and_queues_nothing(
+    make_channel, skus, staff, django_capture_on_commit_callbacks
+):
+    amazon, _sandbox = make_channel("amazon", skus=skus[:1])  # connected, no queue named
+    shopify, _shop = make_channel("shopify", skus=skus[:1])
+
+    for channel, told in (
+        (amazon, "Enter the ORDER_CHANGE queue URL and its AWS keys in the connection first."),
+        (shopify, "Shopify has no order notice queue to set up."),
+    ):
+        with django_capture_on_commit_callbacks() as queued:
+            page = staff.post(reverse("channels:notices_subscribe", args=[channel.code]), follow=True)
+        assert told in page.content.decode() and queued == []
+        assert _sync(channel).notices_setup_requested_at is None
