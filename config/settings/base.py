@@ -137,6 +137,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check that needs no round trip on an idle, open connection.
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
     # Parameters travel apart from the statement (server-side binding), and a statement a
     # connection runs DB_PREPARE_THRESHOLD times is prepared (psycopg's own default: a statement
     # run once or twice, such as a page's, is not worth a round trip to prepare): PostgreSQL stops
