@@ -9,6 +9,12 @@ writing transaction: readers see it change exactly when they see the rows change
 change takes its number back with it, and no number is ever handed out twice (the sequence is
 not rolled back), so a number once read always stands for the same rows. PostgreSQL only: the
 embedded SQLite demo reads the rows every time.
+
+The price: a transaction that writes one of these rows holds the version's row until it commits.
+Two such transactions already waited for each other when they wrote the same row; two that each
+write two different rows of these tables in opposite orders can now deadlock (PostgreSQL aborts
+one of them). Staff edits, a store saying it is full today and seeding are all that write them,
+a few times a day; the order path only reads them.
 """
 
 from django.db import migrations
