@@ -10,26 +10,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.settings.database import databases
+from config.settings.env import env_bool, env_list
 from config.storages import media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    """Read a boolean from the environment ("1", "true", "yes", "on" are true)."""
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    """Read a comma-separated list from the environment."""
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-development-key-change-me")
@@ -124,35 +112,7 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'fulfil.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite is the embedded default: wait for the writer lock instead of failing at once.
-    # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of deadlocking.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend, with a health check that needs no round trip on an idle, open connection.
-    DATABASES["default"]["ENGINE"] = "core.postgresql"
-    # Parameters travel apart from the statement (server-side binding), and a statement a
-    # connection runs DB_PREPARE_THRESHOLD times is prepared (psycopg's own default: a statement
-    # run once or twice, such as a page's, is not worth a round trip to prepare): PostgreSQL stops
-    # parsing and planning the order path's statements on every order (about a third of its CPU
-    # per order), and the driver stops quoting every parameter into the text. A connection pooler
-    # in transaction mode needs PgBouncer 1.21+ with max_prepared_statements set, or
-    # DB_PREPARE_THRESHOLD=off (binding alone works through any pooler).
-    _prepare_threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5").strip().lower()
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "server_side_binding": env_bool("DB_SERVER_SIDE_BINDING", True),
-            "prepare_threshold": None if _prepare_threshold in ("", "off", "none") else int(_prepare_threshold),
-        }
-    )
+DATABASES = databases(VAR_DIR)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
