@@ -151,3 +151,18 @@ def test_a_kept_network_is_read_in_one_statement_that_leaves_its_static_columns_
     # at the known version a row carries the version, the id and the per-order columns, nothing else
     assert all(value is None for row in kept for value in row[2:-4])
     assert [row[2] for row in read] == [atlanta.pk, dallas.pk]  # the first location column: its id
+
+
+def test_a_location_loaded_with_triggers_off_is_still_read_whole(web, tee, atlanta):
+    """A restore or replica load (`session_replication_role = replica`) does not move the version;
+    a location the kept copy does not know is read in full instead of failing the order."""
+    assert shipped_from(web, "A-1") == "atl-dc"
+    before = version()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        dallas: Any = LocationFactory(code="dal-dc", kind=LocationKind.WAREHOUSE, priority=1)
+        cursor.execute("SET LOCAL session_replication_role = origin")
+    stocked(dallas, tee, 5)
+
+    assert version() == before
+    assert shipped_from(web, "A-2") == "dal-dc"

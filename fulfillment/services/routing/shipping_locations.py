@@ -73,7 +73,7 @@ def _statement(complete: bool) -> tuple[str, Columns, Columns, Columns]:
     )
     if complete:
         head, network = f"{_VERSION_SQL} AS version, l.id, ", f"{ship_load_today_sql('l', '%s')}, ({levels}) "
-        # the version's own CTE is read once; its rows join only when the caller's copy is not current
+        # a scalar subquery, computed once; the static columns join only when the caller's copy is not current
         source = (
             f"{quote(Location._meta.db_table)} l "
             f"LEFT JOIN {quote(Location._meta.db_table)} lf ON lf.id = l.id AND {_VERSION_SQL} IS DISTINCT FROM %s "
@@ -121,17 +121,16 @@ def shipping_locations(*, channel_id: int, sku_ids: Sequence[int], now: datetime
     complete = connection.vendor == "postgresql"  # json_agg, arrays and time zones in SQL
     sql, location_columns, profile_columns, terms_columns = _statement(complete)
     known = _known.get(_database_key()) if complete else None
-    with connection.cursor() as cursor:
-        params: list[Any] = [channel_id, channel_id]
-        if complete:
-            params += [now, integer_array(sku_ids), known.version if known else None]
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    params: list[Any] = [channel_id, channel_id, now, integer_array(sku_ids)] if complete else [channel_id, channel_id]
+    rows = _rows(sql, params, known, complete=complete)
+    version = rows[0][0] if rows else None
+    current = known is not None and version == known.version
+    if current and any(row[1] not in known.statics for row in rows):  # type: ignore[union-attr]
+        # Cannot happen while the trigger runs; rows loaded with triggers disabled could do it.
+        rows, current = _rows(sql, params, None, complete=complete), False
     first = 2 + len(location_columns.names)
     second = first + len(profile_columns.names)
     third = second + len(terms_columns.names)
-    version = rows[0][0] if rows else None
-    current = known is not None and version == known.version
     built: dict[int, _Static] = {}
     locations = []
     levels = []
@@ -155,6 +154,13 @@ def shipping_locations(*, channel_id: int, sku_ids: Sequence[int], now: datetime
     if complete and not current and version is not None:
         _known[_database_key()] = _Known(version, built)
     return ShippingNetwork(locations, levels, load_today, complete)
+
+
+def _rows(sql: str, params: list[Any], known: _Known | None, *, complete: bool) -> list[tuple[Any, ...]]:
+    """The statement's rows, the static columns left out where `known` is the current version."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, known.version if known else None] if complete else params)
+        return cursor.fetchall()
 
 
 @dataclass(frozen=True)
