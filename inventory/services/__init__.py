@@ -14,6 +14,7 @@ from inventory.services.stock import (
     stock_receive,
     stock_release,
     stock_reserve,
+    stock_reserve_at,
     stock_set_safety_stock,
     stock_ship,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "stock_receive",
     "stock_release",
     "stock_reserve",
+    "stock_reserve_at",
     "stock_set_on_hand",
     "stock_set_safety_stock",
     "stock_ship",

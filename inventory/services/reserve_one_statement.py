@@ -1,4 +1,5 @@
-"""The one-statement reservation: PostgreSQL's fast path for reserving one SKU at one location.
+"""The one-statement reservations: PostgreSQL's fast paths for reserving one SKU at one location, and
+several lines at one location or at several in two statements.
 
 `stock_reserve` tries it first; when it returns None the general path (`apply_level_changes`)
 runs and explains the refusal.
@@ -118,28 +119,30 @@ def _reserve_one_in_one_statement(
     )
 
 
-# Several SKUs at one location, all or nothing, in two statements. The first locks the levels in
-# primary-key order and says whether each line fits. The second (a later statement, so READ
-# COMMITTED reads the rows as locked) reserves them all and writes the ledger and feed rows. One
-# statement cannot do both: an UPDATE does not see rows a CTE of the same statement locked after
-# a concurrent change, and would skip them.
+# Several lines (SKUs at one location, or at several), all or nothing, in two statements. The first
+# locks the levels in primary-key order (every reservation's lock order, whatever its locations)
+# and says whether each line fits. The second (a later statement, so READ COMMITTED reads the rows
+# as locked) reserves them all and writes the ledger and feed rows. One statement cannot do both:
+# an UPDATE does not see rows a CTE of the same statement locked after a concurrent change, and
+# would skip them.
+_WANTED = "unnest(%(location_ids)s::bigint[], %(sku_ids)s::bigint[], %(quantities)s::integer[])"
+
 _LOCK_MANY_SQL = """
-SELECT l.sku_id, l.on_hand - l.reserved - l.safety_stock >= w.quantity
+SELECT l.on_hand - l.reserved - l.safety_stock >= w.quantity
   FROM {levels} l
-  JOIN unnest(%(sku_ids)s::bigint[], %(quantities)s::integer[]) AS w(sku_id, quantity) ON w.sku_id = l.sku_id
- WHERE l.location_id = %(location_id)s
+  JOIN {wanted} AS w(location_id, sku_id, quantity) ON w.location_id = l.location_id AND w.sku_id = l.sku_id
  ORDER BY l.id
    FOR UPDATE OF l
 """
 
 _RESERVE_MANY_SQL = """
 WITH wanted AS (
-    SELECT * FROM unnest(%(sku_ids)s::bigint[], %(quantities)s::integer[]) AS w(sku_id, quantity)
+    SELECT * FROM {wanted} AS w(location_id, sku_id, quantity)
 ), level AS (
     UPDATE {levels} l
        SET reserved = l.reserved + w.quantity, updated_at = now()
       FROM wanted w
-     WHERE l.location_id = %(location_id)s AND l.sku_id = w.sku_id
+     WHERE l.location_id = w.location_id AND l.sku_id = w.sku_id
        AND l.on_hand - l.reserved - l.safety_stock >= w.quantity
  RETURNING l.location_id, l.sku_id, w.quantity, l.on_hand, l.reserved, l.in_transit, l.quarantined
 ), movement AS (
@@ -150,8 +153,9 @@ INSERT INTO {movements} (
 )
 SELECT location_id, sku_id, %(kind)s, 0, quantity, 0, on_hand, reserved, in_transit, 0, quarantined, '', %(note)s,
        %(document_type)s, %(document_id)s, %(actor_id)s, now()
-  FROM level ORDER BY sku_id
-RETURNING id, sku_id, reserved_delta, on_hand_after, reserved_after, in_transit_after, quarantined_after, created_at
+  FROM level ORDER BY location_id, sku_id
+RETURNING id, location_id, sku_id, reserved_delta, on_hand_after, reserved_after, in_transit_after,
+          quarantined_after, created_at
 ), {feed_cte}
 SELECT * FROM movement ORDER BY id
 """
@@ -160,29 +164,32 @@ SELECT * FROM movement ORDER BY id
 @functools.cache
 def _reserve_many_sql() -> tuple[str, str]:
     levels = connection.ops.quote_name(StockLevel._meta.db_table)
-    return _LOCK_MANY_SQL.format(levels=levels), _RESERVE_MANY_SQL.format(
+    return _LOCK_MANY_SQL.format(levels=levels, wanted=_WANTED), _RESERVE_MANY_SQL.format(
         levels=levels,
+        wanted=_WANTED,
         movements=connection.ops.quote_name(StockMovement._meta.db_table),
         feed_cte=FEED_APPEND_CTE.format(feed=feed_table()),
     )
 
 
 def _reserve_many_in_one_statement(
-    *, location_id: int, lines: dict[int, int], actor_id: int | None, document: DocumentRef, note: str
+    *, lines: dict[tuple[int, int], int], actor_id: int | None, document: DocumentRef, note: str
 ) -> list[StockMovement] | None:
-    """PostgreSQL fast path for an order's reservation at one location: several SKUs, all or nothing.
+    """PostgreSQL fast path for an order's reservation: several lines, keyed (location id, SKU id), at one
+    location or at several, all or nothing.
 
     Two statements: lock the levels in primary-key order and check every line; reserve them all
     with their ledger and feed rows. The general path sends a savepoint, the same locking SELECT,
-    one UPDATE per SKU, two INSERTs and a release. Returns None (having changed nothing) when a
-    level is missing or short; the caller then takes the general path, which explains why.
-    Inside the caller's transaction it opens no savepoint; outside one it opens its own.
+    one UPDATE per SKU, two INSERTs and a release, location by location. Returns None (having
+    changed nothing) when a level is missing or short; the caller then takes the general path,
+    which explains why. Inside the caller's transaction it opens no savepoint; outside one it
+    opens its own.
     """
+    pairs = sorted(lines)
     params: dict[str, Any] = {
-        "sku_ids": integer_array(lines),
-        "quantities": integer_array(lines.values()),
-        "lines": len(lines),
-        "location_id": location_id,
+        "location_ids": integer_array(location_id for location_id, _ in pairs),
+        "sku_ids": integer_array(sku_id for _, sku_id in pairs),
+        "quantities": integer_array(lines[pair] for pair in pairs),
         "kind": MovementKind.RESERVE.value,
         "note": note[:255],
         "document_type": document.type,
@@ -193,29 +200,29 @@ def _reserve_many_in_one_statement(
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(lock_sql, params)
         fits = cursor.fetchall()
-        if len(fits) != len(lines) or not all(fit for _, fit in fits):
+        if len(fits) != len(lines) or not all(fit for (fit,) in fits):
             return None  # nothing written; the rows stay locked for the general path in this transaction
         cursor.execute(reserve_sql, params)
         rows = cursor.fetchall()
         if len(rows) != len(lines):  # cannot happen while we hold the locks: never keep half a reservation
-            raise RuntimeError(f"Reserved {len(rows)} of {len(lines)} lines at location {location_id}.")
-    stock_changes_announce_on_commit(sorted((location_id, sku_id) for sku_id in lines))
+            raise RuntimeError(f"Reserved {len(rows)} of {len(lines)} lines of {document.type} {document.id}.")
+    stock_changes_announce_on_commit(pairs)
     return [
         _movement(
             id=row[0],
-            location_id=location_id,
-            sku_id=row[1],
+            location_id=row[1],
+            sku_id=row[2],
             kind=MovementKind.RESERVE.value,
-            reserved_delta=row[2],
-            on_hand_after=row[3],
-            reserved_after=row[4],
-            in_transit_after=row[5],
-            quarantined_after=row[6],
+            reserved_delta=row[3],
+            on_hand_after=row[4],
+            reserved_after=row[5],
+            in_transit_after=row[6],
+            quarantined_after=row[7],
             note=note[:255],
             document_type=document.type,
             document_id=str(document.id),
             actor_id=actor_id,
-            created_at=row[7],
+            created_at=row[8],
         )
         for row in rows
     ]

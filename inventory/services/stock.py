@@ -168,7 +168,10 @@ def stock_reserve(
             return [fast]
     elif len(merged) > 1 and connection.vendor == "postgresql":
         many = _reserve_many_in_one_statement(
-            location_id=location.pk, lines=merged, actor_id=actor_id(actor), document=document, note=note
+            lines={(location.pk, sku_id): quantity for sku_id, quantity in merged.items()},
+            actor_id=actor_id(actor),
+            document=document,
+            note=note,
         )
         if many is not None:
             return many
@@ -177,6 +180,53 @@ def stock_reserve(
         for sku_id, qty in merged.items()
     ]
     return apply_level_changes(changes, actor=actor, document=document, note=note)
+
+
+def stock_reserve_at(
+    *,
+    reservations: Sequence[tuple[Location, Sequence[StockLine]]],
+    actor: Actor,
+    document: DocumentRef,
+    note: str = "",
+) -> list[StockMovement]:
+    """Reserve units at several locations for one document (an order split over them), all or nothing.
+
+    Every line must fit in its location's available-to-promise; raises InsufficientStock, having
+    reserved nothing, naming the short lines of the first location that lacks units. On
+    PostgreSQL every line is locked and checked in one statement and reserved in a second,
+    whatever the number of locations; when one is short (or elsewhere), location by location
+    under a savepoint, which takes back the locations before the short one.
+    """
+    per_location: dict[int, tuple[Location, dict[int, int]]] = {}
+    for location, lines in reservations:
+        _require_active(location)
+        merged = per_location.setdefault(location.pk, (location, {}))[1]
+        for sku_id, quantity in _merge_lines(lines).items():
+            merged[sku_id] = merged.get(sku_id, 0) + quantity
+    if len(per_location) == 1:
+        ((location, merged),) = per_location.values()
+        return stock_reserve(location=location, lines=_lines(merged), actor=actor, document=document, note=note)
+    if connection.vendor == "postgresql":
+        many = _reserve_many_in_one_statement(
+            lines={(pk, sku_id): q for pk, (_, merged) in per_location.items() for sku_id, q in merged.items()},
+            actor_id=actor_id(actor),
+            document=document,
+            note=note,
+        )
+        if many is not None:
+            return many
+    with transaction.atomic():
+        return [
+            movement
+            for location, merged in per_location.values()
+            for movement in stock_reserve(
+                location=location, lines=_lines(merged), actor=actor, document=document, note=note
+            )
+        ]
+
+
+def _lines(merged: dict[int, int]) -> list[StockLine]:
+    return [StockLine(sku_id, quantity) for sku_id, quantity in merged.items()]
 
 
 def stock_release(

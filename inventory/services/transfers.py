@@ -60,6 +60,7 @@ def transfer_create(
     actor: Actor,
     note: str = "",
     units_just_received: bool = False,
+    savepoint: bool = True,
 ) -> Transfer:
     """Create a transfer and reserve its units at the source so nobody else sells them.
 
@@ -67,13 +68,18 @@ def transfer_create(
     transaction only to send them on (a returned unit inspected for transfer): they are
     reserved without the safety-stock check (safety stock holds back what channels may
     sell, not units that never were sellable here). Reserved still never exceeds on hand.
+
+    Inside the caller's transaction the transfer is written under a savepoint, so a shortage
+    leaves the caller free to carry on. `savepoint=False` saves its two round trips for a caller
+    that rolls back its own savepoint (or its transaction) after any failure anyway: after a
+    shortage, its transaction takes no statement until that rollback.
     """
     if source.pk == destination.pk:
         raise ValidationFailed("Source and destination must be different locations.", field="destination")
     if not destination.is_active:
         raise ValidationFailed(f"Destination {destination.code} is inactive.", field="destination")
     merged = _merge_lines(lines)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         transfer = Transfer.objects.create(
             source=source,
             destination=destination,

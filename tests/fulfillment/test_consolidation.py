@@ -37,48 +37,10 @@ from fulfillment.services.routing.network import consolidation_allow, consolidat
 from inventory.models import LocationKind, StockLevel, Transfer, TransferStatus
 from inventory.services import stock_adjust, transfer_cancel, transfer_receive, transfer_ship
 from orders.models import OrderStatus
-from tests.factories import LocationFactory, SKUFactory, stocked, user_with_role
+from tests.factories import LocationFactory, stocked, user_with_role
 from tests.factories.orders import place_order
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cmh(db):
-    return LocationFactory(
-        code="cmh-dc",
-        name="Columbus DC",
-        kind=LocationKind.WAREHOUSE,
-        postal_code="43215",
-        latitude=Decimal("39.961200"),
-        longitude=Decimal("-83.000700"),
-        timezone="America/New_York",
-    )
-
-
-@pytest.fixture
-def dal(db):
-    return LocationFactory(code="dal-dc", name="Dallas DC", kind=LocationKind.WAREHOUSE)
-
-
-@pytest.fixture
-def mug(db):
-    return SKUFactory(code="MUG-1", name="Mug", weight_grams=400)
-
-
-@pytest.fixture
-def tee(db):
-    return SKUFactory(code="TEE-1", name="Tee", weight_grams=200)
-
-
-@pytest.fixture
-def network(cmh, dal, mug, tee):
-    """Mugs at Columbus, tees at Dallas, a lane from Dallas to Columbus, consolidation allowed."""
-    stocked(cmh, mug, 5)
-    stocked(dal, tee, 5)
-    LinehaulLane.objects.create(origin=dal, destination=cmh, cost_per_unit=Decimal("0.40"), transit_days=2)
-    RoutingPolicy.objects.create(channel=None, allow_consolidation=True)
-    return cmh, dal
 
 
 def reserved(location, sku) -> int:

@@ -438,16 +438,16 @@ def test_a_plan_whose_stock_is_taken_meanwhile_is_planned_again(web, warehouse, 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_split_plan_whose_second_location_ran_out_is_rolled_back_whole_and_planned_again(web, sku):
-    """Atlanta is reserved first, then Phoenix turns out to be empty (a rival took it): Atlanta's
-    reservation is rolled back with it, and the new plan reserves Atlanta once, the mug waiting."""
+def test_a_split_plan_whose_second_location_ran_out_reserves_nothing_and_is_planned_again(web, sku):
+    """Between the plan and its reservation a rival empties Phoenix: the reservation, all or nothing over
+    both locations, reserves nothing, and the new plan reserves Atlanta once, the mug waiting."""
     atlanta = make_location(code="atl-dc", postal_code="30303", latitude="33.75", longitude="-84.39")
     phoenix = make_location(code="phx-dc", postal_code="85004", latitude="33.45", longitude="-112.07")
     mug = make_sku(code="MUG-WHT")
     stocked(atlanta, sku, 2)
     stocked(phoenix, mug, 2)
     key = channel_key(web)
-    seen: list[int] = []
+    seen: list[str] = []  # the locations each reservation statement locked, as PostgreSQL array text
 
     def rival() -> None:
         try:
@@ -458,10 +458,9 @@ def test_a_split_plan_whose_second_location_ran_out_is_rolled_back_whole_and_pla
             connection.close()
 
     def empty_phoenix_first(execute, sql, params, many, context):
-        location_id = params.get("location_id") if isinstance(params, dict) else None
-        if location_id is not None and "inventory_stocklevel" in sql and "UPDATE" in sql:
-            seen.append(location_id)
-            if location_id == phoenix.pk and seen.count(phoenix.pk) == 1:
+        if isinstance(params, dict) and "location_ids" in params and "FOR UPDATE" in sql:
+            seen.append(params["location_ids"])
+            if len(seen) == 1:  # the rival commits before our lock statement reaches the rows
                 thread = threading.Thread(target=rival)
                 thread.start()
                 thread.join(timeout=30)
@@ -470,7 +469,7 @@ def test_a_split_plan_whose_second_location_ran_out_is_rolled_back_whole_and_pla
     with connection.execute_wrapper(empty_phoenix_first):
         response = as_channel(key).post(ORDERS, order_body("W-SPLIT", lines=(("TEE-BLK-M", 2), ("MUG-WHT", 1))))
 
-    assert seen[:2] == [atlanta.pk, phoenix.pk]  # the first plan reserved Atlanta, then met an empty Phoenix
+    assert seen[0] == f"{{{atlanta.pk},{phoenix.pk}}}"  # the first plan locked both and found Phoenix empty
     assert response.status_code == 201, response.content
     answer = response.json()
     assert [s["location"] for s in answer["shipments"]] == ["atl-dc"]

@@ -18,17 +18,16 @@ from core.types import AnyUser
 from fulfillment.models import (
     ConsolidationHold,
     ConsolidationLeg,
-    ConsolidationLegLine,
     Shipment,
     ShipmentLine,
 )
 from fulfillment.routing import Plan
 from fulfillment.routing.report import day_label
+from fulfillment.services.routing.consolidated_rows import LegUnits, consolidation_rows_write
 from fulfillment.services.shipments import Allocation, ShipmentSpec, shipments_create
 from inventory.models import Location
 from inventory.services import StockLine, transfer_create
 from orders.models import Order, OrderLine
-from orders.services import order_lines_allocate
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,8 @@ def consolidated_reserve(
     The node's shipment reserves what the node holds (`shipments_create`); each leg is a
     transfer from its origin to the node (`transfer_create` reserves its units at the origin);
     the hold and the legs record which order-line units each transfer brings, and those units
-    are allocated on the order lines. Raises InsufficientStock, having possibly written part of
+    are allocated on the order lines (one statement after the transfers,
+    `consolidation_rows_write`). Raises InsufficientStock, having possibly written part of
     it, if a location no longer has the units: the caller rolls back its savepoint and plans
     again. On return the lines' allocated units are up to date in memory for the legs (the
     caller does it for the shipment's lines).
@@ -98,11 +98,11 @@ def consolidated_reserve(
     created = shipments_create(order=order, specs=[spec], actor=actor)
     shipment = created.shipments[0]
     split_cost = chosen.alternatives[0].total_cost if chosen.alternatives else chosen.total_cost
-    hold = ConsolidationHold.objects.create(
+    hold = ConsolidationHold(
         order=order, shipment=shipment, node=node, saving=max(split_cost - chosen.total_cost, Decimal("0.00"))
     )
     sku_ids = {line.sku.code: line.sku_id for line in lines}
-    leg_allocations: list[tuple[OrderLine, int]] = []
+    legs: list[LegUnits] = []
     brought = []
     for planned_leg in chosen.legs:
         origin = locations[planned_leg.origin]
@@ -113,30 +113,25 @@ def consolidated_reserve(
             lines=[StockLine(sku_ids[sku], count) for sku, count in planned_leg.lines.items()],
             actor=actor,
             note=f"Consolidation of {order.number} at {node.code}",
+            savepoint=False,  # a shortage rolls back routing's own savepoint, this attempt's every write
         )
-        stored = ConsolidationLeg.objects.create(
-            hold=hold,
+        stored = ConsolidationLeg(
             transfer=transfer,
             origin=origin,
             cost=planned_leg.cost,
             ship_date=planned_leg.ship_date,
             expected_arrival=planned_leg.arrives,
         )
-        ConsolidationLegLine.objects.bulk_create(
-            [
-                ConsolidationLegLine(leg=stored, order_line=a.line, sku_id=a.line.sku_id, quantity=a.quantity)
-                for a in allocations
-            ]
-        )
-        leg_allocations += [(a.line, a.quantity) for a in allocations]
+        legs.append(LegUnits(stored, [(a.line, a.quantity) for a in allocations]))
         units = sum(a.quantity for a in allocations)
         brought.append(
             f"{transfer.number} brings {units} unit{'s' if units != 1 else ''} from {origin.code} "
             f"(expected {day_label(planned_leg.arrives)})"
         )
-    order_lines_allocate(allocations=leg_allocations)
-    for line, count in leg_allocations:  # the database has them; so do the caller's lines
-        line.quantity_allocated += count
+    consolidation_rows_write(hold, legs)  # the hold, the legs, their lines, the lines' allocated units
+    for brings in legs:  # the database has them; so do the caller's lines
+        for line, count in brings.units:
+            line.quantity_allocated += count
     note = (
         f"Consolidating at {node.code}: {'; '.join(brought)}. {shipment.number} waits in the consolidation area "
         "until every unit has arrived, then packs as one box."

@@ -150,12 +150,12 @@ def _plan_and_reserve(order: Order, lines: Sequence[OrderLine], rules: Rules, ac
         chosen = plan(request, candidates, cost_model, rules, consolidation=consolidation)
         notes = []
         try:
-            if len(chosen.shipments) <= 1 and not chosen.legs:
-                # One location: its reservation is the first write and is all or nothing
-                # (`stock_reserve`), so a plan that no longer fits has written nothing: no savepoint.
+            if not chosen.legs:
+                # The reservation at every location is the first write and is all or nothing
+                # (`shipments_create`), so a plan that no longer fits has written nothing: no savepoint.
                 shipments, shipment_lines = _reserve_plan(order, lines, chosen, actor, locations, notes)
             else:
-                # Several writes (locations, or a node and its transfers): a later shortage rolls back
+                # A node and its transfers, reserved one after the other: a later shortage rolls back
                 # the earlier reservations, then re-plans.
                 with transaction.atomic():
                     shipments, shipment_lines = _reserve_plan(order, lines, chosen, actor, locations, notes)

@@ -24,7 +24,7 @@ from fulfillment.services.capacity import location_day_load_add
 from fulfillment.services.shipments.rows import shipment_rows_write
 from fulfillment.signals import shipment_shipped
 from inventory.models import Location
-from inventory.services import DocumentRef, StockLine, stock_release, stock_reserve, stock_ship
+from inventory.services import DocumentRef, StockLine, stock_release, stock_reserve_at, stock_ship
 from orders.models import Order, OrderEventKind, OrderLine, OrderStatus
 from orders.services import (
     order_event_add,
@@ -111,30 +111,25 @@ def shipment_create(
 def shipments_create(*, order: Order, specs: Sequence[ShipmentSpec], actor: AnyUser | None) -> CreatedShipments:
     """Reserve the units of several shipments of one order and record them, in the caller's transaction.
 
-    The stock is reserved location by location (`stock_reserve`, stock rows locked by primary
-    key), then the shipments, their lines, their locations' load counters and the order lines'
-    allocated units are written with one statement (`shipment_rows_write`). The OrderLine objects are not
-    changed (the database is).
+    The stock is reserved at every location at once, all or nothing (`stock_reserve_at`, stock
+    rows locked by primary key), then the shipments, their lines, their locations' load counters
+    and the order lines' allocated units are written with one statement (`shipment_rows_write`).
+    The OrderLine objects are not changed (the database is).
 
     Runs in the caller's transaction, which must be open (it holds the order's row lock, or
-    created the order in it), and opens no savepoint: raises InsufficientStock if a location no
-    longer has the units. With one shipment that is the first write and `stock_reserve` is all
-    or nothing, so nothing was written; with several, a caller that carries on after the error
-    (to re-plan) wraps the call in its own `transaction.atomic()` to roll back the earlier ones.
+    created the order in it), and opens no savepoint of its own on the way that succeeds:
+    raises InsufficientStock, having written nothing, if a location no longer has the units, so
+    a caller may plan again in the same transaction.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("shipments_create runs inside the transaction that holds the order's lock.")
     if not specs:
         return CreatedShipments([], {})
-    for spec in specs:
-        if not spec.allocations:  # a consolidation node's parcel whose units all come by transfer: none here yet
-            continue
-        stock_reserve(
-            location=spec.location,
-            lines=_sku_lines(spec.allocations),
-            actor=actor,
-            document=order_document(order),
-        )
+    reservations = [  # a consolidation node's parcel whose units all come by transfer holds none here yet
+        (spec.location, _sku_lines(spec.allocations)) for spec in specs if spec.allocations
+    ]
+    if reservations:
+        stock_reserve_at(reservations=reservations, actor=actor, document=order_document(order))
     shipments = [
         Shipment(
             order=order,
