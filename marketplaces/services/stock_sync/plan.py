@@ -25,7 +25,7 @@ def push_max_wait(sync: ChannelSync) -> float:
     """Seconds a pending change may wait to be gathered into a fuller batch (the channel's, else settings)."""
     if sync.push_max_wait is not None:
         return float(sync.push_max_wait)
-    return float(getattr(settings, "CHANNELS_PUSH_MAX_WAIT_SECONDS", 4.0))
+    return float(getattr(settings, "CHANNELS_PUSH_MAX_WAIT_SECONDS", 4.4))
 
 
 def amazon_feed_threshold() -> int:
