@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from inventory.services import StockLine, stock_receive, stock_reserve
 from inventory.services.stock import DocumentRef
 from marketplaces.availability import channel_available
 from marketplaces.models import ChannelSync, Listing, PushState, StockOutbox
-from marketplaces.outbox import crosses_zero, urgent_push
+from marketplaces.outbox import crosses_zero, outbox_coalesce, urgent_push
 from marketplaces.services.stock_sync import channel_push
+from marketplaces.services.stock_sync.claims import claim_rows, mark_applied, prioritise_requeued
 
 
 @pytest.fixture(autouse=True)
@@ -147,3 +149,25 @@ def test_raising_the_last_units_waits_for_its_batch(make_channel, dc, skus):
 
     assert channel_push(channel_id=channel.pk, hold=True).pushed == 0
     assert sandbox.quantity_of(skus[1].code) == 2
+
+
+def test_a_raise_in_flight_that_the_sale_empties_meanwhile_goes_back_to_0_next_not_after_the_max_wait(
+    make_channel, dc, skus
+):
+    channel, sandbox = stocked_channel(make_channel, dc, skus, "shopify")  # shows 1 of the second SKU; waits 30 s
+    reserve(dc, skus[1], 1, "first")
+    channel_push(channel_id=channel.pk, hold=True)  # a crossing: the channel shows 0
+    assert sandbox.quantity_of(skus[1].code) == 0
+    stock_receive(location=dc, sku=skus[1], quantity=1, actor=None)  # one comes back: an ordinary raise
+    outbox_coalesce()
+    [row] = claim_rows(channel.pk, 10, timezone.now())  # a pusher sends 1...
+    reserve(dc, skus[1], 1, "second")  # ...and it sells while that push is on the wire
+    outbox_coalesce()  # judged against the 0 shown before the push: no crossing yet
+
+    requeued = mark_applied([row], {skus[1].pk: 1})  # the push of 1 lands: the channel shows 1, we have 0
+    Listing.objects.filter(channel=channel, sku=skus[1]).update(last_pushed_quantity=1)
+    prioritise_requeued(requeued)
+    report = channel_push(channel_id=channel.pk, hold=True)
+
+    assert report.pushed == 1  # not held for the channel's 30-second max wait
+    assert sandbox.quantity_of(skus[1].code) == 0

@@ -14,6 +14,7 @@ from marketplaces.models import (
     PushState,
     StockOutbox,
 )
+from marketplaces.outbox import outbox_prioritise, push_soon_on_commit
 from marketplaces.services.stock_sync.plan import backoff_seconds, claim_lease_seconds
 
 
@@ -63,15 +64,24 @@ def owned_row_ids(rows: Sequence[StockOutbox]) -> list[int]:
     )
 
 
-def mark_applied(rows: Sequence[StockOutbox], quantities: dict[int, int]) -> None:
-    """Applied unless a change arrived since the claim (then pending again: the newer value goes next)."""
+def mark_applied(rows: Sequence[StockOutbox], quantities: dict[int, int]) -> set[int]:
+    """Applied unless a change arrived since the claim (then pending again: the newer value goes next).
+
+    Returns the channels with rows pending again, for `prioritise_requeued` once the listings
+    record what the push showed.
+    """
     if not rows:
-        return
+        return set()
     now = timezone.now()
     with transaction.atomic():
         pks = owned_row_ids(rows)
         if not pks:
-            return
+            return set()
+        changed_during = set(
+            StockOutbox.objects.filter(pk__in=pks)
+            .exclude(generation=F("claimed_generation"))
+            .values_list("channel_id", flat=True)
+        )
         StockOutbox.objects.filter(pk__in=pks).update(
             state=Case(
                 When(generation=F("claimed_generation"), then=Value(PushState.APPLIED)),
@@ -86,6 +96,20 @@ def mark_applied(rows: Sequence[StockOutbox], quantities: dict[int, int]) -> Non
             last_error="",
             force=Case(When(generation=F("claimed_generation"), then=Value(False)), default=F("force")),
         )
+    return changed_during
+
+
+def prioritise_requeued(channel_ids: set[int]) -> None:
+    """Judge again, for the priority lane, the rows that a change reached during their push (`mark_applied`).
+
+    The lane judged such a change against what the listing showed before the push. A raise in
+    flight that the sale empties meanwhile (the channel showed 0, the push shows 1, we now have
+    0) was no crossing then and is one once the push lands; dated no earlier than the claim,
+    it would wait the channel's whole max wait. Call once the listings record what the push
+    showed.
+    """
+    if channel_ids and outbox_prioritise(sorted(channel_ids)):
+        push_soon_on_commit(channel_ids)  # the pass now pushing may have counted its rows already
 
 
 def mark_retry(

@@ -27,7 +27,13 @@ from marketplaces.models import (
 from marketplaces.outbox import outbox_coalesce
 from marketplaces.services.log import sync_log
 from marketplaces.services.stock_sync.caps import cap_raises, mark_capped
-from marketplaces.services.stock_sync.claims import claim_rows, due_summary, mark_applied, owned_row_ids
+from marketplaces.services.stock_sync.claims import (
+    claim_rows,
+    due_summary,
+    mark_applied,
+    owned_row_ids,
+    prioritise_requeued,
+)
 from marketplaces.services.stock_sync.lease import keep_lease, pusher_lease
 from marketplaces.services.stock_sync.plan import (
     CLAIM_BATCHES,
@@ -203,7 +209,7 @@ def _push_claimed(
             due.append(row)
         else:
             unchanged.append(row)
-    mark_applied(unchanged, quantities)
+    prioritise_requeued(mark_applied(unchanged, quantities))
     report.skipped += len(unchanged)
     push = PushRound(channel=channel, connector=connector, report=report, listings=listings, quantities=quantities)
     if use_feed and due:

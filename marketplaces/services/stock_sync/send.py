@@ -27,7 +27,7 @@ from marketplaces.models import (
     StockOutbox,
 )
 from marketplaces.services.log import credentials_expired_record
-from marketplaces.services.stock_sync.claims import mark_applied, mark_failed, mark_retry
+from marketplaces.services.stock_sync.claims import mark_applied, mark_failed, mark_retry, prioritise_requeued
 from marketplaces.services.stock_sync.lease import keep_lease
 from marketplaces.services.stock_sync.plan import SHORT_THROTTLE_SECONDS, PushReport
 from marketplaces.tasks import push_channel_task
@@ -168,7 +168,7 @@ def apply_results(push: PushRound, batch: list[StockOutbox], results: list[PushR
     failed = [row for row in batch if not by_sku[row.sku_id].ok and not by_sku[row.sku_id].retryable]
     now = timezone.now()
     with transaction.atomic():
-        mark_applied(ok, quantities)
+        requeued = mark_applied(ok, quantities)
         for row in retry:
             mark_retry([row], error=by_sku[row.sku_id].error)
         mark_failed(failed, {row.sku_id: by_sku[row.sku_id].error for row in failed})
@@ -184,6 +184,7 @@ def apply_results(push: PushRound, batch: list[StockOutbox], results: list[PushR
             listing.error = by_sku[row.sku_id].error[:300]
             changed.append(listing)
         Listing.objects.bulk_update(changed, ["last_pushed_quantity", "last_pushed_at", "error"])
+    prioritise_requeued(requeued)
     report.pushed += len(ok)
     report.retrying += len(retry)
     report.failed += len(failed)
