@@ -16,7 +16,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
@@ -107,6 +107,11 @@ def insert_rows(model: type[Model], leave_out: tuple[str, ...] = (), *, with_pk:
         names=[quote(field.column) for field in fields],
         source=f"json_populate_recordset(NULL::{quote(model._meta.db_table)}, %s::json)",
     )
+
+
+def quoted_column(model: type[Model], name: str) -> str:
+    """A model field's column, quoted for a written-out statement (a foreign key's `…_id`)."""
+    return connection.ops.quote_name(cast(Field, model._meta.get_field(name)).column)
 
 
 def rows_json(objs: Sequence[Model], rows: InsertRows, *, related_saved: bool = True) -> str:

@@ -16,7 +16,7 @@ import functools
 
 from django.db import connection
 
-from core.rows import insert_rows, mark_saved, rows_json, signal_before_insert, signal_inserted
+from core.rows import insert_rows, mark_saved, quoted_column, rows_json, signal_before_insert, signal_inserted
 from orders.models import Order, OrderLine
 
 _WRITE_SQL = """
@@ -44,7 +44,7 @@ def _write_sql() -> str:
         order_values=orders.values("o"),
         order_rows=orders.source,
         lines=quote(OrderLine._meta.db_table),
-        order_id=quote(OrderLine._meta.get_field("order").column),
+        order_id=quoted_column(OrderLine, "order"),
         line_columns=lines.columns,
         line_values=lines.values("u"),
         line_rows=lines.source,

@@ -13,12 +13,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
 
 from django.db import connection
-from django.db.models import Field, Model
 
-from core.rows import insert_rows, mark_saved, records_json, rows_json
+from core.rows import insert_rows, mark_saved, quoted_column, records_json, rows_json
 from fulfillment.models import ConsolidationHold, ConsolidationLeg, ConsolidationLegLine
 from orders.models import OrderLine
 from orders.services import order_lines_allocate, order_lines_allocate_sql
@@ -66,22 +64,18 @@ def _write_sql() -> str:
         hold_values=holds.values("h"),
         hold_rows=holds.source,
         legs=quote(ConsolidationLeg._meta.db_table),
-        hold_id=column(ConsolidationLeg, "hold"),
-        transfer_id=column(ConsolidationLeg, "transfer"),
+        hold_id=quoted_column(ConsolidationLeg, "hold"),
+        transfer_id=quoted_column(ConsolidationLeg, "transfer"),
         leg_columns=legs.columns,
         leg_values=legs.values("u"),
         leg_rows=legs.source,
         leg_lines=quote(ConsolidationLegLine._meta.db_table),
         line_columns=", ".join(
-            column(ConsolidationLegLine, name) for name in ("leg", "order_line", "sku", "quantity", "quantity_received")
+            quoted_column(ConsolidationLegLine, name)
+            for name in ("leg", "order_line", "sku", "quantity", "quantity_received")
         ),
         allocate=order_lines_allocate_sql(),
     )
-
-
-def column(model: type[Model], name: str) -> str:
-    """The quoted column of a model's field (a foreign key's `…_id`)."""
-    return connection.ops.quote_name(cast(Field, model._meta.get_field(name)).column)
 
 
 def consolidation_rows_write(hold: ConsolidationHold, legs: Sequence[LegUnits]) -> None:
