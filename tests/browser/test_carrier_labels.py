@@ -222,8 +222,9 @@ def test_pack_two_boxes_buy_print_void_manifest_and_track(chromium: Any, live_se
     ):
         assert expected in text, expected
     assert boxes[0].tracking_number in text.replace(" ", "")
-    printing.get_by_role("link", name="Back").click()
-    printing.wait_for_url(f"{live_server.url}{ship_path}")
+    # The way back leads to the shipping page. Its target is read rather than followed: leaving a
+    # page that holds Chromium's PDF viewer has closed the headless tab under a loaded machine.
+    assert printing.get_by_role("link", name="Back").get_attribute("href") == ship_path
     printing.close()
 
     # Void box 2 (after the confirm() dialog): it shows the void with the carrier's refund.
