@@ -44,7 +44,9 @@ this channel and on the others, on average per oversold unit of the SKU).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import queue
 import random
 import sys
 import threading
@@ -54,6 +56,7 @@ from decimal import Decimal
 from typing import Any
 
 from bench.sync import KINDS, database_url, fresh_from_template, ledger_drifts, percentiles, save_template
+from bench.sync_watch import ledger_watcher
 
 #: Seconds the pushers may drain past `--seconds`, and the longest a push waits for a rate limit.
 DRAIN_LIMIT = 10.0
@@ -150,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
 
     from inventory.models import SKU, Location, LocationKind
     from inventory.services import stock_receive
-    from marketplaces.availability import channel_available, channels_available
+    from marketplaces.availability import channel_available
     from marketplaces.models import ChannelSync, PushState, StockOutbox
     from marketplaces.services.notices import notices_pull
     from marketplaces.services.orders import orders_poll, webhook_receive
@@ -299,31 +302,38 @@ def run(args: argparse.Namespace) -> int:
 
     crossed: dict[tuple[str, int], float] = {}
     shown: dict[tuple[str, int], float] = {}
-    emptied_first: set[tuple[str, int]] = set()
     ended = [float("inf")]
     watching_done = threading.Event()
+    # Our ledger is read in a process of its own, on the other core: read in this one, the
+    # watcher's 20 reads a second took about a sixth of the interpreter lock from the product.
+    ledger = multiprocessing.get_context("spawn")
+    crossings: Any = ledger.Queue()
+    ledger_done = ledger.Event()
+    kind_of = {channel.pk: channel.kind for channel, _sandbox in channels}
+    index_of = {sku.pk: index for index, sku in enumerate(skus)}
+    reader = ledger.Process(
+        target=ledger_watcher, args=(sorted(kind_of), sorted(index_of), crossings, ledger_done), daemon=True
+    )
+    reader.start()
+
+    def take_crossings() -> None:
+        while True:
+            try:
+                channel_id, sku_id, at = crossings.get_nowait()
+            except queue.Empty:
+                return
+            crossed.setdefault((kind_of[channel_id], index_of[sku_id]), at)
 
     def watcher() -> None:
-        """Every 50 ms: each channel's available-to-sell from our ledger, and what each marketplace shows."""
-        close_old_connections()
-        sku_ids = [sku.pk for sku in skus]
-        asks = [(channel.sync, sku_ids) for channel, _sandbox in channels]
+        """Every 50 ms: what each marketplace shows (the ledger side is `ledger_watcher`)."""
         while not watching_done.is_set():
             now = time.time()
-            every_channel = channels_available(asks, held={})  # all four in the statements of one
             for channel, sandbox in channels:
-                available = every_channel[channel.pk]
                 for index, sku in enumerate(skus):
-                    key = (channel.kind, index)
-                    showing = sandbox.quantity_of(sku.code) or 0
-                    if showing == 0 and key not in shown:
-                        shown[key] = now
-                        if key not in crossed:
-                            emptied_first.add(key)  # the channel's own sales emptied it before we ran out
-                    if available[sku.pk] == 0 and key not in crossed:
-                        crossed[key] = now
+                    if (sandbox.quantity_of(sku.code) or 0) == 0:
+                        shown.setdefault((channel.kind, index), now)
+            take_crossings()
             time.sleep(0.05)
-        connection.close()
 
     threads = [threading.Thread(target=watcher)]
     for number, (channel, sandbox) in enumerate(channels):
@@ -342,17 +352,17 @@ def run(args: argparse.Namespace) -> int:
         thread.join()
     watching_done.set()
     threads[0].join()
+    ledger_done.set()
+    reader.join(timeout=30)
+    take_crossings()
 
     close_old_connections()
     every: list[float] = []
     total_oversold = 0
     for channel, _sandbox in channels:
         kind = channel.kind
-        waits = [
-            0.0 if key in emptied_first else max(0.0, shown.get(key, ended[0] + DRAIN_LIMIT) - at)
-            for key, at in crossed.items()
-            if key[0] == kind
-        ]
+        # A listing the channel's own sales emptied before our ledger crossed counts 0 s.
+        waits = [max(0.0, shown.get(key, ended[0] + DRAIN_LIMIT) - at) for key, at in crossed.items() if key[0] == kind]
         every.extend(waits)
         total_oversold += oversold[kind]
         _p50, p95, top = percentiles(waits)
