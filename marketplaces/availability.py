@@ -133,8 +133,21 @@ def channel_available(
 ) -> dict[int, int]:
     """Channel available-to-sell per SKU: selling ATP (`held` as there) after the channel's policy,
     overrides and last-unit share."""
+    return channel_available_and_keeps(sync, sku_ids, feeding_ids=feeding_ids, held=held)[0]
+
+
+def channel_available_and_keeps(
+    sync: ChannelSync,
+    sku_ids: Iterable[int],
+    *,
+    feeding_ids: list[int] | None = None,
+    held: Mapping[int, int] | None = None,
+) -> tuple[dict[int, int], dict[int, int]]:
+    """`channel_available`, and the last units the channel keeps in the split per SKU
+    (`last_units.last_unit_split`), from the same reads: the pusher needs both."""
     feeding = None if feeding_ids is None else {sync.channel_id: feeding_ids}
-    return channels_available([(sync, sku_ids)], feeding=feeding, held=held)[sync.channel_id]
+    available, splits = _available_and_splits([(sync, sku_ids)], feeding=feeding, held=held)
+    return available[sync.channel_id], splits.get(sync.channel_id, ({}, {}))[1]
 
 
 def channels_available(
@@ -150,6 +163,16 @@ def channels_available(
     every shipping location share one); the estimate of unheard sales (`held`, None: read here),
     the overrides and the last-unit split (`last_units.last_unit_splits`) once for all.
     """
+    return _available_and_splits(asks, feeding=feeding, held=held)[0]
+
+
+def _available_and_splits(
+    asks: Sequence[tuple[ChannelSync, Iterable[int]]],
+    *,
+    feeding: Mapping[int, list[int]] | None,
+    held: Mapping[int, int] | None,
+) -> tuple[dict[int, dict[int, int]], dict[int, tuple[dict[int, int], dict[int, int]]]]:
+    """`channels_available`, and per channel its last-unit shares and keeps (`last_unit_splits`)."""
     wanted = [(sync, list(sku_ids)) for sync, sku_ids in asks]
     feeds = dict(feeding or {})
     missing = feeding_locations(sync.channel_id for sync, _ids in wanted if sync.channel_id not in feeds)
@@ -166,7 +189,7 @@ def channels_available(
         for sku_id, share in splits.get(channel, ({}, {}))[0].items():
             available[sku_id] = min(available[sku_id], share)
         result[channel] = available
-    return result
+    return result, splits
 
 
 def _selling_atp_by_channel(

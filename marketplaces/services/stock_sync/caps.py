@@ -34,9 +34,8 @@ from django.utils import timezone
 
 from channels.models import Channel
 from core.queueing import queue_or_leave_to_beat
-from marketplaces.availability import selling_atp
 from marketplaces.connectors import Connector
-from marketplaces.last_units import kept_allocations, last_unit_split, shared_skus
+from marketplaces.last_units import kept_allocations, shared_skus
 from marketplaces.models import Listing, PushState, StockOutbox
 from marketplaces.outbox import coalesce_seconds, first_in_window, push_soon
 from marketplaces.services.stock_sync.claims import owned_row_ids
@@ -53,6 +52,7 @@ def cap_raises(
     listings: dict[int, Listing],
     quantities: dict[int, int],
     feeding_ids: list[int],
+    keeps: dict[int, int],
 ) -> list[StockOutbox]:
     """Hold at what the channel shows the last-unit pushes its unimported sales could undo; the rows held.
 
@@ -63,8 +63,10 @@ def cap_raises(
     is left (`last_units.last_unit_split`), goes. A row left at what the channel shows because it
     keeps those units is held too (no call either way): its next import makes it due again, when
     the channel may take part in the split afresh. Lowers
-    `quantities` in place for the held rows (to the quantity last pushed). No query when no
-    row has a last-unit quantity; two to find the shared SKUs, about ten for the split.
+    `quantities` in place for the held rows (to the quantity last pushed). `keeps`: what the
+    channel keeps per SKU in the split that computed `quantities`
+    (`availability.channel_available_and_keeps`). No query when no row has a last-unit
+    quantity; two to find the shared SKUs, three or four for what the channel keeps.
     """
     split_below = channel.sync.split_below
     if split_below <= 0:
@@ -85,7 +87,6 @@ def cap_raises(
         return []
     sku_ids = [row.sku_id for row in changing]
     kept = kept_allocations([channel.pk], sku_ids)
-    keeps = last_unit_split(channel.sync, selling_atp(channel.sync, sku_ids, feeding_ids=feeding_ids), feeding_ids)[1]
     held = []
     for row in changing:
         shown, quantity = listings[row.sku_id].last_pushed_quantity, quantities[row.sku_id]

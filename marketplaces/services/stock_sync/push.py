@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels.models import Channel
-from marketplaces.availability import channel_available
+from marketplaces.availability import channel_available_and_keeps
 from marketplaces.connectors import (
     Connector,
     connector_for,
@@ -193,11 +193,11 @@ def _push_claimed(
         with transaction.atomic():
             StockOutbox.objects.filter(pk__in=owned_row_ids(orphans)).delete()
     rows = [row for row in rows if row.sku_id in listings]
-    quantities = channel_available(channel.sync, [row.sku_id for row in rows], feeding_ids=feeding_ids)
+    quantities, keeps = channel_available_and_keeps(channel.sync, [row.sku_id for row in rows], feeding_ids=feeding_ids)
     for row in rows:  # a listing being removed shows 0 before it is forgotten (`listing_delete`)
         if listings[row.sku_id].removing:
             quantities[row.sku_id] = 0
-    held = cap_raises(channel, connector, rows, listings, quantities, feeding_ids)
+    held = cap_raises(channel, connector, rows, listings, quantities, feeding_ids, keeps)
     mark_capped(held)  # the channel keeps what it shows; its next import re-drives the row
     report.capped += len(held)
     held_ids = {row.pk for row in held}
