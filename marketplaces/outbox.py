@@ -37,7 +37,7 @@ import math
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -317,7 +317,7 @@ def _coalesce_portable(limit: int) -> tuple[int, list[int]]:
 
 # --- Queueing the push after commit ------------------------------------------------------------
 
-_recently_queued: dict[Hashable, int] = {}  # key -> the last window it queued in
+_recently_queued: dict[int, int] = {}  # key -> the last window it queued in
 _recently_lock = threading.Lock()
 _COALESCE_KEY = "channels:coalesce-queued"
 
@@ -333,7 +333,7 @@ def coalesce_seconds() -> float:
     return float(getattr(settings, "CHANNELS_PUSH_COALESCE_SECONDS", 0.25))
 
 
-def first_in_window(key: Hashable, cache_key: str, window: float, *, now: float | None = None) -> bool:
+def _first_in_window(key: int, cache_key: str, window: float, *, now: float | None = None) -> bool:
     """True for the first caller in this window, in this process and across processes (the cache).
 
     Windows are slices of the clock (`floor(time / window)`), so every process names the same
@@ -361,7 +361,7 @@ def push_soon(channel_ids: list[int], *, countdown: float | None = None) -> None
 
     window = coalesce_seconds()
     for channel_id in channel_ids:
-        if first_in_window(channel_id, f"channels:push-queued:{channel_id}", window):
+        if _first_in_window(channel_id, f"channels:push-queued:{channel_id}", window):
             queue_or_leave_to_beat(push_channel_task, channel_id, countdown=window if countdown is None else countdown)
 
 
@@ -379,5 +379,5 @@ def coalesce_soon() -> None:
     window = coalesce_seconds()
     if coalesce_and_push_task.app.conf.task_always_eager:
         coalesce_and_push_task.apply()
-    elif first_in_window(0, _COALESCE_KEY, window):
+    elif _first_in_window(0, _COALESCE_KEY, window):
         queue_or_leave_to_beat(coalesce_and_push_task, countdown=window)

@@ -9,7 +9,6 @@
 - `notices_pull_task` / `notices_pull_all`: beat, every 5 s: read Amazon's ORDER_CHANGE queues.
 - `notices_setup_task(channel_id)`: the order notice setup staff asked for (several calls to Amazon).
 - `webhook_process_task(delivery_id)`: act on a stored webhook (re-fetch, then import).
-- `release_capped_task(channel_id)`: after a window of webhook imports on a channel, once.
 - `webhooks_sweep`: beat, every 5 minutes: queue again deliveries stuck in "received" (bounded).
 - `reconcile_all`: beat, every 15 minutes: read stock back and correct drift.
 - `confirmations_push_task`, `confirmations_sweep_task`: shipment/cancel/refund confirmations.
@@ -70,14 +69,6 @@ def coalesce_and_push_task() -> list[int]:
     channel_ids = outbox_coalesce()
     push_soon(channel_ids, countdown=0)
     return channel_ids
-
-
-@shared_task
-def release_capped_task(channel_id: int) -> int:
-    """Release the channel's capped rows and look again at the shares its imports moved (coalesced)."""
-    from marketplaces.services.stock_sync.caps import release_capped
-
-    return release_capped(channel_id)
 
 
 @shared_task

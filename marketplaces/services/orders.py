@@ -47,7 +47,7 @@ from marketplaces.models import (
     WebhookDelivery,
 )
 from marketplaces.services.log import credentials_expired_record, sync_log
-from marketplaces.services.stock_sync.caps import release_capped, release_capped_soon
+from marketplaces.services.stock_sync.caps import release_capped
 from marketplaces.tasks import webhook_process_task
 from orders.models import OrderStatus
 from orders.services import LineInput, OrderInput
@@ -156,7 +156,7 @@ def webhook_process(*, delivery_id: int) -> WebhookDelivery:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.PROCESSED, processed_at=timezone.now(), error=""
     )
-    release_capped_soon(channel.pk)  # last units held back from this channel may show again
+    release_capped(channel.pk)  # last units held back from this channel may show again
     delivery.refresh_from_db()
     return delivery
 

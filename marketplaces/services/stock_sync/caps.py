@@ -21,9 +21,7 @@ below the channel's `split_below` and another channel sells the same units):
 A capped row costs no call: the channel keeps showing what it shows, and the row is marked
 applied with `CAPPED_NOTE`. It is not lost: every import on the channel (a successful poll, a
 processed webhook) makes the channel's capped rows due again (`release_capped`), and the
-polling backstop imports every channel at least once a minute. Webhooks come in bursts in a
-sale, and each release re-reads the split of every channel sharing the SKUs: the webhooks
-processed in one coalescing window release once, at its end (`release_capped_soon`).
+polling backstop imports every channel at least once a minute.
 """
 
 from __future__ import annotations
@@ -33,14 +31,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from channels.models import Channel
-from core.queueing import queue_or_leave_to_beat
 from marketplaces.connectors import Connector
 from marketplaces.last_units import kept_allocations, shared_skus
 from marketplaces.models import Listing, PushState, StockOutbox
-from marketplaces.outbox import coalesce_seconds, first_in_window, push_soon
+from marketplaces.outbox import push_soon
 from marketplaces.services.stock_sync.claims import owned_row_ids
 from marketplaces.services.stock_sync.resplit import after_import
-from marketplaces.tasks import release_capped_task
 
 CAPPED_NOTE = "Shown quantity held until the channel's orders since the last push are imported."
 
@@ -144,19 +140,3 @@ def release_capped(channel_id: int) -> int:
         )
     push_soon([channel_id])
     return released
-
-
-def release_capped_soon(channel_id: int) -> None:
-    """`release_capped` for an import that just committed, once per coalescing window per channel.
-
-    The first import of a window queues the release to run when the window has closed, so it
-    sees every import committed in it; the others in the window skip it. With no broker (tests,
-    the embedded demo) it runs at once. A broker refusal is logged: the next import, or the
-    polling backstop's, releases the rows.
-    """
-    if release_capped_task.app.conf.task_always_eager:
-        release_capped(channel_id)
-        return
-    window = coalesce_seconds()
-    if first_in_window(("release", channel_id), f"channels:release-queued:{channel_id}", window):
-        queue_or_leave_to_beat(release_capped_task, channel_id, countdown=window)
