@@ -73,23 +73,6 @@ def _atp(feeding_ids: list[int], sku_ids: list[int]) -> dict[int, int]:
     return {sku_id: found.get(sku_id, 0) for sku_id in sku_ids}
 
 
-def selling_atp(
-    sync: ChannelSync,
-    sku_ids: Iterable[int],
-    *,
-    feeding_ids: list[int] | None = None,
-    held: Mapping[int, int] | None = None,
-) -> dict[int, int]:
-    """Feeding ATP less the sales the marketplaces probably made that are not imported yet: what the
-    channels may still sell between them. `held` is that estimate when the caller has it already
-    (`{}`: the ledger's figure alone); None reads it (`marketplaces.unheard`). Four queries."""
-    ids = list(sku_ids)
-    atp = feeding_atp(sync, ids, feeding_ids=feeding_ids)
-    if held is None:
-        held = unheard_sales(ids)
-    return _less_held(atp, held)
-
-
 def _less_held(atp: dict[int, int], held: Mapping[int, int]) -> dict[int, int]:
     for sku_id in held.keys() & atp.keys():
         atp[sku_id] = max(atp[sku_id] - held[sku_id], 0)
@@ -144,7 +127,7 @@ def channel_available_and_keeps(
     held: Mapping[int, int] | None = None,
 ) -> tuple[dict[int, int], dict[int, int]]:
     """`channel_available`, and the last units the channel keeps in the split per SKU
-    (`last_units.last_unit_split`), from the same reads: the pusher needs both."""
+    (`last_units.last_unit_splits`), from the same reads: the pusher needs both."""
     feeding = None if feeding_ids is None else {sync.channel_id: feeding_ids}
     available, splits = _available_and_splits([(sync, sku_ids)], feeding=feeding, held=held)
     return available[sync.channel_id], splits.get(sync.channel_id, ({}, {}))[1]

@@ -60,23 +60,6 @@ def largest_remainder(pool: int, weights: Mapping[int, float]) -> dict[int, int]
     return shares
 
 
-def last_unit_shares(sync: ChannelSync, atp: Mapping[int, int], feeding_ids: list[int]) -> dict[int, int]:
-    """This channel's share of each SKU whose units at its feeding locations are down to its `split_below`.
-
-    SKUs with more units than that are left out (no cap). Three queries when any SKU is low:
-    the channels listing those SKUs, their feeding locations, and their recent sales; three
-    more when another channel sells them (`kept_allocations`).
-    """
-    return last_unit_split(sync, atp, feeding_ids)[0]
-
-
-def last_unit_split(
-    sync: ChannelSync, atp: Mapping[int, int], feeding_ids: list[int]
-) -> tuple[dict[int, int], dict[int, int]]:
-    """This channel's share of each low SKU, and the SKUs whose share is what it keeps (see the module)."""
-    return last_unit_splits([(sync, atp, feeding_ids)]).get(sync.channel_id, ({}, {}))
-
-
 #: A channel asking for its split: its sync settings, its selling ATP per SKU, its feeding locations.
 SplitAsk = tuple[ChannelSync, Mapping[int, int], list[int]]
 
@@ -87,7 +70,7 @@ def last_unit_splits(asks: Sequence[SplitAsk]) -> dict[int, tuple[dict[int, int]
     A channel keeps its units only while the channels' kept units fit in what our ledger has
     left: when they do not (they were shown in full before the split, or stock went elsewhere)
     the units are split afresh, as the kept figures no longer tell whose units are whose.
-    However many channels ask, the queries are those of one (`last_unit_shares`): every figure
+    However many channels ask, the queries are those of one: every figure
     read is per (channel, SKU), so one read over all of them serves each.
     """
     low = {

@@ -56,7 +56,7 @@ def cap_raises(
     we pushed less its sales imported since, until its orders are in and it sold them all or the
     push is old): a raise, and a lowering to the units it keeps, since either would show again
     units it may have sold. A push to 0, or a lowering when the kept units no longer fit in what
-    is left (`last_units.last_unit_split`), goes. A row left at what the channel shows because it
+    is left (`last_units.last_unit_splits`), goes. A row left at what the channel shows because it
     keeps those units is held too (no call either way): its next import makes it due again, when
     the channel may take part in the split afresh. Lowers
     `quantities` in place for the held rows (to the quantity last pushed). `keeps`: what the
