@@ -355,6 +355,9 @@ def run(args: argparse.Namespace) -> int:
     ledger_done.set()
     reader.join(timeout=30)
     take_crossings()
+    if reader.exitcode != 0:  # no crossings read would print a zero-crossing p95 of 0 s: say so instead
+        print(f"ledger watcher failed (exit code {reader.exitcode}): zero crossings not measured", file=sys.stderr)
+        return 2
 
     close_old_connections()
     every: list[float] = []
