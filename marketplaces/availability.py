@@ -21,6 +21,7 @@ from django.db.models.functions import Greatest
 
 from inventory.models import StockLevel
 from marketplaces.last_units import feeding_locations, last_unit_splits
+from marketplaces.listing_reads import ListingReads
 from marketplaces.models import ChannelSync, StockOverride
 from marketplaces.unheard import unheard_sales
 
@@ -160,11 +161,15 @@ def _available_and_splits(
     feeds = dict(feeding or {})
     missing = feeding_locations(sync.channel_id for sync, _ids in wanted if sync.channel_id not in feeds)
     feeds.update({channel_id: sorted(locations) for channel_id, locations in missing.items()})
+    # who lists the SKUs, the deliveries waiting and the announced orders: read once for both parts
+    reads = ListingReads(sku_id for _sync, ids in wanted for sku_id in ids)
     if held is None:
-        held = unheard_sales(sorted({sku_id for _sync, ids in wanted for sku_id in ids}))
+        held = unheard_sales(reads.sku_ids, reads=reads)
     atp = _selling_atp_by_channel(wanted, feeds, held)
     rules = _policies(wanted)
-    splits = last_unit_splits([(sync, atp[sync.channel_id], feeds[sync.channel_id]) for sync, _ids in wanted])
+    splits = last_unit_splits(
+        [(sync, atp[sync.channel_id], feeds[sync.channel_id]) for sync, _ids in wanted], reads=reads
+    )
     result: dict[int, dict[int, int]] = {}
     for sync, ids in wanted:
         channel, mine = sync.channel_id, rules[sync.channel_id]

@@ -32,10 +32,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, Min, OuterRef, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
-from marketplaces.models import ChannelOrder, ChannelSync, DeliveryStatus, Listing, OrderNotice, WebhookDelivery
+from marketplaces.listing_reads import ListingReads, takes_webhooks
+from marketplaces.models import ChannelSync
 from orders.models import OrderLine
 
 #: How far back a channel's sales of a SKU weigh its share of the last units.
@@ -64,14 +65,17 @@ def largest_remainder(pool: int, weights: Mapping[int, float]) -> dict[int, int]
 SplitAsk = tuple[ChannelSync, Mapping[int, int], list[int]]
 
 
-def last_unit_splits(asks: Sequence[SplitAsk]) -> dict[int, tuple[dict[int, int], dict[int, int]]]:
+def last_unit_splits(
+    asks: Sequence[SplitAsk], *, reads: ListingReads | None = None
+) -> dict[int, tuple[dict[int, int], dict[int, int]]]:
     """Per channel asking, its share of each low SKU and the SKUs whose share is what it keeps.
 
     A channel keeps its units only while the channels' kept units fit in what our ledger has
     left: when they do not (they were shown in full before the split, or stock went elsewhere)
     the units are split afresh, as the kept figures no longer tell whose units are whose.
     However many channels ask, the queries are those of one: every figure
-    read is per (channel, SKU), so one read over all of them serves each.
+    read is per (channel, SKU), so one read over all of them serves each. `reads`: the listings
+    already read for the same computation, when they cover the low SKUs.
     """
     low = {
         sync.channel_id: {sku_id: units for sku_id, units in atp.items() if units <= sync.split_below}
@@ -83,13 +87,15 @@ def last_unit_splits(asks: Sequence[SplitAsk]) -> dict[int, tuple[dict[int, int]
         return {}
     low_skus = sorted({sku_id for units in low.values() for sku_id in units})
     ours = {sync.channel_id: set(feeding) for sync, _atp, feeding in asks if sync.channel_id in low}
-    sharing = _sharing_channels(ours, low_skus)
+    if reads is None or not set(low_skus) <= set(reads.sku_ids):
+        reads = ListingReads(low_skus)
+    sharing = _sharing_channels(ours, low_skus, reads)
     everyone = set(low) | {other for by_sku in sharing.values() for others in by_sku.values() for other in others}
     sold = _recent_sales(sorted(everyone), low_skus)
     shared = sorted(
         {sku_id for channel_id, by_sku in sharing.items() for sku_id in low[channel_id] if by_sku.get(sku_id)}
     )
-    held = kept_allocations(sorted(everyone), shared) if shared else {}
+    held = kept_allocations(sorted(everyone), shared, reads=reads) if shared else {}
     return {channel_id: _split(channel_id, units, sharing[channel_id], sold, held) for channel_id, units in low.items()}
 
 
@@ -121,15 +127,6 @@ def webhook_grace_seconds() -> float:
     return float(getattr(settings, "CHANNELS_WEBHOOK_GRACE_SECONDS", 5.0))
 
 
-def takes_webhooks(kind: str) -> bool:
-    """True when a channel of this kind announces its orders by webhook (else they are only polled)."""
-    from marketplaces.connectors import CONNECTORS  # noqa: PLC0415 (the connectors import the services)
-    from marketplaces.connectors.base import Connector  # noqa: PLC0415
-
-    connector = CONNECTORS.get(kind)
-    return connector is not None and connector.verify_webhook is not Connector.verify_webhook
-
-
 def known_until(
     last_pull_ok_at: datetime | None, webhooks: bool, oldest_waiting: datetime | None, now: datetime
 ) -> datetime | None:
@@ -153,7 +150,9 @@ def keep_seconds() -> float:
     return float(getattr(settings, "CHANNELS_LAST_UNITS_KEEP_SECONDS", 120.0))
 
 
-def kept_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[int, int], int]:
+def kept_allocations(
+    channel_ids: list[int], sku_ids: list[int], *, reads: ListingReads | None = None
+) -> dict[tuple[int, int], int]:
     """Per (channel, SKU), the last units the channel keeps in the split: what we pushed it less its
     own units of it imported since. A pair is missing when the channel takes part in the split afresh.
 
@@ -169,43 +168,35 @@ def kept_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[i
     are held back from the split's pool already (`marketplaces.unheard`).
 
     Three queries at most: the listings, the waiting webhook deliveries, the lines imported since;
-    one more for the announced units when a channel announces its orders.
+    one more for the announced units when a channel announces its orders. The listings, deliveries
+    and announced units come from `reads` when given (read once for the whole computation).
     """
     if not channel_ids or not sku_ids:
         return {}
-    pushed = list(
-        Listing.objects.filter(
-            channel_id__in=channel_ids, sku_id__in=sku_ids, removing=False, last_pushed_at__isnull=False
-        ).values_list(
-            "channel_id",
-            "sku_id",
-            "last_pushed_quantity",
-            "last_pushed_at",
-            "channel__kind",
-            "channel__sync__last_pull_ok_at",
-            "channel__sync__last_notices_ok_at",
-        )
-    )
+    if reads is None or not set(sku_ids) <= set(reads.sku_ids):
+        reads = ListingReads(sku_ids)
+    channels, skus = set(channel_ids), set(sku_ids)
+    pushed = [
+        row
+        for row in reads.listings()
+        if row.channel_id in channels and row.sku_id in skus and row.last_pushed_at is not None
+    ]
     if not pushed:
         return {}
-    hooked = {channel_id for channel_id, *_rest, kind, _pull, _noticed in pushed if takes_webhooks(kind)}
-    announcing = {row[0] for row in pushed if row[-1] is not None}
-    waiting = dict(
-        WebhookDelivery.objects.filter(channel_id__in=hooked, status=DeliveryStatus.RECEIVED)
-        .values("channel_id")
-        .annotate(at=Min("received_at"))
-        .values_list("channel_id", "at")
-    )
+    hooked = {row.channel_id for row in pushed if takes_webhooks(row.kind)}
+    announcing = {row.channel_id for row in pushed if row.last_notices_ok_at is not None}
+    waiting = reads.waiting(hooked)
     now = timezone.now()
     fresh_since = now - timedelta(seconds=keep_seconds())
     candidates: dict[tuple[int, int], tuple[int, datetime, bool]] = {}
-    for channel_id, sku_id, quantity, pushed_at, _kind, pulled, _noticed in pushed:
-        if pushed_at is None:  # excluded by the query; narrows the type
+    for row in pushed:
+        channel_id, sku_id, pushed_at = row.channel_id, row.sku_id, row.last_pushed_at
+        if pushed_at is None:  # filtered out above; narrows the type
             continue
-        known = known_until(pulled, channel_id in hooked, waiting.get(channel_id), now)
+        known = known_until(row.last_pull_ok_at, channel_id in hooked, waiting.get(channel_id), now)
         settled = known is not None and known > pushed_at
         if not settled or pushed_at > fresh_since:
-            candidates[(channel_id, sku_id)] = (int(quantity or 0), pushed_at, settled)
+            candidates[(channel_id, sku_id)] = (int(row.last_pushed_quantity or 0), pushed_at, settled)
     if not candidates:
         return {}
     since = min(pushed_at for _quantity, pushed_at, _settled in candidates.values())
@@ -215,7 +206,9 @@ def kept_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[i
     ).values_list("order__channel_id", "sku_id", "order__created_at", "quantity")
     # Units it announced since (not imported yet) are sold from what we pushed it too.
     announced = [
-        (c, k, noticed, units) for c, k, _placed, noticed, units in announced_units(announcing, sku_ids, since=since)
+        (c, k, noticed, units)
+        for c, k, _placed, noticed, units in reads.announced(announcing, sku_ids)
+        if noticed >= since
     ]
     for channel_id, sku_id, known_at, units in [*sold, *announced]:
         if (channel_id, sku_id) in candidates and known_at >= candidates[(channel_id, sku_id)][1]:
@@ -228,44 +221,32 @@ def kept_allocations(channel_ids: list[int], sku_ids: list[int]) -> dict[tuple[i
     return kept
 
 
-def announced_units(
-    channel_ids: Iterable[int], sku_ids: list[int] | None, *, since: datetime | None = None
-) -> list[tuple[int, int, datetime, datetime, int]]:
-    """(channel, SKU, placed at, noticed at, units) of the orders these channels announced
-    (`OrderNotice`, Amazon's ORDER_CHANGE) and we have not imported yet; `sku_ids` None: every SKU,
-    `since`: noticed since. No query when no channel is given."""
-    channel_ids = list(channel_ids)
-    if not channel_ids or sku_ids == []:
-        return []
-    imported = ChannelOrder.objects.filter(channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id"))
-    rows = OrderNotice.objects.filter(channel_id__in=channel_ids, quantity__gt=0).exclude(Exists(imported))
-    if sku_ids is not None:
-        rows = rows.filter(sku_id__in=sku_ids)
-    if since is not None:
-        rows = rows.filter(noticed_at__gte=since)
-    return list(rows.values_list("channel_id", "sku_id", "placed_at", "noticed_at", "quantity"))
-
-
-def shared_skus(sync: ChannelSync, sku_ids: list[int], feeding_ids: list[int]) -> set[int]:
+def shared_skus(
+    sync: ChannelSync, sku_ids: list[int], feeding_ids: list[int], *, reads: ListingReads | None = None
+) -> set[int]:
     """The SKUs of `sku_ids` another channel also sells from our feeding locations (their last units are split).
 
-    Two queries when any SKU is given.
+    Two queries when any SKU is given (one when `reads`, covering them, has read their listings).
     """
     if not sku_ids:
         return set()
-    sharing = _sharing_channels({sync.channel_id: set(feeding_ids)}, sku_ids)[sync.channel_id]
+    if reads is None or not set(sku_ids) <= set(reads.sku_ids):
+        reads = ListingReads(sku_ids)
+    sharing = _sharing_channels({sync.channel_id: set(feeding_ids)}, sku_ids, reads)[sync.channel_id]
     return {sku_id for sku_id, channels in sharing.items() if channels}
 
 
-def _sharing_channels(ours: Mapping[int, set[int]], sku_ids: list[int]) -> dict[int, dict[int, set[int]]]:
+def _sharing_channels(
+    ours: Mapping[int, set[int]], sku_ids: list[int], reads: ListingReads
+) -> dict[int, dict[int, set[int]]]:
     """Per channel of `ours` (channel: its feeding locations), per SKU, the other stock-synced active
-    channels listing it whose feeding locations overlap the channel's. Two queries."""
-    listed = Listing.objects.filter(
-        sku_id__in=sku_ids, removing=False, channel__is_active=True, channel__sync__sync_stock=True
-    ).values_list("channel_id", "sku_id")
+    channels listing it whose feeding locations overlap the channel's. Two queries (the listings'
+    from `reads`, once per computation)."""
+    wanted = set(sku_ids)
     by_sku: dict[int, set[int]] = defaultdict(set)
-    for channel_id, sku_id in listed:
-        by_sku[sku_id].add(channel_id)
+    for row in reads.listings():
+        if row.selling and row.sku_id in wanted:
+            by_sku[row.sku_id].add(row.channel_id)
     feeds = feeding_locations({channel for channels in by_sku.values() for channel in channels} - set(ours))
     feeds.update(ours)
     result: dict[int, dict[int, set[int]]] = {}

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,8 +41,9 @@ from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 
-from marketplaces.last_units import announced_units, known_until, takes_webhooks
-from marketplaces.models import ChannelSync, DeliveryStatus, Listing, WebhookDelivery
+from marketplaces.last_units import known_until
+from marketplaces.listing_reads import ListingReads, announced_units, takes_webhooks
+from marketplaces.models import ChannelSync, DeliveryStatus, WebhookDelivery
 from orders.models import OrderLine
 
 #: The shortest look-back the pace is measured over: a sale or two moments before a poll says
@@ -62,7 +62,9 @@ def safety_margin() -> float:
     return max(float(getattr(settings, "CHANNELS_UNHEARD_MARGIN", 2.0)), 0.0)
 
 
-def unheard_sales(sku_ids: list[int] | None, *, now: datetime | None = None) -> dict[int, int]:
+def unheard_sales(
+    sku_ids: list[int] | None, *, now: datetime | None = None, reads: ListingReads | None = None
+) -> dict[int, int]:
     """Per SKU of `sku_ids` (None: every SKU), the units the channels selling it have probably sold
     and we have not imported yet.
 
@@ -71,19 +73,25 @@ def unheard_sales(sku_ids: list[int] | None, *, now: datetime | None = None) -> 
 
     SKUs with no estimate are left out. Three queries when any SKU is given: the channels listing
     them, their deliveries waiting, the order lines of the look-back windows; one more for the
-    announced units when a channel announces its orders.
+    announced units when a channel announces its orders. With `reads` (over the same SKUs) the
+    listings, deliveries and announced units are the ones read once for the whole computation.
     """
     limit = lookback_limit()
     if sku_ids == [] or limit <= timedelta(0):
         return {}
     now = now or timezone.now()
-    windows, announcing = _blind_windows(sku_ids, now, limit)
+    if sku_ids is None:
+        reads = None  # every SKU: the channels are read from their settings, not from listings
+    elif reads is None or not set(sku_ids) <= set(reads.sku_ids):
+        reads = ListingReads(sku_ids)
+    windows, announcing = _blind_windows(sku_ids, now, limit, reads)
     if not windows and not announcing:
         return {}
     earliest = min((window.start for window in windows.values()), default=now)
     before: dict[tuple[int, int], int] = defaultdict(int)
     arrived: dict[tuple[int, int], int] = defaultdict(int)
-    announced = [(c, k, placed, units) for c, k, placed, _noticed, units in announced_units(announcing, sku_ids)]
+    notices = announced_units(announcing, None) if reads is None else reads.announced(announcing, sku_ids)
+    announced = [(c, k, placed, units) for c, k, placed, _noticed, units in notices]
     lines = OrderLine.objects.filter(order__channel_id__in=list(windows), order__placed_at__gt=earliest)
     if sku_ids is not None:
         lines = lines.filter(sku_id__in=sku_ids)
@@ -114,36 +122,36 @@ class _Window:
     share: float  # the blind window (known, now] over the look-back's length
 
 
-def _blind_windows(sku_ids: list[int] | None, now: datetime, limit: timedelta) -> tuple[dict[int, _Window], list[int]]:
+def _blind_windows(
+    sku_ids: list[int] | None, now: datetime, limit: timedelta, reads: ListingReads | None
+) -> tuple[dict[int, _Window], list[int]]:
     """Per channel listing these SKUs (None: any) with a blind window now: the look-back whose pace
     stands for the sales not imported yet, and how much of it the blind window is; and the channels
-    that announce their orders to a queue (`OrderNotice`), whose announced units count as sales."""
-    rows: Iterable[tuple[int, str, datetime | None, datetime | None]]
-    columns = ("channel_id", "channel__kind", "last_pull_ok_at", "last_notices_ok_at")
-    if sku_ids is None:  # every channel that syncs stock: one row each, not one per listing
-        rows = ChannelSync.objects.filter(sync_stock=True, channel__is_active=True).values_list(*columns)
+    that announce their orders to a queue (`OrderNotice`), whose announced units count as sales.
+    `reads`: the listings of `sku_ids` (None: every SKU, read from the channels' settings instead)."""
+    channels: set[tuple[int, str, datetime | None, datetime | None]]
+    if reads is None:  # every channel that syncs stock: one row each, not one per listing
+        columns = ("channel_id", "channel__kind", "last_pull_ok_at", "last_notices_ok_at")
+        channels = set(ChannelSync.objects.filter(sync_stock=True, channel__is_active=True).values_list(*columns))
     else:
-        rows = (
-            Listing.objects.filter(
-                sku_id__in=sku_ids, removing=False, channel__is_active=True, channel__sync__sync_stock=True
-            )
-            .values_list(
-                "channel_id", "channel__kind", "channel__sync__last_pull_ok_at", "channel__sync__last_notices_ok_at"
-            )
-            .distinct()
-        )
-    channels = set(rows)
+        wanted = set(reads.sku_ids if sku_ids is None else sku_ids)
+        channels = {
+            (row.channel_id, row.kind, row.last_pull_ok_at, row.last_notices_ok_at)
+            for row in reads.listings()
+            if row.selling and row.sku_id in wanted
+        }
     hooked = {channel_id for channel_id, kind, _pulled, _noticed in channels if takes_webhooks(kind)}
-    waiting = (
-        dict(
+    if not hooked:
+        waiting: dict[int, datetime] = {}
+    elif reads is None:
+        waiting = dict(
             WebhookDelivery.objects.filter(channel_id__in=hooked, status=DeliveryStatus.RECEIVED)
             .values("channel_id")
             .annotate(at=Min("received_at"))
             .values_list("channel_id", "at")
         )
-        if hooked
-        else {}
-    )
+    else:
+        waiting = reads.waiting(hooked)
     windows = {}
     for channel_id, _kind, pulled, _noticed in channels:
         known = known_until(pulled, channel_id in hooked, waiting.get(channel_id), now)

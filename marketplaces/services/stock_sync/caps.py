@@ -33,6 +33,7 @@ from django.utils import timezone
 from channels.models import Channel
 from marketplaces.connectors import Connector
 from marketplaces.last_units import kept_allocations, shared_skus
+from marketplaces.listing_reads import ListingReads
 from marketplaces.models import Listing, PushState, StockOutbox
 from marketplaces.outbox import push_soon
 from marketplaces.services.stock_sync.claims import owned_row_ids
@@ -62,7 +63,7 @@ def cap_raises(
     `quantities` in place for the held rows (to the quantity last pushed). `keeps`: what the
     channel keeps per SKU in the split that computed `quantities`
     (`availability.channel_available_and_keeps`). No query when no row has a last-unit
-    quantity; two to find the shared SKUs, three or four for what the channel keeps.
+    quantity; two to find the shared SKUs, two or three more for what the channel keeps.
     """
     split_below = channel.sync.split_below
     if split_below <= 0:
@@ -77,12 +78,13 @@ def cap_raises(
             changing.append(row)
     if not changing:
         return []
-    shared = shared_skus(channel.sync, [row.sku_id for row in changing], feeding_ids)
+    reads = ListingReads(row.sku_id for row in changing)  # the listings, read once for both questions
+    shared = shared_skus(channel.sync, reads.sku_ids, feeding_ids, reads=reads)
     changing = [row for row in changing if row.sku_id in shared]  # a channel alone re-splits nothing
     if not changing:
         return []
     sku_ids = [row.sku_id for row in changing]
-    kept = kept_allocations([channel.pk], sku_ids)
+    kept = kept_allocations([channel.pk], sku_ids, reads=reads)
     held = []
     for row in changing:
         shown, quantity = listings[row.sku_id].last_pushed_quantity, quantities[row.sku_id]
