@@ -4,6 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    # First: Django tries the patterns in order on every request, and the order API answers the most
+    # requests. No pattern below matches a path under api/, so nothing else changes.
+    path("api/", include("config.api_urls")),
     path("", include("ui.urls")),
     path("accounts/", include("accounts.signin_urls")),  # sign-in with a second factor; before Django's
     path("accounts/", include("django.contrib.auth.urls")),
@@ -23,7 +26,6 @@ urlpatterns = [
     path("settings/webhooks/", include("webhooks.urls")),
     path("audit/", include("audit.urls")),
     path("settings/", include("accounts.urls")),
-    path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]
 
