@@ -87,8 +87,7 @@ def last_unit_splits(
         return {}
     low_skus = sorted({sku_id for units in low.values() for sku_id in units})
     ours = {sync.channel_id: set(feeding) for sync, _atp, feeding in asks if sync.channel_id in low}
-    if reads is None or not set(low_skus) <= set(reads.sku_ids):
-        reads = ListingReads(low_skus)
+    reads = ListingReads.covering(reads, low_skus)
     sharing = _sharing_channels(ours, low_skus, reads)
     everyone = set(low) | {other for by_sku in sharing.values() for others in by_sku.values() for other in others}
     sold = _recent_sales(sorted(everyone), low_skus)
@@ -173,8 +172,7 @@ def kept_allocations(
     """
     if not channel_ids or not sku_ids:
         return {}
-    if reads is None or not set(sku_ids) <= set(reads.sku_ids):
-        reads = ListingReads(sku_ids)
+    reads = ListingReads.covering(reads, sku_ids)
     channels, skus = set(channel_ids), set(sku_ids)
     pushed = [
         row
@@ -230,8 +228,7 @@ def shared_skus(
     """
     if not sku_ids:
         return set()
-    if reads is None or not set(sku_ids) <= set(reads.sku_ids):
-        reads = ListingReads(sku_ids)
+    reads = ListingReads.covering(reads, sku_ids)
     sharing = _sharing_channels({sync.channel_id: set(feeding_ids)}, sku_ids, reads)[sync.channel_id]
     return {sku_id for sku_id, channels in sharing.items() if channels}
 

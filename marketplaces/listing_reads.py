@@ -46,10 +46,20 @@ class ListingReads:
     first use (one statement each) and kept for this computation only."""
 
     def __init__(self, sku_ids: Iterable[int]) -> None:
-        self.sku_ids = sorted(set(sku_ids))
+        self._covered = frozenset(sku_ids)
+        self.sku_ids = sorted(self._covered)
         self._listings: list[ListingRow] | None = None
         self._waiting: dict[int, datetime] | None = None
         self._announced: list[Announced] | None = None
+
+    @classmethod
+    def covering(cls, reads: ListingReads | None, sku_ids: Iterable[int]) -> ListingReads:
+        """`reads` when it was made for all of `sku_ids` (its rows are the computation's), else new reads
+        of them: a part called on its own, or on SKUs the computation did not ask about."""
+        wanted = list(sku_ids)
+        if reads is not None and reads._covered.issuperset(wanted):
+            return reads
+        return cls(wanted)
 
     def listings(self) -> list[ListingRow]:
         """Every listing of the SKUs not being removed, on any channel."""
@@ -96,7 +106,7 @@ class ListingReads:
         return {channel_id: at for channel_id, at in self._waiting.items() if channel_id in wanted}
 
     def announced(self, channel_ids: Iterable[int], sku_ids: Sequence[int] | None = None) -> list[Announced]:
-        """`last_units.announced_units` of these channels (among those listing the SKUs) and SKUs (None:
+        """`announced_units` of these channels (among those listing the SKUs) and SKUs (None:
         every SKU read): read once for every announcing channel listing the SKUs; no read when no
         channel is given."""
         channels = set(channel_ids)

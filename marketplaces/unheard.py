@@ -80,10 +80,8 @@ def unheard_sales(
     if sku_ids == [] or limit <= timedelta(0):
         return {}
     now = now or timezone.now()
-    if sku_ids is None:
-        reads = None  # every SKU: the channels are read from their settings, not from listings
-    elif reads is None or not set(sku_ids) <= set(reads.sku_ids):
-        reads = ListingReads(sku_ids)
+    # every SKU (None): the channels are read from their settings, not from listings
+    reads = None if sku_ids is None else ListingReads.covering(reads, sku_ids)
     windows, announcing = _blind_windows(sku_ids, now, limit, reads)
     if not windows and not announcing:
         return {}

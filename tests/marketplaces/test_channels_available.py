@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from inventory.services import stock_receive
 from marketplaces.availability import channel_available, channels_available
+from marketplaces.last_units import shared_skus
+from marketplaces.listing_reads import ListingReads
 from marketplaces.models import ChannelSync, Listing, PushState, StockOutbox
 from marketplaces.outbox import outbox_coalesce, outbox_prioritise
 from marketplaces.services.setup import channel_policy_update, stock_override_set
@@ -135,3 +137,13 @@ def test_a_push_of_last_units_splits_them_once(make_channel, dc, skus):
     # and once for the cap (which SKUs are shared, then what eBay keeps), not once per question.
     reads = [q["sql"] for q in pushed.captured_queries if q["sql"].startswith('SELECT "channels_listing"."channel_id"')]
     assert len(reads) == 2
+
+
+def test_reads_made_for_other_skus_are_not_taken_for_these(make_channel, dc, skus):
+    shop, _ebay = low_stock_channels(make_channel, dc, skus[:2], 2)
+    other_skus = ListingReads([skus[1].pk])
+    other_skus.listings()
+
+    # Both channels list the first SKU: it is shared, though the reads handed over never saw it.
+    assert shared_skus(shop.sync, [skus[0].pk], [], reads=other_skus) == {skus[0].pk}
+    assert ListingReads.covering(other_skus, [skus[1].pk]) is other_skus
