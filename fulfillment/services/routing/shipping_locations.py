@@ -21,6 +21,7 @@ are copied from the kept ones: this read's CPU in the web process went from abou
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,7 @@ from typing import Any, TypeVar, cast
 from django.db import connection
 from django.db.models import Model
 from django.db.models.base import ModelState
+from django.db.models.fields.reverse_related import OneToOneRel
 
 from core.rows import Columns, integer_array, model_columns
 from fulfillment.models import ChannelLocationPool, LocationCostTerms, LocationSkuCost, ShadowPrice, StoreProfile
@@ -40,7 +42,7 @@ from inventory.models import Location, StockLevel
 # exact), with its own unit price and shadow price of the SKU (each unique per location and SKU).
 _LEVELS_SQL = """
 SELECT json_agg(json_build_array(s.sku_id, s.on_hand - s.reserved - s.safety_stock,
-                                 sc.unit_cost::text, sp.price::text, sp.region) ORDER BY s.sku_id)
+                                 sc.unit_cost::text, sp.price::text, sp.region) ORDER BY s.sku_id)::text
   FROM {levels} s
   LEFT JOIN {sku_costs} sc ON sc.location_id = s.location_id AND sc.sku_id = s.sku_id
   LEFT JOIN {shadow_prices} sp ON sp.location_id = s.location_id AND sp.sku_id = s.sku_id
@@ -132,10 +134,12 @@ def shipping_locations(*, channel_id: int, sku_ids: Sequence[int], now: datetime
     second = first + len(profile_columns.names)
     third = second + len(terms_columns.names)
     built: dict[int, _Static] = {}
+    # every location's levels parsed in one call: the driver would parse each location's apart
+    levels_of = json.loads("[" + ",".join(row[third + 3] or "null" for row in rows) + "]")
     locations = []
     levels = []
     load_today = {}
-    for row in rows:
+    for row, its_levels in zip(rows, levels_of, strict=True):
         static: _Static
         if current:
             static = known.statics[row[1]]  # type: ignore[union-attr]
@@ -148,7 +152,7 @@ def shipping_locations(*, channel_id: int, sku_ids: Sequence[int], now: datetime
         if row[third + 2] is not None:
             load_today[location.pk] = row[third + 2]
         # numbers come back as JSON text: prices keep their exact decimals
-        for sku_id, atp, unit_cost, price, region in row[third + 3] or ():
+        for sku_id, atp, unit_cost, price, region in its_levels or ():
             levels.append((location.pk, sku_id, atp, _decimal(unit_cost), _decimal(price), region))
         locations.append(location)
     if complete and not current and version is not None:
@@ -189,13 +193,21 @@ class _Static:
     def fresh(self) -> Location:
         """A new location, profile and terms with the same field values, wired to each other as the ORM would."""
         location = _copy(self.location)
-        for related_name, related in (("store_profile", self.profile), ("cost_terms", self.terms)):
-            relation = Location._meta.get_field(related_name)
+        profile_relation, terms_relation = _relations()
+        for relation, related in ((profile_relation, self.profile), (terms_relation, self.terms)):
             copied = None if related is None else _copy(related)
-            relation.set_cached_value(location, copied)  # type: ignore[union-attr]
+            relation.set_cached_value(location, copied)
             if copied is not None:
-                relation.remote_field.set_cached_value(copied, location)  # type: ignore[union-attr]
+                relation.remote_field.set_cached_value(copied, location)
         return location
+
+
+@functools.cache
+def _relations() -> tuple[OneToOneRel, OneToOneRel]:
+    """The location's reverse one-to-one relations to its profile and cost terms, looked up once per process."""
+    return cast(OneToOneRel, Location._meta.get_field("store_profile")), cast(
+        OneToOneRel, Location._meta.get_field("cost_terms")
+    )
 
 
 @dataclass(frozen=True)
