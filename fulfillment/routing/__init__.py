@@ -46,7 +46,9 @@ expected future cost saved for $1.17 more now").
 How (`planner._solve_fast`), per priority tier:
 1. Every one-location plan (vectorised), then two-location plans in order of a lower bound,
    each with the cheapest split of the units both hold (an exact subset-sum over weights:
-   `search.py`), until the bound passes the best plan found.
+   `search.py`), until the bound passes the best plan found. Once four pairs are kept as
+   runners-up, a pair is split only if the cheapest weight split of its shared units
+   (`Problem.split_price_floor`) could beat the best plan or one of those four.
 2. If a lower bound shows no plan of three or more locations can be cheaper, the best is
    proven optimal: method "single" (one location) or "exact".
 3. Otherwise a greedy cover tightens the best plan, and a MILP (`milp.py`, HiGHS) over the

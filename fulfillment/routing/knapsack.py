@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from .problem import Problem
 
 MAX_KNAPSACK_CELLS = 4_000_000  # chunks x weights kept to rebuild the split; beyond, a greedy split
+
+
+def pair_split_premium(
+    problem: Problem, sites: tuple[int, ...], x: dict[int, list[int]], flex: Sequence[tuple[int, int, Sequence[Any]]]
+) -> float:
+    """For two sites, the least their carrier prices rise by taking the flexible units (sku, count, holders),
+    however they are split (a bound: it looks at their weight only); 0 for any other number of sites."""
+    if len(sites) != 2 or not flex:
+        return 0.0
+    i, j = sites
+    weight_i, weight_j = problem.parcel_weight(x[i]), problem.parcel_weight(x[j])
+    shared = sum(int(problem.weight[sku]) * count for sku, count, _ in flex)
+    floor = problem.split_price_floor(i, j, weight_i, weight_j, shared)
+    return floor - problem.price_at(i, weight_i) - problem.price_at(j, weight_j)
 
 
 def split_pair_by_sku(

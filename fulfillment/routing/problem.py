@@ -141,6 +141,20 @@ class Problem:
         k = bisect_left(self._break_list, weight)
         return row[k] if k < len(row) else math.inf
 
+    def split_price_floor(self, i: int, j: int, weight_i: int, weight_j: int, shared: int) -> float:
+        """Least carrier price (cents) of sites `i` and `j` shipping their own `weight_i` and `weight_j`
+        grams plus `shared` grams split between them in any way, whatever units make it up.
+
+        A bound on a pair's split: for each price bracket `i` could end in, `i` takes as much as
+        that bracket holds (prices only rise with weight, so `j` pays least for the rest).
+        """
+        row_i, limits = self._lists[4][i], self._break_list
+        least = self.price_at(i, weight_i + shared) + self.price_at(j, weight_j)  # i takes it all
+        for k in range(self.bracket(weight_i), min(self.bracket(weight_i + shared), len(row_i))):
+            taken = math.floor(limits[k]) - weight_i  # all that i's bracket k holds: less than `shared`
+            least = min(least, row_i[k] + self.price_at(j, weight_j + shared - taken))
+        return least
+
     def assignment_floor(
         self, x: Mapping[int, Sequence[int]], flex: Sequence[tuple[int, int, Sequence[tuple[int, int]]]]
     ) -> float:

@@ -17,6 +17,7 @@ site; every unit not shipped costs the backorder penalty.
 from __future__ import annotations
 
 import math
+from bisect import insort
 from functools import lru_cache
 from itertools import combinations
 
@@ -27,6 +28,8 @@ from .problem import EPS, Problem, Solution
 from .split import evaluate_set
 
 MAX_SETS = 60_000  # sets of one size scored at once; beyond that the enumeration gives up
+RUNNERS_UP = 4  # two-site plans kept besides the best, for the plan's alternatives
+_TIE = 1e-3  # cents: `Solution.key` rounds costs to 1e-4, so a pair this close to a kept one is split anyway
 
 
 class Singles:
@@ -217,21 +220,26 @@ def best_pairs(
     first, second = promising[upper[0][keep]], promising[upper[1][keep]]
     pair_bounds = pair_lower_bounds(p, singles, first, second)
     exact = True
+    runners_up: list[float] = []  # the costs of the cheapest pairs split so far, at most RUNNERS_UP
     for position in np.argsort(pair_bounds, kind="stable").tolist():
         if float(pair_bounds[position]) >= best.cost - EPS:
             break
         if not budget.take():
             return best, seen, False
         pair = (int(first[position]), int(second[position]))
-        found, solved = evaluate_set(p, pair, best.cost)
+        # a pair that can beat neither the best nor the runners-up kept so far is not split
+        cutoff = max(best.cost, runners_up[-1]) + _TIE if len(runners_up) == RUNNERS_UP else math.inf
+        found, solved = evaluate_set(p, pair, cutoff)
         exact = exact and solved
         if found is None:
             continue
         seen.append(found)
+        insort(runners_up, found.cost)
+        del runners_up[RUNNERS_UP:]
         if found.key() < best.key():
             best = found
     seen.sort(key=Solution.key)
-    return best, seen[:4], exact
+    return best, seen[:RUNNERS_UP], exact
 
 
 @lru_cache(maxsize=64)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .knapsack import split_pair_by_sku
+from .knapsack import pair_split_premium, split_pair_by_sku
 from .milp import solve_milp
 from .problem import EPS, Problem, Solution
 
@@ -103,8 +103,9 @@ def evaluate_set(problem: Problem, sites: tuple[int, ...], cutoff: float = math.
             if result.solution is None or len(result.solution.sites) != len(sites):
                 return None, result.optimal
             return result.solution, result.optimal
-        # an assignment that cannot beat this set's best so far is not worth splitting
-        if best is not None and p.assignment_floor(x, flex) >= best.cost:
+        # an assignment that cannot beat this set's best so far (nor, for a pair, the cutoff) is not worth splitting
+        floor = p.assignment_floor(x, flex) + pair_split_premium(p, sites, x, flex)
+        if floor >= (best.cost if best is not None else math.inf) or (len(sites) == 2 and floor >= cutoff):
             continue
         solved = _distribute(p, sites, x, flex, cutoff if best is None else min(cutoff, best.cost))
         if solved is None:
