@@ -104,8 +104,8 @@ def evaluate_set(problem: Problem, sites: tuple[int, ...], cutoff: float = math.
                 return None, result.optimal
             return result.solution, result.optimal
         # an assignment that cannot beat this set's best so far (nor, for a pair, the cutoff) is not worth splitting
-        floor = p.assignment_floor(x, flex) + pair_split_premium(p, sites, x, flex)
-        if floor >= (best.cost if best is not None else math.inf) or (len(sites) == 2 and floor >= cutoff):
+        limit = min(best.cost if best is not None else math.inf, cutoff if len(sites) == 2 else math.inf)
+        if limit < math.inf and p.assignment_floor(x, flex) + pair_split_premium(p, sites, x, flex) >= limit:
             continue
         solved = _distribute(p, sites, x, flex, cutoff if best is None else min(cutoff, best.cost))
         if solved is None:
