@@ -19,8 +19,27 @@ def _freeze_start_up_objects() -> None:
     right for objects that live as long as the process.
     """
     import_module(settings.ROOT_URLCONF)  # imports every view (and what it uses), as a first request would
+    _load_lazy_tables()
     gc.collect()
     gc.freeze()
+
+
+def _load_lazy_tables() -> None:
+    """Build now what the first order would build while its customer waits (about 0.3 s of it).
+
+    The US ZIP table (about 0.2 s and 40 MB, read on the first lookup), the Celery app's task
+    registry (finalized on the first task queued) and Django's e-mail validator's patterns
+    (compiled on the first address checked). None of them touches the database or the broker,
+    so this is safe before gunicorn forks: with `--preload` the workers share the ZIP table.
+    """
+    from django.core.validators import validate_email  # noqa: PLC0415
+
+    from config.celery import app  # noqa: PLC0415
+    from core.geo import geocode_postal_code  # noqa: PLC0415
+
+    geocode_postal_code("10001", "US")
+    app.finalize()
+    validate_email("start-up@example.com")
 
 
 # The settings module must be set on production hosts; the rule is in config/celery.py.
