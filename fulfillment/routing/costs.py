@@ -203,6 +203,11 @@ class CarrierCosts:
     options: tuple[tuple[str, str, int, date, int], ...]
 
 
+#: `carrier_costs` answers by their arguments, each with the compiled model it was computed for.
+_carrier_memo: dict[tuple, tuple[CompiledCostModel, CarrierCosts]] = {}
+_CARRIER_MEMO_LIMIT = 4096
+
+
 def carrier_costs(
     compiled: CompiledCostModel,
     *,
@@ -218,7 +223,34 @@ def carrier_costs(
     Cards of the requested level qualify, and faster ones too if the model allows upgrades.
     Among equal costs the faster card wins, then the card listed first. `extra_transit_days`
     (abroad: customs) lengthen every card's transit alike.
+
+    The answer depends on the arguments alone and a compiled model never changes, while a day's
+    orders ask for a few dozen distinct answers (zones x ship dates x levels): each is computed
+    once per process and shared, its arrays read-only so no caller can change another's.
     """
+    key = (id(compiled), zone, shipped_on, service, promised_by, brackets, extra_transit_days)
+    found = _carrier_memo.get(key)
+    if found is not None and found[0] is compiled:  # the memo holds the model: its id is not reused meanwhile
+        return found[1]
+    costs = _cheapest_cards(compiled, zone, shipped_on, service, promised_by, brackets, extra_transit_days)
+    for array in (costs.price, costs.late, costs.option):
+        array.flags.writeable = False
+    if len(_carrier_memo) >= _CARRIER_MEMO_LIMIT:
+        _carrier_memo.clear()
+    _carrier_memo[key] = (compiled, costs)
+    return costs
+
+
+def _cheapest_cards(
+    compiled: CompiledCostModel,
+    zone: int,
+    shipped_on: date,
+    service: str,
+    promised_by: date | None,
+    brackets: int,
+    extra_transit_days: int,
+) -> CarrierCosts:
+    """`carrier_costs`, computed."""
     rank = service_rank(service)
     model = compiled.model
     if not compiled.cards:
