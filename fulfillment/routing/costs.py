@@ -6,12 +6,14 @@ plan is reported (`cents_to_decimal`).
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import Concatenate, ParamSpec
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -19,6 +21,7 @@ import numpy as np
 from .types import SERVICE_LEVELS, CostModel
 
 EARTH_RADIUS_MILES = 3958.8
+P = ParamSpec("P")
 _CENT = Decimal("0.01")
 _SUNDAY = 6
 _ONE_DAY = timedelta(days=1)
@@ -203,13 +206,42 @@ class CarrierCosts:
     options: tuple[tuple[str, str, int, date, int], ...]
 
 
-#: `carrier_costs` answers by their arguments, each with the compiled model it was computed for.
-_carrier_memo: dict[tuple, tuple[CompiledCostModel, CarrierCosts]] = {}
-_CARRIER_MEMO_LIMIT = 4096
+_SHARED_LIMIT = 4096
 
 
+def _shared_per_model(
+    compute: Callable[Concatenate[CompiledCostModel, P], CarrierCosts],
+) -> Callable[Concatenate[CompiledCostModel, P], CarrierCosts]:
+    """Compute each answer once per process and share it, its arrays read-only.
+
+    For a function of a compiled model (which never changes) and plain values: the answer
+    depends on them alone. Each answer is kept with the model it was computed for, so a model's
+    id reused by another after it was freed cannot match (the memo holds the model alive).
+    """
+    memo: dict[tuple, tuple[CompiledCostModel, CarrierCosts]] = {}
+
+    @functools.wraps(compute)
+    def shared(compiled: CompiledCostModel, /, *args: P.args, **kwargs: P.kwargs) -> CarrierCosts:
+        # keywords in the order given: a caller naming them in another order gets an entry of its own
+        key = (id(compiled), args, tuple(kwargs.items()))
+        found = memo.get(key)
+        if found is not None and found[0] is compiled:
+            return found[1]
+        costs = compute(compiled, *args, **kwargs)
+        for array in (costs.price, costs.late, costs.option):
+            array.flags.writeable = False  # shared by every caller: none may change another's
+        if len(memo) >= _SHARED_LIMIT:
+            memo.clear()
+        memo[key] = (compiled, costs)
+        return costs
+
+    return shared
+
+
+@_shared_per_model
 def carrier_costs(
     compiled: CompiledCostModel,
+    /,
     *,
     zone: int,
     shipped_on: date,
@@ -222,35 +254,9 @@ def carrier_costs(
 
     Cards of the requested level qualify, and faster ones too if the model allows upgrades.
     Among equal costs the faster card wins, then the card listed first. `extra_transit_days`
-    (abroad: customs) lengthen every card's transit alike.
-
-    The answer depends on the arguments alone and a compiled model never changes, while a day's
-    orders ask for a few dozen distinct answers (zones x ship dates x levels): each is computed
-    once per process and shared, its arrays read-only so no caller can change another's.
+    (abroad: customs) lengthen every card's transit alike. A day's orders ask for a few dozen
+    distinct answers (zones x ship dates x levels): each is computed once per process.
     """
-    key = (id(compiled), zone, shipped_on, service, promised_by, brackets, extra_transit_days)
-    found = _carrier_memo.get(key)
-    if found is not None and found[0] is compiled:  # the memo holds the model: its id is not reused meanwhile
-        return found[1]
-    costs = _cheapest_cards(compiled, zone, shipped_on, service, promised_by, brackets, extra_transit_days)
-    for array in (costs.price, costs.late, costs.option):
-        array.flags.writeable = False
-    if len(_carrier_memo) >= _CARRIER_MEMO_LIMIT:
-        _carrier_memo.clear()
-    _carrier_memo[key] = (compiled, costs)
-    return costs
-
-
-def _cheapest_cards(
-    compiled: CompiledCostModel,
-    zone: int,
-    shipped_on: date,
-    service: str,
-    promised_by: date | None,
-    brackets: int,
-    extra_transit_days: int,
-) -> CarrierCosts:
-    """`carrier_costs`, computed."""
     rank = service_rank(service)
     model = compiled.model
     if not compiled.cards:
