@@ -4,9 +4,11 @@ import gc
 from importlib import import_module
 
 from django.conf import settings
+from django.core.validators import validate_email
 from django.core.wsgi import get_wsgi_application
 
-from config.celery import ensure_settings_module
+from config.celery import app, ensure_settings_module
+from core.geo import geocode_postal_code
 
 
 def _freeze_start_up_objects() -> None:
@@ -32,11 +34,6 @@ def _load_lazy_tables() -> None:
     (compiled on the first address checked). None of them touches the database or the broker,
     so this is safe before gunicorn forks: with `--preload` the workers share the ZIP table.
     """
-    from django.core.validators import validate_email  # noqa: PLC0415
-
-    from config.celery import app  # noqa: PLC0415
-    from core.geo import geocode_postal_code  # noqa: PLC0415
-
     geocode_postal_code("10001", "US")
     app.finalize()
     validate_email("start-up@example.com")
